@@ -1,0 +1,1 @@
+"""constrain.automata: byte-level DFAs, regex compilation and the mask store."""

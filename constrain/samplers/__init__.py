@@ -1,0 +1,1 @@
+"""constrain.samplers: logits processing and distribution-faithful samplers."""

@@ -1,0 +1,100 @@
+// Python bindings of the C++ core (module constrain._core). Long walks release the GIL.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <stdexcept>
+
+#include "byte_dfa.h"
+#include "token_trie.h"
+
+namespace py = pybind11;
+using constrain::ByteDFA;
+using constrain::TokenTrie;
+
+namespace {
+
+using WordArray = py::array_t<int32_t, py::array::c_style>;
+
+uint32_t* words_of(WordArray& a, const TokenTrie& trie, const char* what) {
+  const py::ssize_t words = (static_cast<py::ssize_t>(trie.vocab_size) + 31) / 32;
+  if (a.ndim() != 1 || a.shape(0) != words)
+    throw std::invalid_argument(std::string(what) + " must be a 1-d int32 array of ceil(vocab_size/32) words");
+  return reinterpret_cast<uint32_t*>(a.mutable_data());
+}
+
+TokenTrie make_trie(const py::list& tokens, int32_t vocab_size) {
+  std::vector<std::string> bytes;
+  bytes.reserve(tokens.size());
+  for (const auto& t : tokens) bytes.push_back(t.is_none() ? std::string() : t.cast<std::string>());
+  py::gil_scoped_release release;
+  return TokenTrie(bytes, vocab_size);
+}
+
+ByteDFA make_dfa(const py::array_t<int32_t, py::array::c_style | py::array::forcecast>& trans,
+                 const py::array_t<uint8_t, py::array::c_style | py::array::forcecast>& accepting) {
+  if (trans.ndim() != 2 || trans.shape(1) != 256) throw std::invalid_argument("trans must have shape (n_states, 256)");
+  const py::ssize_t n = trans.shape(0);
+  if (accepting.ndim() != 1 || accepting.shape(0) != n) throw std::invalid_argument("accepting must have n_states entries");
+  ByteDFA dfa;
+  dfa.n_states = static_cast<int32_t>(n);
+  dfa.trans.assign(trans.data(), trans.data() + n * 256);
+  dfa.accepting.assign(accepting.data(), accepting.data() + n);
+  for (int32_t t : dfa.trans)
+    if (t < constrain::kDead || t >= dfa.n_states) throw std::invalid_argument("transition to a state out of range");
+  return dfa;
+}
+
+void check_state(const ByteDFA& dfa, int32_t state) {
+  if (state < 0 || state >= dfa.n_states) throw std::invalid_argument("DFA state out of range");
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "constrain's C++ core: token trie and byte-DFA mask walks";
+
+  py::class_<TokenTrie>(m, "TokenTrie")
+      .def(py::init(&make_trie), py::arg("tokens"), py::arg("vocab_size"),
+           "Trie over tokens[i] (bytes, or None for ids that are never text).")
+      .def_property_readonly("n_nodes", &TokenTrie::n_nodes)
+      .def_readonly("max_depth", &TokenTrie::max_depth)
+      .def_readonly("vocab_size", &TokenTrie::vocab_size);
+
+  py::class_<ByteDFA>(m, "ByteDFA")
+      .def(py::init(&make_dfa), py::arg("trans"), py::arg("accepting"))
+      .def_readonly("n_states", &ByteDFA::n_states)
+      .def(
+          "walk_token",
+          [](const ByteDFA& dfa, const TokenTrie& trie, int32_t state, int32_t id) {
+            check_state(dfa, state);
+            return dfa.walk_token(trie, state, id);
+          },
+          py::arg("trie"), py::arg("state"), py::arg("token_id"),
+          "State after the token's bytes, or -1 when it dies or is not text.")
+      .def(
+          "walk_bytes",
+          [](const ByteDFA& dfa, int32_t state, const py::bytes& data) {
+            check_state(dfa, state);
+            return dfa.walk(state, std::string_view(data));
+          },
+          py::arg("state"), py::arg("data"))
+      .def(
+          "token_masks",
+          [](const ByteDFA& dfa, const TokenTrie& trie, int32_t state, WordArray alive, py::object ends_accepting) {
+            check_state(dfa, state);
+            uint32_t* a = words_of(alive, trie, "alive");
+            uint32_t* e = nullptr;
+            WordArray acc;
+            if (!ends_accepting.is_none()) {
+              acc = ends_accepting.cast<WordArray>();
+              e = words_of(acc, trie, "ends_accepting");
+            }
+            std::vector<int32_t> stack(static_cast<size_t>(trie.max_depth) + 1);
+            py::gil_scoped_release release;
+            dfa.token_masks(trie, state, a, e, stack.data());
+          },
+          py::arg("trie"), py::arg("state"), py::arg("alive"), py::arg("ends_accepting") = py::none(),
+          "Fill the bitmask of tokens that keep the DFA alive from `state` (and of those "
+          "that end in an accepting state).");
+}

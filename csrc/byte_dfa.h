@@ -1,0 +1,44 @@
+// ByteDFA: a deterministic automaton over bytes, and the two walks a mask needs.
+//
+// Invariants: trans has n_states * 256 entries; trans[s * 256 + b] is the next state or
+// kDead (-1); the automaton is trimmed (every live state can still reach acceptance), so a
+// token "keeps the DFA alive" iff its walk never hits kDead.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "token_trie.h"
+
+namespace constrain {
+
+constexpr int32_t kDead = -1;
+
+struct ByteDFA {
+  std::vector<int32_t> trans;
+  std::vector<uint8_t> accepting;
+  int32_t n_states = 0;
+
+  int32_t step(int32_t state, uint8_t b) const { return trans[static_cast<size_t>(state) * 256 + b]; }
+
+  int32_t walk(int32_t state, std::string_view data) const {
+    for (unsigned char b : data) {
+      if (state == kDead) return kDead;
+      state = step(state, b);
+    }
+    return state;
+  }
+
+  // State after token `id` from `state`; kDead when the token is not text or dies.
+  int32_t walk_token(const TokenTrie& trie, int32_t state, int32_t id) const;
+
+  // One DFS walk of the trie from `state`, skipping dead subtrees. Sets bit id in `alive`
+  // for every token whose walk stays live, and in `ends_accepting` (may be null) for those
+  // that end in an accepting state. Both outputs hold ceil(vocab_size/32) words and are
+  // overwritten. `stack` must hold trie.max_depth + 1 entries.
+  void token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive, uint32_t* ends_accepting,
+                   int32_t* stack) const;
+};
+
+}  // namespace constrain

@@ -1,0 +1,1 @@
+"""jsonschemabench: the JSONSchemaBench evaluation runner (python -m jsonschemabench)."""

@@ -1,0 +1,30 @@
+"""Shared test helpers: data that may be absent, and the policy for it.
+
+A test that needs shared data skips when it is missing, except under
+`CONSTRAIN_REQUIRE_DATA=1` (set by `.ci/run`), where a missing file is a failure.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from constrain.data import data_dir, tokenizer_path
+
+
+def require_path(path: Path) -> Path:
+    if path.exists():
+        return path
+    if os.environ.get("CONSTRAIN_REQUIRE_DATA") == "1":
+        pytest.fail(f"required data file is missing: {path} (set CONSTRAIN_DATA_DIR)")
+    pytest.skip(f"data not present: {path}")
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    return require_path(data_dir())
+
+
+def require_tokenizer(name: str) -> Path:
+    return require_path(tokenizer_path(name) / "tokenizer.json")
