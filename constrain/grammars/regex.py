@@ -1,0 +1,80 @@
+"""compile_regex: a regular expression as a CompiledGrammar.
+
+The output must match the whole pattern (fullmatch, ECMA-262 syntax, see
+constrain/automata/regex.py). The matcher state is one DFA state; its mask is the DFA's
+mask-store row plus the EOS bits when the state is accepting.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from constrain.automata.dfa import DEAD, ByteDFA
+from constrain.automata.mask_store import DFAMaskStore
+from constrain.automata.regex import regex_to_dfa
+from constrain.matcher import CompiledGrammar, Matcher
+from constrain.vocab import Vocabulary
+
+
+class RegexMatcher(Matcher):
+    __slots__ = ()
+
+    def _start(self):
+        return self.grammar.dfa.start
+
+    def _advance(self, state, token_id):
+        nxt = self.grammar.store.walk_token(state, token_id)
+        return None if nxt == DEAD else nxt
+
+    def _can_end(self, state):
+        return bool(self.grammar.dfa.accepting[state])
+
+    def _mask(self, state):
+        return self.grammar.mask(state)
+
+
+class RegexGrammar(CompiledGrammar):
+    """A byte DFA over a vocabulary; masks per DFA state are computed once and shared."""
+
+    matcher_class = RegexMatcher
+
+    def __init__(self, dfa: ByteDFA, vocab: Vocabulary, pattern: str | None = None):
+        super().__init__(vocab)
+        self.dfa = dfa
+        self.pattern = pattern
+        self.store = DFAMaskStore(dfa, vocab)
+        self._masks: dict[int, np.ndarray] = {}
+
+    def mask(self, state: int) -> np.ndarray:
+        """Allowed tokens in DFA state `state` (read-only, EOS bits iff accepting)."""
+        mask = self._masks.get(state)
+        if mask is None:
+            mask = self.store.alive(state)
+            if self.dfa.accepting[state]:
+                mask = mask | self.vocab.eos_mask
+                mask.setflags(write=False)
+            mask = self._masks.setdefault(state, mask)
+        return mask
+
+    def __repr__(self) -> str:
+        return f"RegexGrammar({self.pattern!r}, states={self.dfa.n_states}, {self.vocab!r})"
+
+
+_CACHE: dict[tuple, RegexGrammar] = {}
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 256
+
+
+def compile_regex(pattern: str, vocab: Vocabulary, *, flags: str = "", max_states: int = 20000) -> RegexGrammar:
+    """Compile `pattern` (fullmatch semantics) against `vocab`; cached per (pattern, flags, vocab)."""
+    key = (pattern, flags, max_states, vocab.fingerprint)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    grammar = RegexGrammar(regex_to_dfa(pattern, flags=flags, max_states=max_states), vocab, pattern)
+    with _CACHE_LOCK:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        return _CACHE.setdefault(key, grammar)
