@@ -58,6 +58,17 @@ PYBIND11_MODULE(_core, m) {
       .def(py::init(&make_trie), py::arg("tokens"), py::arg("vocab_size"),
            "Trie over tokens[i] (bytes, or None for ids that are never text).")
       .def_property_readonly("n_nodes", &TokenTrie::n_nodes)
+      .def(
+          "node_bytes",
+          [](const TokenTrie& trie, uint32_t node) {
+            if (node >= trie.n_nodes()) throw std::invalid_argument("node out of range");
+            return py::bytes(trie.node_bytes(node));
+          },
+          py::arg("node"), "The bytes from the root to `node`.")
+      .def(
+          "token_node",
+          [](const TokenTrie& trie, int32_t id) { return trie.is_text(id) ? trie.tok_node[id] : 0u; },
+          py::arg("token_id"), "The node where the token's bytes end (0 when it is not text).")
       .def_readonly("max_depth", &TokenTrie::max_depth)
       .def_readonly("vocab_size", &TokenTrie::vocab_size);
 
@@ -96,5 +107,47 @@ PYBIND11_MODULE(_core, m) {
           },
           py::arg("trie"), py::arg("state"), py::arg("alive"), py::arg("ends_accepting") = py::none(),
           "Fill the bitmask of tokens that keep the DFA alive from `state` (and of those "
-          "that end in an accepting state).");
+          "that end in an accepting state).")
+      .def(
+          "lexeme_walk",
+          [](const ByteDFA& dfa, const TokenTrie& trie, int32_t state,
+             const py::array_t<uint32_t, py::array::c_style | py::array::forcecast>& roots, WordArray alive) {
+            check_state(dfa, state);
+            uint32_t* a = words_of(alive, trie, "alive");
+            const uint32_t* r = roots.data();
+            const size_t n_roots = static_cast<size_t>(roots.size());
+            for (size_t k = 0; k < n_roots; ++k)
+              if (r[k] >= trie.n_nodes()) throw std::invalid_argument("root node out of range");
+            std::vector<uint32_t> nodes;
+            std::vector<int32_t> states;
+            std::vector<int32_t> stack(static_cast<size_t>(trie.max_depth) + 1);
+            {
+              py::gil_scoped_release release;
+              dfa.lexeme_walk(trie, state, r, n_roots, a, nodes, states, stack.data());
+            }
+            py::array_t<uint32_t> out_nodes(static_cast<py::ssize_t>(nodes.size()));
+            py::array_t<int32_t> out_states(static_cast<py::ssize_t>(states.size()));
+            std::copy(nodes.begin(), nodes.end(), out_nodes.mutable_data());
+            std::copy(states.begin(), states.end(), out_states.mutable_data());
+            return py::make_tuple(out_nodes, out_states);
+          },
+          py::arg("trie"), py::arg("state"), py::arg("roots"), py::arg("alive"),
+          "OR into `alive` the tokens (in the subtrees of `roots`; node 0 = all) that stay live "
+          "from `state`; return (nodes, states) where a lexeme ends after accepting `state` and "
+          "the node's byte starts the next one.")
+      .def(
+          "walk_until_dead",
+          [](const ByteDFA& dfa, int32_t state, const py::bytes& data, size_t offset) {
+            check_state(dfa, state);
+            std::string_view d(data);
+            size_t i = offset;
+            for (; i < d.size(); ++i) {
+              const int32_t s = dfa.step(state, static_cast<uint8_t>(d[i]));
+              if (s == constrain::kDead) break;
+              state = s;
+            }
+            return py::make_tuple(state, i);
+          },
+          py::arg("state"), py::arg("data"), py::arg("offset") = 0,
+          "(last live state, offset of the byte that killed the walk or len(data)).");
 }

@@ -33,6 +33,7 @@ TokenTrie::TokenTrie(const std::vector<std::string>& tokens, int32_t vocab_size_
   byte.push_back(0);
   depth.push_back(0);
   skip.push_back(0);
+  parent.push_back(0);
   std::vector<uint32_t> path{0};
   std::vector<std::vector<int32_t>> node_ids(1);
   std::string_view prev;
@@ -45,6 +46,7 @@ TokenTrie::TokenTrie(const std::vector<std::string>& tokens, int32_t vocab_size_
       path.pop_back();
     }
     for (size_t d = lcp; d < cur.size(); ++d) {
+      parent.push_back(path.back());
       path.push_back(static_cast<uint32_t>(byte.size()));
       byte.push_back(static_cast<uint8_t>(cur[d]));
       depth.push_back(static_cast<uint16_t>(d + 1));
@@ -65,6 +67,12 @@ TokenTrie::TokenTrie(const std::vector<std::string>& tokens, int32_t vocab_size_
     ids_begin[i + 1] = ids_begin[i] + static_cast<uint32_t>(node_ids[i].size());
   ids.reserve(ids_begin.back());
   for (auto& v : node_ids) ids.insert(ids.end(), v.begin(), v.end());
+}
+
+std::string TokenTrie::node_bytes(uint32_t node) const {
+  std::string out(depth[node], '\0');
+  for (uint32_t n = node; n != 0; n = parent[n]) out[depth[n] - 1] = static_cast<char>(byte[n]);
+  return out;
 }
 
 }  // namespace constrain

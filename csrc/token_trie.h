@@ -19,6 +19,7 @@ struct TokenTrie {
   std::vector<uint8_t> byte;     // per node
   std::vector<uint16_t> depth;   // per node
   std::vector<uint32_t> skip;    // per node
+  std::vector<uint32_t> parent;  // per node (root: 0)
   std::vector<uint32_t> ids_begin;  // per node + 1
   std::vector<int32_t> ids;
   std::vector<uint32_t> tok_begin;  // per token id + 1: offsets into tok_data
@@ -30,6 +31,7 @@ struct TokenTrie {
   TokenTrie(const std::vector<std::string>& tokens, int32_t vocab_size);
 
   size_t n_nodes() const { return byte.size(); }
+  std::string node_bytes(uint32_t node) const;
   bool is_text(int32_t id) const {
     return id >= 0 && id < vocab_size && static_cast<size_t>(id) + 1 < tok_begin.size() &&
            tok_begin[id + 1] > tok_begin[id];

@@ -1,0 +1,377 @@
+"""Recursive-descent parser for ECMA-262 regular expressions (the JSON-Schema `pattern` subset).
+
+`parse(pattern, flags)` returns an AST of five node types. Invariants:
+- flags are fully applied here: a `Chars` leaf already holds its case-closed set under `i` and
+  the right `.` set under `s`, so later stages never look at flags;
+- a `Chars` leaf is one Unicode scalar value from its set (possibly empty: matches nothing);
+- `Repeat.max` is None for "unbounded" and otherwise `min <= max`;
+- `Assert` is a zero-width `^` ("start") or `$` ("end") assertion (no multiline mode).
+
+Unsupported constructs (backreferences, lookaround, word boundaries, Unicode property escapes)
+raise `UnsupportedRegexError`; malformed input raises `RegexError`. Both carry the 0-based index
+of the offending character. Syntax follows ECMA-262 with the web-compatibility leniencies of
+Annex B where they are unambiguous: a `{` that does not start a quantifier is a literal, as are
+unmatched `]` and `}`, and a `-` next to a class escape inside `[...]` (`[\\w-.]`) is a literal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constrain.automata.charset import (
+    ANY,
+    DIGIT,
+    NOT_LINE_TERMINATOR,
+    SPACE,
+    WORD,
+    CharSet,
+)
+from constrain.errors import RegexError, UnsupportedRegexError
+
+
+@dataclass(frozen=True)
+class Chars:
+    chars: CharSet
+
+
+@dataclass(frozen=True)
+class Concat:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Alt:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Repeat:
+    item: object
+    min: int
+    max: int | None
+
+
+@dataclass(frozen=True)
+class Assert:
+    kind: str  # "start" or "end"
+
+
+Node = Chars | Concat | Alt | Repeat | Assert
+
+KNOWN_FLAGS = "isxu"  # "u" is accepted and ignored: the semantics are always Unicode-aware.
+_SYNTAX_CHARS = set("^$\\.*+?()[]{}|/")
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
+_CLASS_ESCAPES = {"d": DIGIT, "w": WORD, "s": SPACE}
+_HEX = set("0123456789abcdefABCDEF")
+
+
+def check_flags(flags: str, pattern: str) -> None:
+    for f in flags:
+        if f == "m":
+            raise UnsupportedRegexError("the multiline flag 'm' is not supported", pattern)
+        if f not in KNOWN_FLAGS:
+            raise RegexError(f"unknown regex flag {f!r} (known: {KNOWN_FLAGS!r})", pattern)
+
+
+def parse(pattern: str, flags: str = "") -> Node:
+    check_flags(flags, pattern)
+    return _Parser(pattern, flags).parse()
+
+
+class _Parser:
+    def __init__(self, pattern: str, flags: str):
+        self.p = pattern
+        self.i = 0
+        self.ignore_case = "i" in flags
+        self.dot_all = "s" in flags
+        self.extended = "x" in flags
+        self.group_names: set[str] = set()
+
+    # -- helpers -------------------------------------------------------------------------
+    def error(self, message: str, pos: int) -> RegexError:
+        return RegexError(message, self.p, pos)
+
+    def unsupported(self, construct: str, pos: int) -> UnsupportedRegexError:
+        return UnsupportedRegexError(f"unsupported regex construct: {construct}", self.p, pos)
+
+    def peek(self, k: int = 0) -> str:
+        j = self.i + k
+        return self.p[j] if j < len(self.p) else ""
+
+    def startswith(self, s: str) -> bool:
+        return self.p.startswith(s, self.i)
+
+    def skip_extended(self) -> None:
+        """Under flag `x`, whitespace and `#` comments between tokens are ignored."""
+        while self.extended and self.i < len(self.p):
+            c = self.p[self.i]
+            if c.isspace():
+                self.i += 1
+            elif c == "#":
+                end = self.p.find("\n", self.i)
+                self.i = len(self.p) if end < 0 else end + 1
+            else:
+                return
+
+    def chars(self, cs: CharSet) -> Chars:
+        return Chars(cs.case_closed() if self.ignore_case else cs)
+
+    def negated(self, cs: CharSet) -> CharSet:
+        """Complement of a positive set; folded first so the result is case-closed too."""
+        return (cs.case_closed() if self.ignore_case else cs).complement()
+
+    # -- grammar -------------------------------------------------------------------------
+    def parse(self) -> Node:
+        node = self.disjunction()
+        if self.i < len(self.p):  # only a ')' stops a top-level disjunction early
+            raise self.error("unmatched ')'", self.i)
+        return node
+
+    def disjunction(self) -> Node:
+        alts = [self.alternative()]
+        while self.peek() == "|":
+            self.i += 1
+            alts.append(self.alternative())
+        return alts[0] if len(alts) == 1 else Alt(tuple(alts))
+
+    def alternative(self) -> Node:
+        items = []
+        while True:
+            self.skip_extended()
+            c = self.peek()
+            if c in ("", "|", ")"):
+                break
+            items.append(self.term())
+        return items[0] if len(items) == 1 else Concat(tuple(items))
+
+    def term(self) -> Node:
+        start = self.i
+        c = self.peek()
+        if c in "^$":
+            self.i += 1
+            node: Node = Assert("start" if c == "^" else "end")
+            quantifiable = False
+        elif c == "\\" and self.peek(1) in ("b", "B"):
+            raise self.unsupported(f"word boundary assertion \\{self.peek(1)}", start)
+        elif self.startswith("(?=") or self.startswith("(?!"):
+            raise self.unsupported(f"lookahead {self.p[start:start + 3]}", start)
+        elif self.startswith("(?<=") or self.startswith("(?<!"):
+            raise self.unsupported(f"lookbehind {self.p[start:start + 4]}", start)
+        else:
+            node = self.atom()
+            quantifiable = True
+        self.skip_extended()
+        q_pos = self.i
+        bounds = self.quantifier()
+        if bounds is None:
+            return node
+        if not quantifiable:
+            raise self.error("nothing to repeat", q_pos)
+        self.skip_extended()
+        again = self.i
+        if self.quantifier() is not None:
+            raise self.error("nothing to repeat", again)
+        lo, hi = bounds
+        return Repeat(node, lo, hi)
+
+    def quantifier(self) -> tuple[int, int | None] | None:
+        """Parse `* + ? {m} {m,} {m,n}` plus an optional lazy `?`; None if none is here."""
+        c = self.peek()
+        if c in ("*", "+", "?"):
+            self.i += 1
+            bounds = {"*": (0, None), "+": (1, None), "?": (0, 1)}[c]
+        elif c == "{":
+            bounds = self.braced_quantifier()
+            if bounds is None:
+                return None
+        else:
+            return None
+        if self.peek() == "?":
+            self.i += 1  # laziness does not change the language
+        return bounds
+
+    def braced_quantifier(self) -> tuple[int, int | None] | None:
+        start, j, p = self.i, self.i + 1, self.p
+        k = j
+        while k < len(p) and p[k].isdigit() and p[k].isascii():
+            k += 1
+        if k == j:
+            return None
+        lo, hi = int(p[j:k]), None
+        if k < len(p) and p[k] == ",":
+            m = k + 1
+            while m < len(p) and p[m].isdigit() and p[m].isascii():
+                m += 1
+            if m > k + 1:
+                hi = int(p[k + 1:m])
+            k = m
+        else:
+            hi = lo
+        if k >= len(p) or p[k] != "}":
+            return None
+        if hi is not None and hi < lo:
+            raise self.error(f"quantifier {p[start:k + 1]} has max < min", start)
+        self.i = k + 1
+        return lo, hi
+
+    def atom(self) -> Node:
+        start, c = self.i, self.peek()
+        if c == "(":
+            return self.group()
+        if c == "[":
+            return self.char_class()
+        if c == ".":
+            self.i += 1
+            return Chars(ANY if self.dot_all else NOT_LINE_TERMINATOR)
+        if c == "\\":
+            e = self.escape(in_class=False)
+            return self.chars(CharSet([(e, e)]) if isinstance(e, int) else e)
+        if c in ("*", "+", "?"):
+            raise self.error("nothing to repeat", start)
+        if c == "{" and self.braced_quantifier() is not None:
+            raise self.error("nothing to repeat", start)
+        self.i += 1
+        return self.chars(CharSet.of(c))
+
+    def group(self) -> Node:
+        start = self.i
+        self.i += 1
+        if self.startswith("?:"):
+            self.i += 2
+        elif self.startswith("?<"):
+            self.group_name(start)
+        elif self.peek() == "?":
+            raise self.unsupported(f"group syntax {self.p[start:start + 3]!r}", start)
+        node = self.disjunction()
+        if self.peek() != ")":
+            raise self.error("missing ')' for this group", start)
+        self.i += 1
+        return node
+
+    def group_name(self, start: int) -> None:
+        end = self.p.find(">", self.i)
+        name = self.p[self.i + 2:end] if end >= 0 else ""
+        if not name or not name.replace("$", "_").isidentifier():
+            raise self.error("invalid group name", start)
+        if name in self.group_names:
+            raise self.error(f"duplicate group name {name!r}", start)
+        self.group_names.add(name)
+        self.i = end + 1
+
+    def char_class(self) -> Node:
+        start = self.i
+        self.i += 1
+        negate = self.peek() == "^"
+        if negate:
+            self.i += 1
+        parts: list[CharSet] = []  # positive items (case-closed later, all together)
+        negated_parts: list[CharSet] = []  # \D \W \S items, already complemented and closed
+        while True:
+            c = self.peek()
+            if c == "":
+                raise self.error("unterminated character class", start)
+            if c == "]":
+                self.i += 1
+                break
+            lo_pos = self.i
+            lo = self.class_atom()
+            if self.peek() == "-" and self.peek(1) not in ("]", ""):
+                self.i += 1
+                hi = self.class_atom()
+                if isinstance(lo, int) and isinstance(hi, int):
+                    if hi < lo:
+                        raise self.error(
+                            f"bad character range {self.p[lo_pos:self.i]} (end before start)", lo_pos
+                        )
+                    parts.append(CharSet([(lo, hi)]))
+                    continue
+                self.add_class_item(lo, parts, negated_parts)  # Annex B: '-' is a literal
+                lo = ord("-")
+                self.add_class_item(hi, parts, negated_parts)
+            self.add_class_item(lo, parts, negated_parts)
+        positive = CharSet().union(*parts)
+        if self.ignore_case:
+            positive = positive.case_closed()
+        cs = positive.union(*negated_parts)
+        return Chars(cs.complement() if negate else cs)
+
+    @staticmethod
+    def add_class_item(item, parts: list[CharSet], negated_parts: list[CharSet]) -> None:
+        if isinstance(item, int):
+            parts.append(CharSet([(item, item)]))
+        elif item[0]:
+            negated_parts.append(item[1])
+        else:
+            parts.append(item[1])
+
+    def class_atom(self) -> int | tuple[bool, CharSet]:
+        """A code point, or (is_negated_escape, set) for \\d \\w \\s \\D \\W \\S."""
+        c = self.peek()
+        if c != "\\":
+            self.i += 1
+            return ord(c)
+        e = self.peek(1)
+        if e in ("b", "-"):  # backspace and the escaped hyphen exist only inside classes
+            self.i += 2
+            return 0x08 if e == "b" else ord("-")
+        item = self.escape(in_class=True)
+        return item if isinstance(item, int) else (e.isupper(), item)
+
+    def escape(self, in_class: bool) -> int | CharSet:
+        """Parse an escape at `\\`: a code point, or the set of a class escape (\\d ... \\S)."""
+        start = self.i
+        e = self.peek(1)
+        self.i += 2
+        if e == "":
+            raise self.error("trailing backslash", start)
+        if e in _SIMPLE_ESCAPES:
+            return ord(_SIMPLE_ESCAPES[e])
+        if e.lower() in _CLASS_ESCAPES:
+            base = _CLASS_ESCAPES[e.lower()]
+            return self.negated(base) if e.isupper() else base
+        if e == "0" and not self.peek().isdigit():
+            return 0
+        if e.isdigit():
+            if e == "0" or in_class:
+                raise self.unsupported(f"octal escape \\{e}", start)
+            raise self.unsupported(f"backreference \\{e}", start)
+        if e == "k" and self.peek() == "<":
+            raise self.unsupported("named backreference \\k<...>", start)
+        if e in ("p", "P"):
+            raise self.unsupported(f"Unicode property escape \\{e}{{...}}", start)
+        if e == "c":
+            letter = self.peek()
+            if not (letter.isascii() and letter.isalpha()):
+                raise self.error("\\c must be followed by an ASCII letter", start)
+            self.i += 1
+            return ord(letter) % 32
+        if e == "x":
+            return self.hex_digits(2, start)
+        if e == "u":
+            return self.unicode_escape(start)
+        if e in _SYNTAX_CHARS or not (e.isalnum() or e == "_"):
+            return ord(e)
+        raise self.error(f"unknown escape \\{e}", start)
+
+    def hex_digits(self, n: int, start: int) -> int:
+        digits = self.p[self.i:self.i + n]
+        if len(digits) != n or not set(digits) <= _HEX:
+            raise self.error(f"\\{self.p[start + 1]} needs {n} hex digits", start)
+        self.i += n
+        return int(digits, 16)
+
+    def unicode_escape(self, start: int) -> int:
+        """\\uXXXX (a surrogate pair of two such escapes is one code point) or \\u{X...}."""
+        if self.peek() == "{":
+            end = self.p.find("}", self.i)
+            digits = self.p[self.i + 1:end] if end >= 0 else ""
+            if not digits or not set(digits) <= _HEX or int(digits, 16) > 0x10FFFF:
+                raise self.error("bad \\u{...} escape (1+ hex digits, at most 10FFFF)", start)
+            self.i = end + 1
+            return int(digits, 16)
+        cp = self.hex_digits(4, start)
+        low = self.p[self.i + 2:self.i + 6]
+        if 0xD800 <= cp <= 0xDBFF and self.startswith("\\u") and len(low) == 4 and set(low) <= _HEX:
+            if 0xDC00 <= int(low, 16) <= 0xDFFF:
+                self.i += 6
+                return 0x10000 + ((cp - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+        return cp
