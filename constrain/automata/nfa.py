@@ -1,0 +1,114 @@
+"""Thompson construction: regex ASTs to one NFA over Unicode scalar values, with ^/$ edges.
+
+Invariants of an `NFA` with states 0..n-1:
+- `edges[s]` lists `(label, t)`: on a symbol in `label` go to t. Labels are hashable and opaque
+  here; the regex front end uses CharSets (one code point per move) and utf8_expand.py uses
+  inclusive byte ranges `(lo, hi)`;
+- `eps[s]` lists free moves; `bos[s]` moves allowed only at the start of the input (`^`),
+  `eos[s]` moves allowed only at its end (`$`); they are resolved by the subset construction;
+- `tags[s]` is the set of tags accepted on reaching s (empty for most states). Building
+  several ASTs into one NFA (`build_nfa`) gives a tagged union: AST i's final state has tag i.
+
+Size is bounded: building raises `AutomatonTooLargeError` once `max_states` states exist, so
+`a{100000}` fails fast instead of exhausting memory. Bounded repeats `x{m,n}` are built as m
+copies followed by nested optionals `(x(x(x)?)?)?` whose skips all lead to the common exit,
+which keeps epsilon closures small.
+"""
+from __future__ import annotations
+
+from constrain.automata.regex_parser import Alt, Assert, Chars, Concat, Node, Repeat
+from constrain.errors import AutomatonTooLargeError
+
+MAX_NFA_STATES = 200_000
+_NO_TAGS: frozenset[int] = frozenset()
+
+
+class NFA:
+    def __init__(self, max_states: int = MAX_NFA_STATES):
+        self.max_states = max_states
+        self.edges: list[list[tuple[object, int]]] = []
+        self.eps: list[list[int]] = []
+        self.bos: list[list[int]] = []
+        self.eos: list[list[int]] = []
+        self.tags: list[frozenset[int]] = []
+        self.start = self.new_state()
+
+    @property
+    def n_states(self) -> int:
+        return len(self.tags)
+
+    def new_state(self) -> int:
+        if len(self.tags) >= self.max_states:
+            raise AutomatonTooLargeError(
+                f"the NFA needs more than {self.max_states} states "
+                "(a large repeat count or nested repeats?); simplify the pattern"
+            )
+        for edges in (self.edges, self.eps, self.bos, self.eos):
+            edges.append([])
+        self.tags.append(_NO_TAGS)
+        return len(self.tags) - 1
+
+
+def build_nfa(asts: list[Node], max_states: int = MAX_NFA_STATES) -> NFA:
+    """One NFA for the tagged union of `asts`: reaching AST i's final state accepts tag i."""
+    nfa = NFA(max_states)
+    for i, ast in enumerate(asts):
+        entry, exit_ = _build(nfa, ast)
+        nfa.eps[nfa.start].append(entry)
+        nfa.tags[exit_] = frozenset((i,))
+    return nfa
+
+
+def _build(nfa: NFA, node: Node) -> tuple[int, int]:
+    """Add a fragment for `node`; return its (entry, exit) states."""
+    if isinstance(node, Chars):
+        return _chars(nfa, node)
+    if isinstance(node, Concat):
+        entry = cur = nfa.new_state()
+        for item in node.items:
+            a, b = _build(nfa, item)
+            nfa.eps[cur].append(a)
+            cur = b
+        return entry, cur
+    if isinstance(node, Alt):
+        entry, exit_ = nfa.new_state(), nfa.new_state()
+        for item in node.items:
+            a, b = _build(nfa, item)
+            nfa.eps[entry].append(a)
+            nfa.eps[b].append(exit_)
+        return entry, exit_
+    if isinstance(node, Repeat):
+        return _repeat(nfa, node)
+    if isinstance(node, Assert):
+        entry, exit_ = nfa.new_state(), nfa.new_state()
+        (nfa.bos if node.kind == "start" else nfa.eos)[entry].append(exit_)
+        return entry, exit_
+    raise TypeError(f"not a regex AST node: {node!r}")
+
+
+def _chars(nfa: NFA, node: Chars) -> tuple[int, int]:
+    entry, exit_ = nfa.new_state(), nfa.new_state()
+    if node.chars:
+        nfa.edges[entry].append((node.chars, exit_))
+    return entry, exit_
+
+
+def _repeat(nfa: NFA, node: Repeat) -> tuple[int, int]:
+    entry = cur = nfa.new_state()
+    for _ in range(node.min):
+        a, b = _build(nfa, node.item)
+        nfa.eps[cur].append(a)
+        cur = b
+    if node.max is None:  # Thompson star: loop through `cur`
+        a, b = _build(nfa, node.item)
+        nfa.eps[cur].append(a)
+        nfa.eps[b].append(cur)
+        return entry, cur
+    exit_ = nfa.new_state()
+    nfa.eps[cur].append(exit_)
+    for _ in range(node.max - node.min):
+        a, b = _build(nfa, node.item)
+        nfa.eps[cur].append(a)
+        nfa.eps[b].append(exit_)
+        cur = b
+    return entry, exit_

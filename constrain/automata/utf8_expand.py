@@ -1,0 +1,90 @@
+"""From a minimal DFA over code-point classes to the minimal ByteDFA of the same language.
+
+Each character-level move `s --C--> t` becomes byte paths over the UTF-8 sequences of C
+(utf8.py); the intermediate (continuation-byte) nodes are shared by suffix: one node per
+(remaining byte ranges, target), whatever state the path started from. The result is an NFA
+(paths from one state can start with overlapping byte ranges) that the subset construction
+determinizes over byte classes, and minimize.py reduces again.
+
+Invariants of the `ByteDFA` returned by `to_byte_dfa`: it accepts exactly the UTF-8 encodings
+of the character-level language (so never an invalid UTF-8 string), it is trimmed and minimal
+with start 0, and `tags[s]` are the accepted tags of byte state s.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from constrain.automata.charset import CharSet
+from constrain.automata.determinize import determinize
+from constrain.automata.dfa import ByteDFA
+from constrain.automata.minimize import MinimalDFA, minimize
+from constrain.automata.nfa import NFA
+from constrain.automata.utf8 import utf8_sequences
+
+# The byte NFA is linear in the character DFA, which max_states already bounds.
+_UNBOUNDED = 1 << 62
+
+
+def to_byte_dfa(
+    chars: MinimalDFA, classes: list[CharSet], max_states: int
+) -> tuple[ByteDFA, list[frozenset[int]]]:
+    nfa = _byte_nfa(chars, classes)
+    class_of = _byte_classes(nfa)
+    spans = {}
+    for edges in nfa.edges:
+        for lo_hi, _ in edges:
+            if lo_hi not in spans:
+                spans[lo_hi] = range(class_of[lo_hi[0]], class_of[lo_hi[1]] + 1)
+    sub = determinize(nfa, spans.__getitem__, class_of[-1] + 1, max_states)
+    result = minimize(sub)
+    assert result is not None, "a non-empty character DFA expands to a non-empty byte DFA"
+    trans = np.ascontiguousarray(result.trans[:, result.column_of_class[class_of]], dtype=np.int32)
+    accepting = np.array([bool(t) for t in result.tags], dtype=bool)
+    return ByteDFA(trans, accepting, 0), result.tags
+
+
+def _byte_nfa(chars: MinimalDFA, classes: list[CharSet]) -> NFA:
+    n, k = chars.trans.shape
+    column_sets: list[list[CharSet]] = [[] for _ in range(k)]
+    for c, col in enumerate(chars.column_of_class.tolist()):
+        column_sets[col].append(classes[c])
+    column_chars = [CharSet().union(*parts) for parts in column_sets]
+    nfa = NFA(max_states=_UNBOUNDED)
+    while nfa.n_states < n:
+        nfa.new_state()
+    # Trie nodes are shared by suffix: node (rest, t) reads the byte ranges `rest`, then is in t.
+    suffix_nodes: dict[tuple, int] = {}
+
+    def node_for(rest: tuple, t: int) -> int:
+        if not rest:
+            return t
+        node = suffix_nodes.get((rest, t))
+        if node is None:
+            node = suffix_nodes[(rest, t)] = nfa.new_state()
+            nfa.edges[node].append((rest[0], node_for(rest[1:], t)))
+        return node
+
+    for s, row in enumerate(chars.trans.tolist()):
+        nfa.tags[s] = chars.tags[s]
+        by_target: dict[int, list[CharSet]] = {}
+        for col, t in enumerate(row):
+            if t >= 0:
+                by_target.setdefault(t, []).append(column_chars[col])
+        for t, sets in by_target.items():
+            for seq in utf8_sequences(CharSet().union(*sets)):
+                nfa.edges[s].append((seq[0], node_for(seq[1:], t)))
+    return nfa
+
+
+def _byte_classes(nfa: NFA) -> list[int]:
+    """`class_of[b]`: classes are maximal byte intervals that no edge endpoint splits."""
+    cut = [False] * 257
+    cut[0] = True
+    for edges in nfa.edges:
+        for (lo, hi), _ in edges:
+            cut[lo] = cut[hi + 1] = True
+    class_of, c = [], -1
+    for b in range(256):
+        c += cut[b]
+        class_of.append(c)
+    return class_of
