@@ -101,7 +101,7 @@ PYBIND11_MODULE(_core, m) {
               acc = ends_accepting.cast<WordArray>();
               e = words_of(acc, trie, "ends_accepting");
             }
-            std::vector<int32_t> stack(static_cast<size_t>(trie.max_depth) + 1);
+            std::vector<int32_t> stack(trie.stack_size());
             py::gil_scoped_release release;
             dfa.token_masks(trie, state, a, e, stack.data());
           },
@@ -120,7 +120,7 @@ PYBIND11_MODULE(_core, m) {
               if (r[k] >= trie.n_nodes()) throw std::invalid_argument("root node out of range");
             std::vector<uint32_t> nodes;
             std::vector<int32_t> states;
-            std::vector<int32_t> stack(static_cast<size_t>(trie.max_depth) + 1);
+            std::vector<int32_t> stack(trie.stack_size());
             {
               py::gil_scoped_release release;
               dfa.lexeme_walk(trie, state, r, n_roots, a, nodes, states, stack.data());

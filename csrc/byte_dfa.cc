@@ -4,6 +4,59 @@
 
 namespace constrain {
 
+namespace {
+
+inline void set_bit(uint32_t* words, int32_t id) {
+  words[static_cast<uint32_t>(id) >> 5] |= 1u << (static_cast<uint32_t>(id) & 31);
+}
+
+// The one trie walk behind every mask: visits the node range [begin, end) (whole subtrees,
+// entered from `state`), skips the subtree of every node whose byte kills the walk, and
+// sets the `alive` bit of every token ending at a live node. The bit of a node's first
+// token is set without a branch (nodes without tokens write an empty bit into a scratch
+// word): whether a node ends a token is unpredictable. The last live node's depth and state
+// stay in registers, so a child reads its parent's state without a round trip through
+// `stack` (max_depth + 1 entries). `on_dead(node, parent_state)` is called for each node
+// whose byte kills the walk; `on_token(id, state)` for every token ending at a live node,
+// when kPerToken.
+template <bool kPerToken, class OnDead, class OnToken>
+void walk_range(const TokenTrie& trie, const int32_t* trans, size_t begin, size_t end, int32_t state,
+                int32_t* stack, uint32_t* alive, OnDead on_dead, OnToken on_token) {
+  const TrieNode* nodes = trie.nodes.data();
+  const int32_t* ids = trie.ids.data();
+  uint32_t scratch = 0;
+  uint32_t prev_depth = 0xFFFFFFFFu;
+  int32_t prev_state = kDead;
+  if (begin < end) stack[nodes[begin].depth - 1] = state;
+  size_t i = begin;
+  while (i < end) {
+    const TrieNode& node = nodes[i];
+    const int32_t parent = node.depth == prev_depth + 1 ? prev_state : stack[node.depth - 1];
+    const int32_t s = trans[static_cast<size_t>(parent) * 256 + node.byte];
+    if (s == kDead) {
+      on_dead(i, parent);
+      i = node.skip;
+      continue;
+    }
+    stack[node.depth] = s;
+    prev_depth = node.depth;
+    prev_state = s;
+    const uint32_t id = static_cast<uint32_t>(node.id);
+    const bool has = node.id >= 0;
+    uint32_t* word = has ? alive + (id >> 5) : &scratch;
+    *word |= static_cast<uint32_t>(has) << (id & 31);
+    if (node.more)
+      for (uint32_t k = node.ids_begin + 1; k < nodes[i + 1].ids_begin; ++k) set_bit(alive, ids[k]);
+    if constexpr (kPerToken) {
+      if (has)
+        for (uint32_t k = node.ids_begin; k < nodes[i + 1].ids_begin; ++k) on_token(ids[k], s);
+    }
+    ++i;
+  }
+}
+
+}  // namespace
+
 int32_t ByteDFA::walk_token(const TokenTrie& trie, int32_t state, int32_t id) const {
   if (!trie.is_text(id)) return kDead;
   const char* data = reinterpret_cast<const char*>(trie.tok_data.data());
@@ -14,65 +67,33 @@ void ByteDFA::token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive,
                           int32_t* stack) const {
   const size_t words = (static_cast<size_t>(trie.vocab_size) + 31) / 32;
   std::memset(alive, 0, words * sizeof(uint32_t));
-  if (ends_accepting) std::memset(ends_accepting, 0, words * sizeof(uint32_t));
-  const size_t n = trie.n_nodes();
-  const uint8_t* byte = trie.byte.data();
-  const uint16_t* depth = trie.depth.data();
-  const uint32_t* skip = trie.skip.data();
-  const uint32_t* ids_begin = trie.ids_begin.data();
-  const int32_t* ids = trie.ids.data();
-  const int32_t* trans = this->trans.data();
-  stack[0] = state;
-  size_t i = 1;
-  while (i < n) {
-    const int32_t s = trans[static_cast<size_t>(stack[depth[i] - 1]) * 256 + byte[i]];
-    if (s == kDead) {
-      i = skip[i];
-      continue;
-    }
-    stack[depth[i]] = s;
-    for (uint32_t k = ids_begin[i]; k < ids_begin[i + 1]; ++k) {
-      const uint32_t id = static_cast<uint32_t>(ids[k]);
-      alive[id >> 5] |= 1u << (id & 31);
-      if (ends_accepting && accepting[s]) ends_accepting[id >> 5] |= 1u << (id & 31);
-    }
-    ++i;
+  const auto ignore_dead = [](size_t, int32_t) {};
+  if (ends_accepting == nullptr) {
+    walk_range<false>(trie, trans.data(), 1, trie.n_nodes(), state, stack, alive, ignore_dead, [](int32_t, int32_t) {});
+    return;
   }
+  std::memset(ends_accepting, 0, words * sizeof(uint32_t));
+  const uint8_t* acc = accepting.data();
+  walk_range<true>(trie, trans.data(), 1, trie.n_nodes(), state, stack, alive, ignore_dead, [&](int32_t id, int32_t s) {
+    if (acc[s]) set_bit(ends_accepting, id);
+  });
 }
 
 void ByteDFA::lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* roots, size_t n_roots,
                           uint32_t* alive, std::vector<uint32_t>& boundary_nodes,
                           std::vector<int32_t>& boundary_states, int32_t* stack) const {
-  const uint8_t* byte = trie.byte.data();
-  const uint16_t* depth = trie.depth.data();
-  const uint32_t* skip = trie.skip.data();
-  const uint32_t* ids_begin = trie.ids_begin.data();
-  const int32_t* ids = trie.ids.data();
-  const int32_t* trans = this->trans.data();
   const uint8_t* acc = accepting.data();
+  const auto on_dead = [&](size_t node, int32_t parent) {
+    if (acc[parent]) {
+      boundary_nodes.push_back(static_cast<uint32_t>(node));
+      boundary_states.push_back(parent);
+    }
+  };
+  const auto no_token = [](int32_t, int32_t) {};
   for (size_t r = 0; r < n_roots; ++r) {
     const uint32_t root = roots[r];
-    size_t i = root == 0 ? 1 : root;
-    const size_t end = skip[root];
-    stack[root == 0 ? 0 : depth[root] - 1] = state;
-    while (i < end) {
-      const int32_t parent = stack[depth[i] - 1];
-      const int32_t s = trans[static_cast<size_t>(parent) * 256 + byte[i]];
-      if (s == kDead) {
-        if (acc[parent]) {
-          boundary_nodes.push_back(static_cast<uint32_t>(i));
-          boundary_states.push_back(parent);
-        }
-        i = skip[i];
-        continue;
-      }
-      stack[depth[i]] = s;
-      for (uint32_t k = ids_begin[i]; k < ids_begin[i + 1]; ++k) {
-        const uint32_t id = static_cast<uint32_t>(ids[k]);
-        alive[id >> 5] |= 1u << (id & 31);
-      }
-      ++i;
-    }
+    const size_t begin = root == 0 ? 1 : root;
+    walk_range<false>(trie, trans.data(), begin, trie.nodes[root].skip, state, stack, alive, on_dead, no_token);
   }
 }
 

@@ -30,9 +30,9 @@ TokenTrie::TokenTrie(const std::vector<std::string>& tokens, int32_t vocab_size_
 
   // Root, then one path of new nodes per token below its longest common prefix with the
   // previous token. `path[d]` is the node at depth d on the current path.
-  byte.push_back(0);
-  depth.push_back(0);
-  skip.push_back(0);
+  std::vector<uint8_t> byte{0};
+  std::vector<uint16_t> depth{0};
+  std::vector<uint32_t> skip{0};
   parent.push_back(0);
   std::vector<uint32_t> path{0};
   std::vector<std::vector<int32_t>> node_ids(1);
@@ -62,16 +62,22 @@ TokenTrie::TokenTrie(const std::vector<std::string>& tokens, int32_t vocab_size_
     skip[path.back()] = static_cast<uint32_t>(byte.size());
     path.pop_back();
   }
-  ids_begin.assign(byte.size() + 1, 0);
-  for (size_t i = 0; i < byte.size(); ++i)
-    ids_begin[i + 1] = ids_begin[i] + static_cast<uint32_t>(node_ids[i].size());
-  ids.reserve(ids_begin.back());
+  nodes.resize(byte.size() + 1);
+  uint32_t n_ids = 0;
+  for (size_t i = 0; i < byte.size(); ++i) {
+    const auto& here = node_ids[i];
+    nodes[i] = TrieNode{skip[i], n_ids, here.empty() ? -1 : here[0], depth[i], byte[i],
+                        static_cast<uint8_t>(here.size() > 1)};
+    n_ids += static_cast<uint32_t>(node_ids[i].size());
+  }
+  nodes.back() = TrieNode{static_cast<uint32_t>(byte.size()), n_ids, -1, 0, 0, 0};
+  ids.reserve(n_ids);
   for (auto& v : node_ids) ids.insert(ids.end(), v.begin(), v.end());
 }
 
 std::string TokenTrie::node_bytes(uint32_t node) const {
-  std::string out(depth[node], '\0');
-  for (uint32_t n = node; n != 0; n = parent[n]) out[depth[n] - 1] = static_cast<char>(byte[n]);
+  std::string out(nodes[node].depth, '\0');
+  for (uint32_t n = node; n != 0; n = parent[n]) out[nodes[n].depth - 1] = static_cast<char>(nodes[n].byte);
   return out;
 }
 

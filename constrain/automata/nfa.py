@@ -9,10 +9,11 @@ Invariants of an `NFA` with states 0..n-1:
 - `tags[s]` is the set of tags accepted on reaching s (empty for most states). Building
   several ASTs into one NFA (`build_nfa`) gives a tagged union: AST i's final state has tag i.
 
-Size is bounded: building raises `AutomatonTooLargeError` once `max_states` states exist, so
-`a{100000}` fails fast instead of exhausting memory. Bounded repeats `x{m,n}` are built as m
-copies followed by nested optionals `(x(x(x)?)?)?` whose skips all lead to the common exit,
-which keeps epsilon closures small.
+Size is bounded: `build_nfa` computes the exact state count first (`_size` mirrors `_build`)
+and raises `AutomatonTooLargeError` past `max_states`, so `a{100000}` fails at once instead of
+exhausting memory. Bounded repeats `x{m,n}` are built as m copies followed by nested
+optionals `(x(x(x)?)?)?` whose skips all lead to the common exit, which keeps epsilon closures
+small.
 """
 from __future__ import annotations
 
@@ -24,8 +25,7 @@ _NO_TAGS: frozenset[int] = frozenset()
 
 
 class NFA:
-    def __init__(self, max_states: int = MAX_NFA_STATES):
-        self.max_states = max_states
+    def __init__(self):
         self.edges: list[list[tuple[object, int]]] = []
         self.eps: list[list[int]] = []
         self.bos: list[list[int]] = []
@@ -38,11 +38,6 @@ class NFA:
         return len(self.tags)
 
     def new_state(self) -> int:
-        if len(self.tags) >= self.max_states:
-            raise AutomatonTooLargeError(
-                f"the NFA needs more than {self.max_states} states "
-                "(a large repeat count or nested repeats?); simplify the pattern"
-            )
         for edges in (self.edges, self.eps, self.bos, self.eos):
             edges.append([])
         self.tags.append(_NO_TAGS)
@@ -51,12 +46,34 @@ class NFA:
 
 def build_nfa(asts: list[Node], max_states: int = MAX_NFA_STATES) -> NFA:
     """One NFA for the tagged union of `asts`: reaching AST i's final state accepts tag i."""
-    nfa = NFA(max_states)
+    size = 1 + sum(_size(ast) for ast in asts)
+    if size > max_states:
+        raise AutomatonTooLargeError(
+            f"the NFA would need {size} states, more than {max_states} "
+            "(a large repeat count or nested repeats?); simplify the pattern"
+        )
+    nfa = NFA()
     for i, ast in enumerate(asts):
         entry, exit_ = _build(nfa, ast)
         nfa.eps[nfa.start].append(entry)
         nfa.tags[exit_] = frozenset((i,))
     return nfa
+
+
+def _size(node: Node) -> int:
+    """The number of states `_build(nfa, node)` adds."""
+    if isinstance(node, (Chars, Assert)):
+        return 2
+    if isinstance(node, Concat):
+        return 1 + sum(_size(item) for item in node.items)
+    if isinstance(node, Alt):
+        return 2 + sum(_size(item) for item in node.items)
+    if isinstance(node, Repeat):
+        item = _size(node.item)
+        if node.max is None:
+            return 1 + (node.min + 1) * item
+        return 2 + node.max * item
+    raise TypeError(f"not a regex AST node: {node!r}")
 
 
 def _build(nfa: NFA, node: Node) -> tuple[int, int]:

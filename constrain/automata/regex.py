@@ -23,6 +23,7 @@ from constrain.automata.unanchored import search_ast
 from constrain.automata.utf8_expand import to_byte_dfa
 from constrain.errors import RegexError
 
+
 def regex_to_dfa(
     pattern: str, *, flags: str = "", anchored: bool = True, max_states: int = 20000
 ) -> ByteDFA:

@@ -57,8 +57,8 @@ class Assert:
 
 Node = Chars | Concat | Alt | Repeat | Assert
 
+MAX_GROUP_DEPTH = 100  # keeps this parser and the recursive passes after it off Python's stack limit
 KNOWN_FLAGS = "isxu"  # "u" is accepted and ignored: the semantics are always Unicode-aware.
-_SYNTAX_CHARS = set("^$\\.*+?()[]{}|/")
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
 _CLASS_ESCAPES = {"d": DIGIT, "w": WORD, "s": SPACE}
 _HEX = set("0123456789abcdefABCDEF")
@@ -85,6 +85,7 @@ class _Parser:
         self.dot_all = "s" in flags
         self.extended = "x" in flags
         self.group_names: set[str] = set()
+        self.depth = 0
 
     # -- helpers -------------------------------------------------------------------------
     def error(self, message: str, pos: int) -> RegexError:
@@ -146,7 +147,7 @@ class _Parser:
     def term(self) -> Node:
         start = self.i
         c = self.peek()
-        if c in "^$":
+        if c in ("^", "$"):
             self.i += 1
             node: Node = Assert("start" if c == "^" else "end")
             quantifiable = False
@@ -234,6 +235,9 @@ class _Parser:
 
     def group(self) -> Node:
         start = self.i
+        self.depth += 1
+        if self.depth > MAX_GROUP_DEPTH:
+            raise self.error(f"groups nested deeper than {MAX_GROUP_DEPTH}", start)
         self.i += 1
         if self.startswith("?:"):
             self.i += 2
@@ -245,6 +249,7 @@ class _Parser:
         if self.peek() != ")":
             raise self.error("missing ')' for this group", start)
         self.i += 1
+        self.depth -= 1
         return node
 
     def group_name(self, start: int) -> None:
@@ -330,7 +335,7 @@ class _Parser:
             return self.negated(base) if e.isupper() else base
         if e == "0" and not self.peek().isdigit():
             return 0
-        if e.isdigit():
+        if e in "0123456789":
             if e == "0" or in_class:
                 raise self.unsupported(f"octal escape \\{e}", start)
             raise self.unsupported(f"backreference \\{e}", start)
@@ -348,7 +353,7 @@ class _Parser:
             return self.hex_digits(2, start)
         if e == "u":
             return self.unicode_escape(start)
-        if e in _SYNTAX_CHARS or not (e.isalnum() or e == "_"):
+        if not e.isalnum():  # syntax characters, '/', '-', '_', punctuation (Annex B)
             return ord(e)
         raise self.error(f"unknown escape \\{e}", start)
 

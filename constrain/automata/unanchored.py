@@ -2,7 +2,7 @@
 
 `search_ast(p)` returns `ANY* P' ANY*` where P' is P with the parts that the surrounding
 `ANY*` makes irrelevant removed: a string contains a match of `x{m,n}` at its end iff it
-contains one of `x{m}`, and a branch that can match the empty string at an end makes the whole
+contains one of `x{m}`, and a branch that reduces to nothing at an end makes the whole
 alternation irrelevant there. Formally, for the trailing side, `X · P · ANY*` and `X · P' · ANY*`
 denote the same strings (likewise for the leading side); `ANY*` reads any valid UTF-8 string
 and carries no assertion, so dropped parts only ever added constraints or alternatives it

@@ -21,9 +21,6 @@ from constrain.automata.minimize import MinimalDFA, minimize
 from constrain.automata.nfa import NFA
 from constrain.automata.utf8 import utf8_sequences
 
-# The byte NFA is linear in the character DFA, which max_states already bounds.
-_UNBOUNDED = 1 << 62
-
 
 def to_byte_dfa(
     chars: MinimalDFA, classes: list[CharSet], max_states: int
@@ -49,7 +46,7 @@ def _byte_nfa(chars: MinimalDFA, classes: list[CharSet]) -> NFA:
     for c, col in enumerate(chars.column_of_class.tolist()):
         column_sets[col].append(classes[c])
     column_chars = [CharSet().union(*parts) for parts in column_sets]
-    nfa = NFA(max_states=_UNBOUNDED)
+    nfa = NFA()  # linear in the character DFA, which max_states already bounds
     while nfa.n_states < n:
         nfa.new_state()
     # Trie nodes are shared by suffix: node (rest, t) reads the byte ranges `rest`, then is in t.

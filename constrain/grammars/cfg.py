@@ -1,0 +1,139 @@
+"""The grammar IR: a context-free grammar over named terminals, as Lark means it once lark
+has flattened the EBNF (see `lark_frontend.load_lark`).
+
+Invariants (checked by `Grammar.__post_init__`, relied on by the parsers):
+- a symbol is a nonterminal iff it is the lhs of some rule; every other rhs symbol is a
+  terminal, and is either a key of `terminals` or the indent/dedent terminal of `indenter`
+  (those are produced by the indenter from newline text and are never lexed);
+- the grammar is *reduced*: `start` has rules, every nonterminal is reachable from `start`
+  and derives at least one terminal string. Hence every viable prefix of a parse extends to
+  a complete sentence, which is what makes the parsers' `allowed_terminals` exact;
+- rules are unique; `ignore` names terminals of `terminals` (the lexer skips them between
+  any two terminals; parsers never see them);
+- a terminal's language is the set of strings its `pattern` matches *as a whole*.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from constrain.errors import GrammarError
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """A lexical terminal.
+
+    `pattern` is an ECMA-262 regex (full-match semantics, literals escaped) and `flags` a
+    subset of "is" (case-insensitive, dot-all). `literal` is the string of a terminal
+    written as a string literal (matched case-insensitively when "i" is in `flags`), else
+    None. When several terminals match the same longest text, the higher `priority` wins,
+    then a literal over a regex (Lark's rule).
+    """
+
+    name: str
+    pattern: str
+    flags: str = ""
+    priority: int = 0
+    literal: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    lhs: str
+    rhs: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.lhs} -> {' '.join(self.rhs) or '<empty>'}"
+
+
+@dataclass(frozen=True)
+class IndenterSpec:
+    """Python-style indentation (Lark's Indenter): `newline` is a lexed terminal whose text
+    ends with the next line's indentation; `indent`/`dedent` are declared terminals the
+    indenter emits after it; newlines inside `open_parens`/`close_parens` are ignored."""
+
+    newline: str
+    indent: str
+    dedent: str
+    open_parens: frozenset[str]
+    close_parens: frozenset[str]
+    tab_len: int = 8
+
+
+PYTHON_INDENTER = IndenterSpec(
+    newline="_NEWLINE", indent="_INDENT", dedent="_DEDENT",
+    open_parens=frozenset({"LPAR", "LSQB", "LBRACE"}),
+    close_parens=frozenset({"RPAR", "RSQB", "RBRACE"}), tab_len=8,
+)
+
+
+@dataclass(frozen=True)
+class Grammar:
+    terminals: dict[str, Terminal]
+    rules: tuple[Rule, ...]
+    start: str
+    ignore: frozenset[str] = frozenset()
+    indenter: IndenterSpec | None = None
+
+    def __post_init__(self):
+        produced = self.produced_terminals
+        for rule in self.rules:
+            for sym in rule.rhs:
+                if sym not in self.nonterminals and sym not in self.terminals and sym not in produced:
+                    raise GrammarError(f"symbol {sym!r} in rule {rule} is neither a rule nor a terminal")
+        if len(set(self.rules)) != len(self.rules):
+            raise GrammarError("duplicate rules")
+        if reduce_rules(self.rules, self.start) != self.rules:
+            raise GrammarError(f"grammar is not reduced (useless rules, or start {self.start!r} undefined)")
+        for name in self.ignore:
+            if name not in self.terminals:
+                raise GrammarError(f"ignored terminal {name!r} is not defined")
+        if self.indenter is not None and self.indenter.newline not in self.terminals:
+            raise GrammarError(f"indenter newline terminal {self.indenter.newline!r} is not defined")
+
+    @property
+    def produced_terminals(self) -> frozenset[str]:
+        """Terminals emitted by the indenter rather than lexed."""
+        ind = self.indenter
+        return frozenset() if ind is None else frozenset({ind.indent, ind.dedent})
+
+    @cached_property
+    def nonterminals(self) -> frozenset[str]:
+        return frozenset(r.lhs for r in self.rules)
+
+    @cached_property
+    def parser_terminals(self) -> tuple[str, ...]:
+        """The terminals the parsers see, sorted; a terminal's id is its index here."""
+        return tuple(sorted({s for r in self.rules for s in r.rhs if s not in self.nonterminals}))
+
+
+def reduce_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
+    """Drop rules using unproductive symbols, then rules unreachable from `start` (order kept).
+
+    Terminals count as productive. Raises GrammarError when the language is empty."""
+    lhs = {r.lhs for r in rules}
+    if start not in lhs:
+        raise GrammarError(f"start rule {start!r} is not defined")
+    productive: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for r in rules:
+            if r.lhs not in productive and all(s in productive or s not in lhs for s in r.rhs):
+                productive.add(r.lhs)
+                changed = True
+    if start not in productive:
+        raise GrammarError(f"the grammar generates no string (rule {start!r} never terminates)")
+    useful = [r for r in rules if all(s in productive or s not in lhs for s in r.rhs)]
+    reachable, todo = {start}, [start]
+    by_lhs: dict[str, list[Rule]] = {}
+    for r in useful:
+        by_lhs.setdefault(r.lhs, []).append(r)
+    while todo:
+        for r in by_lhs[todo.pop()]:
+            for s in r.rhs:
+                if s in lhs and s not in reachable:
+                    reachable.add(s)
+                    todo.append(s)
+    return tuple(r for r in useful if r.lhs in reachable)

@@ -1,0 +1,490 @@
+"""Regex -> ByteDFA compilation: languages against Python's `re`, structure, errors, limits.
+
+Generated regexes are rendered twice, as ECMA-262 (what we compile) and as an equivalent Python
+pattern: `.` and the class escapes are spelled out with their ECMA meaning, and `^`/`$` become
+`\\A`/`\\Z`. Each generated regex is then checked on every string of length <= 3 over a small
+alphabet, plus random walks through the DFA (every accepted byte string must be UTF-8 that
+Python's pattern accepts).
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import random
+import re
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from constrain.automata.dfa import DEAD, ByteDFA
+from constrain.automata.nfa import _size, build_nfa
+from constrain.automata.regex import regex_to_dfa, terminals_to_dfa
+from constrain.automata.regex_parser import parse
+from constrain.errors import AutomatonTooLargeError, RegexError, UnsupportedRegexError
+
+# ---------------------------------------------------------------------------------------------
+# Structural checks, independent of the implementation.
+
+
+def moore_blocks(dfa: ByteDFA, labels: list) -> int:
+    """Number of Myhill-Nerode classes (naive Moore refinement over all 256 bytes)."""
+    label_id = {lab: i for i, lab in enumerate(dict.fromkeys(labels))}
+    block = np.array([label_id[lab] for lab in labels], dtype=np.int64)
+    count = len(set(block.tolist()))
+    while True:
+        nxt = np.where(dfa.trans >= 0, block[np.maximum(dfa.trans, 0)], -1)
+        sig = np.concatenate([block[:, None], nxt], axis=1)
+        _, block = np.unique(sig, axis=0, return_inverse=True)
+        block = block.reshape(-1)
+        new_count = int(block.max()) + 1
+        if new_count == count:
+            return count
+        count = new_count
+
+
+def check_structure(dfa: ByteDFA, labels: list | None = None) -> None:
+    n = dfa.n_states
+    assert dfa.start == 0 and n >= 1
+    assert dfa.trans.dtype == np.int32 and dfa.trans.shape == (n, 256)
+    assert dfa.trans.min() >= DEAD and dfa.trans.max() < n
+    reach = {0}
+    frontier = [0]
+    while frontier:
+        s = frontier.pop()
+        for t in set(dfa.trans[s].tolist()) - {DEAD} - reach:
+            reach.add(t)
+            frontier.append(t)
+    assert reach == set(range(n)), "unreachable states"
+    alive = set(np.nonzero(dfa.accepting)[0].tolist())
+    changed = True
+    while changed:
+        changed = False
+        for s in range(n):
+            if s not in alive and any(t in alive for t in dfa.trans[s].tolist()):
+                alive.add(s)
+                changed = True
+    assert alive == set(range(n)), "states that cannot reach acceptance"
+    labels = labels if labels is not None else dfa.accepting.tolist()
+    assert moore_blocks(dfa, labels) == n, "not minimal"
+
+
+def random_accepted(dfa: ByteDFA, rng: random.Random, count: int, max_len: int = 12) -> list[bytes]:
+    """Random accepted byte strings (walks that stop at accepting states)."""
+    out = []
+    for _ in range(count):
+        s, data = 0, bytearray()
+        for _ in range(max_len):
+            if dfa.accepting[s] and rng.random() < 0.3:
+                break
+            options = np.nonzero(dfa.trans[s] >= 0)[0]
+            if len(options) == 0:
+                break
+            b = int(rng.choice(options.tolist()))
+            data.append(b)
+            s = int(dfa.trans[s, b])
+        if dfa.accepting[s]:
+            out.append(bytes(data))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Generated regexes, rendered as (ECMA, Python) pairs.
+
+ECMA_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+ECMA_SPACE_CPS = {9, 10, 11, 12, 13, 32, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029,
+                  0x202F, 0x205F, 0x3000, 0xFEFF}
+PY_CLASS = {"\\d": "0-9", "\\w": "a-zA-Z0-9_", "\\s": ECMA_SPACE}
+LITERALS = ["a", "b", "é", "€", "😀", "0"]
+CLASS_ITEMS = ["a", "b", "é", "a-c", "é-€", "€-😀", "\\d", "\\w", "\\s", "\\n", "0-9"]
+ALPHABET = ["a", "b", "é", "€", "😀", "\n", "\u2028", "0", " "]
+SHORT_STRINGS = ["".join(t) for k in range(4) for t in itertools.product(ALPHABET, repeat=k)]
+
+
+def py_class_item(item: str) -> str:
+    return PY_CLASS.get(item, item)
+
+
+@st.composite
+def char_class(draw):
+    items = draw(st.lists(st.sampled_from(CLASS_ITEMS), min_size=1, max_size=3))
+    neg = draw(st.booleans())
+    hat = "^" if neg else ""
+    return f"[{hat}{''.join(items)}]", f"[{hat}{''.join(map(py_class_item, items))}]"
+
+
+def escape_atom(e: str) -> tuple[str, str]:
+    inner = PY_CLASS[e.lower()]
+    return e, f"[^{inner}]" if e.isupper() else f"[{inner}]"
+
+
+atoms = st.one_of(
+    st.sampled_from(LITERALS).map(lambda c: (c, c)),
+    st.just((".", "[^\n\r\u2028\u2029]")),
+    st.just(("\\.", "\\.")),
+    char_class(),
+    st.sampled_from(["\\d", "\\w", "\\s", "\\D", "\\W", "\\S"]).map(escape_atom),
+)
+
+quantifiers = st.sampled_from(["", "", "", "*", "+", "?", "{2}", "{0,2}", "{1,}", "{1,3}", "*?", "{0,1}?"])
+
+
+def regexes(depth: int = 2):
+    def extend(inner):
+        grouped = st.tuples(st.sampled_from(["(", "(?:"]), inner).map(
+            lambda t: (t[0] + t[1][0] + ")", t[0] + t[1][1] + ")")
+        )
+        term = st.tuples(st.one_of(atoms, grouped), quantifiers).map(
+            lambda t: (t[0][0] + t[1], t[0][1] + t[1])
+        )
+        assertion = st.sampled_from([("^", "\\A"), ("$", "\\Z")])
+        concat = st.lists(st.one_of(term, term, term, assertion), min_size=0, max_size=3).map(
+            lambda ts: ("".join(e for e, _ in ts), "".join(p for _, p in ts))
+        )
+        return st.lists(concat, min_size=1, max_size=3).map(
+            lambda alts: ("|".join(e for e, _ in alts), "|".join(p for _, p in alts))
+        )
+
+    return st.recursive(atoms, extend, max_leaves=6)
+
+
+def check_against_python(ecma: str, py: str, *, anchored: bool, flags: str = "") -> None:
+    py_flags = re.IGNORECASE if "i" in flags else 0
+    compiled = re.compile(py, py_flags)
+    oracle = compiled.fullmatch if anchored else compiled.search
+    try:
+        dfa = regex_to_dfa(ecma, flags=flags, anchored=anchored)
+    except RegexError as exc:
+        assert "empty" in str(exc), exc
+        assert not any(oracle(s) for s in SHORT_STRINGS), f"{ecma!r} is not empty"
+        return
+    for s in SHORT_STRINGS:
+        assert dfa.matches(s.encode()) == bool(oracle(s)), (ecma, py, s, anchored)
+    for data in random_accepted(dfa, random.Random(ecma), 20):
+        text = data.decode("utf-8")  # raises on invalid UTF-8
+        assert oracle(text), (ecma, py, text, anchored)
+    check_structure(dfa)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(regexes(), st.booleans())
+def test_generated_regexes_agree_with_python(pair, anchored):
+    ecma, py = pair
+    check_against_python(ecma, py, anchored=anchored)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(regexes())
+def test_nfa_size_bound_is_exact(pair):
+    ast = parse(pair[0])
+    assert build_nfa([ast]).n_states == 1 + _size(ast)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixed examples.
+
+
+@pytest.mark.parametrize(
+    "pattern, good, bad",
+    [
+        (r"\d{4}-\d{2}-\d{2}", ["2024-01-31"], ["2024-1-31", "2024-01-311", ""]),
+        (r'"([^"\\]|\\.)*"', ['""', '"a\\"b"', '"é😀"'], ['"', '"a"b"', '"\\"']),
+        (r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}", ["a.b@c.io"], ["a@b.c", "@b.io"]),
+        (r"(\w+\s?){1,20}", ["hello world ", "a\u3000b"], [" a", "a  b", ""]),
+        (r"[^\"\\\x00-\x1f]*", ["", "héllo €😀", "\u2028"], ['"', "\\", "\x1f"]),
+        (r"\u00e9\u{1F600}\x41\uD83D\uDE00", ["é😀A😀"], ["é😀A"]),
+        (r"a\/b\.c\*", ["a/b.c*"], ["a/bxc*"]),
+        (r"[\b]\cJ\0", ["\b\n\0"], ["\b\n0"]),
+        (r"(?<year>\d+)-(?:x|y)", ["12-x"], ["12-z"]),
+        (r"a{2}b{1,}c{0,1}d*?", ["aab", "aabbcddd"], ["ab", "aabcc"]),
+        (r"[\w-.]+", ["a-b.c"], ["a b"]),
+        (r"x{,2}", ["x{,2}"], ["xx"]),
+        ("", [""], ["a"]),
+    ],
+)
+def test_examples(pattern, good, bad):
+    dfa = regex_to_dfa(pattern)
+    check_structure(dfa)
+    for s in good:
+        assert dfa.matches(s.encode()), s
+    for s in bad:
+        assert not dfa.matches(s.encode()), s
+
+
+def test_dot_and_line_terminators():
+    dot = regex_to_dfa(".")
+    for s in ["a", "é", "€", "😀", "\t", "\x00"]:
+        assert dot.matches(s.encode())
+    for s in ["\n", "\r", "\u2028", "\u2029", "", "ab"]:
+        assert not dot.matches(s.encode())
+    dot_all = regex_to_dfa(".", flags="s")
+    for s in ["\n", "\r", "\u2028", "\u2029"]:
+        assert dot_all.matches(s.encode())
+
+
+@functools.lru_cache(maxsize=1)
+def codepoint_encodings() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every scalar value, its UTF-8 bytes padded to 4, and the encoding length."""
+    cps = np.arange(0x110000, dtype=np.int64)
+    cps = cps[(cps < 0xD800) | (cps > 0xDFFF)]
+    n = np.where(cps < 0x80, 1, np.where(cps < 0x800, 2, np.where(cps < 0x10000, 3, 4)))
+    enc = np.zeros((len(cps), 4), dtype=np.int64)
+    enc[:, 0] = np.select(
+        [n == 1, n == 2, n == 3], [cps, 0xC0 | (cps >> 6), 0xE0 | (cps >> 12)], 0xF0 | (cps >> 18)
+    )
+    for i in range(1, 4):
+        shift = 6 * (n - 1 - i)
+        enc[:, i] = np.where(i < n, 0x80 | ((cps >> np.maximum(shift, 0)) & 0x3F), 0)
+    return cps, enc, n
+
+
+def count_accepted(dfa: ByteDFA, max_len: int) -> list[int]:
+    """Number of accepted byte strings of each length 0..max_len."""
+    counts = []
+    vec = np.zeros(dfa.n_states, dtype=object)
+    vec[0] = 1
+    for _ in range(max_len + 1):
+        counts.append(int(sum(vec[dfa.accepting])))
+        nxt = np.zeros(dfa.n_states, dtype=object)
+        for s in np.nonzero(vec)[0]:
+            targets = dfa.trans[s][dfa.trans[s] >= 0]
+            for t, k in zip(*np.unique(targets, return_counts=True)):
+                nxt[t] += vec[s] * int(k)
+        vec = nxt
+    return counts
+
+
+@pytest.mark.parametrize(
+    "pattern, flags, member",
+    [
+        ("[^a]", "", lambda c: c != ord("a")),
+        ('[^"\\\\\\x00-\\x1f]', "", lambda c: (c >= 0x20) & (c != 0x22) & (c != 0x5C)),
+        (".", "", lambda c: ~np.isin(c, [0x0A, 0x0D, 0x2028, 0x2029])),
+        (".", "s", lambda c: np.ones(len(c), dtype=bool)),
+        ("\\S", "", lambda c: ~np.isin(c, sorted(ECMA_SPACE_CPS))),
+        ("[^k]", "i", lambda c: ~np.isin(c, [ord("k"), ord("K"), 0x212A])),
+        ("[\u00e0-\u00ff\U0001F600-\U0001F64F]", "",
+         lambda c: ((c >= 0xE0) & (c <= 0xFF)) | ((c >= 0x1F600) & (c <= 0x1F64F))),
+    ],
+)
+def test_single_char_classes_are_exact_utf8(pattern, flags, member):
+    """Every valid encoding of a member is accepted and nothing else (by counting)."""
+    dfa = regex_to_dfa(pattern, flags=flags)
+    check_structure(dfa)
+    cps, enc, n = codepoint_encodings()
+    state = np.zeros(len(cps), dtype=np.int64)
+    for i in range(4):
+        step = dfa.trans[np.maximum(state, 0), enc[:, i]]
+        state = np.where((i < n) & (state >= 0), step, state)
+    accepted = (state >= 0) & dfa.accepting[np.maximum(state, 0)]
+    expected = member(cps)
+    assert np.array_equal(accepted, expected)
+    assert sum(count_accepted(dfa, 6)) == int(expected.sum())
+
+
+@pytest.mark.parametrize("data", [b"\xc0\x80", b"\xc1\xbf", b"\xed\xa0\x80", b"\xed\xbf\xbf",
+                                  b"\xf4\x90\x80\x80", b"\xf8\x88\x80\x80\x80", b"\xff",
+                                  b"\xe2\x82", b"\x80", b"a\xe2\x82\xacb\xc3"])
+def test_invalid_utf8_rejected(data):
+    for pattern in (".*", "[^a]*", "\\S*", "[\\s\\S]*"):
+        assert not regex_to_dfa(pattern).matches(data)
+    assert not regex_to_dfa("", anchored=False).matches(data)
+
+
+def test_case_insensitive():
+    dfa = regex_to_dfa("ab[c-e]é", flags="i")
+    for s in ["abcé", "ABCÉ", "aBdÉ"]:
+        assert dfa.matches(s.encode())
+    assert not dfa.matches("abfé".encode())
+    assert regex_to_dfa("k", flags="i").matches("\u212a".encode())  # KELVIN SIGN
+    assert regex_to_dfa("[^a]", flags="i").matches(b"b")
+    assert not regex_to_dfa("[^a]", flags="i").matches(b"A")
+    assert not regex_to_dfa("\\W", flags="i").matches("\u017f".encode())  # LONG S is \w under i
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(regexes(), st.booleans())
+def test_case_insensitive_generated(pair, anchored):
+    ecma, py = pair
+    check_against_python(ecma, py, anchored=anchored, flags="i")
+
+
+@pytest.mark.parametrize(
+    "pattern, yes, no",
+    [
+        ("^ab", ["ab", "abx"], ["xab", ""]),
+        ("ab$", ["ab", "xab"], ["abx", "ab\n"]),
+        ("^$", [""], ["a", "\n"]),
+        ("a|^b", ["xa", "bx", "b"], ["xb", ""]),
+        ("(^|x)b", ["b", "xb", "axbc"], ["ab"]),
+        ("a$|^b", ["ba", "xa", "bx"], ["ax", "xb"]),
+        ("a^b", [], None),
+        ("$^", [""], ["a"]),
+    ],
+)
+def test_assertions_unanchored(pattern, yes, no):
+    if no is None:
+        with pytest.raises(RegexError, match="empty"):
+            regex_to_dfa(pattern, anchored=False)
+        return
+    dfa = regex_to_dfa(pattern, anchored=False)
+    check_structure(dfa)
+    py = re.compile(pattern.replace("^", "\\A").replace("$", "\\Z"))
+    for s in yes:
+        assert dfa.matches(s.encode()) and py.search(s), s
+    for s in no:
+        assert not dfa.matches(s.encode()) and not py.search(s), s
+
+
+def test_anchored_assertions_are_noops_at_the_ends():
+    assert regex_to_dfa("^abc$").trans.tolist() == regex_to_dfa("abc").trans.tolist()
+    assert regex_to_dfa("^a|b$").matches(b"a")
+
+
+def test_unanchored_large_repeats_collapse():
+    dfa = regex_to_dfa("[a-z]{1,5000}", anchored=False)
+    assert dfa.trans.tolist() == regex_to_dfa("[a-z]", anchored=False).trans.tolist()
+    dfa = regex_to_dfa("x(ab|c?)", anchored=False)
+    assert dfa.matches(b"zzxz") and not dfa.matches(b"zz")
+
+
+def test_minimal_dfa_is_canonical():
+    a = regex_to_dfa("(a|b)*abb")
+    b = regex_to_dfa("[ab]*a(bb)")
+    assert a.n_states == 4
+    assert np.array_equal(a.trans, b.trans) and np.array_equal(a.accepting, b.accepting)
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors.
+
+
+@pytest.mark.parametrize(
+    "pattern, error, position",
+    [
+        ("(ab", RegexError, 0),
+        ("ab)", RegexError, 2),
+        ("a(b))", RegexError, 4),
+        ("[ab", RegexError, 0),
+        ("x[z-a]", RegexError, 2),
+        ("a{3,1}", RegexError, 1),
+        ("ab\\", RegexError, 2),
+        ("*a", RegexError, 0),
+        ("a|+", RegexError, 2),
+        ("a**", RegexError, 2),
+        ("^*", RegexError, 1),
+        ("\\q", RegexError, 0),
+        ("\\x4g", RegexError, 0),
+        ("\\u12", RegexError, 0),
+        ("\\u{110000}", RegexError, 0),
+        ("(?<1a>x)", RegexError, 0),
+        ("(a)\\1", UnsupportedRegexError, 3),
+        ("(?<n>a)\\k<n>", UnsupportedRegexError, 7),
+        ("a(?=b)", UnsupportedRegexError, 1),
+        ("a(?!b)", UnsupportedRegexError, 1),
+        ("(?<=a)b", UnsupportedRegexError, 0),
+        ("(?<!a)b", UnsupportedRegexError, 0),
+        ("x\\bfoo", UnsupportedRegexError, 1),
+        ("\\B", UnsupportedRegexError, 0),
+        ("\\p{L}", UnsupportedRegexError, 0),
+        ("(?i)a", UnsupportedRegexError, 0),
+        ("(" * 150 + ")" * 150, RegexError, 100),
+    ],
+)
+def test_errors_have_positions(pattern, error, position):
+    with pytest.raises(error) as info:
+        regex_to_dfa(pattern)
+    assert info.value.position == position
+    assert info.value.pattern == pattern
+    if error is RegexError:
+        assert not isinstance(info.value, UnsupportedRegexError)
+
+
+def test_flags():
+    with pytest.raises(RegexError):
+        regex_to_dfa("a", flags="q")
+    with pytest.raises(UnsupportedRegexError):
+        regex_to_dfa("a", flags="m")
+    dfa = regex_to_dfa("a b # comment\n c", flags="x")
+    assert dfa.matches(b"abc") and not dfa.matches(b"a b c")
+    assert regex_to_dfa("a", flags="u").matches(b"a")
+
+
+def test_empty_language_raises():
+    for pattern in ["[]", "a[]", "[^\\s\\S]", "\\uD800"]:
+        with pytest.raises(RegexError, match="empty"):
+            regex_to_dfa(pattern)
+
+
+# ---------------------------------------------------------------------------------------------
+# Size limits and speed.
+
+
+@pytest.mark.parametrize(
+    "pattern, anchored",
+    [("(a|b)*a(a|b){30}", True), ("(a|b)*a(a|b){30}", False), ("a{100000}", True),
+     ("(a{1000}){1000}", False), ("[a-z]{1,1000000}", True)],
+)
+def test_oversize_raises_quickly(pattern, anchored):
+    start = time.perf_counter()
+    with pytest.raises(AutomatonTooLargeError):
+        regex_to_dfa(pattern, anchored=anchored)
+    assert time.perf_counter() - start < 5
+
+
+def test_max_states_is_respected():
+    with pytest.raises(AutomatonTooLargeError, match="max_states=10"):
+        regex_to_dfa("[a-z]{20}", max_states=10)
+    assert regex_to_dfa("[a-z]{20}", max_states=100).n_states == 21
+
+
+@pytest.mark.parametrize(
+    "pattern, budget",
+    [(r'"([^"\\]|\\.)*"', 0.1), (r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}", 0.1),
+     (r"\d{4}-\d{2}-\d{2}", 0.1), (r"(\w+\s?){1,20}", 0.1), (r'[^"\\\x00-\x1f]*', 0.05)],
+)
+def test_compile_speed(pattern, budget):
+    regex_to_dfa(pattern)  # warm the one-time tables
+    best = min(_timed(pattern) for _ in range(3))
+    assert best < budget * 3, f"{pattern!r} took {best:.3f}s"  # 3x slack for loaded CI machines
+
+
+def _timed(pattern: str) -> float:
+    start = time.perf_counter()
+    regex_to_dfa(pattern)
+    return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------------------------------------
+# Terminal unions.
+
+
+def test_terminals_union_accept_sets():
+    terminals = [("if", ""), ("[a-z]+", ""), ("[0-9]+", ""), ("IF", "i"), ("é+", "")]
+    dfa, accepts = terminals_to_dfa(terminals)
+    assert len(accepts) == dfa.n_states
+    assert [bool(a) for a in accepts] == dfa.accepting.tolist()
+    check_structure(dfa, labels=accepts)
+    compiled = [re.compile(p, re.I if f else 0) for p, f in terminals]
+    for s in ["if", "iF", "i", "x", "ifx", "12", "1a", "", "éé", "é1"]:
+        state = dfa.walk(0, s.encode())
+        got = accepts[state] if state != DEAD else frozenset()
+        want = frozenset(i for i, c in enumerate(compiled) if c.fullmatch(s))
+        assert got == want, s
+
+
+def test_terminals_never_merge_different_accept_sets():
+    # "a" and "b" alone would be one minimal state; as terminals they must stay apart.
+    dfa, accepts = terminals_to_dfa([("xa", ""), ("xb", "")])
+    assert dfa.n_states == 4
+    assert sorted(map(sorted, accepts)) == [[], [], [0], [1]]
+
+
+def test_terminals_errors():
+    with pytest.raises(RegexError, match="terminal 1"):
+        terminals_to_dfa([("a", ""), ("[]", "")])
+    with pytest.raises(RegexError) as info:
+        terminals_to_dfa([("a", ""), ("(b", "")])
+    assert info.value.pattern == "(b" and info.value.position == 0
