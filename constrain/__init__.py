@@ -16,10 +16,15 @@ from constrain.errors import (
     UnsupportedSchemaError,
     VocabularyError,
 )
+from constrain.grammars.regex import compile_regex
+from constrain.matcher import CompiledGrammar, Matcher
 from constrain.vocab import Vocabulary
 
 __all__ = [
     "AutomatonTooLargeError",
+    "CompiledGrammar",
+    "Matcher",
+    "compile_regex",
     "ConstrainError",
     "GrammarError",
     "RegexError",

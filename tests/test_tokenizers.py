@@ -21,7 +21,7 @@ tokenizers = pytest.importorskip("tokenizers")
 
 from constrain import Vocabulary, VocabularyError  # noqa: E402
 from constrain.tokenizers import analyze_tokenizer_json, clear_cache  # noqa: E402
-from tests.conftest import require_tokenizer  # noqa: E402
+from tests.conftest import encode_continuation, prepends_dummy_prefix, require_tokenizer  # noqa: E402
 
 # name -> (flavour, EOS ids the tokenizer folder implies)
 TOKENIZERS = {
@@ -96,22 +96,6 @@ def load(name: str):
         dt = time.perf_counter() - t0
         _LOADED[name] = (vocab, tokenizers.Tokenizer.from_file(str(path)), dt)
     return _LOADED[name]
-
-
-def prepends_dummy_prefix(tok) -> bool:
-    return tok.normalizer is not None and tok.normalizer.normalize_str("a").startswith("\u2581")
-
-
-def encode_continuation(tok, texts: list[str]) -> list[list[int]]:
-    """Ids of each text as a continuation (see the module docstring)."""
-    if not prepends_dummy_prefix(tok):
-        return [e.ids for e in tok.encode_batch(texts, add_special_tokens=False)]
-    prefix = tok.encode("\n", add_special_tokens=False).ids
-    out = []
-    for e in tok.encode_batch(["\n" + t for t in texts], add_special_tokens=False):
-        assert e.ids[: len(prefix)] == prefix, (prefix, e.ids[:5])
-        out.append(e.ids[len(prefix):])
-    return out
 
 
 def expected_bytes(tok, text: str) -> bytes:
