@@ -493,15 +493,19 @@ def _norm_eos(eos_token_ids) -> tuple[int, ...] | None:
     return tuple(sorted({int(i) for i in eos_token_ids}))
 
 
+def _read_config(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise VocabularyError(f"cannot read {path}: {exc}") from None
+
+
 def _config_eos(folder: Path, info: TokenizerInfo) -> list[int]:
     """EOS ids named by tokenizer_config.json / generation_config.json beside the tokenizer."""
     out: list[int] = []
     cfg = folder / "tokenizer_config.json"
     if cfg.is_file():
-        try:
-            conf = json.loads(cfg.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise VocabularyError(f"cannot read {cfg}: {exc}") from None
+        conf = _read_config(cfg)
         eos = conf.get("eos_token") if isinstance(conf, dict) else None
         if isinstance(eos, dict):
             eos = eos.get("content")
@@ -512,10 +516,7 @@ def _config_eos(folder: Path, info: TokenizerInfo) -> list[int]:
             out.append(i)
     gen = folder / "generation_config.json"
     if gen.is_file():
-        try:
-            conf = json.loads(gen.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise VocabularyError(f"cannot read {gen}: {exc}") from None
+        conf = _read_config(gen)
         ids = conf.get("eos_token_id") if isinstance(conf, dict) else None
         if isinstance(ids, int):
             out.append(ids)

@@ -25,27 +25,29 @@ class DFAMaskStore:
         self.vocab = vocab
         self._core = dfa.core()
         self._trie = vocab.trie
-        self._entries: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-    def _entry(self, state: int) -> tuple[np.ndarray, np.ndarray]:
-        entry = self._entries.get(state)
-        if entry is None:
-            words = self.vocab.n_words
-            alive = np.empty(words, dtype=np.int32)
-            ends = np.empty(words, dtype=np.int32)
-            self._core.token_masks(self._trie, state, alive, ends)
-            alive.setflags(write=False)
-            ends.setflags(write=False)
-            entry = self._entries.setdefault(state, (alive, ends))
-        return entry
+        self._alive: dict[int, np.ndarray] = {}
+        self._ends: dict[int, np.ndarray] = {}
 
     def alive(self, state: int) -> np.ndarray:
         """Tokens whose bytes keep the DFA alive from `state`."""
-        return self._entry(state)[0]
+        alive = self._alive.get(state)
+        if alive is None:
+            alive = np.empty(self.vocab.n_words, dtype=np.int32)
+            self._core.token_masks(self._trie, state, alive)
+            alive.setflags(write=False)
+            alive = self._alive.setdefault(state, alive)
+        return alive
 
     def ends_accepting(self, state: int) -> np.ndarray:
         """Tokens whose bytes lead from `state` to an accepting state."""
-        return self._entry(state)[1]
+        ends = self._ends.get(state)
+        if ends is None:
+            alive = np.empty(self.vocab.n_words, dtype=np.int32)
+            ends = np.empty(self.vocab.n_words, dtype=np.int32)
+            self._core.token_masks(self._trie, state, alive, ends)
+            ends.setflags(write=False)
+            ends = self._ends.setdefault(state, ends)
+        return ends
 
     def walk_token(self, state: int, token_id: int) -> int:
         """State after the token's bytes, or -1 (dead, or not a text token)."""
@@ -53,4 +55,4 @@ class DFAMaskStore:
 
     @property
     def n_cached(self) -> int:
-        return len(self._entries)
+        return len(self._alive)

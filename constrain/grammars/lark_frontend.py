@@ -206,10 +206,13 @@ class _Locator:
         else:
             redefinition = "more than once" in message or "defined twice" in message
             reference = "used but not defined" in message
-            for cand in re.findall(r"'([_A-Za-z]\w*)'|\(([_A-Za-z]\w*)\)|<([_A-Za-z]\w*) :", message):
+            for cand in re.findall(r"'([_A-Za-z]\w*)'|\(([_A-Za-z]\w*)\)|<([_A-Za-z]\w*) :"
+                                   r"|\b[Rr]ule ([_A-Za-z]\w*)|([_A-Za-z]\w*)\.lark", message):
                 pos = self.position(next(c for c in cand if c), redefinition=redefinition, reference=reference)
                 if pos:
                     break
+            for lit in re.findall(r'\(("(?:[^"\\]|\\.)*"i?|/(?:[^/\\]|\\.)*/[imslux]*)\)', message):
+                pos = pos or self.literals.get(lit)
         return GrammarError(" ".join(message.split()), *(pos or (None, None)))
 
 
