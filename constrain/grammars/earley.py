@@ -13,8 +13,8 @@ Invariants:
   first set) are exact because the grammar is reduced: every item lies on a derivation of
   some complete sentence;
 - `key` is an int that the parser interns from the set's items (origins by their key), so
-  equal keys mean identical future behaviour. The intern table grows with the distinct
-  sets seen by this parser.
+  equal keys mean identical future behaviour. The intern table (and the `lookahead` memo)
+  grows with the distinct sets seen by this parser.
 """
 from __future__ import annotations
 
@@ -67,6 +67,7 @@ class EarleyParser:
         self._static_by_nts: dict[frozenset[int], _Static] = {}
         self._intern: dict[tuple, int] = {}
         self._names: dict[frozenset[int], frozenset[str]] = {}
+        self._lookahead: dict[tuple[int, tuple[int, ...]], tuple[frozenset[int], bool] | None] = {}
         self._initial = EarleyState(self, {}, self._static(frozenset({aug})), False, ())
 
     def terminal_id(self, name: str) -> int:
@@ -185,6 +186,19 @@ class EarleyState:
 
     def can_end(self) -> bool:
         return self._accept
+
+    def lookahead(self, seq: tuple[int, ...]) -> tuple[frozenset[int], bool] | None:
+        """(allowed ids, can_end) after the terminal ids `seq`, or None if `seq` is rejected."""
+        memo = self._parser._lookahead
+        key = (self.id, seq)
+        if key not in memo:
+            state = self
+            for t in seq:
+                state = state.advance_id(t)
+                if state is None:
+                    break
+            memo[key] = None if state is None else (state.allowed_ids(), state.can_end())
+        return memo[key]
 
     @property
     def key(self) -> int:

@@ -39,8 +39,6 @@ class IndentingParser:
         self.opens = frozenset(ids[n] for n in spec.open_parens if n in ids)
         self.closes = frozenset(ids[n] for n in spec.close_parens if n in ids)
         self.produced = frozenset({self.indent, self.dedent})
-        self._nl_memo: dict = {}
-        self._end_memo: dict = {}
         self._visible: dict = {}
         self._names: dict[frozenset[int], frozenset[str]] = {}
 
@@ -76,23 +74,15 @@ class IndentingParser:
             return None
         return line.count(" ") + line.count("\t") * self.spec.tab_len
 
-    def real(self, state) -> bool:
-        """Some lexed terminal (not indent/dedent) may come next."""
-        return bool(state.allowed_ids() - self.produced)
+    def real(self, state, seq: tuple[int, ...] = ()) -> bool:
+        """After `seq`, some lexed terminal (not indent/dedent) may come next."""
+        after = state.lookahead(seq)
+        return after is not None and bool(after[0] - self.produced)
 
-    def eof_ok(self, state, levels: tuple[int, ...]) -> bool:
-        memo_key = (state.key, len(levels))
-        hit = self._end_memo.get(memo_key)
-        if hit is None:
-            hit = self._end_memo[memo_key] = self._eof_ok(state, levels)
-        return hit
-
-    def _eof_ok(self, state, levels):
-        for _ in range(len(levels) - 1):
-            state = state.advance_id(self.dedent)
-            if state is None:
-                return False
-        return state.can_end()
+    def eof_ok(self, state, levels: tuple[int, ...], seq: tuple[int, ...] = ()) -> bool:
+        """After `seq`, the dedents closing `levels` and then the end are accepted."""
+        after = state.lookahead(seq + (self.dedent,) * (len(levels) - 1))
+        return after is not None and after[1]
 
     def indentation(self, state, levels, width):
         """(state after the indent/dedent terminals, new stack) for `width`; state None if
@@ -108,29 +98,17 @@ class IndentingParser:
 
     def newline_viable(self, state, levels, min_width: int = 0) -> bool:
         """After a newline from `state`, some indentation >= min_width (or the end) leads on."""
-        memo_key = (state.key, levels, min_width)
-        hit = self._nl_memo.get(memo_key)
-        if hit is None:
-            hit = self._nl_memo[memo_key] = self._newline_viable(state, levels, min_width)
-        return hit
-
-    def _newline_viable(self, state, levels, min_width):
-        s1 = state.advance_id(self.nl)
-        if s1 is None:
+        nl = (self.nl,)
+        if state.lookahead(nl) is None:
             return False
-        if self.eof_ok(s1, levels):
+        if levels[-1] >= min_width and self.real(state, nl):
             return True
-        if levels[-1] >= min_width and self.real(s1):
+        if self.eof_ok(state, levels, nl) or self.real(state, nl + (self.indent,)):
             return True
-        s2 = s1.advance_id(self.indent)
-        if s2 is not None and self.real(s2):
-            return True
-        s = s1
         for k in range(1, len(levels)):
-            s = s.advance_id(self.dedent)
-            if s is None or levels[-1 - k] < min_width:
+            if levels[-1 - k] < min_width:
                 return False
-            if self.real(s):
+            if self.real(state, nl + (self.dedent,) * k):
                 return True
         return False
 
@@ -211,8 +189,7 @@ class IndentingParserState:
             elif self._pending is not None:
                 self._end = p.eof_ok(self._ps, self._levels)
             else:
-                s1 = self._ps.advance_id(p.nl)
-                self._end = p.eof_ok(self._ps, self._levels) or (s1 is not None and p.eof_ok(s1, self._levels))
+                self._end = p.eof_ok(self._ps, self._levels) or p.eof_ok(self._ps, self._levels, (p.nl,))
         return self._end
 
     def newline_prefix_viable(self, text_prefix: str, *, more_lines: bool = True) -> bool:
@@ -230,8 +207,7 @@ class IndentingParserState:
             return p.newline_viable(base, levels)
         width = p.width(text_prefix)
         if width is None:
-            s1 = base.advance_id(p.nl)
-            return p.eof_ok(s1, levels)
+            return p.eof_ok(base, levels, (p.nl,))
         return p.newline_viable(base, levels, width)
 
     @property

@@ -13,7 +13,8 @@ Invariants:
 - `allowed_terminals` is exact: t is allowed iff simulating the reductions on t ends in a
   shift (LR parsers never shift an erroneous terminal, and the grammar is reduced, so every
   viable prefix has a completion). The simulation's answer depends only on the top states
-  it reads, so it is memoized in a decision tree keyed by those states, top first.
+  it reads, so it is memoized in a decision tree keyed by those states, top first; the same
+  holds after any fixed terminal sequence (`lookahead`), memoized per sequence.
 """
 from __future__ import annotations
 
@@ -246,32 +247,43 @@ class LALRParser:
     def initial(self) -> LALRState:
         return LALRState(self, (0, None))
 
-    def _allowed(self, stack) -> tuple[frozenset[int], frozenset[str], bool]:
-        node = self._memo.get(stack[0])
-        below = stack
-        while type(node) is dict:
-            below = below[1]
-            node = node.get(below[0])
+    def _lookahead(self, stack, seq: tuple[int, ...]):
+        """(allowed ids, names, can_end) after feeding the terminals `seq` to `stack`, or
+        None when `seq` is rejected; memoized per `seq` in a decision tree over the stack
+        states the computation reads (top first)."""
+        node = self._memo.get(seq)
+        if node is not None:
+            node = node.get(stack[0])
+            below = stack
+            while type(node) is dict:
+                below = below[1]
+                node = node.get(below[0])
         if node is None:
-            node = self._compute_allowed(stack)
-        return node
+            node = self._compute(stack, seq)
+        return node or None
 
-    def _compute_allowed(self, stack):
+    def _compute(self, stack, seq):
         action, goto, rule_len, rule_lhs = self._action, self._goto, self._rule_len, self._rule_lhs
         real = [stack[0]]
         cursor = stack
 
-        def simulate(t: int) -> bool:
+        def feed(t: int, pushed: list[int], k: int):
+            """Reduce then shift `t` on the stack real[k:] + pushed: the new k, or -1."""
             nonlocal cursor
-            pushed: list[int] = []
-            k = 0
-            s = real[0]
             while True:
+                if pushed:
+                    s = pushed[-1]
+                else:
+                    while len(real) <= k:
+                        cursor = cursor[1]
+                        real.append(cursor[0])
+                    s = real[k]
                 a = action[s].get(t)
                 if a is None:
-                    return False
+                    return -1
                 if a >= 0:
-                    return True
+                    pushed.append(a)
+                    return k
                 n = rule_len[~a]
                 if n <= len(pushed):
                     if n:
@@ -286,16 +298,25 @@ class LALRParser:
                         cursor = cursor[1]
                         real.append(cursor[0])
                     below = real[k]
-                s = goto[below][rule_lhs[~a]]
-                pushed.append(s)
+                pushed.append(goto[below][rule_lhs[~a]])
 
-        ok = [t for t in action[real[0]] if simulate(t)]
-        ids = frozenset(t for t in ok if t != self.end_id)
-        leaf = (ids, frozenset(self.terminals[t] for t in ids), self.end_id in ok)
-        if len(real) == 1:
-            self._memo[real[0]] = leaf
+        pushed: list[int] = []
+        k = 0
+        for t in seq:
+            k = feed(t, pushed, k)
+            if k < 0:
+                leaf = ()
+                break
         else:
-            node = self._memo.setdefault(real[0], {})
+            top = pushed[-1] if pushed else real[k]
+            ok = [t for t in action[top] if feed(t, list(pushed), k) >= 0]
+            ids = frozenset(t for t in ok if t != self.end_id)
+            leaf = (ids, frozenset(self.terminals[t] for t in ids), self.end_id in ok)
+        tree = self._memo.setdefault(seq, {})
+        if len(real) == 1:
+            tree[real[0]] = leaf
+        else:
+            node = tree.setdefault(real[0], {})
             for s in real[1:-1]:
                 node = node.setdefault(s, {})
             node[real[-1]] = leaf
@@ -332,8 +353,13 @@ class LALRState:
 
     def _leaf(self):
         if self._allowed is None:
-            self._allowed = self._parser._allowed(self._stack)
+            self._allowed = self._parser._lookahead(self._stack, ())
         return self._allowed
+
+    def lookahead(self, seq: tuple[int, ...]) -> tuple[frozenset[int], bool] | None:
+        """(allowed ids, can_end) after the terminal ids `seq`, or None if `seq` is rejected."""
+        leaf = self._parser._lookahead(self._stack, seq)
+        return None if leaf is None else (leaf[0], leaf[2])
 
     def allowed_ids(self) -> frozenset[int]:
         return self._leaf()[0]

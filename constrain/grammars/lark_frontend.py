@@ -223,11 +223,6 @@ class _Unsupported(Exception):
     pass
 
 
-@lru_cache(maxsize=1)
-def _universe() -> str:
-    return array.array("I", range(MAX_CP + 1)).tobytes().decode("utf-32-le", "surrogatepass")
-
-
 _CATEGORIES = {C.CATEGORY_DIGIT: (r"\d", False), C.CATEGORY_NOT_DIGIT: (r"\d", True),
                C.CATEGORY_WORD: (r"\w", False), C.CATEGORY_NOT_WORD: (r"\w", True),
                C.CATEGORY_SPACE: (r"\s", False), C.CATEGORY_NOT_SPACE: (r"\s", True)}
@@ -237,15 +232,17 @@ def _category(cat, ascii_only: bool) -> list[tuple[int, int]]:
     if cat not in _CATEGORIES:
         raise _Unsupported(f"character category {cat}")
     base, negated = _CATEGORIES[cat]
-    ranges = _class_ranges(base, ascii_only)
+    ranges = _class_ranges()[(base, ascii_only)]
     return _complement(ranges) if negated else list(ranges)
 
 
-@lru_cache(maxsize=None)
-def _class_ranges(escape: str, ascii_only: bool) -> tuple[tuple[int, int], ...]:
-    """Code point ranges of Python's `escape` class (Unicode, or ASCII under re.A)."""
-    text = _universe()[:128] if ascii_only else _universe()
-    return tuple((m.start(), m.end() - 1) for m in re.finditer(escape + "+", text, re.A if ascii_only else 0))
+@lru_cache(maxsize=1)
+def _class_ranges() -> dict[tuple[str, bool], tuple[tuple[int, int], ...]]:
+    """Code point ranges of Python's \\d \\w \\s, Unicode and ASCII (re.A)."""
+    universe = array.array("I", range(MAX_CP + 1)).tobytes().decode("utf-32-le", "surrogatepass")
+    return {(esc, ascii_only): tuple((m.start(), m.end() - 1) for m in re.finditer(
+                esc + "+", universe[:128] if ascii_only else universe, re.A if ascii_only else 0))
+            for esc in (r"\d", r"\w", r"\s") for ascii_only in (False, True)}
 
 
 def _normalize(ranges) -> list[tuple[int, int]]:

@@ -7,6 +7,9 @@ The contract every parser state follows (`ParserState`):
 - `allowed_terminals()` is exact: t is in it iff some complete sentence continues the
   current prefix with t; `%ignore` terminals are never in it (the lexer skips them);
 - `can_end()` iff the prefix is a complete sentence;
+- LALR and Earley states (not the indenter's) also offer `lookahead(ids)` = (allowed ids,
+  can_end) after the terminal ids `ids`, memoized without building states; None when the
+  ids cannot come next;
 - `key` is hashable, and equal keys mean the states behave identically (cache on it).
 Terminal ids are indexes in `parser.terminals` (= `grammar.parser_terminals`).
 """

@@ -1,0 +1,124 @@
+"""Token masks of a context-free grammar: where a CFG mask is computed.
+
+A matcher state is (parser state P, lexer L for P's candidates, lexer state q, pending
+lexeme text). A token is allowed iff its bytes, lexed from q by the maximal-munch rule of
+constrain/grammars/lexer.py, end inside a live lexeme and every lexeme they complete is
+accepted by the parser in turn. The mask is assembled from lexer-only walks, cached and
+shared across parser states:
+
+- `LexemeWalk` (C++ `lexeme_walk`): from lexer state q over a set of trie subtrees, the
+  tokens that stay inside the current lexeme (`alive`) and the *boundaries*: trie nodes
+  whose byte would kill the lexer right after an accepting state r, grouped by r. It depends
+  only on the lexer, q and the subtree set, so it is cached by a key naming those.
+- Per boundary group, the lexeme ends as terminal `L.winner[r]`; the parser advances on it
+  (the one parser-dependent step); the next lexer walks the group's subtrees from its start
+  state: another cached LexemeWalk, whose own boundaries recurse (tokens spanning 3+
+  terminals). The parser is asked once per group, not once per token.
+
+Exactness: a boundary group is kept only if the parser accepts the terminal, and every
+parser state's candidates are exactly its allowed terminals, so the mask is the set of
+tokens with a valid lexing under the rule above; a live lexer state means the lexeme can
+still be completed into some candidate terminal.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from constrain.grammars.lexer import LexerDFA, group_boundaries
+
+ROOT = np.zeros(1, dtype=np.uint32)
+
+
+@dataclass(frozen=True, eq=False)
+class LexemeWalk:
+    alive: np.ndarray                       # read-only words
+    groups: tuple[tuple[int, np.ndarray], ...]  # (accepting lexer state, boundary nodes)
+
+
+class LexemeWalks:
+    """The cache of lexer-only walks of one grammar over one vocabulary."""
+
+    def __init__(self, vocab):
+        self.vocab = vocab
+        self.trie = vocab.trie
+        self._cache: dict[tuple, LexemeWalk] = {}
+        self._lines: dict[tuple, list[tuple[bytes, np.ndarray]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, lexer: LexerDFA, state: int, roots: np.ndarray) -> LexemeWalk:
+        walk = self._cache.get(key)
+        if walk is None:
+            alive = np.zeros(self.vocab.n_words, dtype=np.int32)
+            nodes, states = lexer.core.lexeme_walk(self.trie, state, roots, alive)
+            alive.setflags(write=False)
+            walk = LexemeWalk(alive, tuple(group_boundaries(nodes, states)))
+            with self._lock:
+                walk = self._cache.setdefault(key, walk)
+        return walk
+
+    def by_last_line(self, key: tuple, r: int, nodes: np.ndarray, pending: bytes) -> list[tuple[bytes, np.ndarray]]:
+        """Boundary nodes of a text-sensitive lexeme (the indenter's newline) grouped by the
+        lexeme's last line, from its last line break on (all the indenter reads): each node's
+        lexeme text is `pending` + the node's bytes before its own byte."""
+        pending_tail = _last_line(pending)
+        cache_key = ("lines", key, r, pending_tail)
+        groups = self._lines.get(cache_key)
+        if groups is None:
+            by_text: dict[bytes, list[int]] = {}
+            for node in nodes.tolist():
+                text = self.trie.node_bytes(node)[:-1]
+                tail = _last_line(text) if b"\n" in text else pending_tail + text
+                by_text.setdefault(tail, []).append(node)
+            groups = [(text, np.array(ns, dtype=np.uint32)) for text, ns in by_text.items()]
+            self._lines[cache_key] = groups
+        return groups
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+
+def _last_line(text: bytes) -> bytes:
+    """`text` from its last line break on (all of it when it has none)."""
+    i = text.rfind(b"\n")
+    return text if i < 0 else text[i:]
+
+
+def cfg_mask(grammar, state) -> np.ndarray:
+    """The allowed tokens in matcher state `state` of CFGGrammar `grammar` (a new array)."""
+    walks = grammar.walks
+    lexer = state.lexer
+    key = ("top", lexer.id, state.q)
+    walk = walks.get(key, lexer, state.q, ROOT)
+    out = walk.alive.copy()
+    _add_boundaries(grammar, out, state.parser, lexer, state.text, walk, key)
+    if grammar.can_end(state):
+        out |= grammar.vocab.eos_mask
+    return out
+
+
+def _add_boundaries(grammar, out, parser_state, lexer: LexerDFA, pending: bytes, walk: LexemeWalk, key) -> None:
+    """OR into `out` the tokens that cross the boundaries of `walk` into later lexemes."""
+    text_sensitive = grammar.text_sensitive
+    for r, nodes in walk.groups:
+        terminal = lexer.winner[r]
+        if terminal in text_sensitive:
+            for text, group in grammar.walks.by_last_line(key, r, nodes, pending):
+                nxt = grammar.end_lexeme(parser_state, terminal, text)
+                if nxt is not None:
+                    _follow(grammar, out, nxt, (key, r, text), group)
+        else:
+            nxt = grammar.end_lexeme(parser_state, terminal, b"")
+            if nxt is not None:
+                _follow(grammar, out, nxt, (key, r), nodes)
+
+
+def _follow(grammar, out, parser_state, key, roots: np.ndarray) -> None:
+    lexer = grammar.lexer_for(parser_state)
+    sub_key = (lexer.id, key)
+    walk = grammar.walks.get(sub_key, lexer, lexer.start, roots)
+    np.bitwise_or(out, walk.alive, out=out)
+    if walk.groups:
+        _add_boundaries(grammar, out, parser_state, lexer, b"", walk, sub_key)

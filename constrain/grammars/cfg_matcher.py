@@ -1,0 +1,172 @@
+"""compile_lark: a Lark grammar as a CompiledGrammar (context-free constraint).
+
+The pieces: `lark_frontend.load_lark` (grammar text -> IR), `parser.make_parser` (LALR(1)
+or Earley, incremental, exact allowed terminals, with the Python indenter when the grammar
+has one), `lexer.Lexers` (one union DFA per candidate-terminal set, maximal munch) and
+`cfg_masks.cfg_mask` (the token mask). A matcher state is a `CFGState`.
+
+Invariants: CFGGrammar is immutable apart from its caches (each filled idempotently, safe
+to share between threads); `CFGState`s are immutable; `advance` and `cfg_mask` agree: a
+token is in the mask iff `advance` returns a state for it.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from constrain.automata.dfa import DEAD
+from constrain.grammars.builtin import BUILTIN_GRAMMARS, builtin_spec, load_builtin
+from constrain.grammars.cfg import Grammar
+from constrain.grammars.cfg_masks import LexemeWalks, cfg_mask
+from constrain.grammars.lark_frontend import load_lark
+from constrain.grammars.lexer import LexerDFA, Lexers
+from constrain.grammars.parser import make_parser
+from constrain.matcher import CompiledGrammar, Matcher
+from constrain.vocab import Vocabulary
+
+
+class CFGState:
+    """Parser state, the lexer of its candidates, the lexer state and the pending lexeme text
+    (kept only for grammars with text-sensitive terminals, i.e. an indenter)."""
+
+    __slots__ = ("parser", "lexer", "q", "text", "key")
+
+    def __init__(self, parser, lexer: LexerDFA, q: int, text: bytes):
+        self.parser = parser
+        self.lexer = lexer
+        self.q = q
+        self.text = text
+        self.key = (parser.key, lexer.id, q, text)
+
+    def __repr__(self) -> str:
+        return f"CFGState(lexer={self.lexer.id}, q={self.q}, text={self.text!r}, parser={self.parser!r})"
+
+
+class CFGMatcher(Matcher):
+    __slots__ = ()
+
+    def _start(self):
+        return self.grammar.start_state()
+
+    def _advance(self, state, token_id):
+        data = self._vocab.token_bytes(token_id)
+        return None if data is None else self.grammar.advance(state, data)
+
+    def _can_end(self, state):
+        return self.grammar.can_end(state)
+
+    def _mask(self, state):
+        return self.grammar.mask(state)
+
+
+class CFGGrammar(CompiledGrammar):
+    matcher_class = CFGMatcher
+    #: masks kept per matcher state (the lexer walks they are built from are kept apart)
+    mask_cache_size = 4096
+
+    def __init__(self, grammar: Grammar, vocab: Vocabulary, *, max_lexer_states: int = 50000):
+        super().__init__(vocab)
+        self.ir = grammar
+        self.parser = make_parser(grammar)
+        self.lexers = Lexers(grammar, max_states=max_lexer_states)
+        self.walks = LexemeWalks(vocab)
+        self.ignore = grammar.ignore
+        self.text_sensitive = frozenset({grammar.indenter.newline}) if grammar.indenter else frozenset()
+        self._lexer_of: dict = {}
+        self._masks: dict = {}
+        self._ends: dict = {}
+        self._lock = threading.Lock()
+
+    # --- lexing on top of the parser ---------------------------------------------------------
+    def lexer_for(self, parser_state) -> LexerDFA:
+        key = parser_state.key
+        lexer = self._lexer_of.get(key)
+        if lexer is None:
+            names = parser_state.allowed_terminals() | self.ignore
+            lexer = self._lexer_of.setdefault(key, self.lexers.for_candidates(frozenset(names)))
+        return lexer
+
+    def start_state(self) -> CFGState:
+        p = self.parser.initial()
+        lexer = self.lexer_for(p)
+        return CFGState(p, lexer, lexer.start, b"")
+
+    def end_lexeme(self, parser_state, terminal: str, text: bytes):
+        """Parser state after a lexeme read as `terminal` (None when the parser refuses it)."""
+        if terminal in self.ignore:
+            return parser_state
+        if terminal in self.text_sensitive:
+            return parser_state.advance(terminal, text.decode("utf-8"))
+        return parser_state.advance(terminal)
+
+    def advance(self, state: CFGState, data: bytes) -> CFGState | None:
+        """The state after the bytes `data`, or None when no valid output continues that way."""
+        parser, lexer, q = state.parser, state.lexer, state.q
+        keep_text = bool(self.text_sensitive)
+        text = state.text
+        pos = 0
+        while True:
+            q2, stop = lexer.core.walk_until_dead(q, data, pos)
+            if keep_text:
+                text += data[pos:stop]
+            if stop == len(data):
+                return CFGState(parser, lexer, q2, text)
+            terminal = lexer.winner[q2]
+            if terminal is None:
+                return None
+            parser = self.end_lexeme(parser, terminal, text)
+            if parser is None:
+                return None
+            lexer = self.lexer_for(parser)
+            q, text, pos = lexer.start, b"", stop
+
+    def can_end(self, state: CFGState) -> bool:
+        """Whether the output may end here: the pending lexeme completes and the parser accepts."""
+        end = self._ends.get(state.key)
+        if end is None:
+            if state.q == state.lexer.start:
+                end = state.parser.can_end()
+            else:
+                terminal = state.lexer.winner[state.q]
+                nxt = None if terminal is None else self.end_lexeme(state.parser, terminal, state.text)
+                end = nxt is not None and nxt.can_end()
+            self._ends[state.key] = end
+        return end
+
+    def mask(self, state: CFGState) -> np.ndarray:
+        mask = self._masks.get(state.key)
+        if mask is None:
+            mask = cfg_mask(self, state)
+            mask.setflags(write=False)
+            with self._lock:
+                if len(self._masks) >= self.mask_cache_size:
+                    self._masks.clear()
+                mask = self._masks.setdefault(state.key, mask)
+        return mask
+
+    def __repr__(self) -> str:
+        return f"CFGGrammar({self.parser.kind}, terminals={len(self.ir.terminals)}, {self.vocab!r})"
+
+
+def compile_lark(grammar_text: str, vocab: Vocabulary, start: str = "start", *, indenter=None) -> CFGGrammar:
+    """Compile a Lark grammar against `vocab`. Masks are computed lazily and cached.
+
+    `indenter`: an IndenterSpec for Python-style grammars (`constrain.grammars.cfg.PYTHON_INDENTER`)."""
+    return CFGGrammar(load_lark(grammar_text, start, indenter=indenter), vocab)
+
+
+_BUILTIN_CACHE: dict[tuple[str, str], CFGGrammar] = {}
+
+
+def compile_builtin(name: str, vocab: Vocabulary) -> CFGGrammar:
+    """Builtin grammar `name` (json, python, go, sql, arithmetic) compiled against `vocab` (cached)."""
+    key = (name, vocab.fingerprint)
+    grammar = _BUILTIN_CACHE.get(key)
+    if grammar is None:
+        grammar = _BUILTIN_CACHE.setdefault(key, CFGGrammar(load_builtin(name), vocab))
+    return grammar
+
+
+__all__ = ["CFGGrammar", "CFGMatcher", "CFGState", "compile_lark", "compile_builtin", "BUILTIN_GRAMMARS",
+           "builtin_spec", "DEAD"]
