@@ -45,6 +45,13 @@ ByteDFA make_dfa(const py::array_t<int32_t, py::array::c_style | py::array::forc
   return dfa;
 }
 
+template <class T>
+py::array_t<T> to_array(const std::vector<T>& v) {
+  py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), out.mutable_data());
+  return out;
+}
+
 void check_state(const ByteDFA& dfa, int32_t state) {
   if (state < 0 || state >= dfa.n_states) throw std::invalid_argument("DFA state out of range");
 }
@@ -53,6 +60,20 @@ void check_state(const ByteDFA& dfa, int32_t state) {
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "constrain's C++ core: token trie and byte-DFA mask walks";
+
+  m.def(
+      "or_ids",
+      [](WordArray words, const py::array_t<int32_t, py::array::c_style | py::array::forcecast>& ids) {
+        uint32_t* w = reinterpret_cast<uint32_t*>(words.mutable_data());
+        const py::ssize_t n_bits = words.size() * 32;
+        const int32_t* p = ids.data();
+        const py::ssize_t n = ids.size();
+        for (py::ssize_t k = 0; k < n; ++k)
+          if (p[k] < 0 || p[k] >= n_bits) throw std::invalid_argument("token id outside the mask");
+        py::gil_scoped_release release;
+        for (py::ssize_t k = 0; k < n; ++k) w[static_cast<uint32_t>(p[k]) >> 5] |= 1u << (p[k] & 31);
+      },
+      py::arg("words"), py::arg("ids"), "Set the bits of `ids` in the int32 mask `words`.");
 
   py::class_<TokenTrie>(m, "TokenTrie")
       .def(py::init(&make_trie), py::arg("tokens"), py::arg("vocab_size"),
@@ -111,30 +132,33 @@ PYBIND11_MODULE(_core, m) {
       .def(
           "lexeme_walk",
           [](const ByteDFA& dfa, const TokenTrie& trie, int32_t state,
-             const py::array_t<uint32_t, py::array::c_style | py::array::forcecast>& roots, WordArray alive) {
+             const py::array_t<uint32_t, py::array::c_style | py::array::forcecast>& roots, py::object alive) {
             check_state(dfa, state);
-            uint32_t* a = words_of(alive, trie, "alive");
+            uint32_t* a = nullptr;
+            WordArray words;
+            if (!alive.is_none()) {
+              words = alive.cast<WordArray>();
+              a = words_of(words, trie, "alive");
+            }
             const uint32_t* r = roots.data();
             const size_t n_roots = static_cast<size_t>(roots.size());
             for (size_t k = 0; k < n_roots; ++k)
               if (r[k] >= trie.n_nodes()) throw std::invalid_argument("root node out of range");
+            std::vector<int32_t> ids;
             std::vector<uint32_t> nodes;
             std::vector<int32_t> states;
             std::vector<int32_t> stack(trie.stack_size());
             {
               py::gil_scoped_release release;
-              dfa.lexeme_walk(trie, state, r, n_roots, a, nodes, states, stack.data());
+              dfa.lexeme_walk(trie, state, r, n_roots, a, a == nullptr ? &ids : nullptr, nodes, states, stack.data());
             }
-            py::array_t<uint32_t> out_nodes(static_cast<py::ssize_t>(nodes.size()));
-            py::array_t<int32_t> out_states(static_cast<py::ssize_t>(states.size()));
-            std::copy(nodes.begin(), nodes.end(), out_nodes.mutable_data());
-            std::copy(states.begin(), states.end(), out_states.mutable_data());
-            return py::make_tuple(out_nodes, out_states);
+            return py::make_tuple(to_array(ids), to_array(nodes), to_array(states));
           },
-          py::arg("trie"), py::arg("state"), py::arg("roots"), py::arg("alive"),
-          "OR into `alive` the tokens (in the subtrees of `roots`; node 0 = all) that stay live "
-          "from `state`; return (nodes, states) where a lexeme ends after accepting `state` and "
-          "the node's byte starts the next one.")
+          py::arg("trie"), py::arg("state"), py::arg("roots"), py::arg("alive") = py::none(),
+          "Walk the subtrees of `roots` (node 0 = all) from `state`: tokens that stay live are ORed "
+          "into `alive` or, when it is None, returned as ids; returns (ids, nodes, states) where "
+          "(nodes, states) are the boundaries: a lexeme ends after accepting `state` and the node's "
+          "byte starts the next one.")
       .def(
           "walk_until_dead",
           [](const ByteDFA& dfa, int32_t state, const py::bytes& data, size_t offset) {

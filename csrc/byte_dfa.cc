@@ -19,7 +19,7 @@ inline void set_bit(uint32_t* words, int32_t id) {
 // `stack` (max_depth + 1 entries). `on_dead(node, parent_state)` is called for each node
 // whose byte kills the walk; `on_token(id, state)` for every token ending at a live node,
 // when kPerToken.
-template <bool kPerToken, class OnDead, class OnToken>
+template <bool kBits, bool kPerToken, class OnDead, class OnToken>
 void walk_range(const TokenTrie& trie, const int32_t* trans, size_t begin, size_t end, int32_t state,
                 int32_t* stack, uint32_t* alive, OnDead on_dead, OnToken on_token) {
   const TrieNode* nodes = trie.nodes.data();
@@ -43,10 +43,12 @@ void walk_range(const TokenTrie& trie, const int32_t* trans, size_t begin, size_
     prev_state = s;
     const uint32_t id = static_cast<uint32_t>(node.id);
     const bool has = node.id >= 0;
-    uint32_t* word = has ? alive + (id >> 5) : &scratch;
-    *word |= static_cast<uint32_t>(has) << (id & 31);
-    if (node.more)
-      for (uint32_t k = node.ids_begin + 1; k < nodes[i + 1].ids_begin; ++k) set_bit(alive, ids[k]);
+    if constexpr (kBits) {
+      uint32_t* word = has ? alive + (id >> 5) : &scratch;
+      *word |= static_cast<uint32_t>(has) << (id & 31);
+      if (node.more)
+        for (uint32_t k = node.ids_begin + 1; k < nodes[i + 1].ids_begin; ++k) set_bit(alive, ids[k]);
+    }
     if constexpr (kPerToken) {
       if (has)
         for (uint32_t k = node.ids_begin; k < nodes[i + 1].ids_begin; ++k) on_token(ids[k], s);
@@ -69,18 +71,18 @@ void ByteDFA::token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive,
   std::memset(alive, 0, words * sizeof(uint32_t));
   const auto ignore_dead = [](size_t, int32_t) {};
   if (ends_accepting == nullptr) {
-    walk_range<false>(trie, trans.data(), 1, trie.n_nodes(), state, stack, alive, ignore_dead, [](int32_t, int32_t) {});
+    walk_range<true, false>(trie, trans.data(), 1, trie.n_nodes(), state, stack, alive, ignore_dead, [](int32_t, int32_t) {});
     return;
   }
   std::memset(ends_accepting, 0, words * sizeof(uint32_t));
   const uint8_t* acc = accepting.data();
-  walk_range<true>(trie, trans.data(), 1, trie.n_nodes(), state, stack, alive, ignore_dead, [&](int32_t id, int32_t s) {
+  walk_range<true, true>(trie, trans.data(), 1, trie.n_nodes(), state, stack, alive, ignore_dead, [&](int32_t id, int32_t s) {
     if (acc[s]) set_bit(ends_accepting, id);
   });
 }
 
 void ByteDFA::lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* roots, size_t n_roots,
-                          uint32_t* alive, std::vector<uint32_t>& boundary_nodes,
+                          uint32_t* alive, std::vector<int32_t>* alive_ids, std::vector<uint32_t>& boundary_nodes,
                           std::vector<int32_t>& boundary_states, int32_t* stack) const {
   const uint8_t* acc = accepting.data();
   const auto on_dead = [&](size_t node, int32_t parent) {
@@ -89,11 +91,15 @@ void ByteDFA::lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* 
       boundary_states.push_back(parent);
     }
   };
-  const auto no_token = [](int32_t, int32_t) {};
+  const auto collect = [&](int32_t id, int32_t) { alive_ids->push_back(id); };
   for (size_t r = 0; r < n_roots; ++r) {
     const uint32_t root = roots[r];
     const size_t begin = root == 0 ? 1 : root;
-    walk_range<false>(trie, trans.data(), begin, trie.nodes[root].skip, state, stack, alive, on_dead, no_token);
+    if (alive_ids != nullptr)
+      walk_range<false, true>(trie, trans.data(), begin, trie.nodes[root].skip, state, stack, nullptr, on_dead, collect);
+    else
+      walk_range<true, false>(trie, trans.data(), begin, trie.nodes[root].skip, state, stack, alive, on_dead,
+                              [](int32_t, int32_t) {});
   }
 }
 

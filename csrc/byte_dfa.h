@@ -41,12 +41,12 @@ struct ByteDFA {
                    int32_t* stack) const;
 
   // The lexer walk of a context-free grammar. Walks the subtrees of `roots` (node 0 = the
-  // whole trie), entering each root's byte from `state`. ORs into `alive` the tokens whose
-  // bytes all stay live; for each node whose byte kills the walk right after an accepting
+  // whole trie), entering each root's byte from `state`. ORs into `alive` (or, when
+  // `alive_ids` is not null, appends to it) the tokens whose bytes all stay live; for each node whose byte kills the walk right after an accepting
   // state p (a lexeme may end before that byte), appends (node, p) to the boundary lists
   // and skips the node's subtree. `stack` must hold trie.max_depth + 1 entries.
   void lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* roots, size_t n_roots, uint32_t* alive,
-                   std::vector<uint32_t>& boundary_nodes, std::vector<int32_t>& boundary_states,
+                   std::vector<int32_t>* alive_ids, std::vector<uint32_t>& boundary_nodes, std::vector<int32_t>& boundary_states,
                    int32_t* stack) const;
 };
 

@@ -13,6 +13,7 @@ import os
 import random
 import re
 import site
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,6 +23,7 @@ from lark.indenter import PythonIndenter
 
 from constrain.automata.regex import regex_to_dfa
 from constrain.errors import GrammarError
+from constrain.data import data_dir
 from constrain.grammars.builtin import BUILTIN_GRAMMARS, builtin_grammar, builtin_spec, load_builtin
 from constrain.grammars.cfg import PYTHON_INDENTER, Grammar, IndenterSpec
 from constrain.grammars.earley import EarleyParser
@@ -318,9 +320,16 @@ def test_terminal_patterns_compile_and_match_lark_tokens():
         assert not regex_to_dfa(terminal.pattern, flags=terminal.flags).matches(text.encode())
 
 
+def json_files_on_machine(max_size: int = 4000) -> list[str]:
+    """Small JSON files no one here wrote: the interpreter's (and a venv's base interpreter's)
+    installed packages, plus the shared tokenizer configs."""
+    roots = {*site.getsitepackages(), sys.prefix, sys.base_prefix, str(data_dir() / "tokenizers")}
+    files = {f for root in roots for f in glob.glob(os.path.join(root, "**/*.json"), recursive=True)}
+    return sorted(f for f in files if os.path.getsize(f) < max_size)
+
+
 def test_json_files_from_site_packages():
-    files = sorted(glob.glob(os.path.join(site.getsitepackages()[0], "**/*.json"), recursive=True))
-    files = [f for f in files if os.path.getsize(f) < 4000]
+    files = json_files_on_machine()
     rng = random.Random(0)
     rng.shuffle(files)
     parser = make_parser(load_builtin("json"))

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from constrain._core import or_ids
 from constrain.grammars.lexer import LexerDFA, group_boundaries
 
 ROOT = np.zeros(1, dtype=np.uint32)
@@ -34,8 +35,11 @@ ROOT = np.zeros(1, dtype=np.uint32)
 
 @dataclass(frozen=True, eq=False)
 class LexemeWalk:
-    alive: np.ndarray                       # read-only words
-    groups: tuple[tuple[int, np.ndarray], ...]  # (accepting lexer state, boundary nodes)
+    """`alive`: read-only mask words (walks from the trie root) or token ids (walks of
+    boundary subtrees, usually few tokens); `groups`: (accepting lexer state, boundary nodes)."""
+
+    alive: np.ndarray
+    groups: tuple[tuple[int, np.ndarray], ...]
 
 
 class LexemeWalks:
@@ -51,8 +55,11 @@ class LexemeWalks:
     def get(self, key: tuple, lexer: LexerDFA, state: int, roots: np.ndarray) -> LexemeWalk:
         walk = self._cache.get(key)
         if walk is None:
-            alive = np.zeros(self.vocab.n_words, dtype=np.int32)
-            nodes, states = lexer.core.lexeme_walk(self.trie, state, roots, alive)
+            if roots is ROOT:
+                alive = np.zeros(self.vocab.n_words, dtype=np.int32)
+                _, nodes, states = lexer.core.lexeme_walk(self.trie, state, roots, alive)
+            else:
+                alive, nodes, states = lexer.core.lexeme_walk(self.trie, state, roots)
             alive.setflags(write=False)
             walk = LexemeWalk(alive, tuple(group_boundaries(nodes, states)))
             with self._lock:
@@ -92,15 +99,16 @@ def cfg_mask(grammar, state) -> np.ndarray:
     lexer = state.lexer
     key = ("top", lexer.id, state.q)
     walk = walks.get(key, lexer, state.q, ROOT)
-    out = walk.alive.copy()
-    _add_boundaries(grammar, out, state.parser, lexer, state.text, walk, key)
-    if grammar.can_end(state):
-        out |= grammar.vocab.eos_mask
+    crossing: list[np.ndarray] = []
+    _add_boundaries(grammar, crossing, state.parser, lexer, state.text, walk, key)
+    out = walk.alive | grammar.vocab.eos_mask if grammar.can_end(state) else walk.alive.copy()
+    if crossing:
+        or_ids(out, np.concatenate(crossing))
     return out
 
 
-def _add_boundaries(grammar, out, parser_state, lexer: LexerDFA, pending: bytes, walk: LexemeWalk, key) -> None:
-    """OR into `out` the tokens that cross the boundaries of `walk` into later lexemes."""
+def _add_boundaries(grammar, out: list, parser_state, lexer: LexerDFA, pending: bytes, walk: LexemeWalk, key) -> None:
+    """Append to `out` the ids of the tokens that cross the boundaries of `walk` into later lexemes."""
     text_sensitive = grammar.text_sensitive
     for r, nodes in walk.groups:
         terminal = lexer.winner[r]
@@ -115,10 +123,11 @@ def _add_boundaries(grammar, out, parser_state, lexer: LexerDFA, pending: bytes,
                 _follow(grammar, out, nxt, (key, r), nodes)
 
 
-def _follow(grammar, out, parser_state, key, roots: np.ndarray) -> None:
+def _follow(grammar, out: list, parser_state, key, roots: np.ndarray) -> None:
     lexer = grammar.lexer_for(parser_state)
     sub_key = (lexer.id, key)
     walk = grammar.walks.get(sub_key, lexer, lexer.start, roots)
-    np.bitwise_or(out, walk.alive, out=out)
+    if walk.alive.size:
+        out.append(walk.alive)
     if walk.groups:
         _add_boundaries(grammar, out, parser_state, lexer, b"", walk, sub_key)

@@ -80,11 +80,11 @@ class CFGGrammar(CompiledGrammar):
 
     # --- lexing on top of the parser ---------------------------------------------------------
     def lexer_for(self, parser_state) -> LexerDFA:
-        key = parser_state.key
-        lexer = self._lexer_of.get(key)
+        """The lexer of the parser state's candidates (its allowed terminals + ignored ones)."""
+        allowed = parser_state.allowed_terminals()
+        lexer = self._lexer_of.get(allowed)
         if lexer is None:
-            names = parser_state.allowed_terminals() | self.ignore
-            lexer = self._lexer_of.setdefault(key, self.lexers.for_candidates(frozenset(names)))
+            lexer = self._lexer_of.setdefault(allowed, self.lexers.for_candidates(allowed | self.ignore))
         return lexer
 
     def start_state(self) -> CFGState:

@@ -11,7 +11,8 @@ then a string literal over a regex, then the first in name order (Lark's tie-bre
 
 Invariants: the start state of a LexerDFA is never accepting (a terminal matching the empty
 string is a GrammarError at compile time); `winner[s]` is the terminal a lexeme ending in
-state s is read as, None when s is not accepting.
+state s is read as, None when s does not accept a candidate; every transition of a
+LexerDFA that is not DEAD leads to a state from which a candidate can be completed.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from constrain.automata.dfa import ByteDFA
+from constrain._core import ByteDFA as CoreDFA
+from constrain.automata.dfa import DEAD
 from constrain.automata.regex import regex_to_dfa, terminals_to_dfa
 from constrain.errors import ConstrainError, GrammarError
 from constrain.grammars.cfg import Grammar, Terminal
@@ -28,17 +30,16 @@ from constrain.grammars.cfg import Grammar, Terminal
 
 @dataclass(eq=False)
 class LexerDFA:
-    """The union DFA of one candidate set, and where its lexemes end."""
+    """The lexer of one candidate set: the grammar's union DFA with transitions into states
+    that cannot complete a candidate removed (so "not DEAD" means "a candidate terminal can
+    still be completed"), and where its lexemes end."""
 
     id: int
     candidates: frozenset[str]
-    dfa: ByteDFA
+    trans: np.ndarray
     winner: list[str | None]
     core: object = field(repr=False)
-
-    @property
-    def start(self) -> int:
-        return self.dfa.start
+    start: int = 0
 
 
 def _rank(t: Terminal) -> tuple:
@@ -46,43 +47,75 @@ def _rank(t: Terminal) -> tuple:
 
 
 class Lexers:
-    """All LexerDFAs of one grammar (thread-safe cache keyed by candidate set)."""
+    """All LexerDFAs of one grammar (thread-safe cache keyed by candidate set).
+
+    One union DFA of every lexed terminal is built at compile time; a candidate set only
+    restricts it (accept sets intersected with the set, then states that can no longer reach
+    acceptance cut off), which costs a graph walk, not a regex compilation."""
 
     def __init__(self, grammar: Grammar, *, max_states: int = 50000):
         self.grammar = grammar
-        self.max_states = max_states
+        self.names = sorted(grammar.terminals)
+        terminals = [grammar.terminals[n] for n in self.names]
+        try:
+            dfa, accepts = terminals_to_dfa([(t.pattern, t.flags) for t in terminals], max_states=max_states)
+        except ConstrainError as e:
+            culprit = _culprit(terminals, max_states)
+            raise GrammarError(f"terminal {culprit}: {e}" if culprit else f"lexer: {e}") from None
+        empty = sorted(self.names[i] for i in accepts[dfa.start])
+        if empty:
+            raise GrammarError(f"terminal {empty[0]} matches the empty string")
+        self.dfa = dfa
+        self.accepts = accepts
+        self._ranked = [sorted(acc, key=lambda i: _rank(terminals[i])) for acc in accepts]
+        n = dfa.n_states
+        targets = dfa.trans
+        self._preds: list[list[int]] = [[] for _ in range(n)]
+        for s in range(n):
+            for t in set(targets[s][targets[s] >= 0].tolist()):
+                self._preds[t].append(s)
         self._by_candidates: dict[frozenset[str], LexerDFA] = {}
         self._lock = threading.Lock()
-        self._check_terminals()
-
-    def _check_terminals(self) -> None:
-        """Every terminal must compile and must not match the empty string."""
-        for t in self.grammar.terminals.values():
-            try:
-                dfa = regex_to_dfa(t.pattern, flags=t.flags, max_states=self.max_states)
-            except ConstrainError as e:
-                raise GrammarError(f"terminal {t.name}: {e}") from None
-            if dfa.accepting[dfa.start]:
-                raise GrammarError(f"terminal {t.name} matches the empty string (pattern {t.pattern!r})")
 
     def for_candidates(self, names: frozenset[str]) -> LexerDFA:
         lexer = self._by_candidates.get(names)
         if lexer is not None:
             return lexer
-        terminals = sorted((self.grammar.terminals[n] for n in names), key=lambda t: t.name)
-        if not terminals:
+        if not names:
             raise GrammarError("internal: a lexer state with no candidate terminal")
-        dfa, accepts = terminals_to_dfa([(t.pattern, t.flags) for t in terminals], max_states=self.max_states)
-        winner = [min((terminals[i] for i in acc), key=_rank).name if acc else None for acc in accepts]
+        wanted = {i for i, n in enumerate(self.names) if n in names}
+        winner = [next((self.names[i] for i in ranked if i in wanted), None) for ranked in self._ranked]
+        live = np.zeros(self.dfa.n_states, dtype=bool)
+        todo = [s for s, w in enumerate(winner) if w is not None]
+        live[todo] = True
+        while todo:
+            s = todo.pop()
+            for p in self._preds[s]:
+                if not live[p]:
+                    live[p] = True
+                    todo.append(p)
+        trans = self.dfa.trans.copy()
+        trans[(trans >= 0) & ~live[np.maximum(trans, 0)]] = DEAD
+        accepting = np.array([w is not None for w in winner], dtype=np.uint8)
         with self._lock:
             lexer = self._by_candidates.get(names)
             if lexer is None:
-                lexer = LexerDFA(len(self._by_candidates), names, dfa, winner, dfa.core())
+                lexer = LexerDFA(len(self._by_candidates), names, trans, winner, CoreDFA(trans, accepting), self.dfa.start)
                 self._by_candidates[names] = lexer
         return lexer
 
     def __len__(self) -> int:
         return len(self._by_candidates)
+
+
+def _culprit(terminals: list[Terminal], max_states: int) -> str | None:
+    """The first terminal that fails to compile on its own (for the error message)."""
+    for t in terminals:
+        try:
+            regex_to_dfa(t.pattern, flags=t.flags, max_states=max_states)
+        except ConstrainError:
+            return t.name
+    return None
 
 
 def group_boundaries(nodes: np.ndarray, states: np.ndarray) -> list[tuple[int, np.ndarray]]:
