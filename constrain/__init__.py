@@ -16,6 +16,8 @@ from constrain.errors import (
     UnsupportedSchemaError,
     VocabularyError,
 )
+from constrain.grammars.builtin import builtin_grammar
+from constrain.grammars.cfg_matcher import compile_builtin, compile_lark
 from constrain.grammars.regex import compile_regex
 from constrain.matcher import CompiledGrammar, Matcher
 from constrain.vocab import Vocabulary
@@ -24,6 +26,9 @@ __all__ = [
     "AutomatonTooLargeError",
     "CompiledGrammar",
     "Matcher",
+    "builtin_grammar",
+    "compile_builtin",
+    "compile_lark",
     "compile_regex",
     "ConstrainError",
     "GrammarError",
