@@ -137,3 +137,11 @@ def reduce_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
                     reachable.add(s)
                     todo.append(s)
     return tuple(r for r in useful if r.lhs in reachable)
+
+
+def lookup_terminal(ids: dict[str, int], name: str) -> int:
+    """The id of terminal `name` in a parser's terminal table; GrammarError when unknown."""
+    try:
+        return ids[name]
+    except KeyError:
+        raise GrammarError(f"unknown terminal {name!r}; the parser's terminals are {', '.join(ids)}") from None

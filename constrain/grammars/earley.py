@@ -19,7 +19,7 @@ Invariants:
 from __future__ import annotations
 
 from constrain.errors import GrammarError
-from constrain.grammars.cfg import Grammar
+from constrain.grammars.cfg import Grammar, lookup_terminal
 
 
 class _Static:
@@ -71,11 +71,7 @@ class EarleyParser:
         self._initial = EarleyState(self, {}, self._static(frozenset({aug})), False, ())
 
     def terminal_id(self, name: str) -> int:
-        try:
-            return self._ids[name]
-        except KeyError:
-            raise GrammarError(f"unknown terminal {name!r}; the parser's terminals are "
-                               f"{', '.join(self.terminals)}") from None
+        return lookup_terminal(self._ids, name)
 
     def initial(self) -> EarleyState:
         return self._initial

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from constrain.errors import GrammarError
-from constrain.grammars.cfg import Grammar
+from constrain.grammars.cfg import Grammar, lookup_terminal
 
 
 @dataclass(frozen=True)
@@ -238,11 +238,7 @@ class LALRParser:
         self._memo: dict = {}
 
     def terminal_id(self, name: str) -> int:
-        try:
-            return self._ids[name]
-        except KeyError:
-            raise GrammarError(f"unknown terminal {name!r}; the parser's terminals are "
-                               f"{', '.join(self.terminals)}") from None
+        return lookup_terminal(self._ids, name)
 
     def initial(self) -> LALRState:
         return LALRState(self, (0, None))
