@@ -15,8 +15,7 @@ import threading
 
 import numpy as np
 
-from constrain.automata.dfa import DEAD
-from constrain.grammars.builtin import BUILTIN_GRAMMARS, builtin_spec, load_builtin
+from constrain.grammars.builtin import load_builtin
 from constrain.grammars.cfg import Grammar
 from constrain.grammars.cfg_masks import LexemeWalks, cfg_mask
 from constrain.grammars.lark_frontend import load_lark
@@ -167,6 +166,3 @@ def compile_builtin(name: str, vocab: Vocabulary) -> CFGGrammar:
         grammar = _BUILTIN_CACHE.setdefault(key, CFGGrammar(load_builtin(name), vocab))
     return grammar
 
-
-__all__ = ["CFGGrammar", "CFGMatcher", "CFGState", "compile_lark", "compile_builtin", "BUILTIN_GRAMMARS",
-           "builtin_spec", "DEAD"]

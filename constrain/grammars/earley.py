@@ -18,7 +18,6 @@ Invariants:
 """
 from __future__ import annotations
 
-from constrain.errors import GrammarError
 from constrain.grammars.cfg import Grammar, lookup_terminal
 
 
