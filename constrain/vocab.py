@@ -105,7 +105,7 @@ class Vocabulary:
     def __repr__(self) -> str:
         return f"Vocabulary(size={self._size}, eos_token_ids={self._eos})"
 
-    # --- constructors from real tokenizers (constrain/tokenizers.py does the work) -------
+    # --- constructors from real tokenizers (constrain/tokenizers/ does the work) -------
     @classmethod
     def from_hf(cls, tokenizer, *, eos_token_ids: Iterable[int] | None = None, size: int | None = None):
         """From a transformers tokenizer (fast or slow)."""

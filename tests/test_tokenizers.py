@@ -13,7 +13,6 @@ import json
 import random
 import time
 import unicodedata
-from pathlib import Path
 
 import pytest
 

@@ -145,3 +145,16 @@ def lookup_terminal(ids: dict[str, int], name: str) -> int:
         return ids[name]
     except KeyError:
         raise GrammarError(f"unknown terminal {name!r}; the parser's terminals are {', '.join(ids)}") from None
+
+
+def nullable_table(rules: list[tuple[int, tuple[int, ...]]], n_nonterminals: int) -> list[bool]:
+    """Which nonterminals derive the empty string, for rules encoded as the parsers do:
+    (lhs id, rhs) with nonterminal j written ~j and terminals as ids >= 0."""
+    nullable = [False] * n_nonterminals
+    changed = True
+    while changed:
+        changed = False
+        for lhs, rhs in rules:
+            if not nullable[lhs] and all(s < 0 and nullable[~s] for s in rhs):
+                nullable[lhs] = changed = True
+    return nullable

@@ -18,7 +18,7 @@ Invariants:
 """
 from __future__ import annotations
 
-from constrain.grammars.cfg import Grammar, lookup_terminal
+from constrain.grammars.cfg import Grammar, lookup_terminal, nullable_table
 
 
 class _Static:
@@ -46,14 +46,7 @@ class EarleyParser:
         rules = [(aug, (~ntid[grammar.start],))]
         rules += [(ntid[r.lhs], tuple(~ntid[s] if s in ntid else self._ids[s] for s in r.rhs))
                   for r in grammar.rules]
-        nullable = [False] * (aug + 1)
-        changed = True
-        while changed:
-            changed = False
-            for lhs, rhs in rules:
-                if not nullable[lhs] and all(s < 0 and nullable[~s] for s in rhs):
-                    nullable[lhs] = changed = True
-        self._nullable = nullable
+        self._nullable = nullable_table(rules, aug + 1)
         self._next: list[int | None] = []
         self._lhs: list[int] = []          # item -> lhs of its rule, or -1 for the augmented rule
         self._start_items: list[list[int]] = [[] for _ in range(aug + 1)]

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from constrain.errors import GrammarError
-from constrain.grammars.cfg import Grammar, lookup_terminal
+from constrain.grammars.cfg import Grammar, lookup_terminal, nullable_table
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,7 @@ def build_lalr(grammar: Grammar) -> LALRTables:
     for i, (lhs, _) in enumerate(rules):
         by_lhs[lhs].append(i)
 
-    nullable = [False] * (aug + 1)
-    changed = True
-    while changed:
-        changed = False
-        for lhs, rhs in rules:
-            if not nullable[lhs] and all(s < 0 and nullable[~s] for s in rhs):
-                nullable[lhs] = changed = True
+    nullable = nullable_table(rules, aug + 1)
 
     # LR(0) items: item = base[r] + dot
     base, item_next, item_rule = [], [], []
@@ -263,17 +257,18 @@ class LALRParser:
         real = [stack[0]]
         cursor = stack
 
+        def real_at(k: int) -> int:
+            """The k-th state from the top of the persistent stack (unpacked on demand)."""
+            nonlocal cursor
+            while len(real) <= k:
+                cursor = cursor[1]
+                real.append(cursor[0])
+            return real[k]
+
         def feed(t: int, pushed: list[int], k: int):
             """Reduce then shift `t` on the stack real[k:] + pushed: the new k, or -1."""
-            nonlocal cursor
             while True:
-                if pushed:
-                    s = pushed[-1]
-                else:
-                    while len(real) <= k:
-                        cursor = cursor[1]
-                        real.append(cursor[0])
-                    s = real[k]
+                s = pushed[-1] if pushed else real_at(k)
                 a = action[s].get(t)
                 if a is None:
                     return -1
@@ -287,13 +282,7 @@ class LALRParser:
                 else:
                     k += n - len(pushed)
                     pushed.clear()
-                if pushed:
-                    below = pushed[-1]
-                else:
-                    while len(real) <= k:
-                        cursor = cursor[1]
-                        real.append(cursor[0])
-                    below = real[k]
+                below = pushed[-1] if pushed else real_at(k)
                 pushed.append(goto[below][rule_lhs[~a]])
 
         pushed: list[int] = []
