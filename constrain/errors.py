@@ -66,3 +66,8 @@ class UnsupportedSchemaError(SchemaError):
 
 class TokenError(ConstrainError):
     """A token id outside the vocabulary was given to a matcher."""
+
+
+class KnowledgeGraphError(ConstrainError):
+    """Bad knowledge-graph input: an unknown entity, a malformed triple or TSV line, an empty
+    path set, or a fan-out / path-count limit that was exceeded."""

@@ -81,8 +81,7 @@ class Lexers:
         lexer = self._by_candidates.get(names)
         if lexer is not None:
             return lexer
-        if not names:
-            raise GrammarError("internal: a lexer state with no candidate terminal")
+        # no candidates (the parse is complete and nothing is ignored): every transition is DEAD
         wanted = {i for i, n in enumerate(self.names) if n in names}
         winner = [next((self.names[i] for i in ranked if i in wanted), None) for ranked in self._ranked]
         live = np.zeros(self.dfa.n_states, dtype=bool)

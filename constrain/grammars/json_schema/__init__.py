@@ -1,0 +1,96 @@
+"""JSON Schema -> constraint: `json_schema_to_lark` (the grammar text) and
+`compile_json_schema` (that grammar compiled against a vocabulary).
+
+Pipeline: load (dict / JSON text / pydantic model) -> metaschema check (`SchemaError`) ->
+`emit.Emitter` (normalize.py: `$ref`, draft spellings, `allOf`; numeric.py and strings.py:
+leaf regexes) -> Lark text -> `compile_lark`.
+
+What the output looks like (documented policy):
+- whitespace "flexible": up to 12 JSON whitespace characters on each side of `{ } [ ] , :`
+  (so at most 24 in a row, e.g. in `[ ]`), none before or after the top-level value;
+  "compact": none; any other string is a Python regex used on each side instead;
+- object members in the schema's `properties` order (optional ones may be left out), then
+  required names missing from `properties`, then additional members (allowed unless the
+  schema or `additional_properties=False` forbids them); `property_order="any"`: named
+  members in any order for objects with at most 6 of them, additional members still last;
+- strings spelled as `json.dumps(..., ensure_ascii=False)` spells them when they carry a
+  constraint (pattern, length, format, property names); unconstrained strings take any escape;
+- bounded numbers without exponent; integers without `-0` or a fraction.
+
+Invariant: the grammar accepts only instances valid under the schema (an invalid instance is
+never accepted); a keyword that cannot be enforced exactly raises UnsupportedSchemaError,
+or, with `lenient=True`, is listed in `grammar.ignored_keywords` as (keyword, json pointer).
+"""
+from __future__ import annotations
+
+import json
+import threading
+
+from constrain.errors import GrammarError, UnsupportedSchemaError
+from constrain.grammars.cfg_matcher import CFGGrammar
+from constrain.grammars.json_schema.emit import Emitter, Options
+from constrain.grammars.json_schema.normalize import SchemaDoc, load_schema
+from constrain.grammars.lark_frontend import load_lark
+from constrain.vocab import Vocabulary
+
+MAX_GRAMMAR_CHARS = 4_000_000
+_CACHE: dict[tuple, CFGGrammar] = {}
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 128
+
+
+def _emit(schema, options: Options) -> tuple[str, list[tuple[str, str]]]:
+    doc = SchemaDoc(load_schema(schema))
+    emitter = Emitter(doc, options)
+    try:
+        start = emitter.value(doc.root, "#")
+    except RecursionError:
+        raise UnsupportedSchemaError("schema", "#", "nesting too deep") from None
+    if start is None:
+        raise UnsupportedSchemaError("schema", "#", "the schema admits no value")
+    text = emitter.lark(start)
+    if len(text) > MAX_GRAMMAR_CHARS:
+        raise UnsupportedSchemaError("schema", "#", f"grammar too large ({len(text)} characters)")
+    return text, emitter.ignored
+
+
+def json_schema_to_lark(schema, *, whitespace: str = "flexible", lenient: bool = False,
+                        additional_properties: bool = True, property_order: str = "schema") -> str:
+    """The Lark grammar (start rule `start`) of the JSON texts valid under `schema`
+    (options as in `compile_json_schema`)."""
+    return _emit(schema, Options(whitespace, lenient, additional_properties, property_order))[0]
+
+
+def compile_json_schema(schema, vocab: Vocabulary, *, whitespace: str = "flexible", lenient: bool = False,
+                        additional_properties: bool = True, property_order: str = "schema") -> CFGGrammar:
+    """Compile `schema` (dict, JSON text or pydantic model class) against `vocab`.
+
+    whitespace: "flexible" (bounded JSON whitespace around punctuation), "compact", or a
+    regex; lenient: compile anyway and list what is not enforced in `.ignored_keywords`;
+    additional_properties=False forbids members the schema does not name even where the
+    schema leaves additionalProperties unset; property_order="any" lets the named properties of
+    objects with at most 6 of them come in any order (larger objects keep the schema order).
+    Cached per (schema, options, vocabulary)."""
+    if property_order not in ("schema", "any"):
+        raise ValueError(f"property_order must be 'schema' or 'any', not {property_order!r}")
+    options = Options(whitespace, lenient, additional_properties, property_order)
+    loaded = load_schema(schema)
+    key = (json.dumps(loaded, sort_keys=True), options, vocab.fingerprint)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    text, ignored = _emit(loaded, options)
+    try:
+        grammar = CFGGrammar(load_lark(text), vocab)
+    except GrammarError as e:
+        raise UnsupportedSchemaError("schema", "#", f"the generated grammar does not compile: {e}") from None
+    grammar.lark_text = text
+    grammar.ignored_keywords = ignored
+    with _CACHE_LOCK:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        return _CACHE.setdefault(key, grammar)
+
+
+__all__ = ["compile_json_schema", "json_schema_to_lark"]

@@ -1,0 +1,603 @@
+"""Schema -> Lark grammar text.
+
+One rule per distinct (sub)schema; leaf values (strings with their constraints, bounded
+numbers, literals) are single regex terminals; objects and arrays are chains of rules that
+count what was emitted. Punctuation terminals carry the whitespace policy on their sides.
+
+Invariants:
+- the grammar's language is a subset of the instances the schema accepts (never larger);
+  anything that cannot be enforced exactly raises UnsupportedSchemaError, or under
+  `lenient` is recorded in `ignored` and then *not* enforced;
+- object members follow the schema's `properties` order (optional ones may be skipped),
+  then required names not in `properties`, then additional members; keys are spelled
+  canonically, and the key language of additional members excludes the named ones;
+- a subschema that admits no value yields None (the alternative disappears).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from constrain.automata.regex import regex_to_dfa
+from constrain.automata.regex_parser import Alt, parse
+from constrain.errors import UnsupportedSchemaError
+from constrain.grammars.json_schema import numeric
+from constrain.grammars.json_schema.disjoint import pairwise_disjoint
+from constrain.grammars.json_schema.formats import FORMATS
+from constrain.grammars.json_schema.normalize import (
+    ANNOTATIONS,
+    STANDARD,
+    NotMergeable,
+    SchemaDoc,
+    merge,
+    normalized,
+    pointer_join,
+    type_set,
+)
+from constrain.grammars.json_schema.strings import (
+    ANY_STRING,
+    NotExpressible,
+    any_text,
+    complement,
+    encode,
+    excluding,
+    lark_regex,
+    literal_ast,
+    literal_regex,
+    pattern_ast,
+    string_regex,
+    with_length,
+)
+
+LONG_STRING = 256
+CHUNK = 64
+FLEXIBLE_WHITESPACE = r"[ \t\n\r]{0,12}"
+MAX_FLATTEN_DEPTH = 32
+MAX_ALTERNATIVES = 64
+MAX_COUNT = 512
+ANY_ORDER_MAX = 6
+MAX_ENUMERATED = 256
+_HANDLED = frozenset({
+    "type", "enum", "$ref", "allOf", "anyOf", "oneOf", "not",
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+    "minLength", "maxLength", "pattern", "format",
+    "items", "prefixItems", "minItems", "maxItems", "uniqueItems",
+    "properties", "required", "additionalProperties", "patternProperties", "propertyNames",
+    "minProperties", "maxProperties", "dependentRequired", "dependentSchemas",
+})
+
+
+@dataclass(frozen=True)
+class Options:
+    whitespace: str = "flexible"
+    lenient: bool = False
+    additional_properties: bool = True
+    property_order: str = "schema"
+
+    def whitespace_regex(self) -> str:
+        if self.whitespace == "flexible":
+            return FLEXIBLE_WHITESPACE
+        if self.whitespace == "compact":
+            return ""
+        return f"(?:{self.whitespace})"
+
+
+class Emitter:
+    def __init__(self, doc: SchemaDoc, options: Options):
+        self.doc = doc
+        self.options = options
+        self.ignored: list[tuple[str, str]] = []
+        self.rules: dict[str, str] = {}
+        self.terminals: dict[str, str] = {}        # python regex -> terminal name
+        self.memo: dict[str, str | None] = {}
+        ws = options.whitespace_regex()
+        self.punct = {name: self.term(regex) for name, regex in (
+            ("{", r"\{" + ws), ("}", ws + r"\}"), ("[", r"\[" + ws), ("]", ws + r"\]"),
+            (",", ws + "," + ws), (":", ws + ":" + ws))}
+        self._any = None
+
+    # --- output --------------------------------------------------------------------------
+    def lark(self, start: str) -> str:
+        lines = [f"start: {start}"]
+        lines += [f"{name}: {body}" for name, body in self.rules.items()]
+        lines += [f"{name}: {lark_regex(regex)}" for regex, name in self.terminals.items()]
+        return "\n".join(lines) + "\n"
+
+    def term(self, regex: str) -> str:
+        name = self.terminals.get(regex)
+        if name is None:
+            name = self.terminals[regex] = f"T{len(self.terminals)}"
+        return name
+
+    def rule(self, alternatives: list[str], name: str | None = None) -> str | None:
+        alternatives = list(dict.fromkeys(alternatives))
+        if not alternatives:
+            return None
+        name = name or f"r{len(self.rules)}"
+        self.rules[name] = " | ".join(alternatives)
+        return name
+
+    def skip(self, keyword: str, pointer: str, detail: str = "") -> None:
+        """A keyword that cannot be enforced: an error, or recorded and ignored when lenient."""
+        if not self.options.lenient:
+            raise UnsupportedSchemaError(keyword, pointer, detail)
+        self.ignored.append((keyword, pointer))
+
+    # --- schemas -------------------------------------------------------------------------
+    def value(self, node, pointer: str) -> str | None:
+        """Rule name of the values `node` accepts (None: no value)."""
+        if node is True or node == {}:
+            return self.any_value()
+        if node is False:
+            return None
+        if isinstance(node, dict) and set(node) - ANNOTATIONS == {"$ref"} or \
+                isinstance(node, dict) and "$ref" in node and self.doc.legacy:
+            return self.ref(self.doc.resolve(node["$ref"], pointer))
+        key = json.dumps([node, self.doc.base_of.get(pointer, "")], sort_keys=True)
+        return self.memoized(key, lambda: self.plain(self.flatten(node, pointer, 0), pointer), pointer)
+
+    def ref(self, target: str) -> str | None:
+        return self.memoized("ref:" + target, lambda: self.value(self.doc.get(target), target), target)
+
+    def memoized(self, key: str, compute, pointer: str) -> str | None:
+        """The rule for `key`, named before it is computed so that recursion refers to it."""
+        if key in self.memo:
+            return self.memo[key]
+        name = self.memo[key] = f"v{len(self.memo)}"
+        self.rules[name] = ""                      # placeholder while computing
+        inner = compute()
+        if inner is None:
+            del self.rules[name]
+            self.memo[key] = None
+            if any(re.search(rf"\b{name}\b", body) for body in self.rules.values()):
+                raise UnsupportedSchemaError("$ref", pointer, "a recursive schema that admits no value")
+            return None
+        self.rules[name] = inner
+        return name
+
+    def flatten(self, node, pointer: str, depth: int):
+        """`node` normalized with its top-level `$ref` and `allOf` merged in."""
+        if depth > MAX_FLATTEN_DEPTH:
+            raise UnsupportedSchemaError("$ref", pointer, "recursion through allOf/$ref siblings")
+        node = normalized(node, self.doc.legacy)
+        if isinstance(node, bool):
+            return node
+        parts = []
+        if "$ref" in node:
+            target = self.doc.resolve(node["$ref"], pointer)
+            parts.append(self.flatten(self.doc.get(target), target, depth + 1))
+        for i, branch in enumerate(node.get("allOf", [])):
+            parts.append(self.flatten(branch, pointer_join(pointer, "allOf", i), depth + 1))
+        out = {}
+        # the referenced/allOf parts first: their properties come first in member order
+        for part in parts + [{k: v for k, v in node.items() if k not in ("$ref", "allOf")}]:
+            try:
+                out = merge(out, part)
+            except NotMergeable as e:
+                self.skip(e.args[0], pointer, "cannot intersect allOf/$ref branches exactly")
+        return out
+
+    def plain(self, node, pointer: str) -> str | None:
+        if node is True or node == {}:
+            return self.any_value()
+        if node is False:
+            return None
+        for key in node:
+            if key not in _HANDLED and key not in ANNOTATIONS and key in STANDARD:
+                self.skip(key, pointer)
+            elif self.doc.legacy and key in ("contentMediaType", "contentEncoding"):
+                self.skip(key, pointer, "an assertion in drafts before 2019-09")
+        if "enum" in node:
+            values = [v for v in node["enum"] if self.doc.valid(v, node)]
+            return self.rule([self.literal(v) for v in values])
+        if "anyOf" in node or "oneOf" in node:
+            return self.alternatives(node, pointer)
+        types = type_set(node)
+        if "not" in node:
+            types = self.apply_not(node["not"], types, pointer)
+        alts = []
+        if "null" in types:
+            alts.append(self.term("null"))
+        if "boolean" in types:
+            alts += [self.term("true"), self.term("false")]
+        if "number" in types or "integer" in types:
+            alts.append(self.number(node, "number" in types, "integer" in types, pointer))
+        if "string" in types:
+            alts.append(self.string(node, pointer))
+        if "array" in types:
+            alts.append(self.array(node, pointer))
+        if "object" in types:
+            alts.append(self.object(node, pointer))
+        return self.rule([a for a in alts if a is not None])
+
+    def alternatives(self, node: dict, pointer: str) -> str | None:
+        base = {k: v for k, v in node.items() if k not in ("anyOf", "oneOf")}
+        branches = [base]
+        for kw in ("anyOf", "oneOf"):
+            if kw not in node:
+                continue
+            flat = [self.flatten(b, pointer_join(pointer, kw, i), 0) for i, b in enumerate(node[kw])]
+            merged = []
+            for b in branches:
+                combined = []
+                for f in flat:
+                    try:
+                        combined.append(merge(b, f))
+                    except NotMergeable as e:
+                        self.skip(e.args[0], pointer, f"cannot intersect {kw} branch with its siblings")
+                if kw == "oneOf" and not pairwise_disjoint(combined):
+                    self.skip("oneOf", pointer, "branches not provably disjoint")
+                merged += combined
+            if len(merged) > MAX_ALTERNATIVES:
+                raise UnsupportedSchemaError(kw, pointer, "too many combined branches")
+            branches = merged
+        return self.rule([r for r in (self.plain(b, pointer) for b in branches) if r is not None])
+
+    def apply_not(self, negated, types: set[str], pointer: str) -> set[str]:
+        flat = self.flatten(negated, pointer_join(pointer, "not"), 0)
+        if flat is True or flat == {}:
+            return set()
+        if flat is False:
+            return types
+        branches = [flat]
+        if set(flat) - ANNOTATIONS == {"anyOf"}:
+            branches = [self.flatten(b, pointer_join(pointer, "not", "anyOf", i), 0) for i, b in enumerate(flat["anyOf"])]
+        if all(isinstance(b, dict) and set(b) - ANNOTATIONS <= {"type"} for b in branches):
+            return types - set().union(*(type_set(b) for b in branches))
+        self.skip("not", pointer, "only `not` of types is supported")
+        return types
+
+    # --- literals and any ----------------------------------------------------------------
+    def literal(self, value) -> str:
+        p = self.punct
+        if isinstance(value, dict):
+            if not value:
+                return f"{p['{']} {p['}']}"
+            members = f" {p[',']} ".join(f"{self.term(literal_regex(json.dumps(k, ensure_ascii=False)))} {p[':']} "
+                                         f"{self.literal(v)}" for k, v in value.items())
+            return f"{p['{']} {members} {p['}']}"
+        if isinstance(value, list):
+            if not value:
+                return f"{p['[']} {p[']']}"
+            return f"{p['[']} " + f" {p[',']} ".join(self.literal(v) for v in value) + f" {p[']']}"
+        text = json.dumps(value, ensure_ascii=False)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and "e" not in text.lower():
+            # 1, 1.0 and 1.00 are the same JSON Schema value
+            text = format(Decimal(text).normalize(), "f") if "." in text else text
+            zeros = r"(?:\.0+)?" if "." not in text else "0*"
+            return self.term(literal_regex(text) + zeros)
+        return self.term(literal_regex(text))
+
+    def any_value(self) -> str:
+        if self._any is None:
+            self._any = "any"
+            p = self.punct
+            self.rules["any"] = ""
+            s, n = self.term(ANY_STRING), self.term(numeric.JSON_NUMBER)
+            self.rules["any_members"] = f"{s} {p[':']} any ({p[',']} {s} {p[':']} any)*"
+            self.rules["any_items"] = f"any ({p[',']} any)*"
+            self.rules["any"] = " | ".join([
+                f"{p['{']} any_members? {p['}']}", f"{p['[']} any_items? {p[']']}", s, n,
+                self.term("true"), self.term("false"), self.term("null")])
+        return self._any
+
+    # --- numbers -------------------------------------------------------------------------
+    def number(self, node: dict, decimal: bool, integers: bool, pointer: str) -> str | None:
+        """Numbers (decimal) or integers; `integers=False`: numbers that are not integers."""
+        if not integers:
+            if set(node) & {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}:
+                self.skip("not", pointer, "non-integer numbers with bounds")
+            return self.term(numeric.JSON_INTEGER + r"\.[0-9]*[1-9][0-9]*")
+        lo, lo_inc = _bound(node, "minimum", "exclusiveMinimum", max)
+        hi, hi_inc = _bound(node, "maximum", "exclusiveMaximum", min)
+        step = node.get("multipleOf")
+        if step is not None:
+            step = Decimal(str(step))
+            if step == step.to_integral_value():
+                decimal = False
+            elif decimal and lo is None and hi is None and step == Decimal(1).scaleb(step.adjusted()) \
+                    and step.adjusted() < 0:
+                return self.term(numeric.JSON_INTEGER + r"(?:\.[0-9]{1,%d}0*)?" % -step.adjusted())
+            else:
+                self.skip("multipleOf", pointer, "a non-integer multipleOf with bounds")
+                step = None
+        if not decimal:
+            ilo = None if lo is None else (math.floor(lo) + 1 if not lo_inc and lo == math.floor(lo) else math.ceil(lo))
+            ihi = None if hi is None else (math.ceil(hi) - 1 if not hi_inc and hi == math.ceil(hi) else math.floor(hi))
+            if step is not None and step != 1:
+                return self.multiples(int(step), ilo, ihi, pointer)
+            if ilo is None and ihi is None:
+                return self.term(numeric.JSON_INTEGER)
+            regex = numeric.integer_regex(ilo, ihi)
+            return None if regex is None else self.term(regex)
+        if lo is None and hi is None:
+            return self.term(numeric.JSON_NUMBER)
+        regex = numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
+        return None if regex is None else self.term(regex)
+
+    def multiples(self, step: int, lo: int | None, hi: int | None, pointer: str) -> str | None:
+        if lo is None or hi is None or (hi - lo) // step > MAX_ENUMERATED:
+            self.skip("multipleOf", pointer, "multipleOf over a large or unbounded range")
+            return self.term(numeric.integer_regex(lo, hi)) if lo is None or hi is None or lo <= hi else None
+        first = -(-lo // step) * step
+        values = [str(v) for v in range(first, hi + 1, step)]
+        return self.rule([self.term(literal_regex(v)) for v in values])
+
+    # --- strings -------------------------------------------------------------------------
+    def string(self, node: dict, pointer: str) -> str | None:
+        lo, hi = _count(node, "minLength", 0), _count(node, "maxLength", None)
+        pattern, fmt = node.get("pattern"), node.get("format")
+        if fmt is not None and fmt not in FORMATS:
+            self.skip("format", pointer, f"unknown format {fmt!r}")
+            fmt = None
+        if fmt is not None and pattern is not None:
+            self.skip("format", pointer, "format together with pattern")
+            fmt = None
+        if not lo and hi is None and pattern is None and fmt is None:
+            return self.term(ANY_STRING)
+        if pattern is None and fmt is None and max(lo, hi or 0) > LONG_STRING:
+            return self.long_string(lo, hi)
+        try:
+            ast = pattern_ast(pattern) if pattern is not None else parse(FORMATS[fmt]) if fmt else any_text()
+            ast = with_length(ast, lo, hi)
+        except NotExpressible as e:
+            keyword = "pattern" if pattern is not None else "format" if fmt else "maxLength"
+            self.skip(keyword, pointer, str(e))
+            return self.term(ANY_STRING)
+        return None if ast is None else self.term(string_regex(ast))
+
+    def long_string(self, lo: int, hi: int | None) -> str | None:
+        """A string of lo..hi characters as chunk terminals of CHUNK characters and a closing
+        tail of fewer (maximal munch ends a chunk exactly at CHUNK characters), so that no
+        terminal needs a counter longer than CHUNK."""
+        if hi is not None and lo > hi:
+            return None
+        unit = encode(any_text(1, 1))
+        chunk = self.term(f"(?:{unit}){{{CHUNK}}}")
+        top = (hi if hi is not None else lo) // CHUNK
+        base = f"s{len(self.rules)}"
+        for j in range(top, -1, -1):            # j chunks read
+            alts = []
+            rest_lo, rest_hi = max(lo - CHUNK * j, 0), None if hi is None else hi - CHUNK * j
+            if j < top:
+                alts.append(f"{chunk} {base}_{j + 1}")
+            if hi is None and j == top:
+                alts.append(self.term(f"(?:{unit}){{{rest_lo},}}" + '"'))
+            elif rest_lo < CHUNK:
+                alts.append(self.term(f"(?:{unit}){{{rest_lo},{min(CHUNK - 1, rest_hi)}}}" + '"'))
+            self.rule(alts, f"{base}_{j}")
+        return self.rule([f'{self.term(chr(34))} {base}_0'])
+
+    # --- arrays --------------------------------------------------------------------------
+    def array(self, node: dict, pointer: str) -> str | None:
+        p = self.punct
+        prefix = [self.value(s, pointer_join(pointer, "prefixItems", i)) for i, s in enumerate(node.get("prefixItems", []))]
+        rest = self.value(node.get("items", True), pointer_join(pointer, "items"))
+        lo, hi = _count(node, "minItems", 0), _count(node, "maxItems", None)
+        if node.get("uniqueItems") is True and (hi is None or hi > 1):
+            self.skip("uniqueItems", pointer)
+        if max(lo, hi or 0) > MAX_COUNT:
+            self.skip("maxItems" if (hi or 0) > MAX_COUNT else "minItems", pointer, "count too large")
+            lo, hi = min(lo, MAX_COUNT), None if (hi or 0) > MAX_COUNT else hi
+        top = hi if hi is not None else max(lo, len(prefix))
+        base = f"a{len(self.rules)}"
+        states: dict[int, str | None] = {}
+        for i in range(top, -1, -1):          # states[i]: the rest after i items
+            sep = f"{p[',']} " if i else ""
+            alts = [""] if i >= lo else []
+            item = prefix[i] if i < len(prefix) else rest
+            if item is not None and (hi is None or i < hi):
+                if i == top:
+                    alts.append(f"{sep}{item} ({p[',']} {item})*")
+                elif states[i + 1] is not None:
+                    alts.append(f"{sep}{item} {states[i + 1]}")
+            states[i] = self.rule(alts, f"{base}_{i}")
+        body = states[0]
+        return None if body is None else self.rule([f"{p['[']} {body} {p[']']}"])
+
+    # --- objects -------------------------------------------------------------------------
+    def object(self, node: dict, pointer: str) -> str | None:
+        p = self.punct
+        props = dict(node.get("properties", {}))
+        required = list(node.get("required", []))
+        extra = node.get("additionalProperties", True if self.options.additional_properties else False)
+        patterns = node.get("patternProperties", {})
+        for k, deps in node.get("dependentRequired", {}).items():
+            if k in required:
+                required += [d for d in deps if d not in required]
+            elif deps:
+                self.skip("dependentRequired", pointer_join(pointer, "dependentRequired", k))
+        for k in node.get("dependentSchemas", {}):
+            self.skip("dependentSchemas", pointer_join(pointer, "dependentSchemas", k))
+        if patterns:
+            schemas = [json.dumps(v, sort_keys=True) for v in patterns.values()]
+            if all(v is True or v == {} for v in patterns.values()) and extra is not False:
+                patterns = {}
+            elif len(set(schemas)) > 1:
+                self.skip("patternProperties", pointer, "patterns with different schemas")
+                patterns = {}
+        pattern_dfa = {pat: regex_to_dfa(pat, anchored=False) for pat in patterns}
+        names = list(props) + [k for k in required if k not in props]
+        if "propertyNames" in node:
+            allowed = [k for k in names if self.doc.valid(k, node["propertyNames"])]
+            if any(k in required for k in names if k not in allowed):
+                return None
+            names = allowed
+        slots = []
+        for k in names:
+            matching = [pat for pat, dfa in pattern_dfa.items() if dfa.matches(k.encode())]
+            if k in props:
+                schema = props[k]
+            else:
+                schema = patterns[matching[0]] if matching else extra
+            if matching and k in props:
+                schema = {"allOf": [schema, patterns[matching[0]]]}
+            slots.append((k, self.value(schema, pointer_join(pointer, "properties", k)), k in required))
+        if any(value is None and req for _, value, req in slots):
+            return None
+        groups = self.member_groups(node, names, extra, patterns, pointer)
+        extra_rule = self.rule([f"{self.term(string_regex(keys))} {p[':']} {value}" for keys, value in groups])
+        mn, mx = _count(node, "minProperties", 0), _count(node, "maxProperties", None)
+        if extra_rule is not None and mn > sum(req for _, _, req in slots):
+            self.skip("minProperties", pointer, "counting additional properties (duplicate keys)")
+            mn = 0
+        if max(mn, mx or 0) > MAX_COUNT:
+            self.skip("maxProperties", pointer, "count too large")
+            mn, mx = 0, None
+        members = ObjectMembers(self, slots, extra_rule, mn, mx)
+        body = members.any_order() if self.options.property_order == "any" and len(slots) <= ANY_ORDER_MAX \
+            else members.schema_order()
+        return None if body is None else self.rule([f"{p['{']} {body} {p['}']}"])
+
+    def bounded_repeat(self, item: str, count: int) -> str:
+        """Up to `count` more `, item` (a chain of optional rules)."""
+        previous = ""
+        for n in range(1, count + 1):
+            name = f"{item}_upto{n}"
+            if name not in self.rules:
+                self.rules[name] = f"{self.punct[',']} {item}{previous} |"
+            previous = f" {name}"
+        return previous
+
+    def member_groups(self, node: dict, names: list[str], extra, patterns: dict, pointer: str):
+        """[(key AST, value rule)] of additional members: disjoint key languages that exclude
+        the named keys (patternProperties keys, then the other keys when allowed)."""
+        if patterns:
+            groups = []
+            try:
+                dfas = [regex_to_dfa(pat, anchored=False) for pat in patterns]
+                matched = [pattern_ast(pat) for pat in patterns]
+                matched = matched[0] if len(matched) == 1 else Alt(tuple(matched))
+                inside = [k for k in names if any(d.matches(k.encode()) for d in dfas)]
+                pat, schema = next(iter(patterns.items()))
+                groups.append((excluding(matched, inside),
+                               self.value(schema, pointer_join(pointer, "patternProperties", pat))))
+                if extra is not False:
+                    if len(inside) != len(names):
+                        raise NotExpressible("declared names outside the patterns next to additionalProperties")
+                    groups.append((complement(matched), self.value(extra, pointer_join(pointer, "additionalProperties"))))
+            except NotExpressible as e:
+                self.skip("patternProperties", pointer, str(e))
+            return [(k, v) for k, v in groups if k is not None and v is not None]
+        if extra is False:
+            return []
+        key_node = any_text()
+        if "propertyNames" in node:
+            key_node = self.property_names(node["propertyNames"], names, pointer_join(pointer, "propertyNames"))
+        else:
+            try:
+                key_node = excluding(key_node, names)
+            except NotExpressible as e:
+                self.skip("additionalProperties", pointer, str(e))
+        value = self.value(extra, pointer_join(pointer, "additionalProperties"))
+        return [] if key_node is None or value is None else [(key_node, value)]
+
+    def property_names(self, schema, names: list[str], pointer: str):
+        flat = self.flatten(schema, pointer, 0)
+        if flat is True or flat == {}:
+            return excluding(any_text(), names)
+        if flat is False:
+            return None
+        if "enum" in flat:
+            words = [v for v in flat["enum"] if isinstance(v, str) and v not in names and self.doc.valid(v, flat)]
+            if not words:
+                return None
+            return Alt(tuple(literal_ast(w) for w in words)) if len(words) > 1 else literal_ast(words[0])
+        if set(flat) - ANNOTATIONS - {"type"} <= {"pattern", "minLength", "maxLength"} and "string" in type_set(flat):
+            try:
+                if "pattern" in flat:
+                    if any(self.doc.valid(k, flat) for k in names):
+                        self.skip("propertyNames", pointer, "a pattern that also matches a declared name")
+                    return with_length(pattern_ast(flat["pattern"]), _count(flat, "minLength", 0),
+                                       _count(flat, "maxLength", None))
+                return excluding(any_text(_count(flat, "minLength", 0), _count(flat, "maxLength", None)), names)
+            except NotExpressible as e:
+                self.skip("propertyNames", pointer, str(e))
+                return None
+        self.skip("propertyNames", pointer)
+        return excluding(any_text(), names)
+
+
+class ObjectMembers:
+    """The member rules of one object: named slots (key, value rule, required) in order,
+    then additional members (`extra_rule`), with between mn and mx members in all."""
+
+    def __init__(self, emitter: Emitter, slots: list, extra_rule: str | None, mn: int, mx: int | None):
+        self.e = emitter
+        self.slots = slots
+        self.extra_rule = extra_rule
+        self.mn, self.mx = mn, mx
+        self.base = f"o{len(emitter.rules)}"
+        self.comma, self.colon = emitter.punct[","], emitter.punct[":"]
+
+    def member(self, k: int, c: int, rest: str) -> str:
+        key, value, _ = self.slots[k]
+        sep = f"{self.comma} " if c else ""
+        return f"{sep}{self.e.term(literal_regex(json.dumps(key, ensure_ascii=False)))} {self.colon} {value} {rest}"
+
+    def tail(self, c: int) -> list[str]:
+        """Alternatives once the named slots are done, c members emitted."""
+        alts = [""] if c >= self.mn else []
+        if self.extra_rule is not None and (self.mx is None or c < self.mx):
+            x = self.extra_rule
+            more = f" ({self.comma} {x})*" if self.mx is None else self.e.bounded_repeat(x, self.mx - c - 1)
+            alts.append(f"{self.comma + ' ' if c else ''}{x}{more}")
+        return alts
+
+    def schema_order(self) -> str | None:
+        """states[k, c]: members from slot k on, c emitted (saturating at cap without mx)."""
+        n, mx = len(self.slots), self.mx
+        cap = mx if mx is not None else max(self.mn, 1)
+        states: dict[tuple[int, int], str | None] = {}
+        for k in range(n, -1, -1):
+            for c in range(cap, -1, -1):
+                alts = []
+                if k == n:
+                    alts = self.tail(c)
+                else:
+                    nxt = states.get((k + 1, min(c + 1, cap)))
+                    if self.slots[k][1] is not None and (mx is None or c < mx) and nxt is not None:
+                        alts.append(self.member(k, c, nxt))
+                    if not self.slots[k][2] and states[k + 1, c] is not None:
+                        alts.append(states[k + 1, c])
+                states[k, c] = self.e.rule(alts, f"{self.base}_{k}_{c}")
+        return states[0, 0]
+
+    def any_order(self) -> str | None:
+        """states[S]: the named slots in set S (a bit mask) were emitted, in any order."""
+        n, mx = len(self.slots), self.mx
+        required = sum(1 << k for k, (_, _, req) in enumerate(self.slots) if req)
+        states: dict[int, str | None] = {}
+        for mask in range((1 << n) - 1, -1, -1):
+            c = bin(mask).count("1")
+            alts = []
+            for k in range(n):
+                nxt = states.get(mask | 1 << k)
+                if not mask >> k & 1 and self.slots[k][1] is not None and (mx is None or c < mx) and nxt is not None:
+                    alts.append(self.member(k, c, nxt))
+            if mask & required == required:
+                alts += self.tail(c)
+            states[mask] = self.e.rule(alts, f"{self.base}_s{mask}")
+        return states[0]
+
+
+def _count(node: dict, keyword: str, default):
+    value = node.get(keyword, default)
+    return None if value is None else int(value)
+
+
+def _bound(node: dict, inclusive: str, exclusive: str, pick):
+    """(Decimal bound, inclusive?) from the two keywords, the tighter one winning."""
+    cands = []
+    if inclusive in node:
+        cands.append((Decimal(str(node[inclusive])), True))
+    if exclusive in node and not isinstance(node[exclusive], bool):
+        cands.append((Decimal(str(node[exclusive])), False))
+    if not cands:
+        return None, True
+    value = pick(v for v, _ in cands)
+    # at equal values the exclusive bound is the tighter one
+    return value, all(inc for v, inc in cands if v == value)

@@ -1,0 +1,295 @@
+"""Schema input, validation, `$ref` resolution, draft spellings and `allOf` merging.
+
+`SchemaDoc` holds one root schema: its draft, every subschema by JSON pointer, `$id`/`$anchor`
+targets, and a jsonschema validator (used to filter `enum` values exactly). `normalized(node)`
+rewrites older spellings to Draft 2020-12 (tuple `items` -> `prefixItems`, `dependencies` ->
+`dependentRequired`/`dependentSchemas`, boolean `exclusiveMinimum`, `const` -> `enum`,
+OpenAPI `nullable`). `merge(a, b)` is the exact intersection of two normalized schemas or
+raises NotMergeable; it never drops a constraint.
+"""
+from __future__ import annotations
+
+import json
+import math
+from urllib.parse import unquote, urldefrag, urljoin
+
+import jsonschema
+from jsonschema import validators
+
+from constrain.errors import SchemaError, UnsupportedSchemaError
+
+ANNOTATIONS = frozenset({
+    "title", "description", "default", "examples", "example", "$comment", "readOnly", "writeOnly",
+    "deprecated", "$schema", "$id", "id", "$anchor", "$dynamicAnchor", "$recursiveAnchor",
+    "$vocabulary", "$defs", "definitions", "contentEncoding", "contentMediaType", "contentSchema",
+    "discriminator", "xml", "externalDocs",
+})
+# Every standard assertion/applicator keyword; others (x-*, vendor keys) are annotations per spec.
+STANDARD = frozenset({
+    "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum",
+    "exclusiveMinimum", "maxLength", "minLength", "pattern", "format", "maxItems", "minItems",
+    "uniqueItems", "maxContains", "minContains", "contains", "items", "prefixItems",
+    "additionalItems", "unevaluatedItems", "maxProperties", "minProperties", "required",
+    "dependentRequired", "dependentSchemas", "dependencies", "properties", "patternProperties",
+    "additionalProperties", "unevaluatedProperties", "propertyNames", "allOf", "anyOf", "oneOf",
+    "not", "if", "then", "else", "$ref", "$dynamicRef", "$recursiveRef", "nullable",
+})
+TYPES = ("null", "boolean", "object", "array", "number", "integer", "string")
+_LEGACY_DRAFTS = ("draft-03", "draft-04", "draft-06", "draft-07")
+
+
+def load_schema(schema) -> dict | bool:
+    """A dict/bool schema from a dict, a JSON string, or a pydantic model class."""
+    if isinstance(schema, (dict, bool)):
+        return schema
+    if isinstance(schema, (str, bytes)):
+        try:
+            return json.loads(schema)
+        except json.JSONDecodeError as e:
+            raise SchemaError(f"schema is not valid JSON: {e}") from None
+    if isinstance(schema, type) and hasattr(schema, "model_json_schema"):
+        return schema.model_json_schema()
+    raise SchemaError(f"a schema must be a dict, a JSON string or a pydantic model class, not {type(schema).__name__}")
+
+
+def pointer_join(pointer: str, *parts) -> str:
+    return pointer + "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+class SchemaDoc:
+    def __init__(self, root):
+        self.root = root
+        cls = validators.validator_for(root if isinstance(root, dict) else {}, default=validators.Draft202012Validator)
+        try:
+            cls.check_schema(root)
+        except jsonschema.SchemaError as e:
+            pointer = "#" + "".join(pointer_join("", p) for p in e.absolute_path)
+            raise SchemaError(f"invalid schema: {e.message}", pointer) from None
+        self.draft = cls.META_SCHEMA.get("$schema", "")
+        self.legacy = any(d in self.draft for d in _LEGACY_DRAFTS)
+        self.validator = cls(root, format_checker=cls.FORMAT_CHECKER)
+        self.by_id: dict[str, str] = {}      # absolute URI (no fragment) -> pointer
+        self.anchors: dict[str, str] = {}    # absolute URI#anchor -> pointer
+        self.base_of: dict[str, str] = {}    # pointer -> base URI
+        self._index(root, "#", "")
+
+    def _index(self, node, pointer: str, base: str) -> None:
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                self._index(item, pointer_join(pointer, i), base)
+            return
+        if not isinstance(node, dict):
+            return
+        ident = node.get("$id", node.get("id") if self.legacy else None)
+        if isinstance(ident, str) and "$ref" not in node:
+            uri, frag = urldefrag(urljoin(base, ident))
+            if uri:
+                base = uri
+                self.by_id.setdefault(uri, pointer)
+            if frag and not frag.startswith("/"):
+                self.anchors.setdefault(f"{uri}#{frag}", pointer)
+        if isinstance(node.get("$anchor"), str):
+            self.anchors.setdefault(f"{base}#{node['$anchor']}", pointer)
+        self.base_of[pointer] = base
+        for key, value in node.items():
+            if key in ("enum", "const", "examples", "default", "example"):
+                continue
+            self._index(value, pointer_join(pointer, key), base)
+
+    def resolve(self, ref: str, pointer: str) -> str:
+        """The pointer of the subschema `ref` (found at `pointer`) refers to."""
+        base = self.base_of.get(pointer, "")
+        uri, frag = urldefrag(urljoin(base, ref))
+        root_uri = self.base_of.get("#", "")
+        if uri and uri != root_uri and uri not in self.by_id:
+            raise UnsupportedSchemaError("$ref", pointer, f"remote reference {ref!r}")
+        doc_pointer = self.by_id.get(uri, "#") if uri else "#"
+        if frag and not frag.startswith("/"):
+            target = self.anchors.get(f"{uri}#{frag}")
+            if target is None:
+                raise SchemaError(f"$ref {ref!r}: unknown anchor", pointer)
+            return target
+        target = doc_pointer + unquote(frag) if frag else doc_pointer
+        self.get(target, pointer, ref)
+        return target
+
+    def get(self, target: str, pointer: str = "#", ref: str = ""):
+        node = self.root
+        for token in target[1:].split("/")[1:] if target != "#" else []:
+            token = _unescape(token)
+            if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            elif isinstance(node, dict) and token in node:
+                node = node[token]
+            else:
+                raise SchemaError(f"$ref {ref or target!r} points to nothing", pointer)
+        return node
+
+    def valid(self, instance, node) -> bool:
+        return self.validator.evolve(schema=node).is_valid(instance)
+
+
+def normalized(node, legacy: bool) -> dict | bool:
+    """`node` with older spellings rewritten (see the module docstring); a new dict."""
+    if isinstance(node, bool):
+        return node
+    out = dict(node)
+    if legacy and "$ref" in out:
+        return {"$ref": out["$ref"]}
+    if "const" in out:
+        const = out.pop("const")
+        out["enum"] = [v for v in out.get("enum", [const]) if json_equal(v, const)]
+    for key, plain in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(out.get(key), bool):
+            if out.pop(key) and plain in out:
+                out[key] = out.pop(plain)
+    if isinstance(out.get("items"), list):
+        out["prefixItems"] = out.pop("items")
+        if "additionalItems" in out:
+            out["items"] = out.pop("additionalItems")
+    else:
+        out.pop("additionalItems", None)
+    if "dependencies" in out:
+        for k, v in out.pop("dependencies").items():
+            out.setdefault("dependentRequired" if isinstance(v, list) else "dependentSchemas", {})[k] = v
+    if out.get("nullable") is True:
+        if "type" in out:
+            types = out["type"] if isinstance(out["type"], list) else [out["type"]]
+            out["type"] = list(types) + ["null"]
+        if "enum" in out:
+            out["enum"] = list(out["enum"]) + [None]
+    out.pop("nullable", None)
+    return out
+
+
+def json_equal(a, b) -> bool:
+    """JSON Schema equality (1 == 1.0, but True != 1)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+class NotMergeable(Exception):
+    """Two schemas whose intersection has no exact representation here (carries the keyword)."""
+
+
+def type_set(node: dict) -> set[str]:
+    t = node.get("type")
+    if t is None:
+        return set(TYPES)
+    types = set(t if isinstance(t, list) else [t])
+    if "number" in types:
+        types.add("integer")
+    return types
+
+
+def _type_list(types: set[str]) -> list[str]:
+    if {"number", "integer"} <= types:
+        types = types - {"integer"}
+    return [t for t in TYPES if t in types]
+
+
+def merge(a, b) -> dict | bool:
+    """The intersection of two normalized schemas (without `$ref`/`allOf`, resolved by the caller)."""
+    if a is True or a == {}:
+        return b
+    if b is True or b == {}:
+        return a
+    if a is False or b is False:
+        return False
+    out = dict(a)
+    for key, vb in b.items():
+        if key not in out:
+            out[key] = vb
+            continue
+        va = out[key]
+        if json_equal(va, vb) and key not in ("properties", "additionalProperties", "patternProperties"):
+            continue
+        out[key] = _merge_keyword(key, va, vb, a, b)
+    if "type" in a or "type" in b:
+        types = type_set(a) & type_set(b)
+        out["type"] = _type_list(types)
+    for side, other in ((a, b), (b, a)):
+        _close_properties(out, side, other)
+    if "prefixItems" in a or "prefixItems" in b:
+        _merge_positions(out, a, b)
+    return out
+
+
+def _merge_positions(out: dict, a: dict, b: dict) -> None:
+    """Item i must satisfy both sides' schema for position i (prefixItems[i], else items)."""
+    def at(side, i):
+        prefix = side.get("prefixItems", [])
+        return prefix[i] if i < len(prefix) else side.get("items", True)
+    n = max(len(a.get("prefixItems", [])), len(b.get("prefixItems", [])))
+    out["prefixItems"] = [merge(at(a, i), at(b, i)) for i in range(n)]
+
+
+def _merge_keyword(key, va, vb, a, b):
+    if key in ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties", "minContains"):
+        return max(va, vb)
+    if key in ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties", "maxContains"):
+        return min(va, vb)
+    if key == "type":
+        return va
+    if key == "enum":
+        return [x for x in va if any(json_equal(x, y) for y in vb)]
+    if key == "required":
+        return list(dict.fromkeys(list(va) + list(vb)))
+    if key == "uniqueItems":
+        return va or vb
+    if key == "multipleOf" and all(isinstance(v, int) for v in (va, vb)):
+        return va * vb // math.gcd(va, vb)
+    if key in ("properties", "patternProperties", "dependentSchemas"):
+        merged = dict(va)
+        for k, v in vb.items():
+            merged[k] = merge(merged[k], v) if k in merged else v
+        return merged
+    if key == "dependentRequired":
+        merged = dict(va)
+        for k, v in vb.items():
+            merged[k] = list(dict.fromkeys(merged.get(k, []) + list(v)))
+        return merged
+    if key in ("additionalProperties", "items", "propertyNames", "contains"):
+        if key == "contains":
+            raise NotMergeable(key)
+        return merge(va, vb)
+    if key == "prefixItems":
+        return va    # recomputed position by position in _merge_positions
+    if key == "not":
+        return {"anyOf": [va, vb]}       # not A and not B = not (A or B)
+    if key in ("anyOf", "oneOf"):
+        raise NotMergeable(key)
+    if key in ANNOTATIONS or key not in STANDARD:
+        return va
+    raise NotMergeable(key)
+
+
+def _close_properties(out: dict, side: dict, other: dict) -> None:
+    """`side`'s additionalProperties also constrains the properties only `other` declares."""
+    extra = side.get("additionalProperties")
+    if extra is None or extra is True:
+        return
+    mine = side.get("properties", {})
+    for k in other.get("properties", {}):
+        if k not in mine:
+            if side.get("patternProperties"):
+                raise NotMergeable("patternProperties")
+            out["properties"] = dict(out.get("properties", {}))
+            out["properties"][k] = merge(out["properties"][k], extra)
+    for k in other.get("required", []):
+        if k not in mine and extra is False and not side.get("patternProperties"):
+            out["properties"] = dict(out.get("properties", {}))
+            out["properties"][k] = False
+    if other.get("patternProperties") and not json_equal(other.get("patternProperties"), side.get("patternProperties")):
+        raise NotMergeable("patternProperties")

@@ -1,0 +1,202 @@
+"""Exact number ranges as regexes over JSON number text (Python regex syntax, for Lark).
+
+Integers are written canonically (`-?(0|[1-9][0-9]*)`, no exponent, no `-0`); decimals as
+`int(.digits)?` without exponent once a bound applies (the unbounded number terminal keeps the
+full JSON syntax). Invariant: a string matches `integer_regex(lo, hi)` iff it is a canonical
+integer in [lo, hi]; it matches `decimal_regex(...)` iff it is a decimal (as above) whose value
+lies within the bounds. No value is ever written twice (the regexes are exact, not loose).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+JSON_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+JSON_INTEGER = r"-?(?:0|[1-9][0-9]*)"
+
+
+def _alt(parts: list[str]) -> str | None:
+    parts = [p for p in dict.fromkeys(parts) if p is not None]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+
+def _digit(lo: int, hi: int) -> str | None:
+    if lo > hi:
+        return None
+    if lo == hi:
+        return str(lo)
+    return "[0-9]" if (lo, hi) == (0, 9) else f"[{lo}-{hi}]"
+
+
+def _same_length(a: str, b: str) -> str | None:
+    """Digit strings of len(a) (leading zeros allowed) between a and b inclusive."""
+    if not a:
+        return ""
+    if a == "0" * len(a) and b == "9" * len(b):
+        return "[0-9]" if len(a) == 1 else "[0-9]{%d}" % len(a)
+    if a[0] == b[0]:
+        rest = _same_length(a[1:], b[1:])
+        return None if rest is None else a[0] + rest
+    n = len(a) - 1
+    low = _same_length(a[1:], "9" * n)
+    high = _same_length("0" * n, b[1:])
+    middle = _digit(int(a[0]) + 1, int(b[0]) - 1)
+    return _alt([a[0] + low if low is not None else None,
+                 middle + ("[0-9]{%d}" % n if n else "") if middle else None,
+                 b[0] + high if high is not None else None])
+
+
+def natural_range(lo: int, hi: int | None) -> str | None:
+    """Canonical naturals in [lo, hi] (hi None = unbounded), lo >= 0."""
+    if hi is not None and lo > hi:
+        return None
+    parts = []
+    if lo == 0:
+        parts.append("0")
+        lo = 1
+        if hi == 0:
+            return "0"
+    a = str(lo)
+    top = len(str(hi)) if hi is not None else len(a)
+    for n in range(len(a), top + 1):
+        first = max(lo, 10 ** (n - 1))
+        last = 10 ** n - 1 if hi is None or n < top else hi
+        if first <= last:
+            parts.append(_same_length(str(first), str(last)))
+    if hi is None:
+        parts.append("[1-9][0-9]{%d,}" % len(a))
+    return _alt(parts)
+
+
+def integer_regex(lo: int | None, hi: int | None) -> str | None:
+    """Canonical integers in [lo, hi] (None = unbounded); None when the range is empty."""
+    if lo is not None and hi is not None and lo > hi:
+        return None
+    parts = []
+    if hi is None or hi >= 0:
+        parts.append(natural_range(max(lo, 0) if lo is not None else 0, hi))
+    if lo is None or lo < 0:
+        neg = natural_range(max(-hi, 1) if hi is not None else 1, -lo if lo is not None else None)
+        parts.append(None if neg is None else "-" + _group(neg))
+    return _alt(parts)
+
+
+def _group(r: str) -> str:
+    return r if r.startswith("(?:") and r.endswith(")") or len(r) == 1 else f"(?:{r})"
+
+
+# --- decimals ------------------------------------------------------------------------------
+
+class Bound:
+    """One side of an interval: a non-negative Decimal and whether it is included."""
+
+    __slots__ = ("value", "inclusive")
+
+    def __init__(self, value: Decimal, inclusive: bool):
+        self.value = value
+        self.inclusive = inclusive
+
+    def split(self) -> tuple[int, str]:
+        """(integer part, fraction digits without trailing zeros)."""
+        text = format(self.value, "f")
+        whole, _, frac = text.partition(".")
+        return int(whole), frac.rstrip("0")
+
+
+def _fraction(lo: str | None, lo_inc: bool, hi: str | None, hi_inc: bool) -> list[str]:
+    """Digit strings f (possibly empty) with lo <= 0.f <= hi, as a list of alternatives, each
+    non-empty except the literal "" (f empty); lo/hi are fraction digit strings without
+    trailing zeros or None (no bound), `*_inc` says whether the bound is included."""
+    if lo is None and hi is None:
+        return ["", "[0-9]+"]
+    if lo is not None and not lo:          # lower bound .0 exactly
+        return _fraction(None, True, hi, hi_inc) if lo_inc else _positive(hi, hi_inc)
+    if hi is not None and not hi:          # upper bound .0 exactly (lo > 0 here if given)
+        return ["", "0+"] if lo is None and hi_inc else []
+    ld = int(lo[0]) if lo is not None else 0
+    hd = int(hi[0]) if hi is not None else 9
+    if ld > hd:
+        return []
+    parts = []
+    if lo is not None and hi is not None and ld == hd:
+        parts += [str(ld) + r for r in _fraction(lo[1:], lo_inc, hi[1:], hi_inc)]
+    else:
+        if lo is not None:
+            parts += [str(ld) + r for r in _fraction(lo[1:], lo_inc, None, True)]
+        mid = _digit(ld + (lo is not None), hd - (hi is not None))
+        if mid:
+            parts.append(mid + "[0-9]*")
+        if hi is not None:
+            parts += [str(hd) + r for r in _fraction(None, True, hi[1:], hi_inc)]
+    if lo is None:                          # f empty means 0, which is below a nonzero hi
+        parts.append("")
+    return [_alt_of(parts)] if len(parts) > 1 and "" not in parts else parts
+
+
+def _alt_of(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+
+def _positive(hi: str | None, hi_inc: bool) -> list[str]:
+    """Digit strings f with 0 < 0.f <= hi (or < hi): at least one nonzero digit."""
+    if hi is None:
+        return ["0*[1-9][0-9]*"]
+    if not hi:
+        return []
+    hd = int(hi[0])
+    parts = []
+    if hd > 0:
+        parts += [f"{hd}{r}" for r in _fraction(None, True, hi[1:], hi_inc)]
+        mid = _digit(1, hd - 1)
+        if mid:
+            parts.append(mid + "[0-9]*")
+    parts += ["0" + r for r in (_positive(None, True) if hd > 0 else _positive(hi[1:], hi_inc))]
+    return parts
+
+
+def _magnitude(lo: Bound, hi: Bound | None) -> str | None:
+    """Non-negative decimals `I(.F)?` with value in the interval lo..hi (hi None = no bound)."""
+    if hi is not None and (lo.value > hi.value or (lo.value == hi.value and not (lo.inclusive and hi.inclusive))):
+        return None
+    li, lf = lo.split()
+    if hi is not None:
+        hi_i, hf = hi.split()
+        if li == hi_i:
+            return _with_fraction(str(li), _fraction(lf, lo.inclusive, hf, hi.inclusive))
+        parts = [_with_fraction(str(li), _fraction(lf, lo.inclusive, None, True)),
+                 _with_fraction(natural_range(li + 1, hi_i - 1), ["", "[0-9]+"]),
+                 _with_fraction(str(hi_i), _fraction(None, True, hf, hi.inclusive))]
+    else:
+        parts = [_with_fraction(str(li), _fraction(lf, lo.inclusive, None, True)),
+                 _with_fraction(natural_range(li + 1, None), ["", "[0-9]+"])]
+    return _alt(parts)
+
+
+def _with_fraction(whole: str | None, frac: list[str]) -> str | None:
+    """`whole` alone (when "" is in frac) or followed by `.F` for the non-empty branches."""
+    if whole is None or not frac:
+        return None
+    whole = _group(whole) if "|" in whole else whole
+    nonempty = [f for f in frac if f]
+    out = [whole] if "" in frac else []
+    if nonempty:
+        out.append(whole + r"\." + _alt_of(nonempty))
+    return _alt(out)
+
+
+def decimal_regex(lo: Decimal | None, lo_inc: bool, hi: Decimal | None, hi_inc: bool) -> str | None:
+    """Decimals (`-?I(.F)?`, canonical I, no `-0` forms) in the interval; None when empty."""
+    parts = []
+    if hi is None or hi > 0 or (hi == 0 and hi_inc):
+        start = Bound(max(lo, Decimal(0)), lo_inc if lo is not None and lo >= 0 else True) \
+            if lo is not None and lo >= 0 else Bound(Decimal(0), True)
+        top = Bound(hi, hi_inc) if hi is not None else None
+        parts.append(_magnitude(start, top))
+    if lo is None or lo < 0:
+        # negatives: -y with y > 0 and y in [-hi, -lo]
+        start = Bound(-hi, hi_inc) if hi is not None and hi < 0 else Bound(Decimal(0), False)
+        top = Bound(-lo, lo_inc) if lo is not None else None
+        mag = _magnitude(start, top)
+        parts.append(None if mag is None else "-" + _group(mag))
+    return _alt(parts)

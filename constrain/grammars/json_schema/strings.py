@@ -1,0 +1,335 @@
+"""JSON string values as regexes: decoded-text constraints (pattern, length, format, finite
+exclusions) become one regex over the *encoded* JSON text, written in Python regex syntax and
+quoted for a Lark `/.../` terminal.
+
+A constrained string is spelled canonically, as `json.dumps(s, ensure_ascii=False)` writes
+it: characters raw except `"` -> `\\"`, `\\` -> `\\\\`, the C0 controls as `\\b \\f \\n \\r \\t`
+or `\\u00xx` (lowercase hex). Canonical spelling makes the text <-> value map injective,
+which is what lets a length count characters and an excluded key stay excluded. An
+unconstrained string (`ANY_STRING`) accepts every JSON escape.
+
+Invariant: `encode(ast)` matches the canonical spelling of exactly the strings the
+code-point AST matches; `pattern_ast` matches what the ECMA-262 `pattern` keyword accepts
+(unanchored search; `^`/`$` at the ends of top-level branches only, otherwise unsupported).
+"""
+from __future__ import annotations
+
+import re
+
+from constrain.automata.charset import ANY, CharSet
+from constrain.automata.regex_parser import Alt, Assert, Chars, Concat, Node, Repeat, parse
+from constrain.automata.unanchored import search_ast
+from constrain.errors import ConstrainError
+
+ANY_STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
+_SHORT_ESCAPES = {0x22: r"\x22", 0x5C: r"\\", 0x08: "b", 0x0C: "f", 0x0A: "n", 0x0D: "r", 0x09: "t"}
+_SPECIAL = CharSet([(0, 0x1F), (0x22, 0x22), (0x5C, 0x5C)])
+_ANY_TEXT = Repeat(Chars(ANY), 0, None)
+MAX_LENGTH_SPLITS = 300
+
+
+class NotExpressible(Exception):
+    """The constraint cannot be written exactly as one regex (callers turn it into
+    UnsupportedSchemaError with their keyword and pointer)."""
+
+
+# --- code-point ASTs ------------------------------------------------------------------------
+
+def literal_ast(text: str) -> Node:
+    return Concat(tuple(Chars(CharSet.of(c)) for c in text))
+
+
+def any_text(lo: int = 0, hi: int | None = None) -> Node:
+    return Repeat(Chars(ANY), lo, hi)
+
+
+def pattern_ast(pattern: str) -> Node:
+    """The anchored AST of the strings containing a match of ECMA-262 `pattern`."""
+    try:
+        ast = parse(pattern)
+    except ConstrainError as e:
+        raise NotExpressible(str(e)) from None
+    branches = ast.items if isinstance(ast, Alt) else (ast,)
+    return _alt([_anchor_branch(b) for b in branches])
+
+
+def _anchor_branch(branch: Node) -> Node:
+    items = list(branch.items) if isinstance(branch, Concat) else [branch]
+    start = end = False
+    while items and isinstance(items[0], Assert) and items[0].kind == "start":
+        items.pop(0)
+        start = True
+    while items and isinstance(items[-1], Assert) and items[-1].kind == "end":
+        items.pop()
+        end = True
+    core = items[0] if len(items) == 1 else Concat(tuple(items))
+    if _has_assert(core):
+        raise NotExpressible("^ or $ inside the pattern (only at the ends of top-level branches)")
+    if not start and not end:
+        found = search_ast(core)
+        return _ANY_TEXT if found.items[1] == Concat(()) else found
+    if start and end:
+        return core
+    return Concat(((() if start else (_ANY_TEXT,)) + (core,) + (() if end else (_ANY_TEXT,))))
+
+
+def _has_assert(node: Node) -> bool:
+    if isinstance(node, Assert):
+        return True
+    if isinstance(node, (Concat, Alt)):
+        return any(_has_assert(n) for n in node.items)
+    if isinstance(node, Repeat):
+        return _has_assert(node.item)
+    return False
+
+
+def _alt(items: list[Node]) -> Node:
+    return items[0] if len(items) == 1 else Alt(tuple(items))
+
+
+def length_range(node: Node) -> tuple[int, int | None]:
+    if isinstance(node, Chars):
+        return 1, 1
+    if isinstance(node, Concat):
+        lo, hi = 0, 0
+        for n in node.items:
+            a, b = length_range(n)
+            lo += a
+            hi = None if hi is None or b is None else hi + b
+        return lo, hi
+    if isinstance(node, Alt):
+        ranges = [length_range(n) for n in node.items]
+        his = [b for _, b in ranges]
+        return min(a for a, _ in ranges), None if None in his else max(his)
+    if isinstance(node, Repeat):
+        a, b = length_range(node.item)
+        return a * node.min, None if node.max is None or b is None else b * node.max
+    return 0, 0
+
+
+def with_length(node: Node, lo: int, hi: int | None) -> Node | None:
+    """`node` restricted to strings of lo..hi characters (None: no such string); raises
+    NotExpressible when the restriction has no small exact regex."""
+    a, b = length_range(node)
+    if a >= lo and (hi is None or (b is not None and b <= hi)):
+        return node
+    if hi is not None and a > hi or b is not None and b < lo:
+        return None
+    if isinstance(node, Alt):
+        kept = [r for r in (with_length(n, lo, hi) for n in node.items) if r is not None]
+        return _alt(kept) if kept else None
+    if isinstance(node, Repeat) and isinstance(node.item, Chars):
+        return _bounded(node.item, max(node.min, lo), _min_opt(node.max, hi))
+    if isinstance(node, Concat):
+        return _concat_with_length(list(node.items), lo, hi)
+    raise NotExpressible("a length bound on this pattern")
+
+
+def _min_opt(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _bounded(item: Chars, lo: int, hi: int | None) -> Node | None:
+    return None if hi is not None and lo > hi else Repeat(item, lo, hi)
+
+
+def _concat_with_length(items: list[Node], lo: int, hi: int | None) -> Node | None:
+    items = [m for n in items for m in (n.items if isinstance(n, Concat) else (n,))]
+    ranges = [length_range(n) for n in items]
+    variable = [i for i, (a, b) in enumerate(ranges) if a != b]
+    fixed = sum(a for a, b in ranges if a == b)
+    simple = [i for i in variable if isinstance(items[i], Repeat) and isinstance(items[i].item, Chars)]
+    if len(variable) == 1:
+        i = variable[0]
+        inner = with_length(items[i], max(lo - fixed, 0), None if hi is None else hi - fixed)
+        return None if inner is None else Concat(tuple(items[:i] + [inner] + items[i + 1:]))
+    alts = [i for i in variable if isinstance(items[i], Alt)]
+    if len(variable) > 1 and alts:
+        # distribute over an alternation, so that each branch has fewer variable parts
+        i = alts[0]
+        kept = [r for r in (with_length(Concat(tuple(items[:i] + [b] + items[i + 1:])), lo, hi)
+                            for b in items[i].items) if r is not None]
+        return _alt(kept) if kept else None
+    if len(variable) == 2 and simple == variable and all(items[i].min == 0 and items[i].max is None for i in variable):
+        # X* core Y*: split the free length between the two repeats
+        i, j = variable
+        extra_lo = max(lo - fixed, 0)
+        extra_hi = None if hi is None else hi - fixed
+        top = extra_hi if extra_hi is not None else extra_lo
+        if top + 1 > MAX_LENGTH_SPLITS:
+            raise NotExpressible("a length bound on this pattern (too many splits)")
+        out = []
+        for k in range(top + 1):
+            right_lo = max(extra_lo - k, 0)
+            right_hi = None if extra_hi is None else extra_hi - k
+            left = Repeat(items[i].item, k, k if extra_hi is not None or k < top else None)
+            right = Repeat(items[j].item, right_lo, right_hi)
+            out.append(Concat(tuple(items[:i] + [left] + items[i + 1:j] + [right] + items[j + 1:])))
+        return _alt(out)
+    raise NotExpressible("a length bound on this pattern")
+
+
+def complement(node: Node) -> Node | None:
+    """The strings `node` does not match; only for node = `C+` or `C*` (one character set)."""
+    if not (isinstance(node, Repeat) and isinstance(node.item, Chars) and node.min <= 1 and node.max is None):
+        raise NotExpressible("the complement of this pattern")
+    other = difference(ANY, node.item.chars)
+    branches = [Concat(())] if node.min == 1 else []
+    if other:
+        branches.append(Concat((_ANY_TEXT, Chars(other), _ANY_TEXT)))
+    return _alt(branches) if branches else None
+
+
+def excluding(node: Node, words: list[str]) -> Node | None:
+    """`node` minus the finite set `words`; only for node = a repeat of one character set."""
+    if not words:
+        return node
+    if not (isinstance(node, Repeat) and isinstance(node.item, Chars)):
+        raise NotExpressible("excluding property names from this key language")
+    cs, lo, hi = node.item.chars, node.min, node.max
+    if hi is not None or lo > 0:
+        unbounded = excluding(Repeat(node.item, 0, None), words)
+        return None if unbounded is None else with_length(unbounded, lo, hi)
+    trie: dict = {}
+    for w in words:
+        t = trie
+        for c in w:
+            t = t.setdefault(ord(c), {})
+        t[None] = True
+    paths, diverging = _trie_complement(trie, cs)
+    branches = ([paths] if paths is not None else []) + \
+        ([Concat((diverging, Repeat(Chars(cs), 0, None)))] if diverging is not None else [])
+    return _alt(branches) if branches else None
+
+
+def _trie_complement(trie: dict, cs: CharSet) -> tuple[Node | None, Node | None]:
+    """(strings that end inside the trie on no word, trie paths followed by one character
+    that leaves the trie); any string over cs not in the trie is one of the first or one
+    of the second followed by anything, so the free tail is written once."""
+    ends: list[Node] = [] if None in trie else [Concat(())]
+    leaves: list[Node] = []
+    children = sorted(k for k in trie if k is not None and k in cs)
+    for c in children:
+        end, leave = _trie_complement(trie[c], cs)
+        char = Chars(CharSet.of((c, c)))
+        ends += [Concat((char, end))] if end is not None else []
+        leaves += [Concat((char, leave))] if leave is not None else []
+    rest = difference(cs, CharSet.of(*[(c, c) for c in children]))
+    if rest:
+        leaves.append(Chars(rest))
+    return (_alt(ends) if ends else None), (_alt(leaves) if leaves else None)
+
+
+def difference(a: CharSet, b: CharSet) -> CharSet:
+    return a.complement().union(b).complement()
+
+
+# --- code-point AST -> encoded Python regex ----------------------------------------------
+
+_REGEX_META = set(r".^$*+?{}[]()|\-/")
+
+
+def _char(cp: int) -> str:
+    c = chr(cp)
+    if c in _REGEX_META or c == "\\":
+        return "\\" + c
+    if cp < 0x20 or cp == 0x7F:
+        return "\\x%02x" % cp
+    return c
+
+
+def char_class(cs: CharSet) -> str:
+    parts = []
+    for lo, hi in cs.ranges:
+        parts.append(_char(lo) if lo == hi else _char(lo) + ("-" if hi > lo + 1 else "") + _char(hi))
+    if len(cs.ranges) == 1 and cs.ranges[0][0] == cs.ranges[0][1]:
+        return parts[0]
+    return "[" + "".join(parts) + "]"
+
+
+_U_CONTROLS = CharSet([(0, 7), (0x0B, 0x0B), (0x0E, 0x1F)])
+
+
+def _units(cs: CharSet) -> str:
+    """The canonical spellings of the characters of cs: a raw class and/or one escape group."""
+    raw = difference(cs, _SPECIAL)
+    escapes = [esc for cp, esc in _SHORT_ESCAPES.items() if cp in cs]
+    escapes = ["[" + "".join(escapes) + "]"] if len(escapes) > 1 else escapes
+    controls = difference(cs, _U_CONTROLS.complement())
+    if controls == _U_CONTROLS:
+        escapes.append("u00(?:0[0-7bef]|1[0-9a-f])")
+    else:
+        escapes += ["u00%02x" % cp for lo, hi in controls.ranges for cp in range(lo, hi + 1)]
+    alts = [char_class(raw)] if raw else []
+    if escapes:
+        alts.append(r"\\" + (escapes[0] if len(escapes) == 1 else "(?:" + "|".join(escapes) + ")"))
+    if not alts:
+        raise NotExpressible("an empty character class")
+    return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+
+def encode(node: Node) -> str:
+    """Python regex over the canonical JSON spelling (without the quotes) of `node`'s strings."""
+    if isinstance(node, Chars):
+        return _units(node.chars)
+    if isinstance(node, Concat):
+        return "".join(_wrap_alt(encode(n), n) for n in node.items)
+    if isinstance(node, Alt):
+        return "(?:" + "|".join(encode(n) for n in node.items) + ")"
+    if isinstance(node, Repeat):
+        body = encode(node.item)
+        if not body:
+            return ""
+        body = body if _is_atom(body) else f"(?:{body})"
+        lo, hi = node.min, node.max
+        q = "*" if (lo, hi) == (0, None) else "+" if (lo, hi) == (1, None) else "?" if (lo, hi) == (0, 1) \
+            else "{%d,}" % lo if hi is None else "{%d}" % lo if lo == hi else "{%d,%d}" % (lo, hi)
+        return body + q
+    raise NotExpressible("an assertion inside the pattern")
+
+
+def _wrap_alt(text: str, node: Node) -> str:
+    return f"(?:{text})" if isinstance(node, Alt) and not text.startswith("(?:") else text
+
+
+def _is_atom(text: str) -> bool:
+    """Whether a quantifier can follow `text` directly (one char, class, escape or group)."""
+    if len(text) == 1 or re.fullmatch(r"\\.|\\x[0-9a-f]{2}|\[(?:\\.|[^\]\\])*\]", text, re.S):
+        return True
+    if text.startswith("(?:") and text.endswith(")"):
+        depth = 0
+        for i, c in enumerate(text):
+            if c == "\\":
+                continue
+            depth += c == "("
+            depth -= c == ")"
+            if depth == 0 and i < len(text) - 1:
+                return False
+        return True
+    return False
+
+
+def literal_regex(text: str) -> str:
+    """Python regex matching exactly `text`."""
+    return "".join(_char(ord(c)) for c in text)
+
+
+def string_regex(node: Node) -> str:
+    """The whole JSON string (with quotes) of `node`'s strings, canonical spelling."""
+    return '"' + encode(node) + '"'
+
+
+def lark_regex(python_regex: str) -> str:
+    """A Lark `/.../` literal whose regex is `python_regex` (Lark evaluates escapes in the
+    literal: a quote must not follow a backslash and `/` ends the literal)."""
+    out = []
+    i = 0
+    while i < len(python_regex):
+        c = python_regex[i]
+        if c == "\\":
+            out.append(python_regex[i:i + 2])
+            i += 2
+            continue
+        out.append({"\"": r"\x22", "/": r"\/", "\n": r"\n"}.get(c, c))
+        i += 1
+    return "/" + "".join(out) + "/"

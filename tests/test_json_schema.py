@@ -1,0 +1,234 @@
+"""compile_json_schema / json_schema_to_lark: leaf regexes (numbers, strings), the Lark
+round trip of generated terminals, errors, lenient mode, inputs, and token-level checks on
+small schemas with the llama3 tokenizer."""
+from __future__ import annotations
+
+import json
+import random
+import re
+from decimal import Decimal
+
+import pytest
+from tokenizers import Tokenizer
+
+import constrain
+from constrain import SchemaError, UnsupportedSchemaError, Vocabulary
+from constrain.automata.regex import regex_to_dfa
+from constrain.grammars.json_schema.numeric import decimal_regex, integer_regex
+from constrain.grammars.json_schema.strings import (
+    any_text,
+    excluding,
+    lark_regex,
+    pattern_ast,
+    string_regex,
+    with_length,
+)
+from constrain.grammars.lark_frontend import load_lark
+from tests.conftest import require_tokenizer
+
+
+def test_integer_ranges_exact():
+    rng = random.Random(0)
+    for _ in range(300):
+        lo = rng.choice([None, rng.randint(-1200, 1200)])
+        hi = rng.choice([None, rng.randint(-1200, 1200)])
+        regex = integer_regex(lo, hi)
+        for x in range(-1300, 1300, 3):
+            want = (lo is None or x >= lo) and (hi is None or x <= hi)
+            assert (regex is not None and re.fullmatch(regex, str(x)) is not None) == want, (lo, hi, x)
+        assert regex is None or not re.fullmatch(regex, "-0") and not re.fullmatch(regex, "007")
+
+
+def test_decimal_bounds_exact():
+    bounds = [Decimal(s) for s in ["0", "1", "-1", "0.5", "-0.5", "0.05", "1.25", "12.003", "-3.75", "100.5"]]
+    texts = ["0", "0.0", "0.5", "0.50", "0.49", "0.51", "1", "1.0", "1.25", "1.24", "1.26", "12.003", "12.0031",
+             "12.0029", "100.5", "100.49", "3.75", "3.7", "0.05", "0.049", "0.051", "0.001", "1000"]
+    texts += ["-" + t for t in texts if Decimal(t) != 0]
+    rng = random.Random(1)
+    for _ in range(400):
+        lo, hi = rng.choice([None] + bounds), rng.choice([None] + bounds)
+        lo_inc, hi_inc = rng.random() < 0.5, rng.random() < 0.5
+        regex = decimal_regex(lo, lo_inc, hi, hi_inc)
+        for t in texts:
+            x = Decimal(t)
+            want = (lo is None or (x >= lo if lo_inc else x > lo)) and (hi is None or (x <= hi if hi_inc else x < hi))
+            assert (regex is not None and re.fullmatch(regex, t) is not None) == want, (lo, lo_inc, hi, hi_inc, t)
+
+
+def _terminal_dfa(python_regex: str):
+    t = load_lark("start: S\nS: " + lark_regex(python_regex) + "\n").terminals["S"]
+    return regex_to_dfa(t.pattern, flags=t.flags)
+
+
+@pytest.mark.parametrize("pattern", ["^[a-z]+$", "[0-9a-f]+", '^a"\\\\b/$', "^\\d{3}-\\d{4}$|^x", "é.", "^\\n\\u0001$",
+                                     "^(foo|bar)?[A-Z_]{2,4}$", "\\s"])
+def test_pattern_survives_the_lark_round_trip(pattern):
+    """A `pattern` string terminal accepts the JSON spelling of exactly the strings that the
+    ECMA pattern finds a match in (checked against the regex engine's search mode)."""
+    search = regex_to_dfa(pattern, anchored=False)
+    dfa = _terminal_dfa(string_regex(pattern_ast(pattern)))
+    rng = random.Random(2)
+    alphabet = ['a', 'z', 'A', '_', '0', '5', '-', '"', '\\', '/', '\n', '\x01', 'é', ' ', 'f', 'o', 'x', 'b', 'r']
+    samples = ["", "abc", "123-4567", "foo", "FOOBAR", 'a"\\b/', "\n\x01", "xé!", "ab_Z"]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8))) for _ in range(400)]
+    for s in samples:
+        assert dfa.matches(json.dumps(s, ensure_ascii=False).encode()) == search.matches(s.encode()), (pattern, s)
+
+
+def test_length_counts_characters_not_bytes():
+    dfa = _terminal_dfa(string_regex(with_length(pattern_ast("é"), 2, 3)))
+    for s, ok in [("é", False), ("éa", True), ("aéa", True), ("aéaa", False), ("éé", True), ('"é', True)]:
+        assert dfa.matches(json.dumps(s, ensure_ascii=False).encode()) == ok, s
+
+
+def test_excluded_names_and_length_bounds_brute_force():
+    rng = random.Random(3)
+    for _ in range(40):
+        words = list({"".join(rng.choice('ab"') for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(1, 5))})
+        lo, hi = rng.choice([0, 0, 1, 2]), rng.choice([None, None, 2, 3, 5])
+        node = excluding(any_text(lo, hi), words)
+        rx = re.compile(string_regex(node)) if node is not None else None
+        for _ in range(200):
+            s = "".join(rng.choice('ab"c') for _ in range(rng.randint(0, 6)))
+            want = s not in words and len(s) >= lo and (hi is None or len(s) <= hi)
+            assert (rx is not None and rx.fullmatch(json.dumps(s)) is not None) == want, (words, lo, hi, s)
+    for pattern in ["^(ab|c)x*$", "a|bc", "^[a-z]+$", "x"]:
+        for lo, hi in [(0, 2), (2, 4), (3, None)]:
+            node = with_length(pattern_ast(pattern), lo, hi)
+            rx = re.compile(string_regex(node)) if node is not None else None
+            for _ in range(200):
+                s = "".join(rng.choice("abcx") for _ in range(rng.randint(0, 6)))
+                want = re.search(pattern, s) is not None and lo <= len(s) and (hi is None or len(s) <= hi)
+                assert (rx is not None and rx.fullmatch(json.dumps(s)) is not None) == want, (pattern, lo, hi, s)
+
+
+# --- compiled grammars over llama3 ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def llama3():
+    path = require_tokenizer("llama3")
+    return Vocabulary.from_file(path), Tokenizer.from_file(str(path))
+
+
+def accepts(grammar, tok, text: str) -> bool:
+    m = grammar.matcher()
+    for t in tok.encode(text, add_special_tokens=False).ids:
+        if not m.accept_token(t):
+            return False
+    return m.can_end()
+
+
+PERSON = {"type": "object", "properties": {
+    "name": {"type": "string", "minLength": 1, "maxLength": 8},
+    "age": {"type": "integer", "minimum": 0, "maximum": 150},
+    "tags": {"type": "array", "items": {"enum": ["a", "b"]}, "maxItems": 2},
+    "score": {"type": "number", "exclusiveMinimum": 0.5, "maximum": 2}}, "required": ["name"],
+    "additionalProperties": False}
+
+
+@pytest.mark.parametrize("instance,valid", [
+    ({"name": "Ann"}, True), ({"name": "Ann", "age": 150, "tags": ["a", "b"], "score": 2}, True),
+    ({"name": "Ann", "score": 0.51}, True), ({"name": "Ann", "score": 0.5}, False),
+    ({"name": ""}, False), ({"name": "123456789"}, False), ({"name": "Ann", "age": 151}, False),
+    ({"name": "Ann", "tags": ["a", "b", "a"]}, False), ({"name": "Ann", "x": 1}, False), ({"age": 3}, False),
+])
+def test_object_schema_token_by_token(llama3, instance, valid):
+    vocab, tok = llama3
+    for ws, seps in (("flexible", None), ("flexible", (",", ":")), ("compact", (",", ":"))):
+        grammar = constrain.compile_json_schema(PERSON, vocab, whitespace=ws)
+        assert accepts(grammar, tok, json.dumps(instance, ensure_ascii=False, separators=seps)) == valid, (instance, ws)
+
+
+def test_additional_properties_default_and_option(llama3):
+    vocab, tok = llama3
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
+    assert accepts(constrain.compile_json_schema(schema, vocab), tok, '{"a": 1, "b": "x"}')
+    assert not accepts(constrain.compile_json_schema(schema, vocab), tok, '{"a": 1, "a": 2}')
+    assert not accepts(constrain.compile_json_schema(schema, vocab), tok, '{"a": "x"}')
+    strict = constrain.compile_json_schema(schema, vocab, additional_properties=False)
+    assert not accepts(strict, tok, '{"a": 1, "b": "x"}')
+
+
+def test_recursive_ref_and_anyof(llama3):
+    vocab, tok = llama3
+    schema = {"$defs": {"node": {"type": "object", "properties": {
+        "v": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+        "kids": {"type": "array", "items": {"$ref": "#/$defs/node"}}}, "required": ["v"],
+        "additionalProperties": False}}, "$ref": "#/$defs/node"}
+    g = constrain.compile_json_schema(schema, vocab)
+    assert accepts(g, tok, '{"v": 1, "kids": [{"v": null, "kids": [{"v": 3}]}]}')
+    assert not accepts(g, tok, '{"v": 1, "kids": [{"kids": []}]}')
+
+
+def test_allof_is_an_intersection(llama3):
+    vocab, tok = llama3
+    schema = {"allOf": [{"type": "integer", "minimum": 3}, {"maximum": 5}]}
+    g = constrain.compile_json_schema(schema, vocab)
+    assert [accepts(g, tok, str(x)) for x in range(1, 8)] == [False, False, True, True, True, False, False]
+
+
+def test_whitespace_is_capped(llama3):
+    vocab, tok = llama3
+    g = constrain.compile_json_schema({"type": "array", "items": {"type": "integer"}}, vocab)
+    assert accepts(g, tok, "[1," + " " * 12 + "2]")
+    assert not accepts(g, tok, "[1," + " " * 13 + "2]")
+
+
+def test_inputs_json_text_and_pydantic(llama3):
+    pydantic = pytest.importorskip("pydantic")
+    vocab, tok = llama3
+
+    class Point(pydantic.BaseModel):
+        x: int
+        y: int
+
+    g = constrain.compile_json_schema(Point, vocab)
+    assert accepts(g, tok, '{"x": 1, "y": 2}') and not accepts(g, tok, '{"x": 1}')
+    text = json.dumps({"type": "boolean"})
+    assert constrain.compile_json_schema(text, vocab) is constrain.compile_json_schema(json.loads(text), vocab)
+
+
+def test_errors_and_lenient(llama3):
+    vocab, _ = llama3
+    with pytest.raises(SchemaError):
+        constrain.compile_json_schema({"type": "nonsense"}, vocab)
+    with pytest.raises(SchemaError):
+        constrain.compile_json_schema("{not json", vocab)
+    with pytest.raises(UnsupportedSchemaError) as e:
+        constrain.compile_json_schema({"type": "object", "properties": {"a": {"type": "array", "uniqueItems": True}}}, vocab)
+    assert e.value.keyword == "uniqueItems" and e.value.pointer == "#/properties/a"
+    with pytest.raises(UnsupportedSchemaError):
+        constrain.compile_json_schema({"oneOf": [{"type": "integer"}, {"minimum": 2}]}, vocab)
+    g = constrain.compile_json_schema({"type": "string", "format": "x-unknown"}, vocab, lenient=True)
+    assert g.ignored_keywords == [("format", "#")]
+    assert "start:" in constrain.json_schema_to_lark({"type": "string", "format": "date"})
+
+
+def test_oneof_with_a_discriminator_and_pattern_properties(llama3):
+    vocab, tok = llama3
+    shape = {"oneOf": [
+        {"type": "object", "properties": {"kind": {"const": "a"}, "x": {"type": "integer"}}, "required": ["kind"]},
+        {"type": "object", "properties": {"kind": {"const": "b"}, "y": {"type": "string"}}, "required": ["kind"]}]}
+    g = constrain.compile_json_schema(shape, vocab, additional_properties=False)
+    assert accepts(g, tok, '{"kind": "a", "x": 1}') and accepts(g, tok, '{"kind": "b", "y": "s"}')
+    assert not accepts(g, tok, '{"kind": "a", "y": "s"}') and not accepts(g, tok, '{"kind": "c"}')
+    closed = {"oneOf": [{"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"],
+                         "additionalProperties": False}, {"type": "object", "required": ["b"]}]}
+    g = constrain.compile_json_schema(closed, vocab)
+    assert accepts(g, tok, '{"a": 1}') and accepts(g, tok, '{"b": 1, "a": 2}') and not accepts(g, tok, '{"a": 1, "b": 2}')
+    pats = {"type": "object", "patternProperties": {"^[a-z]+$": {"type": "integer"}}}
+    g = constrain.compile_json_schema(pats, vocab)
+    assert accepts(g, tok, '{"ab": 1, "Q": "free", "": null}')
+    assert not accepts(g, tok, '{"ab": "not an integer"}')
+
+
+def test_property_order_any(llama3):
+    vocab, tok = llama3
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "string"}},
+              "required": ["a"], "maxProperties": 3}
+    fixed = constrain.compile_json_schema(schema, vocab)
+    free = constrain.compile_json_schema(schema, vocab, property_order="any")
+    assert accepts(fixed, tok, '{"a": 1, "b": "x"}') and not accepts(fixed, tok, '{"b": "x", "a": 1}')
+    assert accepts(free, tok, '{"b": "x", "a": 1}') and accepts(free, tok, '{"b": "x", "a": 1, "z": 0}')
+    assert not accepts(free, tok, '{"b": "x"}') and not accepts(free, tok, '{"b": "x", "a": 1, "b": "y"}')
+    assert not accepts(free, tok, '{"b": "x", "a": 1, "z": 0, "y": 0}')
