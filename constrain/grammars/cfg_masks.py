@@ -113,10 +113,13 @@ def _add_boundaries(grammar, out: list, parser_state, lexer: LexerDFA, pending: 
     for r, nodes in walk.groups:
         terminal = lexer.winner[r]
         if terminal in text_sensitive:
+            # a group's nodes depend on the pending line too (one line text can come from
+            # different pending/node splits), so the pending line is part of the walk key
+            pending_line = _last_line(pending)
             for text, group in grammar.walks.by_last_line(key, r, nodes, pending):
                 nxt = grammar.end_lexeme(parser_state, terminal, text)
                 if nxt is not None:
-                    _follow(grammar, out, nxt, (key, r, text), group)
+                    _follow(grammar, out, nxt, (key, r, pending_line, text), group)
         else:
             nxt = grammar.end_lexeme(parser_state, terminal, b"")
             if nxt is not None:
