@@ -141,3 +141,38 @@ def test_builtin_json_on_real_tokenizer(name):
     for text, ids in zip(bad, encode_continuation(tok, bad)):
         m = grammar.matcher()
         assert m.accept_tokens(ids) < len(ids) or not m.can_end(), text
+
+
+@pytest.mark.parametrize("name", ["json", "python"])
+def test_eos_special_tokens_fork_and_rollback_on_llama3(name):
+    """Along a real text: EOS bits exactly where the grammar can end, ids without text (special
+    tokens, the logits' padding) never, a fork advanced like its origin has its masks, and a
+    rollback gives the earlier masks back."""
+    from tokenizers import Tokenizer
+
+    path = require_tokenizer("llama3")
+    vocab = Vocabulary.from_file(path)
+    tok = Tokenizer.from_file(str(path))
+    grammar = compile_builtin(name, vocab)
+    text = json_samples()[0] if name == "json" else "def f(a, b=1):\n    if a:\n        return [b]\n    return a\n"
+    ids = tok.encode(text, add_special_tokens=False).ids
+    no_text = [i for i in range(vocab.size) if vocab.token_bytes(i) is None and i not in vocab.eos_token_ids]
+    assert no_text
+    m = grammar.matcher()
+    masks = []
+    for step, t in enumerate(ids):
+        mask = m.next_token_mask()
+        masks.append(mask.copy())
+        for e in vocab.eos_token_ids:
+            assert m.is_token_allowed(e) == m.can_end(), (step, e)
+        assert not any(m.is_token_allowed(i) for i in no_text)
+        twin = m.fork()
+        assert twin.accept_token(t) and m.accept_token(t)
+        assert np.array_equal(twin.next_token_mask(), m.next_token_mask())
+    assert m.can_end() and m.accept_token(vocab.eos_token_ids[0]) and m.is_finished()
+    assert not m.next_token_mask().any()
+    m.rollback(1)
+    for back in range(1, len(ids) + 1, 3):
+        probe = m.fork()
+        probe.rollback(back)
+        assert np.array_equal(probe.next_token_mask(), masks[len(ids) - back])
