@@ -1,5 +1,5 @@
-"""Real text no one here wrote: Python standard-library files through the builtin Python grammar
-with the llama3 tokenizer.
+"""Real text no one here wrote, with the llama3 tokenizer: Python standard-library files through
+the builtin Python grammar, and JSON files found on the machine through the builtin JSON grammar.
 
 Every token of every sampled file must be accepted and the file must be able to end; at a fixed
 stride of positions (all files, one warm grammar, so cached walks are reused across files) the
@@ -122,3 +122,25 @@ def test_masks_do_not_depend_on_what_the_grammar_saw_before(python_llama3):
     first_ids, second_ids = (tok.encode(t, add_special_tokens=False).ids for t in (first, second))
     masks_along(warm, first_ids)
     assert masks_along(warm, second_ids) == masks_along(fresh, second_ids)
+
+
+def test_json_files_on_the_machine_are_accepted_token_by_token():
+    from tokenizers import Tokenizer
+
+    from constrain.bench_cfg import json_files
+
+    path = require_tokenizer("llama3")
+    grammar = compile_builtin("json", Vocabulary.from_file(path))
+    tok = Tokenizer.from_file(str(path))
+    texts = json_files(40, 20000)
+    assert len(texts) >= 20
+    for text in texts:
+        ids = tok.encode(text, add_special_tokens=False).ids
+        m = grammar.matcher()
+        for i, t in enumerate(ids):
+            assert m.is_token_allowed(t) and m.accept_token(t), tok.decode(ids[max(0, i - 10):i + 1])
+        assert m.can_end()
+        broken = text[:text.rfind("}")] if "}" in text else text[:text.rfind("]")]
+        ids = tok.encode(broken, add_special_tokens=False).ids
+        m = grammar.matcher()
+        assert m.accept_tokens(ids) < len(ids) or not m.can_end()
