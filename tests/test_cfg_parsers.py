@@ -21,11 +21,13 @@ from hypothesis import strategies as st
 from lark import Lark
 from lark.indenter import PythonIndenter
 
+from constrain import Vocabulary
 from constrain.automata.regex import regex_to_dfa
 from constrain.errors import GrammarError
 from constrain.data import data_dir
 from constrain.grammars.builtin import BUILTIN_GRAMMARS, builtin_grammar, builtin_spec, load_builtin
 from constrain.grammars.cfg import PYTHON_INDENTER, Grammar, IndenterSpec
+from constrain.grammars.cfg_matcher import compile_lark
 from constrain.grammars.earley import EarleyParser
 from constrain.grammars.indenter import IndentingParser
 from constrain.grammars.lalr import LALRParser, build_lalr
@@ -513,6 +515,17 @@ def test_grammar_errors(text, start, line, column, match):
     assert info.value.line == line
     if column is not None:
         assert info.value.column == column
+
+
+@pytest.mark.parametrize("text, line", [
+    ("start: A\nA: /a*/\n", 2),
+    ("start: A B\n\nA: \"a\"?\nB: \"b\"\n", 3),
+])
+def test_terminals_matching_the_empty_string_are_located(text, line):
+    vocab = Vocabulary([b"a", b"b", b"<eos>"], [2])
+    with pytest.raises(GrammarError, match="matches the empty string") as info:
+        compile_lark(text, vocab)
+    assert (info.value.line, info.value.column) == (line, 1)
 
 
 def test_lark_features():

@@ -15,10 +15,11 @@ import threading
 
 import numpy as np
 
+from constrain.errors import GrammarError
 from constrain.grammars.builtin import load_builtin
 from constrain.grammars.cfg import Grammar
 from constrain.grammars.cfg_masks import LexemeWalks, cfg_mask
-from constrain.grammars.lark_frontend import load_lark
+from constrain.grammars.lark_frontend import load_lark, located_error
 from constrain.grammars.lexer import LexerDFA, Lexers
 from constrain.grammars.parser import make_parser
 from constrain.matcher import CompiledGrammar, Matcher
@@ -152,7 +153,14 @@ def compile_lark(grammar_text: str, vocab: Vocabulary, start: str = "start", *, 
     """Compile a Lark grammar against `vocab`. Masks are computed lazily and cached.
 
     `indenter`: an IndenterSpec for Python-style grammars (`constrain.grammars.cfg.PYTHON_INDENTER`)."""
-    return CFGGrammar(load_lark(grammar_text, start, indenter=indenter), vocab)
+    grammar = load_lark(grammar_text, start, indenter=indenter)
+    try:
+        return CFGGrammar(grammar, vocab)
+    except GrammarError as e:
+        terminal = getattr(e, "terminal", None)
+        if terminal is None or e.line is not None:
+            raise
+        raise located_error(grammar_text, str(e), terminal) from None
 
 
 _BUILTIN_CACHE: dict[tuple[str, str], CFGGrammar] = {}

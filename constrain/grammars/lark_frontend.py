@@ -53,9 +53,9 @@ def load_lark(text: str, start: str = "start", *, indenter: IndenterSpec | None 
     except UnexpectedInput as e:
         raise GrammarError(f"syntax error in grammar: {_describe(e)}", e.line, e.column) from None
     except LarkGrammarError as e:
-        raise _located(text, str(e)) from None
+        raise located_error(text, str(e)) from None
     except (LarkError, OSError) as e:
-        raise _located(text, f"cannot load grammar: {e}") from None
+        raise located_error(text, f"cannot load grammar: {e}") from None
 
     rules = tuple(dict.fromkeys(Rule(str(r.origin.name), tuple(str(s.name) for s in r.expansion))
                                 for r in lark_rules))
@@ -64,7 +64,7 @@ def load_lark(text: str, start: str = "start", *, indenter: IndenterSpec | None 
     try:
         rules = reduce_rules(rules, start)
     except GrammarError as e:
-        raise _located(text, e.args[0], start) from None
+        raise located_error(text, e.args[0], start) from None
 
     defs = {str(t.name): t for t in term_defs}
     nonterminals = {r.lhs for r in rules}
@@ -72,16 +72,16 @@ def load_lark(text: str, start: str = "start", *, indenter: IndenterSpec | None 
     produced = {indenter.indent, indenter.dedent} if indenter else set()
     for name in sorted(used):
         if name not in defs and name not in produced:
-            raise _located(text, f"terminal {name!r} is declared but has no pattern (only an "
+            raise located_error(text, f"terminal {name!r} is declared but has no pattern (only an "
                                f"indenter's indent/dedent terminals may be %declare'd)", name)
     if indenter:
         for name in sorted(produced):
             if name in defs:
-                raise _located(text, f"indenter terminal {name!r} must be %declare'd, not defined", name)
+                raise located_error(text, f"indenter terminal {name!r} must be %declare'd, not defined", name)
             if name not in used:
-                raise _located(text, f"indenter terminal {name!r} is not used by any rule", name)
+                raise located_error(text, f"indenter terminal {name!r} is not used by any rule", name)
         if indenter.newline not in defs:
-            raise _located(text, f"indenter newline terminal {indenter.newline!r} is not defined", indenter.newline)
+            raise located_error(text, f"indenter newline terminal {indenter.newline!r} is not defined", indenter.newline)
 
     terminals = {}
     for name in sorted((used - produced) | set(ignore) | set(keep)):
@@ -89,7 +89,7 @@ def load_lark(text: str, start: str = "start", *, indenter: IndenterSpec | None 
         try:
             terminals[name] = _terminal(tdef)
         except GrammarError as e:
-            raise _located(text, f"terminal {name!r}: {e.args[0]}", name, tdef.pattern.raw) from None
+            raise located_error(text, f"terminal {name!r}: {e.args[0]}", name, tdef.pattern.raw) from None
     return Grammar(terminals, rules, start, frozenset(map(str, ignore)), indenter)
 
 
@@ -145,7 +145,7 @@ _TOKEN_RE = re.compile(r"""
 _HEAD_TOKENS = set("{},.-0123456789")
 
 
-def _located(text: str, message: str, name: str | None = None, raw: str | None = None) -> GrammarError:
+def located_error(text: str, message: str, name: str | None = None, raw: str | None = None) -> GrammarError:
     """A GrammarError for `message`, positioned at `name` (or the symbol it mentions)."""
     return _Locator(text).error(message, name, raw)
 

@@ -61,10 +61,10 @@ class Lexers:
             dfa, accepts = terminals_to_dfa([(t.pattern, t.flags) for t in terminals], max_states=max_states)
         except ConstrainError as e:
             culprit = _culprit(terminals, max_states)
-            raise GrammarError(f"terminal {culprit}: {e}" if culprit else f"lexer: {e}") from None
+            raise _terminal_error(f"terminal {culprit}: {e}" if culprit else f"lexer: {e}", culprit) from None
         empty = sorted(self.names[i] for i in accepts[dfa.start])
         if empty:
-            raise GrammarError(f"terminal {empty[0]} matches the empty string")
+            raise _terminal_error(f"terminal {empty[0]} matches the empty string", empty[0])
         self.dfa = dfa
         self.accepts = accepts
         self._ranked = [sorted(acc, key=lambda i: _rank(terminals[i])) for acc in accepts]
@@ -125,3 +125,11 @@ def group_boundaries(nodes: np.ndarray, states: np.ndarray) -> list[tuple[int, n
     states, nodes = states[order], nodes[order]
     cuts = np.flatnonzero(np.diff(states)) + 1
     return [(int(s[0]), n) for s, n in zip(np.split(states, cuts), np.split(nodes, cuts))]
+
+
+def _terminal_error(message: str, terminal: str | None) -> GrammarError:
+    """A GrammarError naming the terminal at fault (`.terminal`), so that the Lark front end
+    can add the terminal's line and column."""
+    error = GrammarError(message)
+    error.terminal = terminal
+    return error
