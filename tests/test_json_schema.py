@@ -3,11 +3,13 @@ round trip of generated terminals, errors, lenient mode, inputs, and token-level
 small schemas with the llama3 tokenizer."""
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
 from decimal import Decimal
 
+import jsonschema
 import pytest
 from tokenizers import Tokenizer
 
@@ -232,3 +234,52 @@ def test_property_order_any(llama3):
     assert accepts(free, tok, '{"b": "x", "a": 1}') and accepts(free, tok, '{"b": "x", "a": 1, "z": 0}')
     assert not accepts(free, tok, '{"b": "x"}') and not accepts(free, tok, '{"b": "x", "a": 1, "b": "y"}')
     assert not accepts(free, tok, '{"b": "x", "a": 1, "z": 0, "y": 0}')
+
+
+# instances for brute-force exactness checks: accepted <=> jsonschema says valid
+_OBJECTS = [{}, {"a": 1}, {"b": 1}, {"a": 1, "b": 2}, {"a": 1, "c": 3}, {"b": 2, "c": 3}, {"a": 1, "b": 2, "c": 3},
+            {"a": "x"}, {"c": 3}, {"a": 1, "b": "y"}]
+_SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [1, 2]]
+
+
+@pytest.mark.parametrize("schema", [
+    {"not": {"type": "string"}},
+    {"type": ["number", "string"], "not": {"type": "integer"}},
+    {"not": {"enum": ["", None, True]}},
+    {"type": "string", "maxLength": 2, "not": {"const": "x"}},
+    {"not": {"anyOf": [{"type": "boolean"}, {"const": "xy"}]}},
+    {"type": "object", "not": {"required": ["a"]}},
+    {"not": {"required": ["a", "b"]}},
+    {"type": ["object", "string"], "not": {"type": "object", "required": ["a", "b"]}},
+    {"type": "object", "properties": {"a": {"type": "integer"}}, "not": {"allOf": [{"required": ["a"]}, {"required": ["c"]}]}},
+    {"type": "object", "dependentRequired": {"a": ["b"]}},
+    {"type": "object", "properties": {"c": {}, "a": {}, "b": {}}, "dependentRequired": {"a": ["b"], "c": ["a"]}},
+    {"type": "object", "dependentSchemas": {"a": {"properties": {"b": {"type": "integer"}}, "required": ["b"]}}},
+    {"type": "object", "required": ["a"], "dependencies": {"a": ["c"], "b": {"properties": {"a": {"type": "string"}}}},
+     "$schema": "http://json-schema.org/draft-07/schema#"},
+    {"type": "object", "properties": {"a": {"type": "integer"}, "b": {}}, "additionalProperties": False,
+     "dependentRequired": {"b": ["a"]}},
+])
+def test_not_and_dependencies_are_exact(llama3, schema):
+    vocab, tok = llama3
+    grammar = constrain.compile_json_schema(schema, vocab, property_order="any")
+    validator = jsonschema.Draft7Validator(schema) if "$schema" in schema else jsonschema.Draft202012Validator(schema)
+    for instance in _OBJECTS + _SCALARS:
+        # members come in a policy order (named first): some order of the keys must be accepted
+        orders = [dict(p) for p in itertools.permutations(instance.items())] if isinstance(instance, dict) else [instance]
+        for seps in ((", ", ": "), (",", ":")):
+            accepted = [accepts(grammar, tok, json.dumps(x, separators=seps)) for x in orders]
+            assert any(accepted) == validator.is_valid(instance), (schema, instance, seps)
+
+
+@pytest.mark.parametrize("schema,keyword", [
+    ({"not": {"minimum": 3}}, "not"),
+    ({"type": "integer", "not": {"const": 3}}, "not"),
+    ({"type": "string", "pattern": "a", "not": {"const": "ab"}}, "not"),
+    ({"type": "object", "dependentRequired": {k: ["z"] for k in "abcde"}}, "dependentRequired"),
+])
+def test_unsupported_negations_and_dependencies_raise(llama3, schema, keyword):
+    vocab, _ = llama3
+    with pytest.raises(constrain.UnsupportedSchemaError) as info:
+        constrain.compile_json_schema(schema, vocab)
+    assert info.value.keyword == keyword

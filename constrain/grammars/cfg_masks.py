@@ -10,7 +10,7 @@ shared across parser states:
   tokens that stay inside the current lexeme (`alive`) and the *boundaries*: trie nodes
   whose byte would kill the lexer right after an accepting state r, grouped by r. It depends
   only on the lexer, q and the subtree set, so it is cached by a key naming those.
-- Per boundary group, the lexeme ends as terminal `L.winner[r]`; the parser advances on it
+- Per boundary group, the lexeme ends read as `L.reading[r]`; the parser advances on it
   (the one parser-dependent step); the next lexer walks the group's subtrees from its start
   state: another cached LexemeWalk, whose own boundaries recurse (tokens spanning 3+
   terminals). The parser is asked once per group, not once per token.
@@ -111,17 +111,17 @@ def _add_boundaries(grammar, out: list, parser_state, lexer: LexerDFA, pending: 
     """Append to `out` the ids of the tokens that cross the boundaries of `walk` into later lexemes."""
     text_sensitive = grammar.text_sensitive
     for r, nodes in walk.groups:
-        terminal = lexer.winner[r]
-        if terminal in text_sensitive:
+        reading = lexer.reading[r]
+        if reading[0] in text_sensitive:
             # a group's nodes depend on the pending line too (one line text can come from
             # different pending/node splits), so the pending line is part of the walk key
             pending_line = _last_line(pending)
             for text, group in grammar.walks.by_last_line(key, r, nodes, pending):
-                nxt = grammar.end_lexeme(parser_state, terminal, text)
+                nxt = grammar.end_lexeme(parser_state, reading, text)
                 if nxt is not None:
                     _follow(grammar, out, nxt, (key, r, pending_line, text), group)
         else:
-            nxt = grammar.end_lexeme(parser_state, terminal, b"")
+            nxt = grammar.end_lexeme(parser_state, reading, b"")
             if nxt is not None:
                 _follow(grammar, out, nxt, (key, r), nodes)
 

@@ -19,6 +19,7 @@ from constrain.errors import GrammarError
 from constrain.grammars.builtin import load_builtin
 from constrain.grammars.cfg import Grammar
 from constrain.grammars.cfg_masks import LexemeWalks, cfg_mask
+from constrain.grammars.earley import EarleyParser
 from constrain.grammars.lark_frontend import load_lark, located_error
 from constrain.grammars.lexer import LexerDFA, Lexers
 from constrain.grammars.parser import make_parser
@@ -65,11 +66,14 @@ class CFGGrammar(CompiledGrammar):
     #: masks kept per matcher state (the lexer walks they are built from are kept apart)
     mask_cache_size = 4096
 
-    def __init__(self, grammar: Grammar, vocab: Vocabulary, *, max_lexer_states: int = 50000):
+    def __init__(self, grammar: Grammar, vocab: Vocabulary, *, max_lexer_states: int = 50000,
+                 all_readings: bool = False):
         super().__init__(vocab)
         self.ir = grammar
+        self.lexers = Lexers(grammar, max_states=max_lexer_states, all_readings=all_readings)
         self.parser = make_parser(grammar)
-        self.lexers = Lexers(grammar, max_states=max_lexer_states)
+        if all_readings and self.parser.kind == "lalr" and self.lexers.overlap_within(self.parser.state_terminals()):
+            self.parser = EarleyParser(grammar)
         self.walks = LexemeWalks(vocab)
         self.ignore = grammar.ignore
         self.text_sensitive = frozenset({grammar.indenter.newline}) if grammar.indenter else frozenset()
@@ -92,8 +96,12 @@ class CFGGrammar(CompiledGrammar):
         lexer = self.lexer_for(p)
         return CFGState(p, lexer, lexer.start, b"")
 
-    def end_lexeme(self, parser_state, terminal: str, text: bytes):
-        """Parser state after a lexeme read as `terminal` (None when the parser refuses it)."""
+    def end_lexeme(self, parser_state, reading: tuple[str, ...], text: bytes):
+        """Parser state after a lexeme read as the terminals `reading` (None when the parser
+        refuses them all)."""
+        if len(reading) > 1:
+            return parser_state.advance_any(reading)
+        terminal = reading[0]
         if terminal in self.ignore:
             return parser_state
         if terminal in self.text_sensitive:
@@ -112,10 +120,10 @@ class CFGGrammar(CompiledGrammar):
                 text += data[pos:stop]
             if stop == len(data):
                 return CFGState(parser, lexer, q2, text)
-            terminal = lexer.winner[q2]
-            if terminal is None:
+            reading = lexer.reading[q2]
+            if not reading:
                 return None
-            parser = self.end_lexeme(parser, terminal, text)
+            parser = self.end_lexeme(parser, reading, text)
             if parser is None:
                 return None
             lexer = self.lexer_for(parser)
@@ -128,8 +136,8 @@ class CFGGrammar(CompiledGrammar):
             if state.q == state.lexer.start:
                 end = state.parser.can_end()
             else:
-                terminal = state.lexer.winner[state.q]
-                nxt = None if terminal is None else self.end_lexeme(state.parser, terminal, state.text)
+                reading = state.lexer.reading[state.q]
+                nxt = self.end_lexeme(state.parser, reading, state.text) if reading else None
                 end = nxt is not None and nxt.can_end()
             self._ends[state.key] = end
         return end

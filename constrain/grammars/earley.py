@@ -102,8 +102,9 @@ class EarleyParser:
         self._static_by_pred[predicted] = static
         return static
 
-    def _scan(self, cur: EarleyState, t: int) -> EarleyState | None:
-        seeds = [(it + 1, o) for it, o in cur.waiting(t)]
+    def _scan(self, cur: EarleyState, ts: tuple[int, ...]) -> EarleyState | None:
+        """The set after a terminal that is any of `ts` (one lexeme with several readings)."""
+        seeds = [(it + 1, o) for t in ts for it, o in cur.waiting(t)]
         if not seeds:
             return None
         nxt, lhs_of, nullable = self._next, self._lhs, self._nullable
@@ -154,10 +155,13 @@ class EarleyState:
         return out
 
     def advance_id(self, t: int) -> EarleyState | None:
-        return self._parser._scan(self, t)
+        return self._parser._scan(self, (t,))
 
     def advance(self, terminal: str, text: str = "") -> EarleyState | None:
-        return self._parser._scan(self, self._parser.terminal_id(terminal))
+        return self._parser._scan(self, (self._parser.terminal_id(terminal),))
+
+    def advance_any(self, terminals: tuple[str, ...]) -> EarleyState | None:
+        return self._parser._scan(self, tuple(self._parser.terminal_id(t) for t in terminals))
 
     def allowed_ids(self) -> frozenset[int]:
         if self._allowed is None:

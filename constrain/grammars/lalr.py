@@ -234,6 +234,10 @@ class LALRParser:
     def terminal_id(self, name: str) -> int:
         return lookup_terminal(self._ids, name)
 
+    def state_terminals(self) -> list[frozenset[str]]:
+        """Per LR state, the terminals with an action (a superset of those allowed there)."""
+        return [frozenset(self.terminals[t] for t in a if t < self.end_id) for a in self._action]
+
     def initial(self) -> LALRState:
         return LALRState(self, (0, None))
 

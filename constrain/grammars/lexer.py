@@ -4,15 +4,19 @@ At each point of the input, the candidates are the terminals the parser accepts 
 the `%ignore` terminals. `Lexers.for_candidates(names)` builds (once, then cached) the union
 DFA of their patterns: a `LexerDFA`.
 
-Lexing rule (deterministic, so that a token sequence has one reading): a lexeme is the
-longest match (maximal munch: it ends where the next byte would kill the DFA, or at the end
-of the input); among the terminals that accept that exact text, the highest priority wins,
-then a string literal over a regex, then the first in name order (Lark's tie-break).
+Lexing rule: a lexeme is the longest match (maximal munch: it ends where the next byte
+would kill the DFA, or at the end of the input). By default (Lark's rule, one reading per
+lexeme) among the candidates that accept that exact text the highest priority wins, then a
+string literal over a regex, then the first in name order. With `all_readings=True` (used
+for generated grammars such as JSON Schema's, where one text may be a key of two anyOf
+branches) the lexeme is read as every candidate that accepts it, and the parser follows
+them all (an Earley scan over a terminal set).
 
 Invariants: the start state of a LexerDFA is never accepting (a terminal matching the empty
-string is a GrammarError at compile time); `winner[s]` is the terminal a lexeme ending in
-state s is read as, None when s does not accept a candidate; every transition of a
-LexerDFA that is not DEAD leads to a state from which a candidate can be completed.
+string is a GrammarError at compile time); `reading[s]` are the terminals a lexeme ending in
+state s is read as (best first; one of them unless all_readings), empty when s accepts no
+candidate; every transition of a LexerDFA that is not DEAD leads to a state from which a
+candidate can be completed.
 """
 from __future__ import annotations
 
@@ -37,7 +41,7 @@ class LexerDFA:
     id: int
     candidates: frozenset[str]
     trans: np.ndarray
-    winner: list[str | None]
+    reading: list[tuple[str, ...]]
     core: object = field(repr=False)
     start: int = 0
 
@@ -53,8 +57,11 @@ class Lexers:
     restricts it (accept sets intersected with the set, then states that can no longer reach
     acceptance cut off), which costs a graph walk, not a regex compilation."""
 
-    def __init__(self, grammar: Grammar, *, max_states: int = 50000):
+    def __init__(self, grammar: Grammar, *, max_states: int = 50000, all_readings: bool = False):
+        if all_readings and (grammar.ignore or grammar.indenter):
+            raise GrammarError("all_readings needs a grammar without %ignore and indenter")
         self.grammar = grammar
+        self.all_readings = all_readings
         self.names = sorted(grammar.terminals)
         terminals = [grammar.terminals[n] for n in self.names]
         try:
@@ -83,9 +90,10 @@ class Lexers:
             return lexer
         # no candidates (the parse is complete and nothing is ignored): every transition is DEAD
         wanted = {i for i, n in enumerate(self.names) if n in names}
-        winner = [next((self.names[i] for i in ranked if i in wanted), None) for ranked in self._ranked]
+        keep = None if self.all_readings else 1
+        reading = [tuple(self.names[i] for i in ranked if i in wanted)[:keep] for ranked in self._ranked]
         live = np.zeros(self.dfa.n_states, dtype=bool)
-        todo = [s for s, w in enumerate(winner) if w is not None]
+        todo = [s for s, r in enumerate(reading) if r]
         live[todo] = True
         while todo:
             s = todo.pop()
@@ -95,13 +103,19 @@ class Lexers:
                     todo.append(p)
         trans = self.dfa.trans.copy()
         trans[(trans >= 0) & ~live[np.maximum(trans, 0)]] = DEAD
-        accepting = np.array([w is not None for w in winner], dtype=np.uint8)
+        accepting = np.array([bool(r) for r in reading], dtype=np.uint8)
         with self._lock:
             lexer = self._by_candidates.get(names)
             if lexer is None:
-                lexer = LexerDFA(len(self._by_candidates), names, trans, winner, CoreDFA(trans, accepting), self.dfa.start)
+                lexer = LexerDFA(len(self._by_candidates), names, trans, reading, CoreDFA(trans, accepting), self.dfa.start)
                 self._by_candidates[names] = lexer
         return lexer
+
+    def overlap_within(self, terminal_sets) -> bool:
+        """Whether some text is accepted by two terminals of one of `terminal_sets` (then a
+        parser that reads one terminal per lexeme cannot follow every reading)."""
+        shared = {frozenset(self.names[i] for i in acc) for acc in self.accepts if len(acc) > 1}
+        return any(len(names & allowed) > 1 for names in shared for allowed in terminal_sets)
 
     def __len__(self) -> int:
         return len(self._by_candidates)

@@ -82,7 +82,7 @@ def compile_json_schema(schema, vocab: Vocabulary, *, whitespace: str = "flexibl
         return hit
     text, ignored = _emit(loaded, options)
     try:
-        grammar = CFGGrammar(load_lark(text), vocab)
+        grammar = CFGGrammar(load_lark(text), vocab, all_readings=True)
     except GrammarError as e:
         raise UnsupportedSchemaError("schema", "#", f"the generated grammar does not compile: {e}") from None
     grammar.lark_text = text

@@ -15,6 +15,7 @@ Invariants:
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -32,6 +33,7 @@ from constrain.grammars.json_schema.normalize import (
     STANDARD,
     NotMergeable,
     SchemaDoc,
+    json_equal,
     merge,
     normalized,
     pointer_join,
@@ -60,6 +62,11 @@ MAX_ALTERNATIVES = 64
 MAX_COUNT = 512
 ANY_ORDER_MAX = 6
 MAX_ENUMERATED = 256
+MAX_DEPENDENCY_TRIGGERS = 4
+# internal keywords that `not` leaves on a node: values removed, and types kept (without
+# "integer" a number must have a fraction, which `type` cannot say)
+EXCLUDED = "$constrain:excluded"
+ONLY_TYPES = "$constrain:types"
 _HANDLED = frozenset({
     "type", "enum", "$ref", "allOf", "anyOf", "oneOf", "not",
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
@@ -195,14 +202,19 @@ class Emitter:
             return self.rule([self.literal(v) for v in values])
         if "anyOf" in node or "oneOf" in node:
             return self.alternatives(node, pointer)
-        types = type_set(node)
         if "not" in node:
-            types = self.apply_not(node["not"], types, pointer)
+            variants = self.apply_not(node, pointer)
+            return self.rule([r for r in (self.plain(v, pointer) for v in variants) if r is not None])
+        types = _types(node)
+        excluded = node.get(EXCLUDED, [])
+        if excluded and types & {"number", "integer", "array", "object"} and \
+                any(not isinstance(v, (str, bool)) and v is not None for v in excluded):
+            self.skip("not", pointer, "excluding number, array or object values")
         alts = []
-        if "null" in types:
+        if "null" in types and None not in excluded:
             alts.append(self.term("null"))
         if "boolean" in types:
-            alts += [self.term("true"), self.term("false")]
+            alts += [self.term(w) for w, v in (("true", True), ("false", False)) if not _has_value(excluded, v)]
         if "number" in types or "integer" in types:
             alts.append(self.number(node, "number" in types, "integer" in types, pointer))
         if "string" in types:
@@ -236,19 +248,50 @@ class Emitter:
             branches = merged
         return self.rule([r for r in (self.plain(b, pointer) for b in branches) if r is not None])
 
-    def apply_not(self, negated, types: set[str], pointer: str) -> set[str]:
-        flat = self.flatten(negated, pointer_join(pointer, "not"), 0)
-        if flat is True or flat == {}:
-            return set()
-        if flat is False:
-            return types
+    def apply_not(self, node: dict, pointer: str) -> list:
+        """`node` ∧ ¬node["not"] as disjoint nodes without `not` (their union is exact): `not`
+        of types, of enum/const values, and of required names (with or without type object);
+        `not` of an anyOf is the conjunction of the negated branches."""
+        nodes = [{k: v for k, v in node.items() if k != "not"}]
+        flat = self.flatten(node["not"], pointer_join(pointer, "not"), 0)
         branches = [flat]
-        if set(flat) - ANNOTATIONS == {"anyOf"}:
+        if isinstance(flat, dict) and set(flat) - ANNOTATIONS == {"anyOf"}:
             branches = [self.flatten(b, pointer_join(pointer, "not", "anyOf", i), 0) for i, b in enumerate(flat["anyOf"])]
-        if all(isinstance(b, dict) and set(b) - ANNOTATIONS <= {"type"} for b in branches):
-            return types - set().union(*(type_set(b) for b in branches))
-        self.skip("not", pointer, "only `not` of types is supported")
-        return types
+        for negated in branches:
+            try:
+                nodes = [v for n in nodes for v in self.negate(n, negated, pointer)]
+            except NotMergeable as e:
+                self.skip(e.args[0], pointer, "cannot intersect the negation of `not` exactly")
+        return nodes
+
+    def negate(self, node: dict, negated, pointer: str) -> list:
+        """Disjoint nodes whose union is node ∧ ¬negated."""
+        if negated is True or negated == {}:
+            return []
+        if negated is False:
+            return [node]
+        keys = set(negated) - ANNOTATIONS
+        outside = _types(node) - type_set(negated)          # values of types negated rejects
+        rest = [dict(node, **{ONLY_TYPES: sorted(outside)})] if outside and "type" in negated else []
+        if keys <= {"type"}:
+            return rest
+        if keys <= {"type", "enum"} and "enum" in negated:
+            inside = dict(node, **{EXCLUDED: node.get(EXCLUDED, []) + list(negated["enum"])})
+            if "enum" in node:
+                inside = dict(node, enum=[v for v in node["enum"] if not _has_value(negated["enum"], v)])
+            if "type" in negated:
+                inside = merge(inside, {"type": negated["type"]})
+            return rest + [inside]
+        if keys <= {"type", "required"} and "object" in type_set(negated) and "object" in _types(node):
+            names = list(negated["required"])
+            if "type" not in negated:      # `required` holds vacuously for non-objects
+                node = merge(node, {"type": ["object"]})
+            node = self.declared(node, names)
+            objects = [merge(node, {"type": ["object"], "required": names[:i], "properties": {k: False}})
+                       for i, k in enumerate(names)]
+            return rest + [v for v in objects if v is not False]
+        self.skip("not", pointer, "only `not` of types, enum/const values and required names is supported")
+        return [node]
 
     # --- literals and any ----------------------------------------------------------------
     def literal(self, value) -> str:
@@ -336,6 +379,9 @@ class Emitter:
         if fmt is not None and pattern is not None:
             self.skip("format", pointer, "format together with pattern")
             fmt = None
+        words = [v for v in node.get(EXCLUDED, []) if isinstance(v, str)]
+        if words:
+            return self.excluded_string(lo, hi, pattern, fmt, words, pointer)
         if not lo and hi is None and pattern is None and fmt is None:
             return self.term(ANY_STRING)
         if pattern is None and fmt is None and max(lo, hi or 0) > LONG_STRING:
@@ -346,6 +392,17 @@ class Emitter:
         except NotExpressible as e:
             keyword = "pattern" if pattern is not None else "format" if fmt else "maxLength"
             self.skip(keyword, pointer, str(e))
+            return self.term(ANY_STRING)
+        return None if ast is None else self.term(string_regex(ast))
+
+    def excluded_string(self, lo: int, hi: int | None, pattern, fmt, words: list[str], pointer: str) -> str | None:
+        """Strings of lo..hi characters other than `words` (`not` of string values)."""
+        if pattern is not None or fmt is not None:
+            self.skip("not", pointer, "excluding values from a pattern or format")
+        try:
+            ast = excluding(any_text(lo, hi), words)
+        except NotExpressible as e:
+            self.skip("not", pointer, str(e))
             return self.term(ANY_STRING)
         return None if ast is None else self.term(string_regex(ast))
 
@@ -399,19 +456,15 @@ class Emitter:
         return None if body is None else self.rule([f"{p['[']} {body} {p[']']}"])
 
     # --- objects -------------------------------------------------------------------------
-    def object(self, node: dict, pointer: str) -> str | None:
+    def object(self, node: dict, pointer: str, depth: int = 0) -> str | None:
+        if "dependentRequired" in node or "dependentSchemas" in node:
+            variants = self.dependency_variants(node, pointer, depth)
+            return self.rule([r for r in (self.object(v, pointer, depth + 1) for v in variants) if r is not None])
         p = self.punct
         props = dict(node.get("properties", {}))
         required = list(node.get("required", []))
         extra = node.get("additionalProperties", True if self.options.additional_properties else False)
         patterns = node.get("patternProperties", {})
-        for k, deps in node.get("dependentRequired", {}).items():
-            if k in required:
-                required += [d for d in deps if d not in required]
-            elif deps:
-                self.skip("dependentRequired", pointer_join(pointer, "dependentRequired", k))
-        for k in node.get("dependentSchemas", {}):
-            self.skip("dependentSchemas", pointer_join(pointer, "dependentSchemas", k))
         if patterns:
             schemas = [json.dumps(v, sort_keys=True) for v in patterns.values()]
             if all(v is True or v == {} for v in patterns.values()) and extra is not False:
@@ -451,6 +504,58 @@ class Emitter:
         body = members.any_order() if self.options.property_order == "any" and len(slots) <= ANY_ORDER_MAX \
             else members.schema_order()
         return None if body is None else self.rule([f"{p['{']} {body} {p['}']}"])
+
+    def dependency_variants(self, node: dict, pointer: str, depth: int) -> list[dict]:
+        """`node` without dependentRequired/dependentSchemas as disjoint variants, one per set of
+        optional trigger names present: a present trigger is required together with its
+        dependencies and its dependent schema, an absent one is forbidden."""
+        if depth > MAX_FLATTEN_DEPTH:
+            raise UnsupportedSchemaError("dependentSchemas", pointer, "dependent schemas that keep adding dependencies")
+        names, schemas = node.get("dependentRequired", {}), node.get("dependentSchemas", {})
+        base = {k: v for k, v in node.items() if k not in ("dependentRequired", "dependentSchemas")}
+        triggers = list(dict.fromkeys([*names, *schemas]))
+        mentioned = [*triggers, *(d for deps in names.values() for d in deps)]
+        for dependent in schemas.values():
+            if isinstance(dependent, dict):
+                mentioned += [*dependent.get("properties", {}), *dependent.get("required", [])]
+        base = self.declared(base, mentioned)
+        optional = [k for k in triggers if k not in base.get("required", [])]
+        if len(optional) > MAX_DEPENDENCY_TRIGGERS:
+            self.skip("dependentRequired" if names else "dependentSchemas", pointer,
+                      f"more than {MAX_DEPENDENCY_TRIGGERS} optional trigger properties")
+            return [base]
+        variants = []
+        for present in itertools.product((True, False), repeat=len(optional)):
+            absent = {k for k, here in zip(optional, present) if not here}
+            variant = base
+            try:
+                for k in triggers:
+                    if k in absent:
+                        variant = merge(variant, {"properties": {k: False}})
+                        continue
+                    variant = merge(variant, {"required": [k, *names.get(k, [])]})
+                    if k in schemas:
+                        at = pointer_join(pointer, "dependentSchemas", k)
+                        variant = merge(variant, self.flatten(schemas[k], at, 0))
+            except NotMergeable as e:
+                self.skip(e.args[0], pointer, "cannot intersect a dependent schema exactly")
+                return [base]
+            if variant is not False:
+                variants.append(variant)
+        return variants
+
+    def declared(self, node: dict, names: list[str]) -> dict:
+        """`node` with `names` added to its properties under the schema they have as additional
+        members, so that the variants an object is split into name the same keys (their key
+        terminals then never overlap, which the lexer's one-reading rule needs)."""
+        props = dict(node.get("properties", {}))
+        patterns = node.get("patternProperties", {})
+        extra = node.get("additionalProperties", True if self.options.additional_properties else False)
+        for k in names:
+            if k not in props:
+                matched = any(regex_to_dfa(p, anchored=False).matches(k.encode()) for p in patterns)
+                props[k] = True if matched else extra
+        return dict(node, properties=props)
 
     def bounded_repeat(self, item: str, count: int) -> str:
         """Up to `count` more `, item` (a chain of optional rules)."""
@@ -582,6 +687,14 @@ class ObjectMembers:
                 alts += self.tail(c)
             states[mask] = self.e.rule(alts, f"{self.base}_s{mask}")
         return states[0]
+
+
+def _types(node: dict) -> set[str]:
+    return type_set(node) & set(node.get(ONLY_TYPES, type_set(node)))
+
+
+def _has_value(values: list, value) -> bool:
+    return any(json_equal(value, v) for v in values)
 
 
 def _count(node: dict, keyword: str, default):

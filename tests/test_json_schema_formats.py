@@ -1,0 +1,96 @@
+"""`format` regexes (constrain/grammars/json_schema/formats.py) through the real regex -> DFA
+path: RFC examples accepted, malformed strings rejected, and for IPv6 and base64 an oracle
+from the standard library on generated strings (accepted => the oracle accepts)."""
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tokenizers import Tokenizer
+
+import constrain
+from constrain.automata.regex import regex_to_dfa
+from constrain.grammars.json_schema.formats import FORMATS
+from tests.conftest import require_tokenizer
+
+_DFAS: dict[str, object] = {}
+
+
+def matches(fmt: str, text: str) -> bool:
+    if fmt not in _DFAS:
+        _DFAS[fmt] = regex_to_dfa(FORMATS[fmt])
+    return _DFAS[fmt].matches(text.encode())
+
+
+EXAMPLES = {
+    "ipv6": (["::", "::1", "1::", "2001:db8::ff00:42:8329", "2001:0db8:0000:0000:0000:ff00:0042:8329",
+              "::ffff:192.0.2.128", "fe80::1:2:3:4", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:1.2.3.4"],
+             ["", ":", ":::", "1:2:3:4:5:6:7:8:9", "12345::", "1::2::3", "::ffff:192.0.2.256", "fe80::1%eth0",
+              "g::1", "1:2:3:4:5:6:7", "::01.2.3.4"]),
+    "duration": (["P1D", "PT1H", "P1Y2M3DT4H5M6S", "P3W", "PT36H", "P1M", "PT0S", "P1Y1D"[:3]],
+                 ["P", "PT", "P1H", "1D", "P1DT", "P1W1D", "PT1S1M", "P1.5D"]),
+    "uri": (["http://example.com", "https://a.b/c?d=e#f", "mailto:a@b.com", "urn:isbn:0451450523",
+             "http://[::1]:8080/x", "file:///etc/hosts", "ftp://user:pw@host:21/"],
+            ["", "example.com", "/relative", "http://exa mple.com", "http://host:abc/", "1http://x",
+             "http://a/#b#c", "http://[1::2::3]/", "http://a/%zz"]),
+    "uri-reference": (["http://example.com", "/a/b", "a/b", "", "?q", "#frag", "//host/path", "../x"],
+                      ["a b", "1a:b", "http://a/#b#c", "%zz"]),
+    "iri": (["http://例え.jp/パス", "https://a.b/ç"], ["例え", "http://a b"]),
+    "iri-reference": (["/パス", "é"], ["a b"]),
+    "idn-email": (["用户@example.com", "a.b@c.d"], ["@example.com", "a@", "a..b@c.d"]),
+    "email": (["a@b.c", "first.last+tag@sub.example.org"], ["a@", "@b.c", "a b@c.d", ".a@b.c", "a@-b.c"]),
+    "uri-template": (["http://example.com/{id}", "/search{?q,lang}", "{+path:6}/here", "{/list*}", "plain"],
+                     ["{", "{}", "{a b}", "http://x/{a}}", "{?}", "a b", "{x:0}"]),
+    "relative-json-pointer": (["0", "1/a", "2#", "0/a~0b/c~1d", "10"], ["", "01", "-1", "1a", "#", "1/~2"]),
+    "byte": (["", "YQ==", "YWI=", "YWJj", "SGVsbG8gV29ybGQ="], ["Y", "YQ=", "YQ===", "Y Q==", "YW=j"]),
+    "hostname": (["example.com", "a-b.c"], ["-a.com", "a..b", "a_b.com"]),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(EXAMPLES))
+def test_format_examples(fmt):
+    good, bad = EXAMPLES[fmt]
+    assert [s for s in good if not matches(fmt, s)] == []
+    assert [s for s in bad if matches(fmt, s)] == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789abcdefABCDEF:.", max_size=45))
+def test_ipv6_accepts_only_what_ipaddress_accepts(text):
+    if matches("ipv6", text):
+        ipaddress.IPv6Address(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=2**128 - 1))
+def test_ipv6_accepts_every_compressed_and_exploded_address(n):
+    address = ipaddress.IPv6Address(n)
+    assert matches("ipv6", address.compressed) and matches("ipv6", address.exploded)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ABab01+/=", max_size=14))
+def test_byte_accepts_only_base64(text):
+    try:
+        base64.b64decode(text, validate=True)
+        decodable = len(text) % 4 == 0
+    except (binascii.Error, ValueError):
+        decodable = False
+    assert matches("byte", text) == decodable
+
+
+def test_every_listed_format_compiles_and_accepts_its_examples_token_by_token():
+    path = require_tokenizer("gpt2")
+    vocab, tok = constrain.Vocabulary.from_file(path), Tokenizer.from_file(str(path))
+    for fmt in FORMATS:
+        g = constrain.compile_json_schema({"type": "string", "format": fmt}, vocab)
+        good, bad = EXAMPLES.get(fmt, ([], []))
+        for text, valid in [(t, True) for t in good[:3]] + [(t, False) for t in bad[:3]]:
+            m = g.matcher()
+            ids = tok.encode(json.dumps(text, ensure_ascii=False), add_special_tokens=False).ids
+            assert (all(m.accept_token(t) for t in ids) and m.can_end()) == valid, (fmt, text)
