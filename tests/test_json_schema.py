@@ -252,6 +252,14 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
     {"not": {"required": ["a", "b"]}},
     {"type": ["object", "string"], "not": {"type": "object", "required": ["a", "b"]}},
     {"type": "object", "properties": {"a": {"type": "integer"}}, "not": {"allOf": [{"required": ["a"]}, {"required": ["c"]}]}},
+    {"not": {"minLength": 1, "maxLength": 1}},
+    {"type": ["string", "integer"], "not": {"type": "integer", "minimum": 0, "maximum": 1}},
+    {"type": "number", "not": {"exclusiveMinimum": 0}},
+    {"type": "array", "not": {"maxItems": 1}},
+    {"oneOf": [{"type": "string"}, {"maxLength": 1}]},
+    {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "integer", "maximum": 1}]},
+    {"type": "object", "oneOf": [{"required": ["a"]}, {"required": ["b"]}]},
+    {"oneOf": [{"type": "string", "pattern": "^x"}, {"type": "string", "pattern": "^a"}, {"type": "integer"}]},
     {"type": "object", "dependentRequired": {"a": ["b"]}},
     {"type": "object", "properties": {"c": {}, "a": {}, "b": {}}, "dependentRequired": {"a": ["b"], "c": ["a"]}},
     {"type": "object", "dependentSchemas": {"a": {"properties": {"b": {"type": "integer"}}, "required": ["b"]}}},
@@ -260,7 +268,7 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
     {"type": "object", "properties": {"a": {"type": "integer"}, "b": {}}, "additionalProperties": False,
      "dependentRequired": {"b": ["a"]}},
 ])
-def test_not_and_dependencies_are_exact(llama3, schema):
+def test_not_oneof_and_dependencies_are_exact(llama3, schema):
     vocab, tok = llama3
     grammar = constrain.compile_json_schema(schema, vocab, property_order="any")
     validator = jsonschema.Draft7Validator(schema) if "$schema" in schema else jsonschema.Draft202012Validator(schema)
@@ -273,7 +281,8 @@ def test_not_and_dependencies_are_exact(llama3, schema):
 
 
 @pytest.mark.parametrize("schema,keyword", [
-    ({"not": {"minimum": 3}}, "not"),
+    ({"not": {"multipleOf": 3}}, "not"),
+    ({"oneOf": [{"type": "string", "pattern": "a"}, {"type": "string", "pattern": "b"}]}, "oneOf"),
     ({"type": "integer", "not": {"const": 3}}, "not"),
     ({"type": "string", "pattern": "a", "not": {"const": "ab"}}, "not"),
     ({"type": "object", "dependentRequired": {k: ["z"] for k in "abcde"}}, "dependentRequired"),

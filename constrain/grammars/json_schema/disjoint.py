@@ -1,12 +1,26 @@
 """oneOf exactness: branches that no instance can match together (then oneOf = anyOf).
 
 `pairwise_disjoint` is conservative: True only when disjointness is proven from types,
-enum values, a required discriminator property with disjoint values, or a required
-property the other branch forbids.
+enum values (against the other branch's values or constraints), a required discriminator
+property with disjoint values, a required property the other branch forbids, disjoint
+numeric ranges or string lengths, or string patterns/formats whose automata share no
+string. A branch that is itself only an anyOf/oneOf is disjoint from another when each of
+its own branches is.
 """
 from __future__ import annotations
 
-from constrain.grammars.json_schema.normalize import json_equal, normalized, type_set
+from decimal import Decimal
+
+import jsonschema
+import numpy as np
+
+from constrain.automata.dfa import DEAD, ByteDFA
+from constrain.automata.regex import regex_to_dfa
+from constrain.errors import ConstrainError
+from constrain.grammars.json_schema.formats import FORMATS
+from constrain.grammars.json_schema.normalize import json_equal, merge, normalized, type_set
+
+_NUMERIC = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 
 
 def pairwise_disjoint(branches: list) -> bool:
@@ -22,11 +36,22 @@ def _disjoint(a, b) -> bool:
         return True
     if not isinstance(a, dict) or not isinstance(b, dict):
         return False
+    for x, y in ((a, b), (b, a)):
+        subs = _sub_branches(x)
+        if subs is not None:
+            return all(_disjoint(sub, y) for sub in subs)
     ta, tb = _value_types(a), _value_types(b)
     if not (ta & tb):
         return True
     if "enum" in a and "enum" in b:
         return not any(json_equal(x, y) for x in a["enum"] for y in b["enum"])
+    for x, y in ((a, b), (b, a)):
+        if "enum" in x and "$ref" not in repr(y) and not any(_valid(v, y) for v in x["enum"]):
+            return True
+    if ta | tb <= {"number", "integer"} and _ranges_disjoint(_interval(a), _interval(b)):
+        return True
+    if ta | tb <= {"string"} and (_ranges_disjoint(_lengths(a), _lengths(b)) or _strings_disjoint(a, b)):
+        return True
     if ta <= {"object"} or tb <= {"object"}:
         for x, y in ((a, b), (b, a)):
             if any(_forbids(y, k) for k in x.get("required", [])):
@@ -72,3 +97,82 @@ def _json_type(v) -> str:
         return "string"
     return "array" if isinstance(v, list) else "object"
 
+
+
+def _sub_branches(node: dict) -> list | None:
+    """The branches of a node that is an anyOf/oneOf (with its other keywords merged in)."""
+    keys = [k for k in ("anyOf", "oneOf") if k in node]
+    if len(keys) != 1:
+        return None
+    rest = {k: v for k, v in node.items() if k != keys[0]}
+    try:
+        return [merge(rest, normalized(sub, False)) for sub in node[keys[0]]]
+    except Exception:  # noqa: BLE001 - not mergeable here: no proof
+        return None
+
+
+def _valid(value, node: dict) -> bool:
+    try:
+        return jsonschema.Draft202012Validator(node).is_valid(value)
+    except Exception:  # noqa: BLE001 - a node jsonschema cannot evaluate: assume it matches
+        return True
+
+
+def _interval(node: dict) -> tuple:
+    """(lo, lo inclusive, hi, hi inclusive) of a numeric node, None for an open end."""
+    lo = hi = None
+    lo_inc = hi_inc = True
+    for key in _NUMERIC:
+        if key not in node or isinstance(node[key], bool):
+            continue
+        v = Decimal(str(node[key]))
+        if key.endswith("inimum") and (lo is None or v > lo or (v == lo and key.startswith("exclusive"))):
+            lo, lo_inc = v, not key.startswith("exclusive")
+        if key.endswith("aximum") and (hi is None or v < hi or (v == hi and key.startswith("exclusive"))):
+            hi, hi_inc = v, not key.startswith("exclusive")
+    return lo, lo_inc, hi, hi_inc
+
+
+def _lengths(node: dict) -> tuple:
+    return node.get("minLength", 0), True, node.get("maxLength"), True
+
+
+def _ranges_disjoint(a: tuple, b: tuple) -> bool:
+    def below(x, y):        # interval x lies entirely below interval y
+        hi, hi_inc, lo, lo_inc = x[2], x[3], y[0], y[1]
+        return hi is not None and lo is not None and (hi < lo or (hi == lo and not (hi_inc and lo_inc)))
+    return below(a, b) or below(b, a)
+
+
+def _strings_disjoint(a: dict, b: dict) -> bool:
+    """Whether the pattern/format constraints of two string nodes share no string."""
+    dfas = []
+    for node in (a, b):
+        parts = []
+        try:
+            if "pattern" in node:
+                parts.append(regex_to_dfa(node["pattern"], anchored=False))
+            if node.get("format") in FORMATS:
+                parts.append(regex_to_dfa(FORMATS[node["format"]]))
+        except ConstrainError:
+            return False
+        dfas += parts
+    return len(dfas) >= 2 and not _intersect(dfas)
+
+
+def _intersect(dfas: list[ByteDFA], max_states: int = 200_000) -> bool:
+    """Whether some string is accepted by every DFA (product search; True when too large)."""
+    start = tuple(d.start for d in dfas)
+    seen, todo = {start}, [start]
+    rows = [d.trans for d in dfas]
+    while todo:
+        state = todo.pop()
+        if all(d.accepting[s] for d, s in zip(dfas, state)):
+            return True
+        targets = np.stack([r[s] for r, s in zip(rows, state)], axis=1)      # [256, k]
+        for nxt in {tuple(t) for t in targets[(targets != DEAD).all(axis=1)].tolist()} - seen:
+            if len(seen) >= max_states:
+                return True
+            seen.add(nxt)
+            todo.append(nxt)
+    return False

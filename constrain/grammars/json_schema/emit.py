@@ -77,6 +77,10 @@ _HANDLED = frozenset({
 })
 
 
+class CannotNegate(Exception):
+    """A schema whose complement has no exact representation here."""
+
+
 @dataclass(frozen=True)
 class Options:
     whitespace: str = "flexible"
@@ -241,12 +245,28 @@ class Emitter:
                     except NotMergeable as e:
                         self.skip(e.args[0], pointer, f"cannot intersect {kw} branch with its siblings")
                 if kw == "oneOf" and not pairwise_disjoint(combined):
-                    self.skip("oneOf", pointer, "branches not provably disjoint")
+                    combined = self.exclusive(combined, flat, pointer)
                 merged += combined
             if len(merged) > MAX_ALTERNATIVES:
                 raise UnsupportedSchemaError(kw, pointer, "too many combined branches")
             branches = merged
         return self.rule([r for r in (self.plain(b, pointer) for b in branches) if r is not None])
+
+    def exclusive(self, combined: list, flat: list, pointer: str) -> list:
+        """oneOf of branches not known to be disjoint: branch i ∧ ¬(every other branch), each a
+        list of disjoint nodes (`negate`); the branches as they are when that fails (skip)."""
+        out = []
+        try:
+            for i, branch in enumerate(combined):
+                nodes = [branch]
+                for j, other in enumerate(flat):
+                    if j != i:
+                        nodes = [v for n in nodes for v in self.negate(n, other)]
+                out += nodes
+        except (CannotNegate, NotMergeable):
+            self.skip("oneOf", pointer, "branches not provably disjoint")
+            return combined
+        return out
 
     def apply_not(self, node: dict, pointer: str) -> list:
         """`node` ∧ ¬node["not"] as disjoint nodes without `not` (their union is exact): `not`
@@ -259,12 +279,14 @@ class Emitter:
             branches = [self.flatten(b, pointer_join(pointer, "not", "anyOf", i), 0) for i, b in enumerate(flat["anyOf"])]
         for negated in branches:
             try:
-                nodes = [v for n in nodes for v in self.negate(n, negated, pointer)]
+                nodes = [v for n in nodes for v in self.negate(n, negated)]
             except NotMergeable as e:
                 self.skip(e.args[0], pointer, "cannot intersect the negation of `not` exactly")
+            except CannotNegate as e:
+                self.skip("not", pointer, str(e))
         return nodes
 
-    def negate(self, node: dict, negated, pointer: str) -> list:
+    def negate(self, node: dict, negated) -> list:
         """Disjoint nodes whose union is node ∧ ¬negated."""
         if negated is True or negated == {}:
             return []
@@ -290,8 +312,9 @@ class Emitter:
             objects = [merge(node, {"type": ["object"], "required": names[:i], "properties": {k: False}})
                        for i, k in enumerate(names)]
             return rest + [v for v in objects if v is not False]
-        self.skip("not", pointer, "only `not` of types, enum/const values and required names is supported")
-        return [node]
+        if keys - {"type"} <= _RANGE_KEYWORDS:
+            return rest + [merge(node, v) for v in _range_violations(negated, _types(node))]
+        raise CannotNegate("only `not` of types, enum/const values, required names and ranges is supported")
 
     # --- literals and any ----------------------------------------------------------------
     def literal(self, value) -> str:
@@ -687,6 +710,45 @@ class ObjectMembers:
                 alts += self.tail(c)
             states[mask] = self.e.rule(alts, f"{self.base}_s{mask}")
         return states[0]
+
+
+_COUNTED = (("string", "minLength", "maxLength"), ("array", "minItems", "maxItems"),
+            ("object", "minProperties", "maxProperties"))
+_RANGE_KEYWORDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+                             *(k for _, lo, hi in _COUNTED for k in (lo, hi))})
+
+
+def _range_violations(negated: dict, types: set[str]) -> list[dict]:
+    """Disjoint schemas of the values (of `types`) that break a range keyword of `negated`
+    (a schema of type and range keywords only); values of other types satisfy it or are
+    handled by the caller."""
+    wanted = type_set(negated) & types
+    out = []
+    for kind, lo_key, hi_key in _COUNTED:
+        if kind in wanted and (lo_key in negated or hi_key in negated):
+            lo, hi = negated.get(lo_key, 0), negated.get(hi_key)
+            if hi is not None and lo > hi:
+                out.append({"type": [kind]})
+                continue
+            if lo > 0:
+                out.append({"type": [kind], hi_key: lo - 1})
+            if hi is not None:
+                out.append({"type": [kind], lo_key: hi + 1})
+    numbers = sorted(wanted & {"number", "integer"})
+    if numbers and set(negated) & {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
+        lo, lo_inc = _bound(negated, "minimum", "exclusiveMinimum", max)
+        hi, hi_inc = _bound(negated, "maximum", "exclusiveMaximum", min)
+        if lo is not None and hi is not None and (lo > hi or (lo == hi and not (lo_inc and hi_inc))):
+            return out + [{"type": numbers}]
+        if lo is not None:
+            out.append({"type": numbers, "exclusiveMaximum" if lo_inc else "maximum": _number(lo)})
+        if hi is not None:
+            out.append({"type": numbers, "exclusiveMinimum" if hi_inc else "minimum": _number(hi)})
+    return out
+
+
+def _number(d: Decimal):
+    return int(d) if d == d.to_integral_value() else float(d)
 
 
 def _types(node: dict) -> set[str]:

@@ -4,9 +4,10 @@ Each regex accepts only strings that jsonschema's FormatChecker (and RFC 3339 / 
 RFC 2673, RFC 3986/3987, RFC 4291, RFC 6570) accept — conservative where checkers differ:
 no leap seconds, real calendar days (February 29 only in leap years), lowercase or uppercase
 hex in UUIDs, no IPv6 zone ids, IRIs without private-use or astral characters, email and
-idn-email as dot-atom local parts at DNS host names. `byte` is OpenAPI's base64 string.
-Formats not listed here (e.g. `regex`, whose language is not regular) are unsupported (an
-error, or ignored under `lenient`).
+idn-email as dot-atom local parts at DNS host names.
+Formats not listed here (e.g. `regex`, whose language is not regular, or OpenAPI's `byte`,
+which JSON Schema validators do not check) are unsupported (an error, or ignored under
+`lenient`).
 """
 from __future__ import annotations
 
@@ -86,7 +87,6 @@ FORMATS = {
     "iri-reference": _IRI_REFERENCE,
     "uri-template": rf"(?:{_URI_TEMPLATE_LITERAL}|\{{[+#./;?&=,!@|]?{_VARSPEC}(?:,{_VARSPEC})*\}})*",
     "duration": f"P(?:{_DUR_DATE}(?:{_DUR_TIME})?|{_DUR_TIME}|[0-9]+W)",
-    "byte": "(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?",
     "hostname": _HOSTNAME,
     "idn-hostname": _HOSTNAME,  # the ASCII host names (valid IDNA A-labels' complement aside)
     "json-pointer": _JSON_POINTER,
