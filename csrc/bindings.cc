@@ -38,10 +38,11 @@ ByteDFA make_dfa(const py::array_t<int32_t, py::array::c_style | py::array::forc
   if (accepting.ndim() != 1 || accepting.shape(0) != n) throw std::invalid_argument("accepting must have n_states entries");
   ByteDFA dfa;
   dfa.n_states = static_cast<int32_t>(n);
-  dfa.trans.assign(trans.data(), trans.data() + n * 256);
+  auto table = std::make_shared<std::vector<int32_t>>(trans.data(), trans.data() + n * 256);
   dfa.accepting.assign(accepting.data(), accepting.data() + n);
-  for (int32_t t : dfa.trans)
+  for (int32_t t : *table)
     if (t < constrain::kDead || t >= dfa.n_states) throw std::invalid_argument("transition to a state out of range");
+  dfa.table = std::move(table);
   return dfa;
 }
 
@@ -96,6 +97,19 @@ PYBIND11_MODULE(_core, m) {
   py::class_<ByteDFA>(m, "ByteDFA")
       .def(py::init(&make_dfa), py::arg("trans"), py::arg("accepting"))
       .def_readonly("n_states", &ByteDFA::n_states)
+      .def(
+          "restricted",
+          [](ByteDFA& dfa, const py::array_t<uint8_t, py::array::c_style | py::array::forcecast>& accepting) {
+            if (accepting.ndim() != 1 || accepting.shape(0) != dfa.n_states)
+              throw std::invalid_argument("accepting must have n_states entries");
+            const uint8_t* acc = accepting.data();
+            dfa.ensure_predecessors();  // with the GIL held: the one mutation
+            py::gil_scoped_release release;
+            return dfa.restricted(acc);
+          },
+          py::arg("accepting"),
+          "A view sharing this DFA's table with new accepting states; states that cannot reach one "
+          "are cut off (moves into them are dead).")
       .def(
           "walk_token",
           [](const ByteDFA& dfa, const TokenTrie& trie, int32_t state, int32_t id) {

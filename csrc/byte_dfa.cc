@@ -20,8 +20,8 @@ inline void set_bit(uint32_t* words, int32_t id) {
 // whose byte kills the walk; `on_token(id, state)` for every token ending at a live node,
 // when kPerToken.
 template <bool kBits, bool kPerToken, class OnDead, class OnToken>
-void walk_range(const TokenTrie& trie, const int32_t* trans, size_t begin, size_t end, int32_t state,
-                int32_t* stack, uint32_t* alive, OnDead on_dead, OnToken on_token) {
+void walk_range(const TokenTrie& trie, const int32_t* trans, const uint8_t* live, size_t begin, size_t end,
+                int32_t state, int32_t* stack, uint32_t* alive, OnDead on_dead, OnToken on_token) {
   const TrieNode* nodes = trie.nodes.data();
   const int32_t* ids = trie.ids.data();
   uint32_t scratch = 0;
@@ -33,7 +33,7 @@ void walk_range(const TokenTrie& trie, const int32_t* trans, size_t begin, size_
     const TrieNode& node = nodes[i];
     const int32_t parent = node.depth == prev_depth + 1 ? prev_state : stack[node.depth - 1];
     const int32_t s = trans[static_cast<size_t>(parent) * 256 + node.byte];
-    if (s == kDead) {
+    if (s == kDead || (live != nullptr && !live[s])) {
       on_dead(i, parent);
       i = node.skip;
       continue;
@@ -59,6 +59,65 @@ void walk_range(const TokenTrie& trie, const int32_t* trans, size_t begin, size_
 
 }  // namespace
 
+void ByteDFA::ensure_predecessors() {
+  if (preds) return;
+  const size_t n = static_cast<size_t>(n_states);
+  const int32_t* t_of = trans();
+  // per state, its distinct successors (a state often sends many bytes to the same target)
+  std::vector<int32_t> seen_from(n, -1);
+  std::vector<uint32_t> begin(n + 1, 0);
+  for (size_t s = 0; s < n; ++s)
+    for (size_t b = 0; b < 256; ++b) {
+      const int32_t t = t_of[s * 256 + b];
+      if (t != kDead && seen_from[static_cast<size_t>(t)] != static_cast<int32_t>(s)) {
+        seen_from[static_cast<size_t>(t)] = static_cast<int32_t>(s);
+        ++begin[static_cast<size_t>(t) + 1];
+      }
+    }
+  for (size_t s = 0; s < n; ++s) begin[s + 1] += begin[s];
+  auto out = std::make_shared<std::vector<int32_t>>(begin[n]);
+  std::vector<uint32_t> fill(begin.begin(), begin.end() - 1);
+  std::fill(seen_from.begin(), seen_from.end(), -1);
+  for (size_t s = 0; s < n; ++s)
+    for (size_t b = 0; b < 256; ++b) {
+      const int32_t t = t_of[s * 256 + b];
+      if (t != kDead && seen_from[static_cast<size_t>(t)] != static_cast<int32_t>(s)) {
+        seen_from[static_cast<size_t>(t)] = static_cast<int32_t>(s);
+        (*out)[fill[static_cast<size_t>(t)]++] = static_cast<int32_t>(s);
+      }
+    }
+  pred_begin = std::make_shared<const std::vector<uint32_t>>(std::move(begin));
+  preds = std::move(out);
+}
+
+ByteDFA ByteDFA::restricted(const uint8_t* accepting_in) const {
+  const size_t n = static_cast<size_t>(n_states);
+  const std::vector<uint32_t>& begin = *pred_begin;
+  const std::vector<int32_t>& from = *preds;
+  ByteDFA out;
+  out.table = table;
+  out.n_states = n_states;
+  out.pred_begin = pred_begin;
+  out.preds = preds;
+  out.accepting.assign(accepting_in, accepting_in + n);
+  out.live.assign(accepting_in, accepting_in + n);
+  std::vector<int32_t> todo;
+  for (size_t s = 0; s < n; ++s)
+    if (out.live[s]) todo.push_back(static_cast<int32_t>(s));
+  while (!todo.empty()) {
+    const size_t t = static_cast<size_t>(todo.back());
+    todo.pop_back();
+    for (uint32_t k = begin[t]; k < begin[t + 1]; ++k) {
+      const size_t p = static_cast<size_t>(from[k]);
+      if (!out.live[p] && (live.empty() || live[p])) {
+        out.live[p] = 1;
+        todo.push_back(from[k]);
+      }
+    }
+  }
+  return out;
+}
+
 int32_t ByteDFA::walk_token(const TokenTrie& trie, int32_t state, int32_t id) const {
   if (!trie.is_text(id)) return kDead;
   const char* data = reinterpret_cast<const char*>(trie.tok_data.data());
@@ -71,12 +130,12 @@ void ByteDFA::token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive,
   std::memset(alive, 0, words * sizeof(uint32_t));
   const auto ignore_dead = [](size_t, int32_t) {};
   if (ends_accepting == nullptr) {
-    walk_range<true, false>(trie, trans.data(), 1, trie.n_nodes(), state, stack, alive, ignore_dead, [](int32_t, int32_t) {});
+    walk_range<true, false>(trie, trans(), live_or_null(), 1, trie.n_nodes(), state, stack, alive, ignore_dead, [](int32_t, int32_t) {});
     return;
   }
   std::memset(ends_accepting, 0, words * sizeof(uint32_t));
   const uint8_t* acc = accepting.data();
-  walk_range<true, true>(trie, trans.data(), 1, trie.n_nodes(), state, stack, alive, ignore_dead, [&](int32_t id, int32_t s) {
+  walk_range<true, true>(trie, trans(), live_or_null(), 1, trie.n_nodes(), state, stack, alive, ignore_dead, [&](int32_t id, int32_t s) {
     if (acc[s]) set_bit(ends_accepting, id);
   });
 }
@@ -96,9 +155,9 @@ void ByteDFA::lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* 
     const uint32_t root = roots[r];
     const size_t begin = root == 0 ? 1 : root;
     if (alive_ids != nullptr)
-      walk_range<false, true>(trie, trans.data(), begin, trie.nodes[root].skip, state, stack, nullptr, on_dead, collect);
+      walk_range<false, true>(trie, trans(), live_or_null(), begin, trie.nodes[root].skip, state, stack, nullptr, on_dead, collect);
     else
-      walk_range<true, false>(trie, trans.data(), begin, trie.nodes[root].skip, state, stack, alive, on_dead,
+      walk_range<true, false>(trie, trans(), live_or_null(), begin, trie.nodes[root].skip, state, stack, alive, on_dead,
                               [](int32_t, int32_t) {});
   }
 }

@@ -1,11 +1,14 @@
 // ByteDFA: a deterministic automaton over bytes, and the two walks a mask needs.
 //
-// Invariants: trans has n_states * 256 entries; trans[s * 256 + b] is the next state or
-// kDead (-1); the automaton is trimmed (every live state can still reach acceptance), so a
-// token "keeps the DFA alive" iff its walk never hits kDead.
+// Invariants: the shared table has n_states * 256 entries; (*table)[s * 256 + b] is the next
+// state or kDead (-1); `live` is empty or has n_states entries, and a move into a state that
+// is not live counts as kDead (a restricted view shares its base's table); the automaton is
+// trimmed under that rule (every live state can still reach acceptance), so a token "keeps
+// the DFA alive" iff its walk never hits kDead.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -16,11 +19,21 @@ namespace constrain {
 constexpr int32_t kDead = -1;
 
 struct ByteDFA {
-  std::vector<int32_t> trans;
+  std::shared_ptr<const std::vector<int32_t>> table;
+  std::vector<uint8_t> live;
   std::vector<uint8_t> accepting;
   int32_t n_states = 0;
+  // predecessor lists (CSR, duplicates removed), built on first use by `restricted`
+  std::shared_ptr<const std::vector<uint32_t>> pred_begin;
+  std::shared_ptr<const std::vector<int32_t>> preds;
 
-  int32_t step(int32_t state, uint8_t b) const { return trans[static_cast<size_t>(state) * 256 + b]; }
+  const int32_t* trans() const { return table->data(); }
+  const uint8_t* live_or_null() const { return live.empty() ? nullptr : live.data(); }
+
+  int32_t step(int32_t state, uint8_t b) const {
+    const int32_t t = (*table)[static_cast<size_t>(state) * 256 + b];
+    return t == kDead || live.empty() || live[static_cast<size_t>(t)] ? t : kDead;
+  }
 
   int32_t walk(int32_t state, std::string_view data) const {
     for (unsigned char b : data) {
@@ -29,6 +42,14 @@ struct ByteDFA {
     }
     return state;
   }
+
+  // Builds the predecessor lists once (not thread-safe: call with the GIL held).
+  void ensure_predecessors();
+
+  // A view of this automaton (sharing its table) with `accepting` (n_states entries) as its
+  // accepting states and the states that cannot reach one of them cut off (not live).
+  // Needs ensure_predecessors(); linear in the predecessor edges.
+  ByteDFA restricted(const uint8_t* accepting) const;
 
   // State after token `id` from `state`; kDead when the token is not text or dies.
   int32_t walk_token(const TokenTrie& trie, int32_t state, int32_t id) const;

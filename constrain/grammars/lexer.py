@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from constrain._core import ByteDFA as CoreDFA
-from constrain.automata.dfa import DEAD
 from constrain.automata.regex import regex_to_dfa, terminals_to_dfa
 from constrain.errors import ConstrainError, GrammarError
 from constrain.grammars.cfg import Grammar, Terminal
@@ -40,7 +39,6 @@ class LexerDFA:
 
     id: int
     candidates: frozenset[str]
-    trans: np.ndarray
     reading: list[tuple[str, ...]]
     core: object = field(repr=False)
     start: int = 0
@@ -55,7 +53,7 @@ class Lexers:
 
     One union DFA of every lexed terminal is built at compile time; a candidate set only
     restricts it (accept sets intersected with the set, then states that can no longer reach
-    acceptance cut off), which costs a graph walk, not a regex compilation."""
+    acceptance cut off, in C++), which costs a graph walk, not a regex compilation."""
 
     def __init__(self, grammar: Grammar, *, max_states: int = 50000, all_readings: bool = False):
         if all_readings and (grammar.ignore or grammar.indenter):
@@ -74,13 +72,9 @@ class Lexers:
             raise _terminal_error(f"terminal {empty[0]} matches the empty string", empty[0])
         self.dfa = dfa
         self.accepts = accepts
-        self._ranked = [sorted(acc, key=lambda i: _rank(terminals[i])) for acc in accepts]
-        n = dfa.n_states
-        targets = dfa.trans
-        self._preds: list[list[int]] = [[] for _ in range(n)]
-        for s in range(n):
-            for t in set(targets[s][targets[s] >= 0].tolist()):
-                self._preds[t].append(s)
+        self.core = CoreDFA(dfa.trans, dfa.accepting.astype(np.uint8))
+        self._ranked = {s: [self.names[i] for i in sorted(acc, key=lambda i: _rank(terminals[i]))]
+                        for s, acc in enumerate(accepts) if acc}
         self._by_candidates: dict[frozenset[str], LexerDFA] = {}
         self._lock = threading.Lock()
 
@@ -89,25 +83,19 @@ class Lexers:
         if lexer is not None:
             return lexer
         # no candidates (the parse is complete and nothing is ignored): every transition is DEAD
-        wanted = {i for i, n in enumerate(self.names) if n in names}
         keep = None if self.all_readings else 1
-        reading = [tuple(self.names[i] for i in ranked if i in wanted)[:keep] for ranked in self._ranked]
-        live = np.zeros(self.dfa.n_states, dtype=bool)
-        todo = [s for s, r in enumerate(reading) if r]
-        live[todo] = True
-        while todo:
-            s = todo.pop()
-            for p in self._preds[s]:
-                if not live[p]:
-                    live[p] = True
-                    todo.append(p)
-        trans = self.dfa.trans.copy()
-        trans[(trans >= 0) & ~live[np.maximum(trans, 0)]] = DEAD
-        accepting = np.array([bool(r) for r in reading], dtype=np.uint8)
+        reading: list[tuple[str, ...]] = [()] * self.dfa.n_states
+        accepting = np.zeros(self.dfa.n_states, dtype=np.uint8)
+        for s, ranked in self._ranked.items():
+            here = tuple(n for n in ranked if n in names)[:keep]
+            if here:
+                reading[s] = here
+                accepting[s] = 1
+        core = self.core.restricted(accepting)
         with self._lock:
             lexer = self._by_candidates.get(names)
             if lexer is None:
-                lexer = LexerDFA(len(self._by_candidates), names, trans, reading, CoreDFA(trans, accepting), self.dfa.start)
+                lexer = LexerDFA(len(self._by_candidates), names, reading, core, self.dfa.start)
                 self._by_candidates[names] = lexer
         return lexer
 
