@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 from tokenizers import Tokenizer
 
-from constrain import Vocabulary
 from constrain.data import data_dir
 from tests.conftest import require_path, require_tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from jsonschemabench.maskbench_quick import Ours, check_schema, load_rows  # noqa: E402
+from jsonschemabench.check import check_schema  # noqa: E402
+from jsonschemabench.data import load_rows  # noqa: E402
+from jsonschemabench.engines import ConstrainEngine  # noqa: E402
 
 EXPECTED = Path(__file__).parent / "data" / "jsts_expected.json"
 JSTS_FILES = ["jsts_draft2020-12.jsonl", "jsts_draft7.jsonl", "jsts_draft2020-12_optional.jsonl",
@@ -33,17 +34,17 @@ BENCH_PER_FILE = 5
 @pytest.fixture(scope="module")
 def llama3():
     path = require_tokenizer("llama3")
-    return Vocabulary.from_file(path), Tokenizer.from_file(str(path))
+    return ConstrainEngine(path), Tokenizer.from_file(str(path))
 
 
 def _outcomes(rows, llama3, separator_sets):
-    vocab, tok = llama3
-    engine = Ours(vocab)
+    engine, tok = llama3
     results = {}
     for row in rows:
         status = "pass"
         for seps in separator_sets:
-            status, _, detail = check_schema(row, engine, tok, None, seps)
+            result = check_schema(row, engine, tok, seps)
+            status, detail = result.strict_status, result.detail
             assert status not in ("invalidation", "crash"), (row["id"], status, detail)
             if status != "pass":
                 break
