@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "byte_dfa.h"
+#include "dfa_union.h"
 #include "token_trie.h"
 
 namespace py = pybind11;
@@ -93,6 +94,44 @@ PYBIND11_MODULE(_core, m) {
           py::arg("token_id"), "The node where the token's bytes end (0 when it is not text).")
       .def_readonly("max_depth", &TokenTrie::max_depth)
       .def_readonly("vocab_size", &TokenTrie::vocab_size);
+
+  m.def(
+      "union_dfa",
+      [](const py::list& tables, const py::list& accepting, int32_t max_states) -> py::object {
+        if (tables.size() != accepting.size() || tables.size() == 0)
+          throw std::invalid_argument("union_dfa needs matching, non-empty lists of tables and accepting arrays");
+        using I32 = py::array_t<int32_t, py::array::c_style | py::array::forcecast>;
+        using U8 = py::array_t<uint8_t, py::array::c_style | py::array::forcecast>;
+        std::vector<I32> keep_t;
+        std::vector<U8> keep_a;
+        std::vector<const int32_t*> t_ptrs;
+        std::vector<const uint8_t*> a_ptrs;
+        for (size_t i = 0; i < tables.size(); ++i) {
+          keep_t.push_back(tables[i].cast<I32>());
+          keep_a.push_back(accepting[i].cast<U8>());
+          const I32& t = keep_t.back();
+          const U8& a = keep_a.back();
+          if (t.ndim() != 2 || t.shape(1) != 256 || a.ndim() != 1 || a.shape(0) != t.shape(0) || t.shape(0) == 0)
+            throw std::invalid_argument("each table must be (n_states, 256) with n_states accepting entries");
+          for (py::ssize_t k = 0; k < t.size(); ++k)
+            if (t.data()[k] < -1 || t.data()[k] >= t.shape(0)) throw std::invalid_argument("transition out of range");
+          t_ptrs.push_back(t.data());
+          a_ptrs.push_back(a.data());
+        }
+        constrain::DFAUnion u;
+        {
+          py::gil_scoped_release release;
+          u = constrain::union_dfa(t_ptrs, a_ptrs, max_states);
+        }
+        if (u.too_large) return py::none();
+        py::array_t<int32_t> trans({static_cast<py::ssize_t>(u.n_states), static_cast<py::ssize_t>(256)});
+        std::copy(u.trans.begin(), u.trans.end(), trans.mutable_data());
+        return py::make_tuple(trans, to_array(u.tag_begin), to_array(u.tags));
+      },
+      py::arg("tables"), py::arg("accepting"), py::arg("max_states"),
+      "Product (union) DFA of byte DFAs (start 0 each): (trans, tag_begin, tags) where the tags of "
+      "state s are tags[tag_begin[s]:tag_begin[s+1]], the components accepting there; None past "
+      "max_states.");
 
   py::class_<ByteDFA>(m, "ByteDFA")
       .def(py::init(&make_dfa), py::arg("trans"), py::arg("accepting"))

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from constrain.automata.dfa import DEAD, ByteDFA
 from constrain.automata.nfa import _size, build_nfa
-from constrain.automata.regex import regex_to_dfa, terminals_to_dfa
+from constrain.automata.regex import cached_regex_to_dfa, regex_to_dfa, terminals_to_dfa
 from constrain.automata.regex_parser import parse
 from constrain.errors import AutomatonTooLargeError, RegexError, UnsupportedRegexError
 
@@ -488,3 +488,23 @@ def test_terminals_errors():
     with pytest.raises(RegexError) as info:
         terminals_to_dfa([("a", ""), ("(b", "")])
     assert info.value.pattern == "(b" and info.value.position == 0
+
+
+@pytest.mark.parametrize("pattern", [r"\x22name\x22", r"a\.b", "été", r"\u00e9\/x", "-,:", r"\\", "null"])
+def test_literal_terminals_built_as_chains_equal_the_regex_pipeline(pattern):
+    chain = cached_regex_to_dfa(pattern, "", 50000)
+    full = regex_to_dfa(pattern)
+    assert np.array_equal(chain.trans, full.trans) and np.array_equal(chain.accepting, full.accepting)
+
+
+def test_union_is_the_product_of_the_terminals(rng=random.Random(7)):
+    terminals = [(r"\x22a\x22", ""), (r"\x22(?:[^\x22\\]|\\.)*\x22", ""), ("[0-9]+", ""), ("0", ""), ("a{2,4}", "")]
+    dfa, accepts = terminals_to_dfa(terminals)
+    check_structure_trimmed = dfa.trans.min() >= DEAD and dfa.accepting.tolist() == [bool(a) for a in accepts]
+    assert check_structure_trimmed
+    compiled = [re.compile(p.replace(r"\x22", '"')) for p, _ in terminals]
+    for _ in range(300):
+        s = "".join(rng.choice('"a0\\1b') for _ in range(rng.randint(0, 6)))
+        state = dfa.walk(0, s.encode())
+        got = accepts[state] if state != DEAD else frozenset()
+        assert got == frozenset(i for i, c in enumerate(compiled) if c.fullmatch(s)), s

@@ -8,11 +8,18 @@ Determinizing characters before bytes keeps multi-byte characters from multiplyi
 states.
 
 Guarantees of every returned automaton: the language is a set of valid UTF-8 strings; the DFA
-is trimmed and minimal with start 0; the empty language raises `RegexError` instead of being
+is trimmed with start 0, and minimal (`regex_to_dfa`; a `terminals_to_dfa` union is the
+product of minimal DFAs); the empty language raises `RegexError` instead of being
 built; NFA and DFA sizes are bounded (`AutomatonTooLargeError`).
 """
 from __future__ import annotations
 
+import re
+import threading
+
+import numpy as np
+
+from constrain._core import union_dfa
 from constrain.automata.alphabet import Alphabet
 from constrain.automata.determinize import determinize
 from constrain.automata.dfa import ByteDFA
@@ -21,7 +28,11 @@ from constrain.automata.nfa import build_nfa
 from constrain.automata.regex_parser import Node, parse
 from constrain.automata.unanchored import search_ast
 from constrain.automata.utf8_expand import to_byte_dfa
-from constrain.errors import RegexError
+from constrain.errors import AutomatonTooLargeError, RegexError
+
+_TERMINAL_CACHE_SIZE = 4096
+_TERMINAL_DFAS: dict[tuple[str, str, int], ByteDFA] = {}
+_TERMINAL_LOCK = threading.Lock()
 
 
 def regex_to_dfa(
@@ -50,18 +61,65 @@ def terminals_to_dfa(
     """Union DFA of anchored `(pattern, flags)` regexes, for lexing.
 
     Returns the DFA and, per state, the indices of the patterns whose language accepts there
-    (`accepting[s]` iff that set is non-empty); states with different sets are never merged.
+    (`accepting[s]` iff that set is non-empty). Built as the product of the patterns' own
+    minimal DFAs (each cached by pattern, so terminals shared by many grammars compile once;
+    the product runs in C++): trimmed, with start 0, but not necessarily minimal.
     A pattern whose language is empty raises `RegexError`.
     """
     if not patterns:
         raise RegexError("terminals_to_dfa needs at least one pattern")
-    asts = [parse(pattern, flags) for pattern, flags in patterns]
-    result = _compile(asts, max_states)
-    seen = frozenset().union(*result[1]) if result is not None else frozenset()
-    for i, (pattern, _) in enumerate(patterns):
-        if i not in seen:
-            raise RegexError(f"terminal {i} matches no string (its language is empty)", pattern)
-    return result
+    parts = []
+    for i, (pattern, flags) in enumerate(patterns):
+        try:
+            parts.append(cached_regex_to_dfa(pattern, flags, max_states))
+        except RegexError as e:
+            if e.args and "language is empty" in str(e.args[0]):
+                raise RegexError(f"terminal {i} matches no string (its language is empty)", pattern) from None
+            raise
+    product = union_dfa([d.trans for d in parts], [d.accepting.astype(np.uint8) for d in parts], max_states)
+    if product is None:
+        raise AutomatonTooLargeError(f"the union of {len(patterns)} terminals exceeds max_states={max_states}")
+    trans, tag_begin, tags = product
+    accepts = [frozenset(tags[tag_begin[s]:tag_begin[s + 1]].tolist()) for s in range(trans.shape[0])]
+    return ByteDFA(trans, tag_begin[1:] > tag_begin[:-1], 0), accepts
+
+
+def cached_regex_to_dfa(pattern: str, flags: str, max_states: int) -> ByteDFA:
+    """`regex_to_dfa(pattern, flags=flags)`, remembered for the most recent patterns (a
+    pattern that is a plain string, such as a JSON key, is built directly as a chain)."""
+    key = (pattern, flags, max_states)
+    dfa = _TERMINAL_DFAS.get(key)
+    if dfa is None:
+        text = None if "i" in flags or "x" in flags else literal_text(pattern)
+        if text is not None and len(text) < max_states:
+            dfa = _chain_dfa(text.encode("utf-8"))
+        else:
+            dfa = regex_to_dfa(pattern, flags=flags, max_states=max_states)
+        with _TERMINAL_LOCK:
+            if len(_TERMINAL_DFAS) >= _TERMINAL_CACHE_SIZE:
+                _TERMINAL_DFAS.pop(next(iter(_TERMINAL_DFAS)))
+            _TERMINAL_DFAS[key] = dfa
+    return dfa
+
+
+_LITERAL = re.compile(r"(?:[^\\\[\](){}.*+?^$|]|\\x[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\[^A-Za-z0-9])*")
+_ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|(.))", re.S)
+
+
+def literal_text(pattern: str) -> str | None:
+    """The one string an ECMA-262 regex without operators matches (None if it has any)."""
+    if not _LITERAL.fullmatch(pattern):
+        return None
+    text = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)) if m.group(3) is None else m.group(3), pattern)
+    return None if any(0xD800 <= ord(c) <= 0xDFFF for c in text) else text
+
+
+def _chain_dfa(data: bytes) -> ByteDFA:
+    trans = np.full((len(data) + 1, 256), -1, dtype=np.int32)
+    trans[np.arange(len(data)), np.frombuffer(data, dtype=np.uint8)] = np.arange(1, len(data) + 1, dtype=np.int32)
+    accepting = np.zeros(len(data) + 1, dtype=bool)
+    accepting[-1] = True
+    return ByteDFA(trans, accepting, 0)
 
 
 def _compile(asts: list[Node], max_states: int) -> tuple[ByteDFA, list[frozenset[int]]] | None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import array
 import bisect
+import functools
 import re
 import re._constants as C
 import re._parser as sre
@@ -36,6 +37,7 @@ from lark.lexer import PatternStr
 from lark.load_grammar import _get_parser as _lark_meta_parser
 from lark.load_grammar import load_grammar as _lark_load_grammar
 
+from constrain.automata.regex import literal_text
 from constrain.errors import GrammarError
 from constrain.grammars.cfg import Grammar, IndenterSpec, Rule, Terminal, reduce_rules
 
@@ -376,10 +378,15 @@ def _quant(mn: int, mx: int) -> str:
     return "{%d}" % mn if mn == mx else "{%d,%d}" % (mn, mx)
 
 
+@functools.lru_cache(maxsize=8192)
 def translate_regex(pattern: str, flags: int = 0) -> tuple[str, str]:
     """Python regex -> (ECMA-262 regex, flags among "is") with the same fullmatch language
     (see the module docstring for lazy repeats and boundary lookarounds). Raises
-    GrammarError for what cannot be expressed (backreferences, inner lookarounds, ...)."""
+    GrammarError for what cannot be expressed (backreferences, inner lookarounds, ...).
+    Remembered per pattern; a pattern without operators is escaped directly."""
+    text = literal_text(pattern) if not flags else None
+    if text is not None:
+        return "".join(_char(ord(c)) for c in text), ""
     try:
         return _Translator(pattern, flags).result
     except re.error as e:

@@ -1,0 +1,27 @@
+// The union of several byte DFAs as one DFA whose states are the tuples of live component
+// states (the product construction, kept sparse: a tuple lists only its live components).
+//
+// Invariants of the result: state 0 is the tuple of the components' start states; every
+// state is reachable from it; a move is kDead iff every component dies on that byte; the
+// union is trimmed whenever every component is (a live component can still accept); `tags`
+// of a state are the indices of the components that accept there, ascending.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace constrain {
+
+struct DFAUnion {
+  std::vector<int32_t> trans;          // n_states * 256
+  std::vector<uint32_t> tag_begin;     // n_states + 1 (CSR over tags)
+  std::vector<int32_t> tags;
+  int32_t n_states = 0;
+  bool too_large = false;              // stopped at max_states
+};
+
+// `tables[i]` has n_states[i] * 256 entries, `accepting[i]` n_states[i]; starts are state 0.
+DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<const uint8_t*>& accepting,
+                   int32_t max_states);
+
+}  // namespace constrain
