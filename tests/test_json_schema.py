@@ -260,6 +260,13 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
     {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "integer", "maximum": 1}]},
     {"type": "object", "oneOf": [{"required": ["a"]}, {"required": ["b"]}]},
     {"oneOf": [{"type": "string", "pattern": "^x"}, {"type": "string", "pattern": "^a"}, {"type": "integer"}]},
+    {"type": "object", "patternProperties": {"^[ab]$": {"type": "integer"}}, "additionalProperties": {"type": "integer", "maximum": 2}},
+    {"type": "object", "properties": {"a": {"type": "integer"}}, "patternProperties": {"[ac]": {"type": "integer"}},
+     "additionalProperties": False},
+    {"not": {"type": "string", "pattern": "^x"}},
+    {"type": "string", "not": {"pattern": "b", "maxLength": 1}},
+    {"oneOf": [{"type": "string", "pattern": "a"}, {"type": "string", "pattern": "b"}]},
+    {"type": "string", "oneOf": [{"pattern": "^x"}, {"minLength": 2}]},
     {"type": "object", "dependentRequired": {"a": ["b"]}},
     {"type": "object", "properties": {"c": {}, "a": {}, "b": {}}, "dependentRequired": {"a": ["b"], "c": ["a"]}},
     {"type": "object", "dependentSchemas": {"a": {"properties": {"b": {"type": "integer"}}, "required": ["b"]}}},
@@ -282,7 +289,8 @@ def test_not_oneof_and_dependencies_are_exact(llama3, schema):
 
 @pytest.mark.parametrize("schema,keyword", [
     ({"not": {"multipleOf": 3}}, "not"),
-    ({"oneOf": [{"type": "string", "pattern": "a"}, {"type": "string", "pattern": "b"}]}, "oneOf"),
+    ({"oneOf": [{"properties": {"a": {"type": "integer"}}, "required": ["a"]},
+                {"properties": {"b": {"type": "string"}}, "required": ["b"]}]}, "oneOf"),
     ({"type": "integer", "not": {"const": 3}}, "not"),
     ({"type": "string", "pattern": "a", "not": {"const": "ab"}}, "not"),
     ({"type": "object", "dependentRequired": {k: ["z"] for k in "abcde"}}, "dependentRequired"),
@@ -292,3 +300,11 @@ def test_unsupported_negations_and_dependencies_raise(llama3, schema, keyword):
     with pytest.raises(constrain.UnsupportedSchemaError) as info:
         constrain.compile_json_schema(schema, vocab)
     assert info.value.keyword == keyword
+
+
+def test_format_together_with_pattern_is_their_intersection(llama3):
+    vocab, tok = llama3
+    g = constrain.compile_json_schema({"type": "string", "format": "date", "pattern": "^2024-"}, vocab)
+    assert accepts(g, tok, '"2024-02-29"')
+    assert not accepts(g, tok, '"2023-01-15"') and not accepts(g, tok, '"2024-13-01"')
+    assert not accepts(g, tok, '"2023-02-29"') and not accepts(g, tok, '"2024-01-15x"')

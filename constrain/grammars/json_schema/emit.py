@@ -30,6 +30,8 @@ from constrain.grammars.json_schema.disjoint import pairwise_disjoint
 from constrain.grammars.json_schema.formats import FORMATS
 from constrain.grammars.json_schema.normalize import (
     ANNOTATIONS,
+    INTERNAL,
+    INTERNAL_TYPES,
     STANDARD,
     NotMergeable,
     SchemaDoc,
@@ -46,6 +48,8 @@ from constrain.grammars.json_schema.strings import (
     complement,
     encode,
     excluding,
+    intersect,
+    subtract,
     lark_regex,
     literal_ast,
     literal_regex,
@@ -65,8 +69,9 @@ MAX_ENUMERATED = 256
 MAX_DEPENDENCY_TRIGGERS = 4
 # internal keywords that `not` leaves on a node: values removed, and types kept (without
 # "integer" a number must have a fraction, which `type` cannot say)
-EXCLUDED = "$constrain:excluded"
-ONLY_TYPES = "$constrain:types"
+EXCLUDED = INTERNAL + "excluded"
+NOT_MATCHING = INTERNAL + "not_matching"    # string constraints ({pattern, format}) a value must fail
+ONLY_TYPES = INTERNAL_TYPES
 _HANDLED = frozenset({
     "type", "enum", "$ref", "allOf", "anyOf", "oneOf", "not",
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
@@ -312,8 +317,15 @@ class Emitter:
             objects = [merge(node, {"type": ["object"], "required": names[:i], "properties": {k: False}})
                        for i, k in enumerate(names)]
             return rest + [v for v in objects if v is not False]
-        if keys - {"type"} <= _RANGE_KEYWORDS:
-            return rest + [merge(node, v) for v in _range_violations(negated, _types(node))]
+        if keys - {"type"} <= _RANGE_KEYWORDS | {"pattern", "format"}:
+            text = {k: negated[k] for k in ("pattern", "format") if k in negated}
+            if not text or "string" not in _types(node) & type_set(negated):
+                return rest + [merge(node, v) for v in _range_violations(negated, _types(node))]
+            # strings break `negated` by their length, or (length kept) by their text
+            lengths = {k: v for k, v in negated.items() if k in ("minLength", "maxLength")}
+            by_text = merge(node, dict(lengths, type="string", **{NOT_MATCHING: [text]}))
+            others = {k: v for k, v in negated.items() if k not in text}
+            return rest + [merge(node, v) for v in _range_violations(others, _types(node))] + [by_text]
         raise CannotNegate("only `not` of types, enum/const values, required names and ranges is supported")
 
     # --- literals and any ----------------------------------------------------------------
@@ -399,19 +411,22 @@ class Emitter:
         if fmt is not None and fmt not in FORMATS:
             self.skip("format", pointer, f"unknown format {fmt!r}")
             fmt = None
-        if fmt is not None and pattern is not None:
-            self.skip("format", pointer, "format together with pattern")
-            fmt = None
         words = [v for v in node.get(EXCLUDED, []) if isinstance(v, str)]
         if words:
             return self.excluded_string(lo, hi, pattern, fmt, words, pointer)
-        if not lo and hi is None and pattern is None and fmt is None:
+        failing = node.get(NOT_MATCHING, [])
+        if not lo and hi is None and pattern is None and fmt is None and not failing:
             return self.term(ANY_STRING)
-        if pattern is None and fmt is None and max(lo, hi or 0) > LONG_STRING:
+        if pattern is None and fmt is None and not failing and max(lo, hi or 0) > LONG_STRING:
             return self.long_string(lo, hi)
         try:
-            ast = pattern_ast(pattern) if pattern is not None else parse(FORMATS[fmt]) if fmt else any_text()
-            ast = with_length(ast, lo, hi)
+            ast = pattern_ast(pattern) if pattern is not None else any_text()
+            if fmt is not None:
+                ast = parse(FORMATS[fmt]) if pattern is None else intersect(ast, parse(FORMATS[fmt]))
+            for text in failing:
+                excluded = _text_ast(text)
+                ast = ast if ast is None or excluded is None else subtract(ast, excluded)
+            ast = None if ast is None else with_length(ast, lo, hi)
         except NotExpressible as e:
             keyword = "pattern" if pattern is not None else "format" if fmt else "maxLength"
             self.skip(keyword, pointer, str(e))
@@ -749,6 +764,17 @@ def _range_violations(negated: dict, types: set[str]) -> list[dict]:
 
 def _number(d: Decimal):
     return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _text_ast(text: dict):
+    """The strings that satisfy a {pattern, format} constraint."""
+    fmt = text.get("format")
+    if fmt is not None and fmt not in FORMATS:
+        raise NotExpressible(f"negating unknown format {fmt!r}")
+    ast = pattern_ast(text["pattern"]) if "pattern" in text else None
+    if fmt is not None:
+        ast = parse(FORMATS[fmt]) if ast is None else intersect(ast, parse(FORMATS[fmt]))
+    return any_text() if ast is None else ast
 
 
 def _types(node: dict) -> set[str]:

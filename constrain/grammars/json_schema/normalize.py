@@ -179,6 +179,12 @@ def json_equal(a, b) -> bool:
     return type(a) is type(b) and a == b
 
 
+# keywords the emitter adds to a node for what `not` removed (lists, merged by union), and
+# the types it keeps (merged by intersection)
+INTERNAL = "$constrain:"
+INTERNAL_TYPES = "$constrain:types"
+
+
 class NotMergeable(Exception):
     """Two schemas whose intersection has no exact representation here (carries the keyword)."""
 
@@ -270,6 +276,10 @@ def _merge_keyword(key, va, vb, a, b):
         return {"anyOf": [va, vb]}       # not A and not B = not (A or B)
     if key in ("anyOf", "oneOf"):
         raise NotMergeable(key)
+    if key == INTERNAL_TYPES:
+        return [t for t in va if t in vb]
+    if key.startswith(INTERNAL):
+        return va + [v for v in vb if v not in va]     # lists of exclusions: both apply
     if key in ANNOTATIONS or key not in STANDARD:
         return va
     raise NotMergeable(key)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from constrain.automata import algebra
 from constrain.automata.charset import ANY, CharSet
 from constrain.automata.regex_parser import Alt, Assert, Chars, Concat, Node, Repeat, parse
 from constrain.automata.unanchored import search_ast
@@ -170,9 +171,9 @@ def _concat_with_length(items: list[Node], lo: int, hi: int | None) -> Node | No
 
 
 def complement(node: Node) -> Node | None:
-    """The strings `node` does not match; only for node = `C+` or `C*` (one character set)."""
+    """The strings `node` does not match."""
     if not (isinstance(node, Repeat) and isinstance(node.item, Chars) and node.min <= 1 and node.max is None):
-        raise NotExpressible("the complement of this pattern")
+        return _algebra(algebra.difference, _ANY_TEXT, node, "the complement of this pattern")
     other = difference(ANY, node.item.chars)
     branches = [Concat(())] if node.min == 1 else []
     if other:
@@ -181,11 +182,11 @@ def complement(node: Node) -> Node | None:
 
 
 def excluding(node: Node, words: list[str]) -> Node | None:
-    """`node` minus the finite set `words`; only for node = a repeat of one character set."""
+    """`node` minus the finite set `words`."""
     if not words:
         return node
     if not (isinstance(node, Repeat) and isinstance(node.item, Chars)):
-        raise NotExpressible("excluding property names from this key language")
+        return _algebra(algebra.difference, node, _alt([literal_ast(w) for w in words]), "excluding names from this key language")
     cs, lo, hi = node.item.chars, node.min, node.max
     if hi is not None or lo > 0:
         unbounded = excluding(Repeat(node.item, 0, None), words)
@@ -200,6 +201,23 @@ def excluding(node: Node, words: list[str]) -> Node | None:
     branches = ([paths] if paths is not None else []) + \
         ([Concat((diverging, Repeat(Chars(cs), 0, None)))] if diverging is not None else [])
     return _alt(branches) if branches else None
+
+
+def subtract(a: Node, b: Node) -> Node | None:
+    """The strings `a` matches and `b` does not."""
+    return _algebra(algebra.difference, a, b, "the difference of these patterns")
+
+
+def intersect(a: Node, b: Node) -> Node | None:
+    """The strings both ASTs match."""
+    return _algebra(algebra.intersection, a, b, "the intersection of these patterns")
+
+
+def _algebra(operation, a: Node, b: Node, what: str) -> Node | None:
+    try:
+        return operation(a, b)
+    except ConstrainError:
+        raise NotExpressible(f"{what} (its automaton or regex is too large)") from None
 
 
 def _trie_complement(trie: dict, cs: CharSet) -> tuple[Node | None, Node | None]:

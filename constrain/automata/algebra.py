@@ -1,0 +1,117 @@
+"""Boolean operations on regular languages given as code-point regex ASTs, with the result
+written back as an AST (so it can be spelled as a regex again).
+
+`combine(asts, accept)` is the language of the strings w with accept({i : w in L(asts[i])});
+`intersection`, `difference` and `complement` (within a universe AST) are its instances.
+Pipeline: the tagged-union NFA of the operands (nfa.py), the subset construction over
+code-point classes (determinize.py), acceptance relabelled by `accept`, minimization
+(minimize.py), then state elimination into an AST.
+
+Invariants: the returned AST matches exactly the combined language (None when it is empty);
+it has no `Assert` nodes; its size is bounded by `max_nodes` and the automaton's by
+`max_states` (`AutomatonTooLargeError` beyond either, instead of a huge regex).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from constrain.automata.alphabet import Alphabet
+from constrain.automata.charset import CharSet
+from constrain.automata.determinize import SubsetDFA, determinize
+from constrain.automata.minimize import minimize
+from constrain.automata.nfa import build_nfa
+from constrain.automata.regex_parser import Alt, Chars, Concat, Node, Repeat
+from constrain.errors import AutomatonTooLargeError
+
+EPSILON = Concat(())
+_ACCEPT = frozenset({0})
+_REJECT: frozenset[int] = frozenset()
+
+
+def combine(asts: list[Node], accept: Callable[[frozenset[int]], bool], *, max_states: int = 2000,
+            max_nodes: int = 20000) -> Node | None:
+    nfa = build_nfa(asts)
+    alphabet = Alphabet(label for edges in nfa.edges for label, _ in edges)
+    sub = determinize(nfa, alphabet.classes_of, len(alphabet.classes), max_states)
+    relabelled = SubsetDFA(sub.trans, [_ACCEPT if accept(tags) else _REJECT for tags in sub.tags])
+    dfa = minimize(relabelled)
+    if dfa is None:
+        return None
+    column_chars: dict[int, CharSet] = {}
+    for c, col in enumerate(dfa.column_of_class.tolist()):
+        column_chars[col] = column_chars[col].union(alphabet.classes[c]) if col in column_chars else alphabet.classes[c]
+    edges: dict[tuple[int, int], CharSet] = {}
+    for s, row in enumerate(dfa.trans.tolist()):
+        for col, t in enumerate(row):
+            if t >= 0:
+                edges[s, t] = edges[s, t].union(column_chars[col]) if (s, t) in edges else column_chars[col]
+    finals = [s for s, tags in enumerate(dfa.tags) if tags]
+    return _eliminate(len(dfa.tags), {k: Chars(v) for k, v in edges.items()}, finals, max_nodes)
+
+
+def intersection(a: Node, b: Node, **limits) -> Node | None:
+    return combine([a, b], lambda tags: len(tags) == 2, **limits)
+
+
+def difference(a: Node, b: Node, **limits) -> Node | None:
+    """The strings of `a` not in `b`."""
+    return combine([a, b], lambda tags: 0 in tags and 1 not in tags, **limits)
+
+
+def _eliminate(n: int, edges: dict[tuple[int, int], Node], finals: list[int], max_nodes: int) -> Node | None:
+    """State elimination: a new start (n) and end (n + 1) joined by one regex."""
+    start, end = n, n + 1
+    out: dict[int, dict[int, Node]] = {s: {} for s in range(n + 2)}
+    into: dict[int, dict[int, Node]] = {s: {} for s in range(n + 2)}
+
+    def add(s: int, t: int, node: Node) -> None:
+        old = out[s].get(t)
+        node = node if old is None else _alt(old, node)
+        if _size(node) > max_nodes:
+            raise AutomatonTooLargeError(f"the regex of this language exceeds {max_nodes} nodes")
+        out[s][t] = into[t][s] = node
+
+    add(start, 0, EPSILON)
+    for (s, t), node in edges.items():
+        add(s, t, node)
+    for f in finals:
+        add(f, end, EPSILON)
+    # eliminate cheap states first (fewest in x out edges)
+    remaining = set(range(n))
+    while remaining:
+        k = min(remaining, key=lambda s: (len(into[s]) - (s in into[s])) * (len(out[s]) - (s in out[s])))
+        remaining.discard(k)
+        loop = out[k].pop(k, None)
+        into[k].pop(k, None)
+        star = EPSILON if loop is None else Repeat(loop, 0, None)
+        for i, a in list(into[k].items()):
+            del out[i][k]
+            for j, b in out[k].items():
+                add(i, j, _concat(a, star, b))
+        for j in out[k]:
+            del into[j][k]
+        out[k], into[k] = {}, {}
+    return out[start].get(end)
+
+
+def _concat(*nodes: Node) -> Node:
+    items: list[Node] = []
+    for node in nodes:
+        items.extend(node.items if isinstance(node, Concat) else (node,))
+    return items[0] if len(items) == 1 else Concat(tuple(items))
+
+
+def _alt(a: Node, b: Node) -> Node:
+    if isinstance(a, Chars) and isinstance(b, Chars):
+        return Chars(a.chars.union(b.chars))
+    items = list(a.items if isinstance(a, Alt) else (a,))
+    items += [x for x in (b.items if isinstance(b, Alt) else (b,)) if x not in items]
+    return items[0] if len(items) == 1 else Alt(tuple(items))
+
+
+def _size(node: Node) -> int:
+    if isinstance(node, (Concat, Alt)):
+        return 1 + sum(_size(x) for x in node.items)
+    if isinstance(node, Repeat):
+        return 1 + _size(node.item)
+    return 1
