@@ -94,7 +94,7 @@ def test_excluded_names_and_length_bounds_brute_force():
             s = "".join(rng.choice('ab"c') for _ in range(rng.randint(0, 6)))
             want = s not in words and len(s) >= lo and (hi is None or len(s) <= hi)
             assert (rx is not None and rx.fullmatch(json.dumps(s)) is not None) == want, (words, lo, hi, s)
-    for pattern in ["^(ab|c)x*$", "a|bc", "^[a-z]+$", "x"]:
+    for pattern in ["^(ab|c)x*$", "a|bc", "^[a-z]+$", "x", "^(ab|c)+$", "b(a|x)*c"]:
         for lo, hi in [(0, 2), (2, 4), (3, None)]:
             node = with_length(pattern_ast(pattern), lo, hi)
             rx = re.compile(string_regex(node)) if node is not None else None
@@ -267,6 +267,9 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
     {"type": "string", "not": {"pattern": "b", "maxLength": 1}},
     {"oneOf": [{"type": "string", "pattern": "a"}, {"type": "string", "pattern": "b"}]},
     {"type": "string", "oneOf": [{"pattern": "^x"}, {"minLength": 2}]},
+    {"enum": [1, 1.5, "x", "ab", None], "not": {"type": "integer"}},
+    {"enum": ["ab", "b", "xb", 2], "allOf": [{"pattern": "b"}, {"pattern": "^a"}]},
+    {"enum": ["ab", "x", "xy"], "not": {"pattern": "^x", "maxLength": 1}},
     {"type": "object", "dependentRequired": {"a": ["b"]}},
     {"type": "object", "properties": {"c": {}, "a": {}, "b": {}}, "dependentRequired": {"a": ["b"], "c": ["a"]}},
     {"type": "object", "dependentSchemas": {"a": {"properties": {"b": {"type": "integer"}}, "required": ["b"]}}},

@@ -55,6 +55,14 @@ def regex_to_dfa(
     return result[0]
 
 
+def ast_to_dfa(ast: Node, *, max_states: int = 20000) -> ByteDFA:
+    """The DFA of a parsed regex AST (anchored), as `regex_to_dfa` builds it."""
+    result = _compile([ast], max_states)
+    if result is None:
+        raise RegexError("the regex matches no string (its language is empty)")
+    return result[0]
+
+
 def terminals_to_dfa(
     patterns: list[tuple[str, str]], *, max_states: int = 50000
 ) -> tuple[ByteDFA, list[frozenset[int]]]:

@@ -79,14 +79,15 @@ def _value_types(node: dict) -> set[str]:
     """The JSON types node can accept (integer counted as number)."""
     types = type_set(node)
     if "enum" in node:
-        types &= {_json_type(v) for v in node["enum"]} | ({"integer"} if any(
-            _json_type(v) == "number" and float(v).is_integer() for v in node["enum"]) else set())
+        types &= {json_type(v) for v in node["enum"]} | ({"integer"} if any(
+            json_type(v) == "number" and float(v).is_integer() for v in node["enum"]) else set())
     if "integer" in types:
         types.add("number")
     return types
 
 
-def _json_type(v) -> str:
+def json_type(v) -> str:
+    """The JSON type name of a Python JSON value (integers and floats are 'number')."""
     if v is None:
         return "null"
     if isinstance(v, bool):

@@ -22,13 +22,15 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from constrain.automata.regex import regex_to_dfa
+from constrain.automata.regex import ast_to_dfa, regex_to_dfa
 from constrain.automata.regex_parser import Alt, parse
 from constrain.errors import UnsupportedSchemaError
 from constrain.grammars.json_schema import numeric
+from constrain.grammars.json_schema.disjoint import json_type as _json_type
 from constrain.grammars.json_schema.disjoint import pairwise_disjoint
 from constrain.grammars.json_schema.formats import FORMATS
 from constrain.grammars.json_schema.normalize import (
+    ALSO_MATCHING,
     ANNOTATIONS,
     INTERNAL,
     INTERNAL_TYPES,
@@ -207,7 +209,7 @@ class Emitter:
             elif self.doc.legacy and key in ("contentMediaType", "contentEncoding"):
                 self.skip(key, pointer, "an assertion in drafts before 2019-09")
         if "enum" in node:
-            values = [v for v in node["enum"] if self.doc.valid(v, node)]
+            values = [v for v in node["enum"] if self.doc.valid(v, node) and _meets_internal(v, node)]
             return self.rule([self.literal(v) for v in values])
         if "anyOf" in node or "oneOf" in node:
             return self.alternatives(node, pointer)
@@ -423,6 +425,8 @@ class Emitter:
             ast = pattern_ast(pattern) if pattern is not None else any_text()
             if fmt is not None:
                 ast = parse(FORMATS[fmt]) if pattern is None else intersect(ast, parse(FORMATS[fmt]))
+            for also in node.get(ALSO_MATCHING, []):
+                ast = None if ast is None else intersect(ast, pattern_ast(also))
             for text in failing:
                 excluded = _text_ast(text)
                 ast = ast if ast is None or excluded is None else subtract(ast, excluded)
@@ -764,6 +768,27 @@ def _range_violations(negated: dict, types: set[str]) -> list[dict]:
 
 def _number(d: Decimal):
     return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _meets_internal(value, node: dict) -> bool:
+    """Whether `value` meets the internal keywords `not`/`allOf` left on `node` (which the
+    jsonschema validator behind `doc.valid` does not know)."""
+    kind = _json_type(value)
+    if kind == "number" and float(value).is_integer():
+        kind = "integer"
+    if ONLY_TYPES in node and kind not in _types(node):
+        return False
+    if _has_value(node.get(EXCLUDED, []), value):
+        return False
+    if isinstance(value, str):
+        data = value.encode()
+        if any(not regex_to_dfa(p, anchored=False).matches(data) for p in node.get(ALSO_MATCHING, [])):
+            return False
+        for text in node.get(NOT_MATCHING, []):
+            ast = _text_ast(text)
+            if ast is not None and ast_to_dfa(ast).matches(data):
+                return False
+    return True
 
 
 def _text_ast(text: dict):

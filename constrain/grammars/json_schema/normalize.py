@@ -183,6 +183,7 @@ def json_equal(a, b) -> bool:
 # the types it keeps (merged by intersection)
 INTERNAL = "$constrain:"
 INTERNAL_TYPES = "$constrain:types"
+ALSO_MATCHING = INTERNAL + "patterns"     # more ECMA-262 patterns a string must also match
 
 
 class NotMergeable(Exception):
@@ -220,6 +221,9 @@ def merge(a, b) -> dict | bool:
             continue
         va = out[key]
         if json_equal(va, vb) and key not in ("properties", "additionalProperties", "patternProperties"):
+            continue
+        if key == "pattern":       # both must match: the second one is kept aside
+            out[ALSO_MATCHING] = out.get(ALSO_MATCHING, []) + [vb]
             continue
         out[key] = _merge_keyword(key, va, vb, a, b)
     if "type" in a or "type" in b:

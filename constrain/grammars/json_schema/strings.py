@@ -109,8 +109,9 @@ def length_range(node: Node) -> tuple[int, int | None]:
 
 
 def with_length(node: Node, lo: int, hi: int | None) -> Node | None:
-    """`node` restricted to strings of lo..hi characters (None: no such string); raises
-    NotExpressible when the restriction has no small exact regex."""
+    """`node` restricted to strings of lo..hi characters (None: no such string): by rewriting
+    the AST where it is simple, else by intersecting automata; raises NotExpressible when the
+    result has no small exact regex."""
     a, b = length_range(node)
     if a >= lo and (hi is None or (b is not None and b <= hi)):
         return node
@@ -122,8 +123,11 @@ def with_length(node: Node, lo: int, hi: int | None) -> Node | None:
     if isinstance(node, Repeat) and isinstance(node.item, Chars):
         return _bounded(node.item, max(node.min, lo), _min_opt(node.max, hi))
     if isinstance(node, Concat):
-        return _concat_with_length(list(node.items), lo, hi)
-    raise NotExpressible("a length bound on this pattern")
+        try:
+            return _concat_with_length(list(node.items), lo, hi)
+        except NotExpressible:
+            pass
+    return _algebra(algebra.intersection, node, any_text(lo, hi), "a length bound on this pattern")
 
 
 def _min_opt(a: int | None, b: int | None) -> int | None:
