@@ -270,6 +270,10 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
     {"enum": [1, 1.5, "x", "ab", None], "not": {"type": "integer"}},
     {"enum": ["ab", "b", "xb", 2], "allOf": [{"pattern": "b"}, {"pattern": "^a"}]},
     {"enum": ["ab", "x", "xy"], "not": {"pattern": "^x", "maxLength": 1}},
+    {"type": "object", "oneOf": [{"properties": {"a": {"type": "integer"}}, "required": ["a"]},
+                                 {"properties": {"b": {"type": "integer"}}, "required": ["b"]}]},
+    {"oneOf": [{"type": "object", "properties": {"a": {"type": "integer"}, "c": {"maximum": 2}}}, {"required": ["b"]}]},
+    {"not": {"not": {"type": "string"}}},
     {"type": "object", "dependentRequired": {"a": ["b"]}},
     {"type": "object", "properties": {"c": {}, "a": {}, "b": {}}, "dependentRequired": {"a": ["b"], "c": ["a"]}},
     {"type": "object", "dependentSchemas": {"a": {"properties": {"b": {"type": "integer"}}, "required": ["b"]}}},
@@ -292,8 +296,7 @@ def test_not_oneof_and_dependencies_are_exact(llama3, schema):
 
 @pytest.mark.parametrize("schema,keyword", [
     ({"not": {"multipleOf": 3}}, "not"),
-    ({"oneOf": [{"properties": {"a": {"type": "integer"}}, "required": ["a"]},
-                {"properties": {"b": {"type": "string"}}, "required": ["b"]}]}, "oneOf"),
+    ({"oneOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "array", "maxItems": 1}]}, "oneOf"),
     ({"type": "integer", "not": {"const": 3}}, "not"),
     ({"type": "string", "pattern": "a", "not": {"const": "ab"}}, "not"),
     ({"type": "object", "dependentRequired": {k: ["z"] for k in "abcde"}}, "dependentRequired"),

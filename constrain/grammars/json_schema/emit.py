@@ -299,7 +299,7 @@ class Emitter:
             return []
         if negated is False:
             return [node]
-        keys = set(negated) - ANNOTATIONS
+        keys = {k for k in negated if k in STANDARD} - ANNOTATIONS     # unknown keywords assert nothing
         outside = _types(node) - type_set(negated)          # values of types negated rejects
         rest = [dict(node, **{ONLY_TYPES: sorted(outside)})] if outside and "type" in negated else []
         if keys <= {"type"}:
@@ -311,13 +311,18 @@ class Emitter:
             if "type" in negated:
                 inside = merge(inside, {"type": negated["type"]})
             return rest + [inside]
-        if keys <= {"type", "required"} and "object" in type_set(negated) and "object" in _types(node):
-            names = list(negated["required"])
-            if "type" not in negated:      # `required` holds vacuously for non-objects
-                node = merge(node, {"type": ["object"]})
-            node = self.declared(node, names)
-            objects = [merge(node, {"type": ["object"], "required": names[:i], "properties": {k: False}})
-                       for i, k in enumerate(names)]
+        if keys == {"not"}:
+            return [merge(node, self.flatten(negated["not"], "#", 0))]
+        if keys <= {"type", "required", "properties"} and "object" in type_set(negated) and "object" in _types(node):
+            # an object breaks `negated` by lacking a required name (the first one it lacks), or
+            # by a member value that breaks its property schema (the first such property)
+            names, props = list(negated.get("required", [])), negated.get("properties", {})
+            node = self.declared(merge(node, {"type": ["object"]}), names + list(props))
+            objects = [merge(node, {"required": names[:i], "properties": {k: False}}) for i, k in enumerate(names)]
+            complete = merge(node, {"required": names})
+            for i, k in enumerate(props):
+                earlier = {j: props[j] for j in list(props)[:i]}
+                objects.append(merge(complete, {"required": [k], "properties": dict(earlier, **{k: {"not": props[k]}})}))
             return rest + [v for v in objects if v is not False]
         if keys - {"type"} <= _RANGE_KEYWORDS | {"pattern", "format"}:
             text = {k: negated[k] for k in ("pattern", "format") if k in negated}
