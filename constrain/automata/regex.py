@@ -31,6 +31,7 @@ from constrain.automata.utf8_expand import to_byte_dfa
 from constrain.errors import AutomatonTooLargeError, RegexError
 
 _TERMINAL_CACHE_SIZE = 4096
+_FIRST_ONLY = frozenset({0})
 _TERMINAL_DFAS: dict[tuple[str, str, int], ByteDFA] = {}
 _TERMINAL_LOCK = threading.Lock()
 
@@ -55,6 +56,25 @@ def regex_to_dfa(
     return result[0]
 
 
+def byte_difference(a: ByteDFA, b: ByteDFA, *, max_states: int = 50000) -> ByteDFA | None:
+    """The DFA of the byte strings `a` accepts and `b` does not (trimmed; None if empty)."""
+    both, accepts = dfa_union([a, b], max_states=max_states)
+    trans, n = both.trans, both.n_states
+    accepting = np.array([acc == _FIRST_ONLY for acc in accepts], dtype=bool)
+    live = accepting.copy()
+    while True:                      # states that can reach acceptance (backward fixpoint)
+        grown = live | ((trans >= 0) & live[np.maximum(trans, 0)]).any(axis=1)
+        if (grown == live).all():
+            break
+        live = grown
+    if not live[0]:
+        return None
+    keep = np.flatnonzero(live)
+    new_id = np.full(n + 1, -1, dtype=np.int32)
+    new_id[keep] = np.arange(len(keep), dtype=np.int32)
+    return ByteDFA(np.ascontiguousarray(new_id[trans[keep]]), accepting[keep], 0)
+
+
 def ast_to_dfa(ast: Node, *, max_states: int = 20000) -> ByteDFA:
     """The DFA of a parsed regex AST (anchored), as `regex_to_dfa` builds it."""
     result = _compile([ast], max_states)
@@ -64,7 +84,7 @@ def ast_to_dfa(ast: Node, *, max_states: int = 20000) -> ByteDFA:
 
 
 def terminals_to_dfa(
-    patterns: list[tuple[str, str]], *, max_states: int = 50000
+    patterns: list[tuple[str, str]], *, max_states: int = 50000, prebuilt: dict[int, ByteDFA] | None = None
 ) -> tuple[ByteDFA, list[frozenset[int]]]:
     """Union DFA of anchored `(pattern, flags)` regexes, for lexing.
 
@@ -72,21 +92,30 @@ def terminals_to_dfa(
     (`accepting[s]` iff that set is non-empty). Built as the product of the patterns' own
     minimal DFAs (each cached by pattern, so terminals shared by many grammars compile once;
     the product runs in C++): trimmed, with start 0, but not necessarily minimal.
-    A pattern whose language is empty raises `RegexError`.
+    A pattern whose language is empty raises `RegexError`. `prebuilt[i]`, when given, is
+    pattern i's DFA built by the caller (trimmed, start 0); its pattern is then not compiled.
     """
     if not patterns:
         raise RegexError("terminals_to_dfa needs at least one pattern")
     parts = []
     for i, (pattern, flags) in enumerate(patterns):
+        if prebuilt and i in prebuilt:
+            parts.append(prebuilt[i])
+            continue
         try:
             parts.append(cached_regex_to_dfa(pattern, flags, max_states))
         except RegexError as e:
             if e.args and "language is empty" in str(e.args[0]):
                 raise RegexError(f"terminal {i} matches no string (its language is empty)", pattern) from None
             raise
+    return dfa_union(parts, max_states=max_states)
+
+
+def dfa_union(parts: list[ByteDFA], *, max_states: int = 50000) -> tuple[ByteDFA, list[frozenset[int]]]:
+    """The product DFA of `parts` (C++) and, per state, the indices of the parts accepting there."""
     product = union_dfa([d.trans for d in parts], [d.accepting.astype(np.uint8) for d in parts], max_states)
     if product is None:
-        raise AutomatonTooLargeError(f"the union of {len(patterns)} terminals exceeds max_states={max_states}")
+        raise AutomatonTooLargeError(f"the union of {len(parts)} automata exceeds max_states={max_states}")
     trans, tag_begin, tags = product
     accepts = [frozenset(tags[tag_begin[s]:tag_begin[s + 1]].tolist()) for s in range(trans.shape[0])]
     return ByteDFA(trans, tag_begin[1:] > tag_begin[:-1], 0), accepts
@@ -100,7 +129,7 @@ def cached_regex_to_dfa(pattern: str, flags: str, max_states: int) -> ByteDFA:
     if dfa is None:
         text = None if "i" in flags or "x" in flags else literal_text(pattern)
         if text is not None and len(text) < max_states:
-            dfa = _chain_dfa(text.encode("utf-8"))
+            dfa = literal_dfa(text.encode("utf-8"))
         else:
             dfa = regex_to_dfa(pattern, flags=flags, max_states=max_states)
         with _TERMINAL_LOCK:
@@ -122,7 +151,8 @@ def literal_text(pattern: str) -> str | None:
     return None if any(0xD800 <= ord(c) <= 0xDFFF for c in text) else text
 
 
-def _chain_dfa(data: bytes) -> ByteDFA:
+def literal_dfa(data: bytes) -> ByteDFA:
+    """The DFA of exactly the byte string `data` (a chain)."""
     trans = np.full((len(data) + 1, 256), -1, dtype=np.int32)
     trans[np.arange(len(data)), np.frombuffer(data, dtype=np.uint8)] = np.arange(1, len(data) + 1, dtype=np.int32)
     accepting = np.zeros(len(data) + 1, dtype=bool)

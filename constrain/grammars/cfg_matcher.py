@@ -67,10 +67,11 @@ class CFGGrammar(CompiledGrammar):
     mask_cache_size = 4096
 
     def __init__(self, grammar: Grammar, vocab: Vocabulary, *, max_lexer_states: int = 50000,
-                 all_readings: bool = False):
+                 all_readings: bool = False, terminal_dfas: dict | None = None):
         super().__init__(vocab)
         self.ir = grammar
-        self.lexers = Lexers(grammar, max_states=max_lexer_states, all_readings=all_readings)
+        self.lexers = Lexers(grammar, max_states=max_lexer_states, all_readings=all_readings,
+                             terminal_dfas=terminal_dfas)
         self.parser = make_parser(grammar)
         if all_readings and self.parser.kind == "lalr" and self.lexers.overlap_within(self.parser.state_terminals()):
             self.parser = EarleyParser(grammar)

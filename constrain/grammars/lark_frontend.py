@@ -44,9 +44,11 @@ from constrain.grammars.cfg import Grammar, IndenterSpec, Rule, Terminal, reduce
 MAX_CP = 0x10FFFF
 
 
-def load_lark(text: str, start: str = "start", *, indenter: IndenterSpec | None = None) -> Grammar:
+def load_lark(text: str, start: str = "start", *, indenter: IndenterSpec | None = None,
+              opaque: frozenset[str] = frozenset()) -> Grammar:
     """Load Lark EBNF `text` with start rule `start`; `indenter` provides its declared
-    indent/dedent terminals (Python-style grammars). Raises GrammarError."""
+    indent/dedent terminals (Python-style grammars). Terminals named in `opaque` keep Lark's
+    regex untranslated (the caller supplies their automata). Raises GrammarError."""
     keep = [indenter.newline] if indenter else []
     _warm_lark_meta_parser()
     try:
@@ -88,6 +90,9 @@ def load_lark(text: str, start: str = "start", *, indenter: IndenterSpec | None 
     terminals = {}
     for name in sorted((used - produced) | set(ignore) | set(keep)):
         tdef = defs[name]
+        if name in opaque:
+            terminals[name] = Terminal(name, tdef.pattern.value, "", tdef.priority, None)
+            continue
         try:
             terminals[name] = _terminal(tdef)
         except GrammarError as e:

@@ -53,9 +53,12 @@ class Lexers:
 
     One union DFA of every lexed terminal is built at compile time; a candidate set only
     restricts it (accept sets intersected with the set, then states that can no longer reach
-    acceptance cut off, in C++), which costs a graph walk, not a regex compilation."""
+    acceptance cut off, in C++), which costs a graph walk, not a regex compilation.
+    `terminal_dfas` supplies automata for some terminals (by name) built by the caller; their
+    patterns are then not compiled."""
 
-    def __init__(self, grammar: Grammar, *, max_states: int = 50000, all_readings: bool = False):
+    def __init__(self, grammar: Grammar, *, max_states: int = 50000, all_readings: bool = False,
+                 terminal_dfas: dict | None = None):
         if all_readings and (grammar.ignore or grammar.indenter):
             raise GrammarError("all_readings needs a grammar without %ignore and indenter")
         self.grammar = grammar
@@ -63,9 +66,11 @@ class Lexers:
         self.names = sorted(grammar.terminals)
         terminals = [grammar.terminals[n] for n in self.names]
         try:
-            dfa, accepts = terminals_to_dfa([(t.pattern, t.flags) for t in terminals], max_states=max_states)
+            prebuilt = {i: terminal_dfas[t.name] for i, t in enumerate(terminals) if t.name in (terminal_dfas or {})}
+            dfa, accepts = terminals_to_dfa([(t.pattern, t.flags) for t in terminals], max_states=max_states,
+                                            prebuilt=prebuilt)
         except ConstrainError as e:
-            culprit = _culprit(terminals, max_states)
+            culprit = _culprit([t for t in terminals if t.name not in (terminal_dfas or {})], max_states)
             raise _terminal_error(f"terminal {culprit}: {e}" if culprit else f"lexer: {e}", culprit) from None
         empty = sorted(self.names[i] for i in accepts[dfa.start])
         if empty:

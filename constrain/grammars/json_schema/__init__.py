@@ -39,9 +39,9 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 128
 
 
-def _emit(schema, options: Options) -> tuple[str, list[tuple[str, str]]]:
+def _emit(schema, options: Options, for_compile: bool = False) -> tuple[str, list[tuple[str, str]], dict]:
     doc = SchemaDoc(load_schema(schema))
-    emitter = Emitter(doc, options)
+    emitter = Emitter(doc, options, for_compile=for_compile)
     try:
         start = emitter.value(doc.root, "#")
     except RecursionError:
@@ -51,7 +51,7 @@ def _emit(schema, options: Options) -> tuple[str, list[tuple[str, str]]]:
     text = emitter.lark(start)
     if len(text) > MAX_GRAMMAR_CHARS:
         raise UnsupportedSchemaError("schema", "#", f"grammar too large ({len(text)} characters)")
-    return text, emitter.ignored
+    return text, emitter.ignored, emitter.prebuilt
 
 
 def json_schema_to_lark(schema, *, whitespace: str = "flexible", lenient: bool = False,
@@ -80,12 +80,12 @@ def compile_json_schema(schema, vocab: Vocabulary, *, whitespace: str = "flexibl
         hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    text, ignored = _emit(loaded, options)
+    text, ignored, prebuilt = _emit(loaded, options, for_compile=True)
     try:
-        grammar = CFGGrammar(load_lark(text), vocab, all_readings=True)
+        grammar = CFGGrammar(load_lark(text, opaque=frozenset(prebuilt)), vocab, all_readings=True,
+                             terminal_dfas=prebuilt)
     except GrammarError as e:
         raise UnsupportedSchemaError("schema", "#", f"the generated grammar does not compile: {e}") from None
-    grammar.lark_text = text
     grammar.ignored_keywords = ignored
     with _CACHE_LOCK:
         if len(_CACHE) >= _CACHE_SIZE:

@@ -49,6 +49,7 @@ from constrain.grammars.json_schema.strings import (
     any_text,
     complement,
     encode,
+    excluded_keys_dfa,
     excluding,
     intersect,
     subtract,
@@ -104,13 +105,19 @@ class Options:
 
 
 class Emitter:
-    def __init__(self, doc: SchemaDoc, options: Options):
+    """`for_compile`: the grammar text is for `compile_lark` together with `prebuilt`, so the
+    terminals in `prebuilt` may be written as placeholders."""
+
+    def __init__(self, doc: SchemaDoc, options: Options, *, for_compile: bool = False):
         self.doc = doc
         self.options = options
         self.ignored: list[tuple[str, str]] = []
         self.rules: dict[str, str] = {}
         self.terminals: dict[str, str] = {}        # python regex -> terminal name
         self.memo: dict[str, str | None] = {}
+        self.prebuilt: dict[str, object] = {}       # terminal name -> ByteDFA built without its regex
+        self.excluded_terms: dict[tuple[str, ...], str] = {}
+        self.for_compile = for_compile
         ws = options.whitespace_regex()
         self.punct = {name: self.term(regex) for name, regex in (
             ("{", r"\{" + ws), ("}", ws + r"\}"), ("[", r"\[" + ws), ("]", ws + r"\]"),
@@ -539,7 +546,7 @@ class Emitter:
         if any(value is None and req for _, value, req in slots):
             return None
         groups = self.member_groups(node, names, extra, patterns, pointer)
-        extra_rule = self.rule([f"{self.term(string_regex(keys))} {p[':']} {value}" for keys, value in groups])
+        extra_rule = self.rule([f"{self.key_term(keys, excluded)} {p[':']} {value}" for keys, value, excluded in groups])
         mn, mx = _count(node, "minProperties", 0), _count(node, "maxProperties", None)
         if extra_rule is not None and mn > sum(req for _, _, req in slots):
             self.skip("minProperties", pointer, "counting additional properties (duplicate keys)")
@@ -614,9 +621,23 @@ class Emitter:
             previous = f" {name}"
         return previous
 
+    def key_term(self, keys, excluded: list[str] | None) -> str:
+        """The terminal of additional member keys `keys`; when that is every string but the
+        names `excluded`, its DFA is built directly (its regex is large and slow to compile),
+        and for compilation the grammar text only names it (`for_compile`)."""
+        if excluded is None:
+            return self.term(string_regex(keys))
+        name = self.excluded_terms.get(tuple(excluded))
+        if name is None:
+            regex = f'"excluded-keys-{len(self.excluded_terms)}"' if self.for_compile else string_regex(keys)
+            name = self.excluded_terms[tuple(excluded)] = self.term(regex)
+            self.prebuilt[name] = excluded_keys_dfa(excluded)
+        return name
+
     def member_groups(self, node: dict, names: list[str], extra, patterns: dict, pointer: str):
-        """[(key AST, value rule)] of additional members: disjoint key languages that exclude
-        the named keys (patternProperties keys, then the other keys when allowed)."""
+        """[(key AST, value rule, excluded names or None)] of additional members: disjoint key
+        languages that exclude the named keys (patternProperties keys, then the other keys when
+        allowed); the names are given when the language is every string but them."""
         if patterns:
             groups = []
             try:
@@ -633,19 +654,16 @@ class Emitter:
                     groups.append((complement(matched), self.value(extra, pointer_join(pointer, "additionalProperties"))))
             except NotExpressible as e:
                 self.skip("patternProperties", pointer, str(e))
-            return [(k, v) for k, v in groups if k is not None and v is not None]
+            return [(k, v, None) for k, v in groups if k is not None and v is not None]
         if extra is False:
             return []
-        key_node = any_text()
+        key_node, excluded = any_text(), None
         if "propertyNames" in node:
             key_node = self.property_names(node["propertyNames"], names, pointer_join(pointer, "propertyNames"))
         else:
-            try:
-                key_node = excluding(key_node, names)
-            except NotExpressible as e:
-                self.skip("additionalProperties", pointer, str(e))
+            key_node, excluded = excluding(key_node, names), names
         value = self.value(extra, pointer_join(pointer, "additionalProperties"))
-        return [] if key_node is None or value is None else [(key_node, value)]
+        return [] if key_node is None or value is None else [(key_node, value, excluded)]
 
     def property_names(self, schema, names: list[str], pointer: str):
         flat = self.flatten(schema, pointer, 0)
