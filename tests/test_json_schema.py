@@ -281,6 +281,14 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
      "$schema": "http://json-schema.org/draft-07/schema#"},
     {"type": "object", "properties": {"a": {"type": "integer"}, "b": {}}, "additionalProperties": False,
      "dependentRequired": {"b": ["a"]}},
+    {"type": "object", "minProperties": 1, "additionalProperties": {"type": "integer"}},
+    {"type": "object", "patternProperties": {"[ab]": {"type": "integer"}, "[bc]": {"maximum": 1}}, "additionalProperties": False},
+    {"type": "object", "patternProperties": {"^a": {"type": "integer"}, "b$": {"type": "string"}}, "additionalProperties": {"maximum": 2}},
+    {"type": "object", "properties": {"c": {"type": "integer"}}, "patternProperties": {"^a": {"maximum": 1}},
+     "additionalProperties": {"type": "string"}},
+    {"type": "object", "propertyNames": {"pattern": "^[ab]$"}, "patternProperties": {"a": {"type": "integer"}}},
+    {"type": "object", "patternProperties": {"^a": True}, "additionalProperties": {"type": "string"}},
+    {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"], "minProperties": 2, "maxProperties": 2},
 ])
 def test_not_oneof_and_dependencies_are_exact(llama3, schema):
     vocab, tok = llama3
@@ -300,6 +308,7 @@ def test_not_oneof_and_dependencies_are_exact(llama3, schema):
     ({"type": "integer", "not": {"const": 3}}, "not"),
     ({"type": "string", "pattern": "a", "not": {"const": "ab"}}, "not"),
     ({"type": "object", "dependentRequired": {k: ["z"] for k in "abcde"}}, "dependentRequired"),
+    ({"type": "object", "minProperties": 2}, "minProperties"),
 ])
 def test_unsupported_negations_and_dependencies_raise(llama3, schema, keyword):
     vocab, _ = llama3

@@ -59,8 +59,14 @@ def regex_to_dfa(
 def byte_difference(a: ByteDFA, b: ByteDFA, *, max_states: int = 50000) -> ByteDFA | None:
     """The DFA of the byte strings `a` accepts and `b` does not (trimmed; None if empty)."""
     both, accepts = dfa_union([a, b], max_states=max_states)
-    trans, n = both.trans, both.n_states
-    accepting = np.array([acc == _FIRST_ONLY for acc in accepts], dtype=bool)
+    return trimmed(both, [acc == _FIRST_ONLY for acc in accepts])
+
+
+def trimmed(dfa: ByteDFA, accepting: list[bool]) -> ByteDFA | None:
+    """`dfa` with acceptance `accepting` (per state), keeping only the states that can reach
+    acceptance (None when the start cannot: the language is empty)."""
+    trans, n = dfa.trans, dfa.n_states
+    accepting = np.array(accepting, dtype=bool)
     live = accepting.copy()
     while True:                      # states that can reach acceptance (backward fixpoint)
         grown = live | ((trans >= 0) & live[np.maximum(trans, 0)]).any(axis=1)

@@ -43,13 +43,12 @@ from constrain.grammars.json_schema.normalize import (
     pointer_join,
     type_set,
 )
+from constrain.grammars.json_schema.keys import KeyPartition
 from constrain.grammars.json_schema.strings import (
     ANY_STRING,
     NotExpressible,
     any_text,
-    complement,
     encode,
-    excluded_keys_dfa,
     excluding,
     intersect,
     subtract,
@@ -116,7 +115,8 @@ class Emitter:
         self.terminals: dict[str, str] = {}        # python regex -> terminal name
         self.memo: dict[str, str | None] = {}
         self.prebuilt: dict[str, object] = {}       # terminal name -> ByteDFA built without its regex
-        self.excluded_terms: dict[tuple[str, ...], str] = {}
+        self.key_terms: dict[tuple, str] = {}      # key-region terminals by what they contain
+        self.declared_terms: dict[str, str] = {}       # terminal name -> what it is (no regex shown)
         self.for_compile = for_compile
         ws = options.whitespace_regex()
         self.punct = {name: self.term(regex) for name, regex in (
@@ -129,6 +129,8 @@ class Emitter:
         lines = [f"start: {start}"]
         lines += [f"{name}: {body}" for name, body in self.rules.items()]
         lines += [f"{name}: {lark_regex(regex)}" for regex, name in self.terminals.items()]
+        for name, what in self.declared_terms.items():
+            lines += [f"// {name}: {what} (an automaton; no regex is written)", f"%declare {name}"]
         return "\n".join(lines) + "\n"
 
     def term(self, regex: str) -> str:
@@ -519,13 +521,8 @@ class Emitter:
         required = list(node.get("required", []))
         extra = node.get("additionalProperties", True if self.options.additional_properties else False)
         patterns = node.get("patternProperties", {})
-        if patterns:
-            schemas = [json.dumps(v, sort_keys=True) for v in patterns.values()]
-            if all(v is True or v == {} for v in patterns.values()) and extra is not False:
-                patterns = {}
-            elif len(set(schemas)) > 1:
-                self.skip("patternProperties", pointer, "patterns with different schemas")
-                patterns = {}
+        if all(v is True or v == {} for v in patterns.values()) and extra in (True, {}):
+            patterns = {}                          # every key with any value either way
         pattern_dfa = {pat: regex_to_dfa(pat, anchored=False) for pat in patterns}
         names = list(props) + [k for k in required if k not in props]
         if "propertyNames" in node:
@@ -535,21 +532,19 @@ class Emitter:
             names = allowed
         slots = []
         for k in names:
-            matching = [pat for pat, dfa in pattern_dfa.items() if dfa.matches(k.encode())]
-            if k in props:
-                schema = props[k]
-            else:
-                schema = patterns[matching[0]] if matching else extra
-            if matching and k in props:
-                schema = {"allOf": [schema, patterns[matching[0]]]}
+            matching = [patterns[pat] for pat, dfa in pattern_dfa.items() if dfa.matches(k.encode())]
+            parts = ([props[k]] if k in props else [] if matching else [extra]) + matching
+            schema = parts[0] if len(parts) == 1 else {"allOf": parts}
             slots.append((k, self.value(schema, pointer_join(pointer, "properties", k)), k in required))
         if any(value is None and req for _, value, req in slots):
             return None
         groups = self.member_groups(node, names, extra, patterns, pointer)
-        extra_rule = self.rule([f"{self.key_term(keys, excluded)} {p[':']} {value}" for keys, value, excluded in groups])
+        extra_rule = self.rule([f"{key} {p[':']} {value}" for key, value in groups])
         mn, mx = _count(node, "minProperties", 0), _count(node, "maxProperties", None)
-        if extra_rule is not None and mn > sum(req for _, _, req in slots):
-            self.skip("minProperties", pointer, "counting additional properties (duplicate keys)")
+        if extra_rule is not None and mn > sum(req for _, _, req in slots) + 1:
+            # members are counted, properties are distinct names: one additional member is
+            # one more property, but two may repeat a key
+            self.skip("minProperties", pointer, "counting two or more additional properties (duplicate keys)")
             mn = 0
         if max(mn, mx or 0) > MAX_COUNT:
             self.skip("maxProperties", pointer, "count too large")
@@ -621,49 +616,69 @@ class Emitter:
             previous = f" {name}"
         return previous
 
-    def key_term(self, keys, excluded: list[str] | None) -> str:
-        """The terminal of additional member keys `keys`; when that is every string but the
-        names `excluded`, its DFA is built directly (its regex is large and slow to compile),
-        and for compilation the grammar text only names it (`for_compile`)."""
-        if excluded is None:
-            return self.term(string_regex(keys))
-        name = self.excluded_terms.get(tuple(excluded))
-        if name is None:
-            regex = f'"excluded-keys-{len(self.excluded_terms)}"' if self.for_compile else string_regex(keys)
-            name = self.excluded_terms[tuple(excluded)] = self.term(regex)
-            self.prebuilt[name] = excluded_keys_dfa(excluded)
-        return name
-
-    def member_groups(self, node: dict, names: list[str], extra, patterns: dict, pointer: str):
-        """[(key AST, value rule, excluded names or None)] of additional members: disjoint key
-        languages that exclude the named keys (patternProperties keys, then the other keys when
-        allowed); the names are given when the language is every string but them."""
-        if patterns:
-            groups = []
-            try:
-                dfas = [regex_to_dfa(pat, anchored=False) for pat in patterns]
-                matched = [pattern_ast(pat) for pat in patterns]
-                matched = matched[0] if len(matched) == 1 else Alt(tuple(matched))
-                inside = [k for k in names if any(d.matches(k.encode()) for d in dfas)]
-                pat, schema = next(iter(patterns.items()))
-                groups.append((excluding(matched, inside),
-                               self.value(schema, pointer_join(pointer, "patternProperties", pat))))
-                if extra is not False:
-                    if len(inside) != len(names):
-                        raise NotExpressible("declared names outside the patterns next to additionalProperties")
-                    groups.append((complement(matched), self.value(extra, pointer_join(pointer, "additionalProperties"))))
-            except NotExpressible as e:
-                self.skip("patternProperties", pointer, str(e))
-            return [(k, v, None) for k, v in groups if k is not None and v is not None]
-        if extra is False:
-            return []
-        key_node, excluded = any_text(), None
+    def member_groups(self, node: dict, names: list[str], extra, patterns: dict, pointer: str) -> list[tuple[str, str]]:
+        """[(key terminal, value rule)] of the additional members: disjoint key languages that
+        exclude the named keys (patternProperties regions, then the other keys when allowed)."""
+        allowed = None
         if "propertyNames" in node:
-            key_node = self.property_names(node["propertyNames"], names, pointer_join(pointer, "propertyNames"))
+            allowed = self.property_names(node["propertyNames"], names, pointer_join(pointer, "propertyNames"))
+            if allowed is None:
+                return []
+        if not patterns:
+            if extra is False:
+                return []
+            value = self.value(extra, pointer_join(pointer, "additionalProperties"))
+            if value is None:
+                return []
+            if allowed is not None:
+                return [(self.term(string_regex(allowed)), value)]
+            return [(self.key_region_term((), names, None, {frozenset()}, excluding(any_text(), names)), value)]
+        pats = list(patterns)
+        allowed_regex = None if allowed is None else string_regex(allowed)
+        try:
+            regions = KeyPartition(pats, names, allowed_regex).regions()
+        except NotExpressible as e:
+            self.skip("patternProperties", pointer, str(e))
+            return []
+        by_schema: dict[str, tuple[object, str, set]] = {}
+        for region in sorted(regions, key=sorted):
+            if region:
+                parts = [patterns[pats[i]] for i in sorted(region)]
+                schema = parts[0] if len(parts) == 1 else {"allOf": parts}
+                at = pointer_join(pointer, "patternProperties", pats[min(region)])
+            elif extra is False:
+                continue
+            else:
+                schema, at = extra, pointer_join(pointer, "additionalProperties")
+            by_schema.setdefault(json.dumps(schema, sort_keys=True), (schema, at, set()))[2].add(region)
+        out = []
+        for schema, at, group in by_schema.values():
+            value = self.value(schema, at)
+            if value is not None:
+                out.append((self.key_region_term(tuple(pats), names, allowed_regex, group), value))
+        return out
+
+    def key_region_term(self, patterns: tuple[str, ...], names: list[str], allowed: str | None,
+                        regions: set[frozenset[int]], display=None) -> str:
+        """The terminal of the keys in `regions` of KeyPartition(patterns, names, allowed), its
+        DFA built directly. The grammar text names it by a placeholder for compilation, shows
+        the regex of `display` (an AST) when given, else declares it (no regex is written)."""
+        cache_key = (patterns, tuple(names), allowed, frozenset(regions))
+        name = self.key_terms.get(cache_key)
+        if name is not None:
+            return name
+        if self.for_compile:
+            name = self.term(f'"key-region-{len(self.key_terms)}"')
+            self.prebuilt[name] = KeyPartition(list(patterns), names, allowed).language(regions)
+        elif display is not None:
+            name = self.term(string_regex(display))
         else:
-            key_node, excluded = excluding(key_node, names), names
-        value = self.value(extra, pointer_join(pointer, "additionalProperties"))
-        return [] if key_node is None or value is None else [(key_node, value, excluded)]
+            name = f"KEYS{len(self.key_terms)}"
+            described = ", ".join("none" if not r else " and ".join(patterns[i] for i in sorted(r)) for r in regions)
+            self.declared_terms[name] = (f"keys matching exactly the patterns: {described}; not {names}"
+                                   + ("" if allowed is None else f"; within {allowed}"))
+        self.key_terms[cache_key] = name
+        return name
 
     def property_names(self, schema, names: list[str], pointer: str):
         flat = self.flatten(schema, pointer, 0)

@@ -14,12 +14,9 @@ code-point AST matches; `pattern_ast` matches what the ECMA-262 `pattern` keywor
 """
 from __future__ import annotations
 
-import functools
-import json
 import re
 
 from constrain.automata import algebra
-from constrain.automata.regex import byte_difference, dfa_union, literal_dfa, regex_to_dfa
 from constrain.automata.charset import ANY, CharSet
 from constrain.automata.regex_parser import Alt, Assert, Chars, Concat, Node, Repeat, parse
 from constrain.automata.unanchored import search_ast
@@ -208,22 +205,6 @@ def excluding(node: Node, words: list[str]) -> Node | None:
     branches = ([paths] if paths is not None else []) + \
         ([Concat((diverging, Repeat(Chars(cs), 0, None)))] if diverging is not None else [])
     return _alt(branches) if branches else None
-
-
-def excluded_keys_dfa(names: list[str]):
-    """The ByteDFA of `string_regex(excluding(any_text(), names))`: canonical JSON strings
-    other than the names, as the canonical-string automaton minus the names' spellings."""
-    words = [literal_dfa(json.dumps(n, ensure_ascii=False).encode()) for n in dict.fromkeys(names)]
-    if not words:
-        return _canonical_string_dfa()
-    return byte_difference(_canonical_string_dfa(), dfa_union(words)[0])
-
-
-@functools.lru_cache(maxsize=1)
-def _canonical_string_dfa():
-    from constrain.grammars.lark_frontend import translate_regex
-    pattern, flags = translate_regex(string_regex(any_text()))
-    return regex_to_dfa(pattern, flags=flags)
 
 
 def subtract(a: Node, b: Node) -> Node | None:

@@ -1,0 +1,60 @@
+"""Key languages of additional object members, built as byte automata over the canonical
+JSON spellings of keys (strings.py's spelling rule), never written as regexes.
+
+An object's additional keys (those `propertyNames` allows, when given) fall into regions by the set of `patternProperties` patterns
+they match (the empty set: matched by none, governed by `additionalProperties`); the named
+`properties` are no region's. `KeyPartition` builds the product automaton of the canonical
+string automaton, every pattern and the names once, and reads any union of regions off it.
+
+Invariant: `language(regions)` accepts exactly the canonical spellings of the keys that are
+not named and whose set of matched patterns is one of `regions`; distinct region sets give
+disjoint languages, so every additional key has exactly one member rule.
+"""
+from __future__ import annotations
+
+import functools
+import json
+
+from constrain.automata.dfa import ByteDFA
+from constrain.automata.regex import dfa_union, literal_dfa, regex_to_dfa, trimmed
+from constrain.errors import ConstrainError
+from constrain.grammars.json_schema.strings import NotExpressible, any_text, pattern_ast, string_regex
+
+MAX_KEY_STATES = 50000
+
+
+@functools.lru_cache(maxsize=256)
+def spelling_dfa(node_regex: str):
+    """The byte DFA of a Python regex over JSON string text (as string_regex writes them)."""
+    from constrain.grammars.lark_frontend import translate_regex
+    pattern, flags = translate_regex(node_regex)
+    return regex_to_dfa(pattern, flags=flags)
+
+
+class KeyPartition:
+    """The regions of the keys of one object (see the module docstring)."""
+
+    def __init__(self, patterns: list[str], names: list[str], allowed: str | None = None):
+        """`allowed`: the spelling regex of the only keys there are (propertyNames), if any."""
+        try:
+            parts = [spelling_dfa(string_regex(any_text()) if allowed is None else allowed)]
+            parts += [spelling_dfa(string_regex(pattern_ast(p))) for p in patterns]
+            spelled = [literal_dfa(json.dumps(n, ensure_ascii=False).encode()) for n in dict.fromkeys(names)]
+            self.names_part = len(parts) if spelled else None
+            if spelled:
+                parts.append(dfa_union(spelled, max_states=MAX_KEY_STATES)[0])
+            self.product, accepts = dfa_union(parts, max_states=MAX_KEY_STATES)
+        except ConstrainError as e:
+            raise NotExpressible(f"the key languages of these patterns ({e})") from None
+        n = len(patterns)
+        # per product state: the region of the key read so far (None: not an additional key)
+        self.region_of: list[frozenset[int] | None] = [
+            frozenset(i - 1 for i in acc if 1 <= i <= n) if 0 in acc and self.names_part not in acc else None
+            for acc in accepts]
+
+    def regions(self) -> set[frozenset[int]]:
+        """The regions with at least one key (every product state is reachable)."""
+        return {r for r in self.region_of if r is not None}
+
+    def language(self, regions: set[frozenset[int]]) -> ByteDFA | None:
+        return trimmed(self.product, [r is not None and r in regions for r in self.region_of])
