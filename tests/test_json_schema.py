@@ -323,3 +323,17 @@ def test_format_together_with_pattern_is_their_intersection(llama3):
     assert accepts(g, tok, '"2024-02-29"')
     assert not accepts(g, tok, '"2023-01-15"') and not accepts(g, tok, '"2024-13-01"')
     assert not accepts(g, tok, '"2023-02-29"') and not accepts(g, tok, '"2024-01-15x"')
+
+
+def test_strings_without_a_small_regex_are_exact_automata(llama3):
+    """A length bound on this pattern has no small regex: the terminal is built as an automaton."""
+    vocab, tok = llama3
+    schema = {"type": "string", "pattern": "^[a-z\\d]+(?:-[a-z\\d]+)*$", "minLength": 2, "maxLength": 200}
+    assert "%declare AUTOMATON0" in constrain.json_schema_to_lark(schema)
+    grammar = constrain.compile_json_schema(schema, vocab)
+    rng = random.Random(3)
+    texts = ["a", "ab", "a-b", "-ab", "ab-", "a--b", "x" * 200, "x" * 201, "a-" * 99 + "b", "a-" * 100 + "b", 'a"b', "é-1"]
+    texts += ["".join(rng.choice("ab1-é\"") for _ in range(rng.choice([3, 199, 200, 201]))) for _ in range(40)]
+    for text in texts:
+        valid = re.search(schema["pattern"], text) is not None and 2 <= len(text) <= 200
+        assert accepts(grammar, tok, json.dumps(text, ensure_ascii=False)) == valid, text

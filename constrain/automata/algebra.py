@@ -18,7 +18,7 @@ from typing import Callable
 from constrain.automata.alphabet import Alphabet
 from constrain.automata.charset import CharSet
 from constrain.automata.determinize import SubsetDFA, determinize
-from constrain.automata.minimize import minimize
+from constrain.automata.minimize import MinimalDFA, minimize
 from constrain.automata.nfa import build_nfa
 from constrain.automata.regex_parser import Alt, Chars, Concat, Node, Repeat
 from constrain.errors import AutomatonTooLargeError
@@ -30,16 +30,26 @@ _REJECT: frozenset[int] = frozenset()
 
 def combine(asts: list[Node], accept: Callable[[frozenset[int]], bool], *, max_states: int = 2000,
             max_nodes: int = 20000) -> Node | None:
+    dfa, classes = combine_dfa(asts, accept, max_states=max_states)
+    return None if dfa is None else dfa_to_ast(dfa, classes, max_nodes=max_nodes)
+
+
+def combine_dfa(asts: list[Node], accept: Callable[[frozenset[int]], bool], *,
+                max_states: int = 2000) -> tuple[MinimalDFA | None, list[CharSet]]:
+    """The combined language as a minimal code-point DFA (tag {0} where it accepts) over the
+    returned classes; None when it is empty."""
     nfa = build_nfa(asts)
     alphabet = Alphabet(label for edges in nfa.edges for label, _ in edges)
     sub = determinize(nfa, alphabet.classes_of, len(alphabet.classes), max_states)
     relabelled = SubsetDFA(sub.trans, [_ACCEPT if accept(tags) else _REJECT for tags in sub.tags])
-    dfa = minimize(relabelled)
-    if dfa is None:
-        return None
+    return minimize(relabelled), alphabet.classes
+
+
+def dfa_to_ast(dfa: MinimalDFA, classes: list[CharSet], *, max_nodes: int = 20000) -> Node:
+    """A regex AST of the DFA's language (state elimination)."""
     column_chars: dict[int, CharSet] = {}
     for c, col in enumerate(dfa.column_of_class.tolist()):
-        column_chars[col] = column_chars[col].union(alphabet.classes[c]) if col in column_chars else alphabet.classes[c]
+        column_chars[col] = column_chars[col].union(classes[c]) if col in column_chars else classes[c]
     edges: dict[tuple[int, int], CharSet] = {}
     for s, row in enumerate(dfa.trans.tolist()):
         for col, t in enumerate(row):

@@ -12,6 +12,8 @@ with start 0, and `tags[s]` are the accepted tags of byte state s.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from constrain.automata.charset import CharSet
@@ -19,13 +21,18 @@ from constrain.automata.determinize import determinize
 from constrain.automata.dfa import ByteDFA
 from constrain.automata.minimize import MinimalDFA, minimize
 from constrain.automata.nfa import NFA
-from constrain.automata.utf8 import utf8_sequences
+from constrain.automata.utf8 import Sequence, utf8_sequences
 
 
 def to_byte_dfa(
-    chars: MinimalDFA, classes: list[CharSet], max_states: int
+    chars: MinimalDFA, classes: list[CharSet], max_states: int, *,
+    sequences: Callable[[CharSet], tuple[Sequence, ...]] = utf8_sequences, quote: int | None = None,
 ) -> tuple[ByteDFA, list[frozenset[int]]]:
-    nfa = _byte_nfa(chars, classes)
+    """`sequences(C)`: the byte spellings of the characters C (default: UTF-8); `quote`: the
+    byte that opens and closes every accepted string (then the one tag is 0)."""
+    nfa = _byte_nfa(chars, classes, sequences)
+    if quote is not None:
+        _between(nfa, chars.trans.shape[0], quote)
     class_of = _byte_classes(nfa)
     spans = {}
     for edges in nfa.edges:
@@ -40,7 +47,19 @@ def to_byte_dfa(
     return ByteDFA(trans, accepting, 0), result.tags
 
 
-def _byte_nfa(chars: MinimalDFA, classes: list[CharSet]) -> NFA:
+def _between(nfa: NFA, n_chars: int, quote: int) -> None:
+    """Make `nfa` (character states 0..n_chars-1, start 0) accept quote + its strings + quote."""
+    opening, closing = nfa.new_state(), nfa.new_state()
+    nfa.edges[opening].append(((quote, quote), 0))
+    for s in range(n_chars):
+        if nfa.tags[s]:
+            nfa.edges[s].append(((quote, quote), closing))
+            nfa.tags[s] = frozenset()
+    nfa.tags[closing] = frozenset({0})
+    nfa.start = opening
+
+
+def _byte_nfa(chars: MinimalDFA, classes: list[CharSet], sequences=utf8_sequences) -> NFA:
     n, k = chars.trans.shape
     column_sets: list[list[CharSet]] = [[] for _ in range(k)]
     for c, col in enumerate(chars.column_of_class.tolist()):
@@ -68,7 +87,7 @@ def _byte_nfa(chars: MinimalDFA, classes: list[CharSet]) -> NFA:
             if t >= 0:
                 by_target.setdefault(t, []).append(column_chars[col])
         for t, sets in by_target.items():
-            for seq in utf8_sequences(CharSet().union(*sets)):
+            for seq in sequences(CharSet().union(*sets)):
                 nfa.edges[s].append((seq[0], node_for(seq[1:], t)))
     return nfa
 

@@ -56,6 +56,7 @@ from constrain.grammars.json_schema.strings import (
     literal_ast,
     literal_regex,
     pattern_ast,
+    string_dfa,
     string_regex,
     with_length,
 )
@@ -66,6 +67,7 @@ FLEXIBLE_WHITESPACE = r"[ \t\n\r]{0,12}"
 MAX_FLATTEN_DEPTH = 32
 MAX_ALTERNATIVES = 64
 MAX_COUNT = 512
+MAX_STRING_STATES = 5000     # strings without a small regex: automaton size limit (code points and bytes)
 ANY_ORDER_MAX = 6
 MAX_ENUMERATED = 256
 MAX_DEPENDENCY_TRIGGERS = 4
@@ -115,7 +117,7 @@ class Emitter:
         self.terminals: dict[str, str] = {}        # python regex -> terminal name
         self.memo: dict[str, str | None] = {}
         self.prebuilt: dict[str, object] = {}       # terminal name -> ByteDFA built without its regex
-        self.key_terms: dict[tuple, str] = {}      # key-region terminals by what they contain
+        self.automaton_terms: dict[tuple, str | None] = {}   # terminals built as automata, by content
         self.declared_terms: dict[str, str] = {}       # terminal name -> what it is (no regex shown)
         self.for_compile = for_compile
         ws = options.whitespace_regex()
@@ -435,20 +437,32 @@ class Emitter:
             return self.term(ANY_STRING)
         if pattern is None and fmt is None and not failing and max(lo, hi or 0) > LONG_STRING:
             return self.long_string(lo, hi)
+        keyword = "pattern" if pattern is not None else "format" if fmt else "maxLength"
         try:
-            ast = pattern_ast(pattern) if pattern is not None else any_text()
-            if fmt is not None:
-                ast = parse(FORMATS[fmt]) if pattern is None else intersect(ast, parse(FORMATS[fmt]))
-            for also in node.get(ALSO_MATCHING, []):
-                ast = None if ast is None else intersect(ast, pattern_ast(also))
-            for text in failing:
-                excluded = _text_ast(text)
-                ast = ast if ast is None or excluded is None else subtract(ast, excluded)
-            ast = None if ast is None else with_length(ast, lo, hi)
+            required = [pattern_ast(pattern) if pattern is not None else any_text()]
+            required += [parse(FORMATS[fmt])] if fmt is not None else []
+            required += [pattern_ast(also) for also in node.get(ALSO_MATCHING, [])]
+            forbidden = [x for x in map(_text_ast, failing) if x is not None]
         except NotExpressible as e:
-            keyword = "pattern" if pattern is not None else "format" if fmt else "maxLength"
             self.skip(keyword, pointer, str(e))
             return self.term(ANY_STRING)
+        try:
+            ast = required[0]
+            for other in required[1:]:
+                ast = None if ast is None else intersect(ast, other)
+            for excluded in forbidden:
+                ast = None if ast is None else subtract(ast, excluded)
+            ast = None if ast is None else with_length(ast, lo, hi)
+        except NotExpressible as e:
+            # no small regex: the automaton of all the constraints at once, built directly
+            try:
+                return self.automaton_term(("string", json.dumps([pattern, fmt, node.get(ALSO_MATCHING), failing, lo, hi])),
+                                           lambda: string_dfa(required + [any_text(lo, hi)], forbidden,
+                                                              max_states=MAX_STRING_STATES),
+                                           f"strings: pattern {pattern!r}, format {fmt!r}, {lo}..{hi} characters (at {pointer})")
+            except NotExpressible:
+                self.skip(keyword, pointer, str(e))
+                return self.term(ANY_STRING)
         return None if ast is None else self.term(string_regex(ast))
 
     def excluded_string(self, lo: int, hi: int | None, pattern, fmt, words: list[str], pointer: str) -> str | None:
@@ -663,21 +677,30 @@ class Emitter:
         """The terminal of the keys in `regions` of KeyPartition(patterns, names, allowed), its
         DFA built directly. The grammar text names it by a placeholder for compilation, shows
         the regex of `display` (an AST) when given, else declares it (no regex is written)."""
-        cache_key = (patterns, tuple(names), allowed, frozenset(regions))
-        name = self.key_terms.get(cache_key)
-        if name is not None:
-            return name
-        if self.for_compile:
-            name = self.term(f'"key-region-{len(self.key_terms)}"')
-            self.prebuilt[name] = KeyPartition(list(patterns), names, allowed).language(regions)
-        elif display is not None:
-            name = self.term(string_regex(display))
+        if display is not None and not self.for_compile:
+            return self.term(string_regex(display))
+        described = ", ".join("none" if not r else " and ".join(patterns[i] for i in sorted(r)) for r in regions)
+        return self.automaton_term(
+            ("keys", patterns, tuple(names), allowed, frozenset(regions)),
+            lambda: KeyPartition(list(patterns), names, allowed).language(regions),
+            f"keys matching exactly the patterns: {described}; not {names}" + ("" if allowed is None else f"; within {allowed}"))
+
+    def automaton_term(self, cache_key: tuple, build, what: str) -> str | None:
+        """A terminal whose ByteDFA `build()` makes directly (None: empty language). For
+        compilation the grammar text names it by a placeholder (`prebuilt` holds the DFA);
+        json_schema_to_lark declares it, described by `what`, without a regex."""
+        if cache_key in self.automaton_terms:
+            return self.automaton_terms[cache_key]
+        dfa = build()
+        if dfa is None:
+            name = None
+        elif self.for_compile:
+            name = self.term(f'"automaton-{len(self.automaton_terms)}"')
+            self.prebuilt[name] = dfa
         else:
-            name = f"KEYS{len(self.key_terms)}"
-            described = ", ".join("none" if not r else " and ".join(patterns[i] for i in sorted(r)) for r in regions)
-            self.declared_terms[name] = (f"keys matching exactly the patterns: {described}; not {names}"
-                                   + ("" if allowed is None else f"; within {allowed}"))
-        self.key_terms[cache_key] = name
+            name = f"AUTOMATON{len(self.automaton_terms)}"
+            self.declared_terms[name] = what
+        self.automaton_terms[cache_key] = name
         return name
 
     def property_names(self, schema, names: list[str], pointer: str):

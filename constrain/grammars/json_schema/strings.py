@@ -14,12 +14,16 @@ code-point AST matches; `pattern_ast` matches what the ECMA-262 `pattern` keywor
 """
 from __future__ import annotations
 
+import functools
+import json
 import re
 
 from constrain.automata import algebra
 from constrain.automata.charset import ANY, CharSet
 from constrain.automata.regex_parser import Alt, Assert, Chars, Concat, Node, Repeat, parse
 from constrain.automata.unanchored import search_ast
+from constrain.automata.utf8 import Sequence, utf8_sequences
+from constrain.automata.utf8_expand import to_byte_dfa
 from constrain.errors import ConstrainError
 
 ANY_STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
@@ -205,6 +209,31 @@ def excluding(node: Node, words: list[str]) -> Node | None:
     branches = ([paths] if paths is not None else []) + \
         ([Concat((diverging, Repeat(Chars(cs), 0, None)))] if diverging is not None else [])
     return _alt(branches) if branches else None
+
+
+@functools.lru_cache(maxsize=1024)
+def spelling_sequences(cs: CharSet) -> tuple[Sequence, ...]:
+    """The byte spellings of the characters `cs` inside a canonical JSON string: UTF-8 for
+    the plain ones, the canonical escape (`json.dumps`) for `"`, `\\` and the C0 controls."""
+    special = [cp for lo, hi in _SPECIAL.ranges for cp in range(lo, hi + 1) if cp in cs]
+    escapes = tuple(tuple((b, b) for b in json.dumps(chr(cp))[1:-1].encode()) for cp in special)
+    return utf8_sequences(difference(cs, _SPECIAL)) + escapes
+
+
+def string_dfa(required: list[Node], forbidden: list[Node], *, max_states: int = 20000):
+    """The ByteDFA of the canonical JSON strings (quotes included) of the texts every
+    `required` AST matches and no `forbidden` one does; None when there is none. Built from
+    the combined code-point automaton directly, for languages without a small regex."""
+    n = len(required)
+    try:
+        chars, classes = algebra.combine_dfa(
+            required + forbidden, lambda tags: all(i in tags for i in range(n)) and all(i < n for i in tags),
+            max_states=max_states)
+        if chars is None:
+            return None
+        return to_byte_dfa(chars, classes, max_states, sequences=spelling_sequences, quote=0x22)[0]
+    except ConstrainError:
+        raise NotExpressible("these string constraints (their automaton is too large)") from None
 
 
 def subtract(a: Node, b: Node) -> Node | None:
