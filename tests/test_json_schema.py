@@ -288,6 +288,11 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
      "additionalProperties": {"type": "string"}},
     {"type": "object", "propertyNames": {"pattern": "^[ab]$"}, "patternProperties": {"a": {"type": "integer"}}},
     {"type": "object", "patternProperties": {"^a": True}, "additionalProperties": {"type": "string"}},
+    {"oneOf": [{"type": "object", "properties": {"a": {"const": 1}}, "required": ["a"]},
+               {"type": "object", "additionalProperties": {"type": "string"}}]},
+    {"$defs": {"A": {"type": "object", "properties": {"a": {"const": 1}}, "required": ["a"]},
+               "B": {"oneOf": [{"$ref": "#/$defs/A"}, {"type": "object", "patternProperties": {"^[ab]$": {"type": "string"}}}]}},
+     "oneOf": [{"$ref": "#/$defs/B"}, {"type": "object", "required": ["b"], "properties": {"b": {"type": "integer"}, "a": False}}]},
     {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"], "minProperties": 2, "maxProperties": 2},
 ])
 def test_not_oneof_and_dependencies_are_exact(llama3, schema):

@@ -1,15 +1,17 @@
 """oneOf exactness: branches that no instance can match together (then oneOf = anyOf).
 
 `pairwise_disjoint` is conservative: True only when disjointness is proven from types,
-enum values (against the other branch's values or constraints), a required discriminator
-property with disjoint values, a required property the other branch forbids, disjoint
+enum values (against the other branch's values or constraints), a member one branch
+requires whose value schemas on the two sides (property, matching pattern or additional
+schema) are disjoint in turn (a discriminator; a name the other side forbids), disjoint
 numeric ranges or string lengths, or string patterns/formats whose automata share no
 string. A branch that is itself only an anyOf/oneOf is disjoint from another when each of
-its own branches is.
+its own branches is; `$ref`s are expanded by the caller's `resolve`.
 """
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Callable
 
 import jsonschema
 import numpy as np
@@ -23,23 +25,28 @@ from constrain.grammars.json_schema.normalize import json_equal, merge, normaliz
 _NUMERIC = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 
 
-def pairwise_disjoint(branches: list) -> bool:
+MAX_DEPTH = 6
+
+
+def pairwise_disjoint(branches: list, resolve: Callable = lambda node: node) -> bool:
+    """`resolve(node)`: the node with its `$ref` (and the like) expanded, as far as the caller
+    can; it may raise, which only means no proof."""
     for i, a in enumerate(branches):
         for b in branches[i + 1:]:
-            if not _disjoint(a, b):
+            if not _disjoint(a, b, resolve, 0):
                 return False
     return True
 
 
-def _disjoint(a, b) -> bool:
+def _disjoint(a, b, resolve: Callable, depth: int) -> bool:
     if a is False or b is False:
         return True
-    if not isinstance(a, dict) or not isinstance(b, dict):
+    if not isinstance(a, dict) or not isinstance(b, dict) or depth > MAX_DEPTH:
         return False
     for x, y in ((a, b), (b, a)):
-        subs = _sub_branches(x)
+        subs = _sub_branches(x, resolve)
         if subs is not None:
-            return all(_disjoint(sub, y) for sub in subs)
+            return all(_disjoint(sub, y, resolve, depth + 1) for sub in subs)
     ta, tb = _value_types(a), _value_types(b)
     if not (ta & tb):
         return True
@@ -52,27 +59,37 @@ def _disjoint(a, b) -> bool:
         return True
     if ta | tb <= {"string"} and (_ranges_disjoint(_lengths(a), _lengths(b)) or _strings_disjoint(a, b)):
         return True
-    if ta <= {"object"} or tb <= {"object"}:
+    if ta & tb <= {"object"}:
+        # a name one side requires, whose value no schema of the two sides for it shares
         for x, y in ((a, b), (b, a)):
-            if any(_forbids(y, k) for k in x.get("required", [])):
-                return True
-    for k in set(a.get("properties", {})) & set(b.get("properties", {})):
-        if k in a.get("required", []) and k in b.get("required", []):
-            pa, pb = a["properties"][k], b["properties"][k]
-            if isinstance(pa, dict) and isinstance(pb, dict):
-                pa, pb = normalized(pa, False), normalized(pb, False)
-                if "enum" in pa and "enum" in pb and not any(json_equal(x, y) for x in pa["enum"] for y in pb["enum"]):
-                    if ta <= {"object"} or tb <= {"object"}:
-                        return True
+            for k in x.get("required", []):
+                sx, sy = _resolved(_member_schema(x, k), resolve), _resolved(_member_schema(y, k), resolve)
+                if _disjoint(sx, sy, resolve, depth + 1):
+                    return True
     return False
 
 
-def _forbids(node: dict, key: str) -> bool:
-    """Whether objects valid under node cannot have member `key`."""
+def _member_schema(node: dict, key: str):
+    """A schema every value of member `key` meets in objects valid under `node`."""
     props = node.get("properties", {})
     if key in props:
-        return props[key] is False
-    return node.get("additionalProperties") is False and not node.get("patternProperties")
+        return props[key]
+    for pattern, schema in node.get("patternProperties", {}).items():
+        try:
+            if regex_to_dfa(pattern, anchored=False).matches(key.encode()):
+                return schema
+        except ConstrainError:
+            return True
+    return node.get("additionalProperties", True)
+
+
+def _resolved(node, resolve: Callable):
+    if not isinstance(node, dict):
+        return node
+    try:
+        return resolve(node)
+    except Exception:  # noqa: BLE001 - not expandable here: the node as it is (no proof lost)
+        return normalized(node, False)
 
 
 def _value_types(node: dict) -> set[str]:
@@ -100,14 +117,14 @@ def json_type(v) -> str:
 
 
 
-def _sub_branches(node: dict) -> list | None:
+def _sub_branches(node: dict, resolve: Callable) -> list | None:
     """The branches of a node that is an anyOf/oneOf (with its other keywords merged in)."""
     keys = [k for k in ("anyOf", "oneOf") if k in node]
     if len(keys) != 1:
         return None
     rest = {k: v for k, v in node.items() if k != keys[0]}
     try:
-        return [merge(rest, normalized(sub, False)) for sub in node[keys[0]]]
+        return [merge(rest, _resolved(sub, resolve)) for sub in node[keys[0]]]
     except Exception:  # noqa: BLE001 - not mergeable here: no proof
         return None
 

@@ -262,7 +262,7 @@ class Emitter:
                         combined.append(merge(b, f))
                     except NotMergeable as e:
                         self.skip(e.args[0], pointer, f"cannot intersect {kw} branch with its siblings")
-                if kw == "oneOf" and not pairwise_disjoint(combined):
+                if kw == "oneOf" and not pairwise_disjoint(combined, lambda n: self.flatten(n, pointer, 0)):
                     combined = self.exclusive(combined, flat, pointer)
                 merged += combined
             if len(merged) > MAX_ALTERNATIVES:
