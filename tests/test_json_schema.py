@@ -342,3 +342,46 @@ def test_strings_without_a_small_regex_are_exact_automata(llama3):
     for text in texts:
         valid = re.search(schema["pattern"], text) is not None and 2 <= len(text) <= 200
         assert accepts(grammar, tok, json.dumps(text, ensure_ascii=False)) == valid, text
+
+
+UNIQUE = {"type": "object", "properties": {
+    "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+    "more": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True}}}
+
+
+@pytest.mark.parametrize("instance", [
+    {"tags": []}, {"tags": ["a"]}, {"tags": ["a", "a"]}, {"tags": ["a", "b", "a"]}, {"tags": ["ab", "a", "b"]},
+    {"tags": ["", ""]}, {"tags": ["x"], "more": ["x"]}, {"tags": ["x", "y"], "more": ["y", "y"]},
+    {"more": ["é", "e"]}, {"more": ["\n", "\n"]}, {"more": [""]}, {"tags": ["a\"b", "a\"b"]},
+])
+def test_unique_string_items_token_by_token(llama3, instance):
+    vocab, tok = llama3
+    grammar = constrain.compile_json_schema(UNIQUE, vocab)
+    valid = jsonschema.Draft202012Validator(UNIQUE).is_valid(instance)
+    for seps in ((", ", ": "), (",", ":")):
+        assert accepts(grammar, tok, json.dumps(instance, separators=seps, ensure_ascii=False)) == valid, instance
+
+
+def test_unique_items_compare_values_and_masks_agree_with_advance(llama3):
+    vocab, tok = llama3
+    grammar = constrain.compile_json_schema(UNIQUE, vocab)
+    assert not accepts(grammar, tok, '{"tags": ["a", "\\u0061"]}')          # same value, other spelling
+    assert "U0" in constrain.json_schema_to_lark(UNIQUE) and "uniqueItems" in constrain.json_schema_to_lark(UNIQUE)
+    quoted = [i for i in range(vocab.size) if b'"' in (vocab.token_bytes(i) or b"")]
+    for prefix in ['{"tags": ["abc", "de", "ab', '{"tags": ["abc"', '{"tags": ["abc",', '{"tags": [""', '{"tags": [']:
+        m = grammar.matcher()
+        assert m.accept_tokens(tok.encode(prefix, add_special_tokens=False).ids) == len(tok.encode(prefix, add_special_tokens=False).ids)
+        for t in quoted:
+            assert m.is_token_allowed(t) == m.fork().accept_token(t), (prefix, vocab.token_bytes(t))
+    m = grammar.matcher()
+    m.accept_tokens(tok.encode('{"tags": ["abc", "ab', add_special_tokens=False).ids)
+    closing = tok.encode('c"', add_special_tokens=False).ids
+    assert m.accept_token(closing[0]) and not m.is_token_allowed(closing[1])   # "abc" again
+
+
+def test_unique_items_the_check_cannot_cover_raise(llama3):
+    vocab, _ = llama3
+    for items in ({"type": "string", "maxLength": 3}, {"type": "integer"}, {"type": "string", "format": "date"}, True):
+        with pytest.raises(constrain.UnsupportedSchemaError) as info:
+            constrain.compile_json_schema({"type": "array", "items": items, "uniqueItems": True}, vocab)
+        assert info.value.keyword == "uniqueItems"

@@ -15,6 +15,9 @@ shared across parser states:
   state: another cached LexemeWalk, whose own boundaries recurse (tokens spanning 3+
   terminals). The parser is asked once per group, not once per token.
 
+Grammars with distinct items (JSON Schema uniqueItems, distinct_items.py) then drop the
+tokens that would complete a repeated item, re-checked one by one with `advance`.
+
 Exactness: a boundary group is kept only if the parser accepts the terminal, and every
 parser state's candidates are exactly its allowed terminals, so the mask is the set of
 tokens with a valid lexing under the rule above; a live lexer state means the lexeme can
@@ -104,6 +107,8 @@ def cfg_mask(grammar, state) -> np.ndarray:
     out = walk.alive | grammar.vocab.eos_mask if grammar.can_end(state) else walk.alive.copy()
     if crossing:
         or_ids(out, np.concatenate(crossing))
+    if grammar.distinct is not None:
+        grammar.distinct.refuse_duplicates(grammar, state, out)
     return out
 
 

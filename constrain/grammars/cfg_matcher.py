@@ -28,17 +28,19 @@ from constrain.vocab import Vocabulary
 
 
 class CFGState:
-    """Parser state, the lexer of its candidates, the lexer state and the pending lexeme text
-    (kept only for grammars with text-sensitive terminals, i.e. an indenter)."""
+    """Parser state, the lexer of its candidates, the lexer state, the pending lexeme text
+    (kept only where it matters: text-sensitive terminals, i.e. an indenter, and items that
+    must be distinct) and the distinct items seen so far (distinct_items.py)."""
 
-    __slots__ = ("parser", "lexer", "q", "text", "key")
+    __slots__ = ("parser", "lexer", "q", "text", "seen", "key")
 
-    def __init__(self, parser, lexer: LexerDFA, q: int, text: bytes):
+    def __init__(self, parser, lexer: LexerDFA, q: int, text: bytes, seen=None):
         self.parser = parser
         self.lexer = lexer
         self.q = q
         self.text = text
-        self.key = (parser.key, lexer.id, q, text)
+        self.seen = seen
+        self.key = (parser.key, lexer.id, q, text, seen)
 
     def __repr__(self) -> str:
         return f"CFGState(lexer={self.lexer.id}, q={self.q}, text={self.text!r}, parser={self.parser!r})"
@@ -67,8 +69,10 @@ class CFGGrammar(CompiledGrammar):
     mask_cache_size = 4096
 
     def __init__(self, grammar: Grammar, vocab: Vocabulary, *, max_lexer_states: int = 50000,
-                 all_readings: bool = False, terminal_dfas: dict | None = None):
+                 all_readings: bool = False, terminal_dfas: dict | None = None, distinct=None):
+        """`distinct`: a DistinctItems check on the lexemes, or None."""
         super().__init__(vocab)
+        self.distinct = distinct
         self.ir = grammar
         self.lexers = Lexers(grammar, max_states=max_lexer_states, all_readings=all_readings,
                              terminal_dfas=terminal_dfas)
@@ -111,24 +115,32 @@ class CFGGrammar(CompiledGrammar):
 
     def advance(self, state: CFGState, data: bytes) -> CFGState | None:
         """The state after the bytes `data`, or None when no valid output continues that way."""
-        parser, lexer, q = state.parser, state.lexer, state.q
-        keep_text = bool(self.text_sensitive)
+        parser, lexer, q, seen = state.parser, state.lexer, state.q, state.seen
+        distinct = self.distinct
+        keep_text = bool(self.text_sensitive) or (distinct is not None and distinct.guarded(lexer))
         text = state.text
         pos = 0
         while True:
             q2, stop = lexer.core.walk_until_dead(q, data, pos)
             if keep_text:
                 text += data[pos:stop]
-            if stop == len(data):
-                return CFGState(parser, lexer, q2, text)
             reading = lexer.reading[q2]
+            if stop == len(data):
+                if distinct is not None and reading and distinct.completes_duplicate(seen, reading, text):
+                    return None
+                return CFGState(parser, lexer, q2, text, seen)
             if not reading:
                 return None
+            if distinct is not None:
+                fresh, seen = distinct.after(seen, reading, text)
+                if not fresh:
+                    return None
             parser = self.end_lexeme(parser, reading, text)
             if parser is None:
                 return None
             lexer = self.lexer_for(parser)
             q, text, pos = lexer.start, b"", stop
+            keep_text = bool(self.text_sensitive) or (distinct is not None and distinct.guarded(lexer))
 
     def can_end(self, state: CFGState) -> bool:
         """Whether the output may end here: the pending lexeme completes and the parser accepts."""

@@ -28,6 +28,7 @@ import threading
 
 from constrain.errors import GrammarError, UnsupportedSchemaError
 from constrain.grammars.cfg_matcher import CFGGrammar
+from constrain.grammars.distinct_items import DistinctItems
 from constrain.grammars.json_schema.emit import Emitter, Options
 from constrain.grammars.json_schema.normalize import SchemaDoc, load_schema
 from constrain.grammars.lark_frontend import load_lark
@@ -39,7 +40,7 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 128
 
 
-def _emit(schema, options: Options, for_compile: bool = False) -> tuple[str, list[tuple[str, str]], dict]:
+def _emit(schema, options: Options, for_compile: bool = False) -> tuple[str, Emitter]:
     doc = SchemaDoc(load_schema(schema))
     emitter = Emitter(doc, options, for_compile=for_compile)
     try:
@@ -51,7 +52,7 @@ def _emit(schema, options: Options, for_compile: bool = False) -> tuple[str, lis
     text = emitter.lark(start)
     if len(text) > MAX_GRAMMAR_CHARS:
         raise UnsupportedSchemaError("schema", "#", f"grammar too large ({len(text)} characters)")
-    return text, emitter.ignored, emitter.prebuilt
+    return text, emitter
 
 
 def json_schema_to_lark(schema, *, whitespace: str = "flexible", lenient: bool = False,
@@ -80,13 +81,17 @@ def compile_json_schema(schema, vocab: Vocabulary, *, whitespace: str = "flexibl
         hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    text, ignored, prebuilt = _emit(loaded, options, for_compile=True)
+    text, emitter = _emit(loaded, options, for_compile=True)
+    prebuilt = emitter.prebuilt
+    distinct = None
+    if emitter.guard_terms:
+        distinct = DistinctItems(frozenset(emitter.guard_terms.values()), frozenset({emitter.punct[","]}), vocab)
     try:
         grammar = CFGGrammar(load_lark(text, opaque=frozenset(prebuilt)), vocab, all_readings=True,
-                             terminal_dfas=prebuilt)
+                             terminal_dfas=prebuilt, distinct=distinct)
     except GrammarError as e:
         raise UnsupportedSchemaError("schema", "#", f"the generated grammar does not compile: {e}") from None
-    grammar.ignored_keywords = ignored
+    grammar.ignored_keywords = emitter.ignored
     with _CACHE_LOCK:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))

@@ -43,7 +43,7 @@ from constrain.grammars.json_schema.normalize import (
     pointer_join,
     type_set,
 )
-from constrain.grammars.json_schema.keys import KeyPartition
+from constrain.grammars.json_schema.keys import KeyPartition, open_ended, spelling_dfa
 from constrain.grammars.json_schema.strings import (
     ANY_STRING,
     NotExpressible,
@@ -118,6 +118,7 @@ class Emitter:
         self.memo: dict[str, str | None] = {}
         self.prebuilt: dict[str, object] = {}       # terminal name -> ByteDFA built without its regex
         self.automaton_terms: dict[tuple, str | None] = {}   # terminals built as automata, by content
+        self.guard_terms: dict[str, str] = {}          # item regex -> terminal of items that must be distinct
         self.declared_terms: dict[str, str] = {}       # terminal name -> what it is (no regex shown)
         self.for_compile = for_compile
         ws = options.whitespace_regex()
@@ -131,6 +132,10 @@ class Emitter:
         lines = [f"start: {start}"]
         lines += [f"{name}: {body}" for name, body in self.rules.items()]
         lines += [f"{name}: {lark_regex(regex)}" for regex, name in self.terminals.items()]
+        lines += [f"{name}: {lark_regex(regex)}" for regex, name in self.guard_terms.items()]
+        if self.guard_terms:
+            lines += [f"// uniqueItems: the items read as {', '.join(self.guard_terms.values())} must be distinct "
+                      "within each array (a run-time check; no grammar can say it)"]
         for name, what in self.declared_terms.items():
             lines += [f"// {name}: {what} (an automaton; no regex is written)", f"%declare {name}"]
         return "\n".join(lines) + "\n"
@@ -505,7 +510,10 @@ class Emitter:
         rest = self.value(node.get("items", True), pointer_join(pointer, "items"))
         lo, hi = _count(node, "minItems", 0), _count(node, "maxItems", None)
         if node.get("uniqueItems") is True and (hi is None or hi > 1):
-            self.skip("uniqueItems", pointer)
+            guard = None if prefix else self.distinct_item(node.get("items", True), pointer_join(pointer, "items"))
+            if guard is None:
+                self.skip("uniqueItems", pointer, "only unbounded string items can be checked distinct")
+            rest = guard or rest
         if max(lo, hi or 0) > MAX_COUNT:
             self.skip("maxItems" if (hi or 0) > MAX_COUNT else "minItems", pointer, "count too large")
             lo, hi = min(lo, MAX_COUNT), None if (hi or 0) > MAX_COUNT else hi
@@ -524,6 +532,23 @@ class Emitter:
             states[i] = self.rule(alts, f"{base}_{i}")
         body = states[0]
         return None if body is None else self.rule([f"{p['[']} {body} {p[']']}"])
+
+    def distinct_item(self, items, pointer: str) -> str | None:
+        """The guard terminal (distinct_items.py) of string items that must be distinct, or
+        None when the items are not strings whose every unfinished spelling has infinitely
+        many completions (then a pending item could be forced into a repeat)."""
+        flat = self.flatten(items, pointer, 0)
+        if not isinstance(flat, dict) or _types(flat) != {"string"} or \
+                set(flat) - ANNOTATIONS - {"type", "pattern", "format", "minLength"}:
+            return None
+        term = self.string(flat, pointer)
+        regex = next((r for r, name in self.terminals.items() if name == term), None)
+        if regex is None or not open_ended(spelling_dfa(regex)):
+            return None
+        name = self.guard_terms.get(regex)
+        if name is None:
+            name = self.guard_terms[regex] = f"U{len(self.guard_terms)}"
+        return name
 
     # --- objects -------------------------------------------------------------------------
     def object(self, node: dict, pointer: str, depth: int = 0) -> str | None:

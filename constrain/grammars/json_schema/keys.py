@@ -15,6 +15,8 @@ from __future__ import annotations
 import functools
 import json
 
+import numpy as np
+
 from constrain.automata.dfa import ByteDFA
 from constrain.automata.regex import dfa_union, literal_dfa, regex_to_dfa, trimmed
 from constrain.errors import ConstrainError
@@ -29,6 +31,20 @@ def spelling_dfa(node_regex: str):
     from constrain.grammars.lark_frontend import translate_regex
     pattern, flags = translate_regex(node_regex)
     return regex_to_dfa(pattern, flags=flags)
+
+
+def open_ended(dfa: ByteDFA) -> bool:
+    """Whether every state of the (trimmed) DFA either has infinitely many completions or is
+    a final state with no way on (a closed string)."""
+    trans = dfa.trans
+    has_move = (trans >= 0).any(axis=1)
+    finite = ~has_move                  # fixpoint: states all of whose moves lead to finite ones
+    while True:
+        grown = finite | ((trans < 0) | finite[np.maximum(trans, 0)]).all(axis=1)
+        if (grown == finite).all():
+            break
+        finite = grown
+    return bool((finite == (~has_move & dfa.accepting)).all())
 
 
 class KeyPartition:
