@@ -234,16 +234,16 @@ class Emitter:
             return self.rule([r for r in (self.plain(v, pointer) for v in variants) if r is not None])
         types = _types(node)
         excluded = node.get(EXCLUDED, [])
-        if excluded and types & {"number", "integer", "array", "object"} and \
-                any(not isinstance(v, (str, bool)) and v is not None for v in excluded):
-            self.skip("not", pointer, "excluding number, array or object values")
+        if excluded and types & {"array", "object"} and any(isinstance(v, (list, dict)) for v in excluded):
+            self.skip("not", pointer, "excluding array or object values")
         alts = []
         if "null" in types and None not in excluded:
             alts.append(self.term("null"))
         if "boolean" in types:
             alts += [self.term(w) for w, v in (("true", True), ("false", False)) if not _has_value(excluded, v)]
         if "number" in types or "integer" in types:
-            alts.append(self.number(node, "number" in types, "integer" in types, pointer))
+            alts += [self.number(piece, "number" in types, "integer" in types, pointer)
+                     for piece in _between_excluded(node, excluded)]
         if "string" in types:
             alts.append(self.string(node, pointer))
         if "array" in types:
@@ -815,6 +815,20 @@ class ObjectMembers:
                 alts += self.tail(c)
             states[mask] = self.e.rule(alts, f"{self.base}_s{mask}")
         return states[0]
+
+
+def _between_excluded(node: dict, excluded: list) -> list[dict]:
+    """`node`'s numbers as pieces that leave out the excluded numbers (open intervals between them)."""
+    cuts = sorted({v for v in excluded if isinstance(v, (int, float)) and not isinstance(v, bool)})
+    pieces = []
+    for lo, hi in zip([None] + cuts, cuts + [None]):
+        piece = node
+        if lo is not None:
+            piece = merge(piece, {"exclusiveMinimum": lo})
+        if hi is not None:
+            piece = merge(piece, {"exclusiveMaximum": hi})
+        pieces.append(piece)
+    return pieces
 
 
 _COUNTED = (("string", "minLength", "maxLength"), ("array", "minItems", "maxItems"),

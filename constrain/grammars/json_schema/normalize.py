@@ -4,7 +4,7 @@
 targets, and a jsonschema validator (used to filter `enum` values exactly). `normalized(node)`
 rewrites older spellings to Draft 2020-12 (tuple `items` -> `prefixItems`, `dependencies` ->
 `dependentRequired`/`dependentSchemas`, boolean `exclusiveMinimum`, `const` -> `enum`,
-OpenAPI `nullable`). `merge(a, b)` is the exact intersection of two normalized schemas or
+OpenAPI `nullable`, `if`/`then`/`else` -> two disjoint `anyOf` branches). `merge(a, b)` is the exact intersection of two normalized schemas or
 raises NotMergeable; it never drops a constraint.
 """
 from __future__ import annotations
@@ -156,6 +156,10 @@ def normalized(node, legacy: bool) -> dict | bool:
     if "dependencies" in out:
         for k, v in out.pop("dependencies").items():
             out.setdefault("dependentRequired" if isinstance(v, list) else "dependentSchemas", {})[k] = v
+    if "if" in out:
+        out["anyOf"] = conjunction(out["anyOf"], _if_branches(out)) if "anyOf" in out else _if_branches(out)
+    out.pop("then", None)              # without `if`, then/else assert nothing
+    out.pop("else", None)
     if out.get("nullable") is True:
         if "type" in out:
             types = out["type"] if isinstance(out["type"], list) else [out["type"]]
@@ -164,6 +168,26 @@ def normalized(node, legacy: bool) -> dict | bool:
             out["enum"] = list(out["enum"]) + [None]
     out.pop("nullable", None)
     return out
+
+
+def _if_branches(node: dict) -> list:
+    """if/then/else as two disjoint anyOf branches: (if and then) or (not if and else)."""
+    condition, then, otherwise = node.pop("if"), node.get("then", True), node.get("else", True)
+    if condition is True or condition == {}:
+        return [then]
+    if condition is False:
+        return [otherwise]
+    return [{"allOf": [condition, then]}, {"allOf": [{"not": condition}, otherwise]}]
+
+
+MAX_CONJUNCTION = 64
+
+
+def conjunction(a: list, b: list) -> list:
+    """The anyOf branches of anyOf(a) and anyOf(b): every pair, as an allOf."""
+    if len(a) * len(b) > MAX_CONJUNCTION:
+        raise NotMergeable("anyOf")
+    return [{"allOf": [x, y]} for x in a for y in b]
 
 
 def json_equal(a, b) -> bool:
@@ -214,6 +238,7 @@ def merge(a, b) -> dict | bool:
         return a
     if a is False or b is False:
         return False
+    a, b = normalized(a, False), normalized(b, False)      # nested schemas arrive as written
     out = dict(a)
     for key, vb in b.items():
         if key not in out:
@@ -278,7 +303,9 @@ def _merge_keyword(key, va, vb, a, b):
         return va    # recomputed position by position in _merge_positions
     if key == "not":
         return {"anyOf": [va, vb]}       # not A and not B = not (A or B)
-    if key in ("anyOf", "oneOf"):
+    if key == "anyOf":
+        return conjunction(va, vb)
+    if key == "oneOf":
         raise NotMergeable(key)
     if key == INTERNAL_TYPES:
         return [t for t in va if t in vb]
