@@ -316,6 +316,22 @@ class Emitter:
         if negated is False:
             return [node]
         keys = {k for k in negated if k in STANDARD} - ANNOTATIONS     # unknown keywords assert nothing
+        groups = _negation_groups({k: negated[k] for k in keys})
+        if len(groups) > 1:
+            # not (G1 and G2 ...) = not G1 | (G1 and not G2) | ...: disjoint, one group at a time
+            out, prefix = [], node
+            for group in groups:
+                out += self.negate(prefix, group)
+                prefix = merge(prefix, group)
+                if prefix is False:
+                    break
+            return out
+        if keys == {"anyOf"}:
+            # not (B1 or B2 ...) = not B1 and not B2 ...
+            nodes = [node]
+            for branch in negated["anyOf"]:
+                nodes = [v for n in nodes for v in self.negate(n, self.flatten(branch, "#", 0))]
+            return nodes
         outside = _types(node) - type_set(negated)          # values of types negated rejects
         rest = [dict(node, **{ONLY_TYPES: sorted(outside)})] if outside and "type" in negated else []
         if keys <= {"type"}:
@@ -815,6 +831,20 @@ class ObjectMembers:
                 alts += self.tail(c)
             states[mask] = self.e.rule(alts, f"{self.base}_s{mask}")
         return states[0]
+
+
+_OBJECT_GROUP = frozenset({"required", "properties"})
+
+
+def _negation_groups(negated: dict) -> list[dict]:
+    """`negated`'s keywords as a conjunction of groups that `negate` handles one at a time:
+    type; enum; required + properties; ranges + pattern/format; each other keyword alone."""
+    groups: dict[str, dict] = {}
+    for k, v in negated.items():
+        name = "type" if k == "type" else "enum" if k == "enum" else "object" if k in _OBJECT_GROUP \
+            else "text" if k in _RANGE_KEYWORDS or k in ("pattern", "format") else k
+        groups.setdefault(name, {})[k] = v
+    return list(groups.values())
 
 
 def _between_excluded(node: dict, excluded: list) -> list[dict]:
