@@ -397,3 +397,13 @@ def test_unique_items_the_check_cannot_cover_raise(llama3):
         with pytest.raises(constrain.UnsupportedSchemaError) as info:
             constrain.compile_json_schema({"type": "array", "items": items, "uniqueItems": True}, vocab)
         assert info.value.keyword == "uniqueItems"
+
+
+def test_unique_items_inside_a_union_of_arrays(llama3):
+    vocab, tok = llama3
+    schema = {"anyOf": [{"type": "array", "items": {"type": "string"}, "uniqueItems": True, "maxItems": 4},
+                        {"type": "array", "items": {"type": "string"}, "maxItems": 2}]}
+    grammar = constrain.compile_json_schema(schema, vocab)
+    for instance in (["a", "a"], ["a", "a", "b"], ["a", "b", "c"], ["a", "b", "a"], ["a", "b", "c", "d", "e"], []):
+        valid = jsonschema.Draft202012Validator(schema).is_valid(instance)
+        assert accepts(grammar, tok, json.dumps(instance)) == valid, instance

@@ -132,8 +132,8 @@ class CFGGrammar(CompiledGrammar):
             if not reading:
                 return None
             if distinct is not None:
-                fresh, seen = distinct.after(seen, reading, text)
-                if not fresh:
+                reading, seen = distinct.after(seen, reading, text)
+                if not reading:
                     return None
             parser = self.end_lexeme(parser, reading, text)
             if parser is None:

@@ -11,7 +11,8 @@ Exactness: the emitter makes a guard only of a terminal whose lexemes are JSON s
 whose automaton has, from every state but the final one (after the closing quote), infinitely
 many completions. So a pending item can always still become a fresh value, and a token is
 refused exactly when it completes a duplicate: at a lexeme boundary inside the token, or by
-ending on the closing quote (`completes_duplicate`). `refuse_duplicates` removes those tokens
+ending on the closing quote (`completes_duplicate`). A lexeme a guard shares with other terminals (a union of arrays)
+keeps its other readings when it repeats an item. `refuse_duplicates` removes those tokens
 from a mask: only tokens with a quote byte can complete an item, and each such allowed token
 is re-checked by the grammar's own `advance`.
 """
@@ -48,22 +49,23 @@ class DistinctItems:
         """Whether a lexeme starting in `lexer` may be an item (its text is then kept)."""
         return not self.guards.isdisjoint(lexer.candidates)
 
-    def after(self, seen: Seen, reading: tuple[str, ...], text: bytes) -> tuple[bool, Seen]:
-        """(False, _) when the lexeme `text`, read as `reading`, repeats an item; else the new `seen`."""
+    def after(self, seen: Seen, reading: tuple[str, ...], text: bytes) -> tuple[tuple[str, ...], Seen]:
+        """The readings left for the lexeme `text` read as `reading` (a repeated item is no
+        guard's, so only its other readings remain, maybe none) and the new `seen`."""
         guard = next((t for t in reading if t in self.guards), None)
         if guard is None:
-            return True, seen if seen is not None and set(reading) <= self.separators else None
+            return reading, seen if seen is not None and set(reading) <= self.separators else None
         value = json.loads(text)
         if seen is None or seen[0] != guard:
-            return True, (guard, frozenset((value,)))
+            return reading, (guard, frozenset((value,)))
         if value in seen[1]:
-            return False, seen
-        return True, (guard, seen[1] | {value})
+            return tuple(t for t in reading if t not in self.guards), None
+        return reading, (guard, seen[1] | {value})
 
     def completes_duplicate(self, seen: Seen, reading: tuple[str, ...], text: bytes) -> bool:
         """Whether a token ending with the lexeme `text` in a state reading `reading` has just
         closed an item equal to an earlier one (a guard lexeme is complete once accepting)."""
-        return seen is not None and seen[0] in reading and json.loads(text) in seen[1]
+        return seen is not None and set(reading) <= self.guards and seen[0] in reading and json.loads(text) in seen[1]
 
     def refuse_duplicates(self, grammar, state, mask: np.ndarray) -> None:
         """Clear in `mask` the tokens that would complete a repeated item from `state`."""
