@@ -407,3 +407,25 @@ def test_unique_items_inside_a_union_of_arrays(llama3):
     for instance in (["a", "a"], ["a", "a", "b"], ["a", "b", "c"], ["a", "b", "a"], ["a", "b", "c", "d", "e"], []):
         valid = jsonschema.Draft202012Validator(schema).is_valid(instance)
         assert accepts(grammar, tok, json.dumps(instance)) == valid, instance
+
+
+@pytest.mark.parametrize("schema", [PERSON, UNIQUE, {"type": "array", "items": {"$ref": "#"}, "maxItems": 2},
+                                    {"type": "object", "patternProperties": {"^a": {"type": "integer"}},
+                                     "additionalProperties": {"type": "string", "pattern": "^x", "maxLength": 300}}])
+def test_the_grammar_built_directly_equals_its_lark_text(llama3, schema):
+    """compile_json_schema skips the Lark text; lark's reading of that text gives the same masks."""
+    from constrain.grammars.cfg_matcher import CFGGrammar
+    from constrain.grammars.json_schema import _emit
+    from constrain.grammars.json_schema.emit import Options
+    vocab, tok = llama3
+    text, emitter, start = _emit(schema, Options("flexible", False, True, "schema"), for_compile=True)
+    direct = emitter.grammar(start)
+    via_text = load_lark(text, opaque=frozenset(emitter.prebuilt))
+    assert direct.terminals == via_text.terminals
+    grammars = [CFGGrammar(g, vocab, all_readings=True, terminal_dfas=emitter.prebuilt) for g in (direct, via_text)]
+    for instance in ({"name": "Ann", "age": 3, "tags": ["a"]}, {"tags": ["x", "y"]}, [[], [[]]], {"ab": 1, "c": "xy"}):
+        matchers = [g.matcher() for g in grammars]
+        for t in tok.encode(json.dumps(instance), add_special_tokens=False).ids:
+            assert (matchers[0].next_token_mask() == matchers[1].next_token_mask()).all()
+            if not all(m.accept_token(t) for m in matchers):
+                break

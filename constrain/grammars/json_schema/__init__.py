@@ -3,7 +3,8 @@
 
 Pipeline: load (dict / JSON text / pydantic model) -> metaschema check (`SchemaError`) ->
 `emit.Emitter` (normalize.py: `$ref`, draft spellings, `allOf`; numeric.py and strings.py:
-leaf regexes) -> Lark text -> `compile_lark`.
+leaf regexes) -> grammar IR (ebnf.py expands the emitter's rules directly; json_schema_to_lark
+writes the same rules as Lark text) -> CFGGrammar.
 
 What the output looks like (documented policy):
 - whitespace "flexible": up to 12 JSON whitespace characters on each side of `{ } [ ] , :`
@@ -31,7 +32,6 @@ from constrain.grammars.cfg_matcher import CFGGrammar
 from constrain.grammars.distinct_items import DistinctItems
 from constrain.grammars.json_schema.emit import Emitter, Options
 from constrain.grammars.json_schema.normalize import SchemaDoc, load_schema
-from constrain.grammars.lark_frontend import load_lark
 from constrain.vocab import Vocabulary
 
 MAX_GRAMMAR_CHARS = 4_000_000
@@ -40,7 +40,7 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 128
 
 
-def _emit(schema, options: Options, for_compile: bool = False) -> tuple[str, Emitter]:
+def _emit(schema, options: Options, for_compile: bool = False) -> tuple[str, Emitter, str]:
     doc = SchemaDoc(load_schema(schema))
     emitter = Emitter(doc, options, for_compile=for_compile)
     try:
@@ -52,7 +52,7 @@ def _emit(schema, options: Options, for_compile: bool = False) -> tuple[str, Emi
     text = emitter.lark(start)
     if len(text) > MAX_GRAMMAR_CHARS:
         raise UnsupportedSchemaError("schema", "#", f"grammar too large ({len(text)} characters)")
-    return text, emitter
+    return text, emitter, start
 
 
 def json_schema_to_lark(schema, *, whitespace: str = "flexible", lenient: bool = False,
@@ -81,13 +81,13 @@ def compile_json_schema(schema, vocab: Vocabulary, *, whitespace: str = "flexibl
         hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    text, emitter = _emit(loaded, options, for_compile=True)
+    _, emitter, start = _emit(loaded, options, for_compile=True)
     prebuilt = emitter.prebuilt
     distinct = None
     if emitter.guard_terms:
         distinct = DistinctItems(frozenset(emitter.guard_terms.values()), frozenset({emitter.punct[","]}), vocab)
     try:
-        grammar = CFGGrammar(load_lark(text, opaque=frozenset(prebuilt)), vocab, all_readings=True,
+        grammar = CFGGrammar(emitter.grammar(start), vocab, all_readings=True,
                              terminal_dfas=prebuilt, distinct=distinct)
     except GrammarError as e:
         raise UnsupportedSchemaError("schema", "#", f"the generated grammar does not compile: {e}") from None

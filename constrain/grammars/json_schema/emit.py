@@ -25,6 +25,9 @@ from decimal import Decimal
 from constrain.automata.regex import ast_to_dfa, regex_to_dfa
 from constrain.automata.regex_parser import Alt, parse
 from constrain.errors import UnsupportedSchemaError
+from constrain.grammars.cfg import Grammar, Terminal
+from constrain.grammars.ebnf import expand_rules
+from constrain.grammars.lark_frontend import translate_regex
 from constrain.grammars.json_schema import numeric
 from constrain.grammars.json_schema.disjoint import json_type as _json_type
 from constrain.grammars.json_schema.disjoint import pairwise_disjoint
@@ -128,6 +131,22 @@ class Emitter:
         self._any = None
 
     # --- output --------------------------------------------------------------------------
+    def grammar(self, start: str) -> Grammar:
+        """The IR of the grammar `lark(start)` writes, built without parsing that text (the
+        terminals in `prebuilt` keep their placeholder pattern; their automata are given)."""
+        rules = expand_rules({"start": start, **self.rules}, "start")
+        regex_of = {name: regex for table in (self.terminals, self.guard_terms) for regex, name in table.items()}
+        nonterminals = {r.lhs for r in rules}
+        terminals = {}
+        for name in sorted({sym for r in rules for sym in r.rhs} - nonterminals):
+            regex = regex_of[name]
+            if name in self.prebuilt:
+                terminals[name] = Terminal(name, regex)
+            else:
+                pattern, flags = translate_regex(regex)
+                terminals[name] = Terminal(name, pattern, flags)
+        return Grammar(terminals, rules, "start")
+
     def lark(self, start: str) -> str:
         lines = [f"start: {start}"]
         lines += [f"{name}: {body}" for name, body in self.rules.items()]
@@ -839,12 +858,12 @@ _OBJECT_GROUP = frozenset({"required", "properties"})
 def _negation_groups(negated: dict) -> list[dict]:
     """`negated`'s keywords as a conjunction of groups that `negate` handles one at a time:
     type; enum; required + properties; ranges + pattern/format; each other keyword alone."""
-    groups: dict[str, dict] = {}
-    for k, v in negated.items():
+    groups: dict[str, dict] = {"type": {}, "enum": {}, "object": {}, "text": {}}    # this order:
+    for k, v in sorted(negated.items()):     # counts are negated after the required names
         name = "type" if k == "type" else "enum" if k == "enum" else "object" if k in _OBJECT_GROUP \
             else "text" if k in _RANGE_KEYWORDS or k in ("pattern", "format") else k
         groups.setdefault(name, {})[k] = v
-    return list(groups.values())
+    return [g for g in groups.values() if g]
 
 
 def _between_excluded(node: dict, excluded: list) -> list[dict]:
