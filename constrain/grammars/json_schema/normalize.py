@@ -9,11 +9,11 @@ raises NotMergeable; it never drops a constraint.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 from urllib.parse import unquote, urldefrag, urljoin
 
-import jsonschema
 from jsonschema import validators
 
 from constrain.errors import SchemaError, UnsupportedSchemaError
@@ -60,15 +60,21 @@ def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+@functools.lru_cache(maxsize=None)
+def _metaschema_validator(cls):
+    """What `cls.check_schema` validates with, built once per draft."""
+    meta = validators.validator_for(cls.META_SCHEMA, default=cls)
+    return meta(schema=cls.META_SCHEMA, format_checker=meta.FORMAT_CHECKER)
+
+
 class SchemaDoc:
     def __init__(self, root):
         self.root = root
         cls = validators.validator_for(root if isinstance(root, dict) else {}, default=validators.Draft202012Validator)
-        try:
-            cls.check_schema(root)
-        except jsonschema.SchemaError as e:
-            pointer = "#" + "".join(pointer_join("", p) for p in e.absolute_path)
-            raise SchemaError(f"invalid schema: {e.message}", pointer) from None
+        error = next(_metaschema_validator(cls).iter_errors(root), None)
+        if error is not None:
+            pointer = "#" + "".join(pointer_join("", p) for p in error.absolute_path)
+            raise SchemaError(f"invalid schema: {error.message}", pointer)
         self.draft = cls.META_SCHEMA.get("$schema", "")
         self.legacy = any(d in self.draft for d in _LEGACY_DRAFTS)
         self.validator = cls(root, format_checker=cls.FORMAT_CHECKER)
