@@ -107,8 +107,13 @@ class Lexers:
     def overlap_within(self, terminal_sets) -> bool:
         """Whether some text is accepted by two terminals of one of `terminal_sets` (then a
         parser that reads one terminal per lexeme cannot follow every reading)."""
-        shared = {frozenset(self.names[i] for i in acc) for acc in self.accepts if len(acc) > 1}
-        return any(len(names & allowed) > 1 for names in shared for allowed in terminal_sets)
+        partners: dict[str, set[str]] = {}       # terminal -> the terminals sharing a text with it
+        for acc in {acc for acc in self.accepts if len(acc) > 1}:
+            names = {self.names[i] for i in acc}
+            for name in names:
+                partners.setdefault(name, set()).update(names - {name})
+        return any(not partners[t].isdisjoint(allowed)
+                   for allowed in set(terminal_sets) for t in allowed if t in partners)
 
     def __len__(self) -> int:
         return len(self._by_candidates)
