@@ -487,6 +487,10 @@ class Emitter:
             self.skip(keyword, pointer, str(e))
             return self.term(ANY_STRING)
         try:
+            if self.for_compile and (len(required) > 1 or forbidden):
+                # a regex of an intersection or difference costs more to write (state elimination)
+                # and compile again than the automaton itself: only the shown grammar gets one
+                raise NotExpressible("no regex is written for several string constraints when compiling")
             ast = required[0]
             for other in required[1:]:
                 ast = None if ast is None else intersect(ast, other)
@@ -494,14 +498,14 @@ class Emitter:
                 ast = None if ast is None else subtract(ast, excluded)
             ast = None if ast is None else with_length(ast, lo, hi)
         except NotExpressible as e:
-            # no small regex: the automaton of all the constraints at once, built directly
+            # no (small) regex: the automaton of all the constraints at once, built directly
             try:
                 return self.automaton_term(("string", json.dumps([pattern, fmt, node.get(ALSO_MATCHING), failing, lo, hi])),
                                            lambda: string_dfa(required + [any_text(lo, hi)], forbidden,
                                                               max_states=MAX_STRING_STATES),
                                            f"strings: pattern {pattern!r}, format {fmt!r}, {lo}..{hi} characters (at {pointer})")
-            except NotExpressible:
-                self.skip(keyword, pointer, str(e))
+            except NotExpressible as too_large:
+                self.skip(keyword, pointer, str(too_large if self.for_compile else e))
                 return self.term(ANY_STRING)
         return None if ast is None else self.term(string_regex(ast))
 
