@@ -129,9 +129,12 @@ def build_lalr(grammar: Grammar) -> LALRTables:
     for idx, (p, b) in enumerate(nt_trans):
         for r in by_lhs[b]:
             rhs = rules[r][1]
+            nullable_from = len(rhs)         # rhs[i + 1:] derives the empty string iff i + 1 >= this
+            while nullable_from and rhs[nullable_from - 1] < 0 and nullable[~rhs[nullable_from - 1]]:
+                nullable_from -= 1
             q = p
             for i, sym in enumerate(rhs):
-                if sym < 0 and all(x < 0 and nullable[~x] for x in rhs[i + 1:]):
+                if sym < 0 and i + 1 >= nullable_from:
                     includes[nt_index[(q, ~sym)]].append(idx)
                 q = trans[q][sym]
             lookback.setdefault((q, r), []).append(idx)
@@ -150,17 +153,16 @@ def build_lalr(grammar: Grammar) -> LALRTables:
             la = 0
             for idx in lookback.get((p, r), ()):
                 la |= follow[idx]
-            t = 0
             while la:
-                if la & 1:
-                    if t in row:
-                        kind = "shift/reduce" if row[t] >= 0 else "reduce/reduce"
-                        conflicts.append(f"{kind} conflict on {names[t]} reducing "
-                                         f"{grammar.rules[r - 1]} (state {p})")
-                    else:
-                        row[t] = ~r
-                la >>= 1
-                t += 1
+                low = la & -la               # one lookahead terminal at a time (set bits only)
+                la ^= low
+                t = low.bit_length() - 1
+                if t in row:
+                    kind = "shift/reduce" if row[t] >= 0 else "reduce/reduce"
+                    conflicts.append(f"{kind} conflict on {names[t]} reducing "
+                                     f"{grammar.rules[r - 1]} (state {p})")
+                else:
+                    row[t] = ~r
         action.append(row)
     return LALRTables(action, goto, [len(rhs) for _, rhs in rules], [lhs for lhs, _ in rules],
                       tuple(conflicts))
