@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 
 import jsonschema
+import numpy as np
 import pytest
 from tokenizers import Tokenizer
 
@@ -391,9 +392,59 @@ def test_unique_items_compare_values_and_masks_agree_with_advance(llama3):
     assert m.accept_token(closing[0]) and not m.is_token_allowed(closing[1])   # "abc" again
 
 
+ENUM_UNIQUE = {"type": "array", "items": {"enum": ["GET", "GETX", "POST"]}, "uniqueItems": True, "minItems": 1}
+
+
+def _completable(m, vocab, depth: int = 40) -> bool:
+    """Whether a bounded depth-first search (3 allowed tokens per step, longest without a
+    space first) finds a way to end from the matcher's state."""
+    if m.can_end():
+        return True
+    if depth == 0:
+        return False
+    bits = np.unpackbits(m.next_token_mask().view(np.uint8), bitorder="little")[:vocab.size]
+    allowed = sorted((c for c in np.flatnonzero(bits) if c not in vocab.eos_token_ids),
+                     key=lambda c: (b" " in vocab.token_bytes(int(c)), -len(vocab.token_bytes(int(c)))))
+    for c in allowed[:3]:
+        probe = m.fork()
+        probe.accept_token(int(c))
+        if _completable(probe, vocab, depth - 1):
+            return True
+    return False
+
+
+def test_unique_enum_items_exact_against_every_array(llama3):
+    """Every array of up to 4 of the values (and one outsider), both separators; and at each
+    step of the valid ones the mask agrees with advance (no dead ends: a finite domain can run out)."""
+    vocab, tok = llama3
+    grammar = constrain.compile_json_schema(ENUM_UNIQUE, vocab)
+    validator = jsonschema.Draft202012Validator(ENUM_UNIQUE)
+    values = ["GET", "GETX", "POST", "PUT"]
+    for n in range(5):
+        for items in itertools.product(values, repeat=n):
+            for seps in ((", ", ": "), (",", ":")):
+                text = json.dumps(list(items), separators=seps)
+                assert accepts(grammar, tok, text) == validator.is_valid(list(items)), text
+    for text in ['["GET", "GETX", "POST"]', '["POST", "GETX"]']:
+        m = grammar.matcher()
+        for t in tok.encode(text, add_special_tokens=False).ids:
+            mask = m.next_token_mask()
+            bits = np.unpackbits(mask.view(np.uint8), bitorder="little")[:vocab.size]
+            for c in np.flatnonzero(bits):
+                if c not in vocab.eos_token_ids:
+                    probe = m.fork()
+                    assert probe.accept_token(int(c)), (text, vocab.token_bytes(int(c)))
+                    # no dead end: some valid array still starts with the text so far
+                    assert _completable(probe, vocab), (text, vocab.token_bytes(int(c)))
+            assert m.accept_token(t)
+    with pytest.raises(constrain.UnsupportedSchemaError, match="admits no value"):   # 3 values, 4 distinct items
+        constrain.compile_json_schema(dict(ENUM_UNIQUE, minItems=4), vocab)
+
+
 def test_unique_items_the_check_cannot_cover_raise(llama3):
     vocab, _ = llama3
-    for items in ({"type": "string", "maxLength": 3}, {"type": "integer"}, {"type": "string", "format": "date"}, True):
+    for items in ({"type": "string", "maxLength": 3}, {"type": "integer"}, {"type": "string", "format": "date"}, True,
+                  {"enum": ["a", 1]}):
         with pytest.raises(constrain.UnsupportedSchemaError) as info:
             constrain.compile_json_schema({"type": "array", "items": items, "uniqueItems": True}, vocab)
         assert info.value.keyword == "uniqueItems"

@@ -126,7 +126,7 @@ class CFGGrammar(CompiledGrammar):
                 text += data[pos:stop]
             reading = lexer.reading[q2]
             if stop == len(data):
-                if distinct is not None and reading and distinct.completes_duplicate(seen, reading, text):
+                if distinct is not None and not distinct.ends_well(seen, lexer, reading, text):
                     return None
                 return CFGState(parser, lexer, q2, text, seen)
             if not reading:

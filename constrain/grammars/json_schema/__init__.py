@@ -85,7 +85,8 @@ def compile_json_schema(schema, vocab: Vocabulary, *, whitespace: str = "flexibl
     prebuilt = emitter.prebuilt
     distinct = None
     if emitter.guard_terms:
-        distinct = DistinctItems(frozenset(emitter.guard_terms.values()), frozenset({emitter.punct[","]}), vocab)
+        distinct = DistinctItems(emitter.guard_domains, frozenset({emitter.punct[","]}),
+                                 frozenset(emitter.punct.values()), vocab)
     try:
         grammar = CFGGrammar(emitter.grammar(start), vocab, all_readings=True,
                              terminal_dfas=prebuilt, distinct=distinct)

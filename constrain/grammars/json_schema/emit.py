@@ -122,6 +122,7 @@ class Emitter:
         self.prebuilt: dict[str, object] = {}       # terminal name -> ByteDFA built without its regex
         self.automaton_terms: dict[tuple, str | None] = {}   # terminals built as automata, by content
         self.guard_terms: dict[str, str] = {}          # item regex -> terminal of items that must be distinct
+        self.guard_domains: dict[str, frozenset | None] = {}   # its values when finite (an enum)
         self.declared_terms: dict[str, str] = {}       # terminal name -> what it is (no regex shown)
         self.for_compile = for_compile
         ws = options.whitespace_regex()
@@ -551,7 +552,11 @@ class Emitter:
         if node.get("uniqueItems") is True and (hi is None or hi > 1):
             guard = None if prefix else self.distinct_item(node.get("items", True), pointer_join(pointer, "items"))
             if guard is None:
-                self.skip("uniqueItems", pointer, "only unbounded string items can be checked distinct")
+                self.skip("uniqueItems", pointer, "only string items (an enum, or open-ended) can be checked distinct")
+            elif self.guard_domains[guard] is not None:     # at most one item per value
+                hi = len(self.guard_domains[guard]) if hi is None else min(hi, len(self.guard_domains[guard]))
+                if lo > hi:
+                    return None
             rest = guard or rest
         if max(lo, hi or 0) > MAX_COUNT:
             self.skip("maxItems" if (hi or 0) > MAX_COUNT else "minItems", pointer, "count too large")
@@ -574,19 +579,30 @@ class Emitter:
 
     def distinct_item(self, items, pointer: str) -> str | None:
         """The guard terminal (distinct_items.py) of string items that must be distinct, or
-        None when the items are not strings whose every unfinished spelling has infinitely
-        many completions (then a pending item could be forced into a repeat)."""
+        None. Either an enum of strings (its values are the guard's finite domain), or
+        strings whose every unfinished spelling has infinitely many completions (so a pending
+        item can never be forced into a repeat)."""
         flat = self.flatten(items, pointer, 0)
-        if not isinstance(flat, dict) or _types(flat) != {"string"} or \
-                set(flat) - ANNOTATIONS - {"type", "pattern", "format", "minLength"}:
+        if not isinstance(flat, dict) or not _types(flat) & {"string"}:
             return None
-        term = self.string(flat, pointer)
-        regex = next((r for r, name in self.terminals.items() if name == term), None)
-        if regex is None or not open_ended(spelling_dfa(regex)):
-            return None
+        if "enum" in flat:
+            values = [v for v in flat["enum"] if self.doc.valid(v, flat) and _meets_internal(v, flat)]
+            if not values or not all(isinstance(v, str) for v in values):
+                return None
+            spellings = sorted({json.dumps(v, ensure_ascii=False) for v in values})
+            regex, domain = "(?:" + "|".join(literal_regex(x) for x in spellings) + ")", frozenset(values)
+        else:
+            if _types(flat) != {"string"} or set(flat) - ANNOTATIONS - {"type", "pattern", "format", "minLength"}:
+                return None
+            term = self.string(flat, pointer)
+            regex = next((r for r, name in self.terminals.items() if name == term), None)
+            if regex is None or not open_ended(spelling_dfa(regex)):
+                return None
+            domain = None
         name = self.guard_terms.get(regex)
         if name is None:
             name = self.guard_terms[regex] = f"U{len(self.guard_terms)}"
+            self.guard_domains[name] = domain
         return name
 
     # --- objects -------------------------------------------------------------------------
