@@ -42,7 +42,6 @@ from constrain.grammars.json_schema.normalize import (
     SchemaDoc,
     json_equal,
     merge,
-    normalized,
     pointer_join,
     type_set,
 )
@@ -187,8 +186,7 @@ class Emitter:
             return self.any_value()
         if node is False:
             return None
-        if isinstance(node, dict) and set(node) - ANNOTATIONS == {"$ref"} or \
-                isinstance(node, dict) and "$ref" in node and self.doc.legacy:
+        if isinstance(node, dict) and set(node) - ANNOTATIONS == {"$ref"} or self.doc.ref_only(node):
             return self.ref(self.doc.resolve(node["$ref"], pointer))
         key = json.dumps([node, self.doc.base_of.get(pointer, "")], sort_keys=True)
         return self.memoized(key, lambda: self.plain(self.flatten(node, pointer, 0), pointer), pointer)
@@ -216,7 +214,7 @@ class Emitter:
         """`node` normalized with its top-level `$ref` and `allOf` merged in."""
         if depth > MAX_FLATTEN_DEPTH:
             raise UnsupportedSchemaError("$ref", pointer, "recursion through allOf/$ref siblings")
-        node = normalized(node, self.doc.legacy)
+        node = self.doc.normalized(node)
         if isinstance(node, bool):
             return node
         parts = []

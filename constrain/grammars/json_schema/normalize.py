@@ -81,6 +81,7 @@ class SchemaDoc:
         self.by_id: dict[str, str] = {}      # absolute URI (no fragment) -> pointer
         self.anchors: dict[str, str] = {}    # absolute URI#anchor -> pointer
         self.base_of: dict[str, str] = {}    # pointer -> base URI
+        self._written: set[int] = set()      # ids of the document's own schema objects
         self._index(root, "#", "")
 
     def _index(self, node, pointer: str, base: str) -> None:
@@ -90,6 +91,7 @@ class SchemaDoc:
             return
         if not isinstance(node, dict):
             return
+        self._written.add(id(node))
         ident = node.get("$id", node.get("id") if self.legacy else None)
         if isinstance(ident, str) and "$ref" not in node:
             uri, frag = urldefrag(urljoin(base, ident))
@@ -105,6 +107,16 @@ class SchemaDoc:
             if key in ("enum", "const", "examples", "default", "example"):
                 continue
             self._index(value, pointer_join(pointer, key), base)
+
+    def ref_only(self, node) -> bool:
+        """Whether `node`'s `$ref` overrides its siblings: drafts before 2019-09, and only in
+        schemas as written (a node made by merging a `$ref` with constraints from elsewhere,
+        e.g. allOf or a negation, means all of them)."""
+        return self.legacy and isinstance(node, dict) and "$ref" in node and id(node) in self._written
+
+    def normalized(self, node) -> dict | bool:
+        """`normalized(node)` under this document's draft (see `ref_only`)."""
+        return normalized(node, self.ref_only(node))
 
     def resolve(self, ref: str, pointer: str) -> str:
         """The pointer of the subschema `ref` (found at `pointer`) refers to."""
