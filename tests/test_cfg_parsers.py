@@ -603,3 +603,16 @@ def test_lazy_delimited_terminals_stop_at_the_first_delimiter(pattern):
             s = "".join(chars)
             m = re.match(pattern, s)
             assert bool(re.fullmatch(ecma, s, re.S if "s" in eflags else 0)) == bool(m and m.end() == n), s
+
+
+def test_ebnf_expander_rules_and_bad_bodies():
+    from constrain.errors import GrammarError
+    from constrain.grammars.ebnf import expand_rules
+    rules = expand_rules({"start": "A (B C)* D? | ", "unused": "A"}, "start")
+    bodies = {(r.lhs, r.rhs) for r in rules}
+    assert ("start", ("A",)) in bodies and ("start", ("A", "D")) in bodies and ("start", ()) in bodies
+    assert ("start", ("A", "start__rep0")) in bodies and ("start__rep0", ("start__rep0", "B", "C")) in bodies
+    assert all(r.lhs != "unused" for r in rules)                  # reduced like load_lark's rules
+    for body in ("A (B", "A )", "A | ?", "A $"):
+        with pytest.raises(GrammarError):
+            expand_rules({"start": body}, "start")

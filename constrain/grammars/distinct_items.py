@@ -52,6 +52,7 @@ class DistinctItems:
         # tokens that can complete one item (a quote), or two items on their own (2+ quotes)
         self.one_item = np.flatnonzero(quotes >= 1)
         self.two_items = np.flatnonzero(quotes >= 2)
+        self.not_eos = np.unpackbits(vocab.eos_mask.view(np.uint8), bitorder="little") == 0
 
     def guarded(self, lexer) -> bool:
         """Whether a lexeme starting in `lexer` may be an item (its text is then kept)."""
@@ -96,8 +97,7 @@ class DistinctItems:
         (finite domains) leave no fresh value to finish or to follow."""
         finite = (state.seen is not None and state.seen[0] in self.domains) or \
             any(g in self.domains for g in state.lexer.candidates)
-        bits = np.unpackbits(mask.view(np.uint8), bitorder="little")
-        bits[np.unpackbits(grammar.vocab.eos_mask.view(np.uint8), bitorder="little") == 1] = 0   # EOS stays
+        bits = np.unpackbits(mask.view(np.uint8), bitorder="little") & self.not_eos   # EOS stays
         if finite:
             tokens = np.flatnonzero(bits[:grammar.vocab.size])
         else:

@@ -1,6 +1,7 @@
-"""Schema -> Lark grammar text.
+"""Schema -> grammar rules (shown as Lark text, or turned into the IR directly).
 
-One rule per distinct (sub)schema; leaf values (strings with their constraints, bounded
+One rule per distinct (sub)schema; negation lives in negation.py, object member chains in
+members.py, additional-key languages in keys.py, string terminals in strings.py; leaf values (strings with their constraints, bounded
 numbers, literals) are single regex terminals; objects and arrays are chains of rules that
 count what was emitted. Punctuation terminals carry the whitespace policy on their sides.
 
@@ -35,15 +36,21 @@ from constrain.grammars.json_schema.formats import FORMATS
 from constrain.grammars.json_schema.normalize import (
     ALSO_MATCHING,
     ANNOTATIONS,
-    INTERNAL,
-    INTERNAL_TYPES,
     STANDARD,
     NotMergeable,
     SchemaDoc,
-    json_equal,
     merge,
     pointer_join,
     type_set,
+)
+from constrain.grammars.json_schema.members import ObjectMembers
+from constrain.grammars.json_schema.negation import (
+    EXCLUDED,
+    NOT_MATCHING,
+    ONLY_TYPES,
+    Negations,
+    has_value,
+    value_types,
 )
 from constrain.grammars.json_schema.keys import KeyPartition, open_ended, spelling_dfa
 from constrain.grammars.json_schema.strings import (
@@ -73,11 +80,6 @@ MAX_STRING_STATES = 5000     # strings without a small regex: automaton size lim
 ANY_ORDER_MAX = 6
 MAX_ENUMERATED = 256
 MAX_DEPENDENCY_TRIGGERS = 4
-# internal keywords that `not` leaves on a node: values removed, and types kept (without
-# "integer" a number must have a fraction, which `type` cannot say)
-EXCLUDED = INTERNAL + "excluded"
-NOT_MATCHING = INTERNAL + "not_matching"    # string constraints ({pattern, format}) a value must fail
-ONLY_TYPES = INTERNAL_TYPES
 _HANDLED = frozenset({
     "type", "enum", "$ref", "allOf", "anyOf", "oneOf", "not",
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
@@ -86,10 +88,6 @@ _HANDLED = frozenset({
     "properties", "required", "additionalProperties", "patternProperties", "propertyNames",
     "minProperties", "maxProperties", "dependentRequired", "dependentSchemas",
 })
-
-
-class CannotNegate(Exception):
-    """A schema whose complement has no exact representation here."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +105,7 @@ class Options:
         return f"(?:{self.whitespace})"
 
 
-class Emitter:
+class Emitter(Negations):
     """`for_compile`: the grammar text is for `compile_lark` together with `prebuilt`, so the
     terminals in `prebuilt` may be written as placeholders."""
 
@@ -250,7 +248,7 @@ class Emitter:
         if "not" in node:
             variants = self.apply_not(node, pointer)
             return self.rule([r for r in (self.plain(v, pointer) for v in variants) if r is not None])
-        types = _types(node)
+        types = value_types(node)
         excluded = node.get(EXCLUDED, [])
         if excluded and types & {"array", "object"} and any(isinstance(v, (list, dict)) for v in excluded):
             self.skip("not", pointer, "excluding array or object values")
@@ -258,7 +256,7 @@ class Emitter:
         if "null" in types and None not in excluded:
             alts.append(self.term("null"))
         if "boolean" in types:
-            alts += [self.term(w) for w, v in (("true", True), ("false", False)) if not _has_value(excluded, v)]
+            alts += [self.term(w) for w, v in (("true", True), ("false", False)) if not has_value(excluded, v)]
         if "number" in types or "integer" in types:
             alts += [self.number(piece, "number" in types, "integer" in types, pointer)
                      for piece in _between_excluded(node, excluded)]
@@ -292,98 +290,6 @@ class Emitter:
                 raise UnsupportedSchemaError(kw, pointer, "too many combined branches")
             branches = merged
         return self.rule([r for r in (self.plain(b, pointer) for b in branches) if r is not None])
-
-    def exclusive(self, combined: list, flat: list, pointer: str) -> list:
-        """oneOf of branches not known to be disjoint: branch i ∧ ¬(every other branch), each a
-        list of disjoint nodes (`negate`); the branches as they are when that fails (skip)."""
-        out = []
-        try:
-            for i, branch in enumerate(combined):
-                nodes = [branch]
-                for j, other in enumerate(flat):
-                    if j != i:
-                        nodes = [v for n in nodes for v in self.negate(n, other)]
-                out += nodes
-        except (CannotNegate, NotMergeable):
-            self.skip("oneOf", pointer, "branches not provably disjoint")
-            return combined
-        return out
-
-    def apply_not(self, node: dict, pointer: str) -> list:
-        """`node` ∧ ¬node["not"] as disjoint nodes without `not` (their union is exact): `not`
-        of types, of enum/const values, and of required names (with or without type object);
-        `not` of an anyOf is the conjunction of the negated branches."""
-        nodes = [{k: v for k, v in node.items() if k != "not"}]
-        flat = self.flatten(node["not"], pointer_join(pointer, "not"), 0)
-        branches = [flat]
-        if isinstance(flat, dict) and set(flat) - ANNOTATIONS == {"anyOf"}:
-            branches = [self.flatten(b, pointer_join(pointer, "not", "anyOf", i), 0) for i, b in enumerate(flat["anyOf"])]
-        for negated in branches:
-            try:
-                nodes = [v for n in nodes for v in self.negate(n, negated)]
-            except NotMergeable as e:
-                self.skip(e.args[0], pointer, "cannot intersect the negation of `not` exactly")
-            except CannotNegate as e:
-                self.skip("not", pointer, str(e))
-        return nodes
-
-    def negate(self, node: dict, negated) -> list:
-        """Disjoint nodes whose union is node ∧ ¬negated."""
-        if negated is True or negated == {}:
-            return []
-        if negated is False:
-            return [node]
-        keys = {k for k in negated if k in STANDARD} - ANNOTATIONS     # unknown keywords assert nothing
-        groups = _negation_groups({k: negated[k] for k in keys})
-        if len(groups) > 1:
-            # not (G1 and G2 ...) = not G1 | (G1 and not G2) | ...: disjoint, one group at a time
-            out, prefix = [], node
-            for group in groups:
-                out += self.negate(prefix, group)
-                prefix = merge(prefix, group)
-                if prefix is False:
-                    break
-            return out
-        if keys == {"anyOf"}:
-            # not (B1 or B2 ...) = not B1 and not B2 ...
-            nodes = [node]
-            for branch in negated["anyOf"]:
-                nodes = [v for n in nodes for v in self.negate(n, self.flatten(branch, "#", 0))]
-            return nodes
-        outside = _types(node) - type_set(negated)          # values of types negated rejects
-        rest = [dict(node, **{ONLY_TYPES: sorted(outside)})] if outside and "type" in negated else []
-        if keys <= {"type"}:
-            return rest
-        if keys <= {"type", "enum"} and "enum" in negated:
-            inside = dict(node, **{EXCLUDED: node.get(EXCLUDED, []) + list(negated["enum"])})
-            if "enum" in node:
-                inside = dict(node, enum=[v for v in node["enum"] if not _has_value(negated["enum"], v)])
-            if "type" in negated:
-                inside = merge(inside, {"type": negated["type"]})
-            return rest + [inside]
-        if keys == {"not"}:
-            return [merge(node, self.flatten(negated["not"], "#", 0))]
-        if keys <= {"type", "required", "properties"} and "object" in type_set(negated) and "object" in _types(node):
-            # an object breaks `negated` by lacking a required name (the first one it lacks), or
-            # by a member value that breaks its property schema (the first such property)
-            names, props = list(negated.get("required", [])), negated.get("properties", {})
-            node = self.declared(merge(node, {"type": ["object"]}), names + list(props))
-            objects = [merge(node, {"required": names[:i], "properties": {k: False}}) for i, k in enumerate(names)]
-            complete = merge(node, {"required": names})
-            for i, k in enumerate(props):
-                earlier = {j: props[j] for j in list(props)[:i]}
-                objects.append(merge(complete, {"required": [k], "properties": dict(earlier, **{k: {"not": props[k]}})}))
-            return rest + [v for v in objects if v is not False]
-        if keys - {"type"} <= _RANGE_KEYWORDS | {"pattern", "format"}:
-            text = {k: negated[k] for k in ("pattern", "format") if k in negated}
-            if not text or "string" not in _types(node) & type_set(negated):
-                return rest + [merge(node, v) for v in _range_violations(negated, _types(node))]
-            # strings break `negated` by their length, or (length kept) by their text
-            lengths = {k: v for k, v in negated.items() if k in ("minLength", "maxLength")}
-            by_text = merge(node, dict(lengths, type="string", **{NOT_MATCHING: [text]}))
-            others = {k: v for k, v in negated.items() if k not in text}
-            return rest + [merge(node, v) for v in _range_violations(others, _types(node))] + [by_text]
-        raise CannotNegate("only `not` of types, enum/const values, required names and ranges is supported")
 
     # --- literals and any ----------------------------------------------------------------
     def literal(self, value) -> str:
@@ -426,8 +332,8 @@ class Emitter:
             if set(node) & {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}:
                 self.skip("not", pointer, "non-integer numbers with bounds")
             return self.term(numeric.JSON_INTEGER + r"\.[0-9]*[1-9][0-9]*")
-        lo, lo_inc = _bound(node, "minimum", "exclusiveMinimum", max)
-        hi, hi_inc = _bound(node, "maximum", "exclusiveMaximum", min)
+        lo, lo_inc = numeric.schema_bound(node, "minimum", "exclusiveMinimum", max)
+        hi, hi_inc = numeric.schema_bound(node, "maximum", "exclusiveMaximum", min)
         step = node.get("multipleOf")
         if step is not None:
             step = Decimal(str(step))
@@ -581,7 +487,7 @@ class Emitter:
         strings whose every unfinished spelling has infinitely many completions (so a pending
         item can never be forced into a repeat)."""
         flat = self.flatten(items, pointer, 0)
-        if not isinstance(flat, dict) or not _types(flat) & {"string"}:
+        if not isinstance(flat, dict) or not value_types(flat) & {"string"}:
             return None
         if "enum" in flat:
             values = [v for v in flat["enum"] if self.doc.valid(v, flat) and _meets_internal(v, flat)]
@@ -590,7 +496,7 @@ class Emitter:
             spellings = sorted({json.dumps(v, ensure_ascii=False) for v in values})
             regex, domain = "(?:" + "|".join(literal_regex(x) for x in spellings) + ")", frozenset(values)
         else:
-            if _types(flat) != {"string"} or set(flat) - ANNOTATIONS - {"type", "pattern", "format", "minLength"}:
+            if value_types(flat) != {"string"} or set(flat) - ANNOTATIONS - {"type", "pattern", "format", "minLength"}:
                 return None
             term = self.string(flat, pointer)
             regex = next((r for r, name in self.terminals.items() if name == term), None)
@@ -698,16 +604,6 @@ class Emitter:
                 props[k] = True if matched else extra
         return dict(node, properties=props)
 
-    def bounded_repeat(self, item: str, count: int) -> str:
-        """Up to `count` more `, item` (a chain of optional rules)."""
-        previous = ""
-        for n in range(1, count + 1):
-            name = f"{item}_upto{n}"
-            if name not in self.rules:
-                self.rules[name] = f"{self.punct[',']} {item}{previous} |"
-            previous = f" {name}"
-        return previous
-
     def member_groups(self, node: dict, names: list[str], extra, patterns: dict, pointer: str) -> list[tuple[str, str]]:
         """[(key terminal, value rule)] of the additional members: disjoint key languages that
         exclude the named keys (patternProperties regions, then the other keys when allowed)."""
@@ -807,83 +703,6 @@ class Emitter:
         return excluding(any_text(), names)
 
 
-class ObjectMembers:
-    """The member rules of one object: named slots (key, value rule, required) in order,
-    then additional members (`extra_rule`), with between mn and mx members in all."""
-
-    def __init__(self, emitter: Emitter, slots: list, extra_rule: str | None, mn: int, mx: int | None):
-        self.e = emitter
-        self.slots = slots
-        self.extra_rule = extra_rule
-        self.mn, self.mx = mn, mx
-        self.base = f"o{len(emitter.rules)}"
-        self.comma, self.colon = emitter.punct[","], emitter.punct[":"]
-
-    def member(self, k: int, c: int, rest: str) -> str:
-        key, value, _ = self.slots[k]
-        sep = f"{self.comma} " if c else ""
-        return f"{sep}{self.e.term(literal_regex(json.dumps(key, ensure_ascii=False)))} {self.colon} {value} {rest}"
-
-    def tail(self, c: int) -> list[str]:
-        """Alternatives once the named slots are done, c members emitted."""
-        alts = [""] if c >= self.mn else []
-        if self.extra_rule is not None and (self.mx is None or c < self.mx):
-            x = self.extra_rule
-            more = f" ({self.comma} {x})*" if self.mx is None else self.e.bounded_repeat(x, self.mx - c - 1)
-            alts.append(f"{self.comma + ' ' if c else ''}{x}{more}")
-        return alts
-
-    def schema_order(self) -> str | None:
-        """states[k, c]: members from slot k on, c emitted (saturating at cap without mx)."""
-        n, mx = len(self.slots), self.mx
-        cap = mx if mx is not None else max(self.mn, 1)
-        states: dict[tuple[int, int], str | None] = {}
-        for k in range(n, -1, -1):
-            for c in range(cap, -1, -1):
-                alts = []
-                if k == n:
-                    alts = self.tail(c)
-                else:
-                    nxt = states.get((k + 1, min(c + 1, cap)))
-                    if self.slots[k][1] is not None and (mx is None or c < mx) and nxt is not None:
-                        alts.append(self.member(k, c, nxt))
-                    if not self.slots[k][2] and states[k + 1, c] is not None:
-                        alts.append(states[k + 1, c])
-                states[k, c] = self.e.rule(alts, f"{self.base}_{k}_{c}")
-        return states[0, 0]
-
-    def any_order(self) -> str | None:
-        """states[S]: the named slots in set S (a bit mask) were emitted, in any order."""
-        n, mx = len(self.slots), self.mx
-        required = sum(1 << k for k, (_, _, req) in enumerate(self.slots) if req)
-        states: dict[int, str | None] = {}
-        for mask in range((1 << n) - 1, -1, -1):
-            c = bin(mask).count("1")
-            alts = []
-            for k in range(n):
-                nxt = states.get(mask | 1 << k)
-                if not mask >> k & 1 and self.slots[k][1] is not None and (mx is None or c < mx) and nxt is not None:
-                    alts.append(self.member(k, c, nxt))
-            if mask & required == required:
-                alts += self.tail(c)
-            states[mask] = self.e.rule(alts, f"{self.base}_s{mask}")
-        return states[0]
-
-
-_OBJECT_GROUP = frozenset({"required", "properties"})
-
-
-def _negation_groups(negated: dict) -> list[dict]:
-    """`negated`'s keywords as a conjunction of groups that `negate` handles one at a time:
-    type; enum; required + properties; ranges + pattern/format; each other keyword alone."""
-    groups: dict[str, dict] = {"type": {}, "enum": {}, "object": {}, "text": {}}    # this order:
-    for k, v in sorted(negated.items()):     # counts are negated after the required names
-        name = "type" if k == "type" else "enum" if k == "enum" else "object" if k in _OBJECT_GROUP \
-            else "text" if k in _RANGE_KEYWORDS or k in ("pattern", "format") else k
-        groups.setdefault(name, {})[k] = v
-    return [g for g in groups.values() if g]
-
-
 def _between_excluded(node: dict, excluded: list) -> list[dict]:
     """`node`'s numbers as pieces that leave out the excluded numbers (open intervals between them)."""
     cuts = sorted({v for v in excluded if isinstance(v, (int, float)) and not isinstance(v, bool)})
@@ -898,54 +717,15 @@ def _between_excluded(node: dict, excluded: list) -> list[dict]:
     return pieces
 
 
-_COUNTED = (("string", "minLength", "maxLength"), ("array", "minItems", "maxItems"),
-            ("object", "minProperties", "maxProperties"))
-_RANGE_KEYWORDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-                             *(k for _, lo, hi in _COUNTED for k in (lo, hi))})
-
-
-def _range_violations(negated: dict, types: set[str]) -> list[dict]:
-    """Disjoint schemas of the values (of `types`) that break a range keyword of `negated`
-    (a schema of type and range keywords only); values of other types satisfy it or are
-    handled by the caller."""
-    wanted = type_set(negated) & types
-    out = []
-    for kind, lo_key, hi_key in _COUNTED:
-        if kind in wanted and (lo_key in negated or hi_key in negated):
-            lo, hi = negated.get(lo_key, 0), negated.get(hi_key)
-            if hi is not None and lo > hi:
-                out.append({"type": [kind]})
-                continue
-            if lo > 0:
-                out.append({"type": [kind], hi_key: lo - 1})
-            if hi is not None:
-                out.append({"type": [kind], lo_key: hi + 1})
-    numbers = sorted(wanted & {"number", "integer"})
-    if numbers and set(negated) & {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
-        lo, lo_inc = _bound(negated, "minimum", "exclusiveMinimum", max)
-        hi, hi_inc = _bound(negated, "maximum", "exclusiveMaximum", min)
-        if lo is not None and hi is not None and (lo > hi or (lo == hi and not (lo_inc and hi_inc))):
-            return out + [{"type": numbers}]
-        if lo is not None:
-            out.append({"type": numbers, "exclusiveMaximum" if lo_inc else "maximum": _number(lo)})
-        if hi is not None:
-            out.append({"type": numbers, "exclusiveMinimum" if hi_inc else "minimum": _number(hi)})
-    return out
-
-
-def _number(d: Decimal):
-    return int(d) if d == d.to_integral_value() else float(d)
-
-
 def _meets_internal(value, node: dict) -> bool:
     """Whether `value` meets the internal keywords `not`/`allOf` left on `node` (which the
     jsonschema validator behind `doc.valid` does not know)."""
     kind = _json_type(value)
     if kind == "number" and float(value).is_integer():
         kind = "integer"
-    if ONLY_TYPES in node and kind not in _types(node):
+    if ONLY_TYPES in node and kind not in value_types(node):
         return False
-    if _has_value(node.get(EXCLUDED, []), value):
+    if has_value(node.get(EXCLUDED, []), value):
         return False
     if isinstance(value, str):
         data = value.encode()
@@ -969,28 +749,6 @@ def _text_ast(text: dict):
     return any_text() if ast is None else ast
 
 
-def _types(node: dict) -> set[str]:
-    return type_set(node) & set(node.get(ONLY_TYPES, type_set(node)))
-
-
-def _has_value(values: list, value) -> bool:
-    return any(json_equal(value, v) for v in values)
-
-
 def _count(node: dict, keyword: str, default):
     value = node.get(keyword, default)
     return None if value is None else int(value)
-
-
-def _bound(node: dict, inclusive: str, exclusive: str, pick):
-    """(Decimal bound, inclusive?) from the two keywords, the tighter one winning."""
-    cands = []
-    if inclusive in node:
-        cands.append((Decimal(str(node[inclusive])), True))
-    if exclusive in node and not isinstance(node[exclusive], bool):
-        cands.append((Decimal(str(node[exclusive])), False))
-    if not cands:
-        return None, True
-    value = pick(v for v, _ in cands)
-    # at equal values the exclusive bound is the tighter one
-    return value, all(inc for v, inc in cands if v == value)

@@ -20,6 +20,7 @@ import numpy as np
 from constrain.automata.dfa import ByteDFA
 from constrain.automata.regex import dfa_union, literal_dfa, regex_to_dfa, trimmed
 from constrain.errors import ConstrainError
+from constrain.grammars.lark_frontend import translate_regex
 from constrain.grammars.json_schema.strings import NotExpressible, any_text, pattern_ast, string_regex
 
 MAX_KEY_STATES = 50000
@@ -28,7 +29,6 @@ MAX_KEY_STATES = 50000
 @functools.lru_cache(maxsize=256)
 def spelling_dfa(node_regex: str):
     """The byte DFA of a Python regex over JSON string text (as string_regex writes them)."""
-    from constrain.grammars.lark_frontend import translate_regex
     pattern, flags = translate_regex(node_regex)
     return regex_to_dfa(pattern, flags=flags)
 

@@ -200,3 +200,21 @@ def decimal_regex(lo: Decimal | None, lo_inc: bool, hi: Decimal | None, hi_inc: 
         mag = _magnitude(start, top)
         parts.append(None if mag is None else "-" + _group(mag))
     return _alt(parts)
+
+
+def json_number(d: Decimal):
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def schema_bound(node: dict, inclusive: str, exclusive: str, pick):
+    """(Decimal bound, inclusive?) from the two keywords, the tighter one winning."""
+    cands = []
+    if inclusive in node:
+        cands.append((Decimal(str(node[inclusive])), True))
+    if exclusive in node and not isinstance(node[exclusive], bool):
+        cands.append((Decimal(str(node[exclusive])), False))
+    if not cands:
+        return None, True
+    value = pick(v for v, _ in cands)
+    # at equal values the exclusive bound is the tighter one
+    return value, all(inc for v, inc in cands if v == value)

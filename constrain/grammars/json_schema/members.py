@@ -1,0 +1,87 @@
+"""The member rules of one object schema, in the schema's `properties` order or in any
+order (small objects), with the member count between minProperties and maxProperties.
+
+Invariant: every member sequence the rules derive names each declared slot at most once,
+includes every required slot, puts additional members (`extra_rule`) after the slots, and
+has between `mn` and `mx` members; `schema_order` keeps the slots in order, `any_order`
+accepts them in every order.
+"""
+from __future__ import annotations
+
+import json
+
+from constrain.grammars.json_schema.strings import literal_regex
+
+
+class ObjectMembers:
+    """The member rules of one object: named slots (key, value rule, required) in order,
+    then additional members (`extra_rule`), with between mn and mx members in all; rules
+    are added to `emitter` (its `rules`, `term`, `rule` and punctuation)."""
+
+    def __init__(self, emitter, slots: list, extra_rule: str | None, mn: int, mx: int | None):
+        self.e = emitter
+        self.slots = slots
+        self.extra_rule = extra_rule
+        self.mn, self.mx = mn, mx
+        self.base = f"o{len(emitter.rules)}"
+        self.comma, self.colon = emitter.punct[","], emitter.punct[":"]
+
+    def member(self, k: int, c: int, rest: str) -> str:
+        key, value, _ = self.slots[k]
+        sep = f"{self.comma} " if c else ""
+        return f"{sep}{self.e.term(literal_regex(json.dumps(key, ensure_ascii=False)))} {self.colon} {value} {rest}"
+
+    def tail(self, c: int) -> list[str]:
+        """Alternatives once the named slots are done, c members emitted."""
+        alts = [""] if c >= self.mn else []
+        if self.extra_rule is not None and (self.mx is None or c < self.mx):
+            x = self.extra_rule
+            more = f" ({self.comma} {x})*" if self.mx is None else self.bounded_repeat(x, self.mx - c - 1)
+            alts.append(f"{self.comma + ' ' if c else ''}{x}{more}")
+        return alts
+
+    def schema_order(self) -> str | None:
+        """states[k, c]: members from slot k on, c emitted (saturating at cap without mx)."""
+        n, mx = len(self.slots), self.mx
+        cap = mx if mx is not None else max(self.mn, 1)
+        states: dict[tuple[int, int], str | None] = {}
+        for k in range(n, -1, -1):
+            for c in range(cap, -1, -1):
+                alts = []
+                if k == n:
+                    alts = self.tail(c)
+                else:
+                    nxt = states.get((k + 1, min(c + 1, cap)))
+                    if self.slots[k][1] is not None and (mx is None or c < mx) and nxt is not None:
+                        alts.append(self.member(k, c, nxt))
+                    if not self.slots[k][2] and states[k + 1, c] is not None:
+                        alts.append(states[k + 1, c])
+                states[k, c] = self.e.rule(alts, f"{self.base}_{k}_{c}")
+        return states[0, 0]
+
+    def any_order(self) -> str | None:
+        """states[S]: the named slots in set S (a bit mask) were emitted, in any order."""
+        n, mx = len(self.slots), self.mx
+        required = sum(1 << k for k, (_, _, req) in enumerate(self.slots) if req)
+        states: dict[int, str | None] = {}
+        for mask in range((1 << n) - 1, -1, -1):
+            c = bin(mask).count("1")
+            alts = []
+            for k in range(n):
+                nxt = states.get(mask | 1 << k)
+                if not mask >> k & 1 and self.slots[k][1] is not None and (mx is None or c < mx) and nxt is not None:
+                    alts.append(self.member(k, c, nxt))
+            if mask & required == required:
+                alts += self.tail(c)
+            states[mask] = self.e.rule(alts, f"{self.base}_s{mask}")
+        return states[0]
+
+    def bounded_repeat(self, item: str, count: int) -> str:
+        """Up to `count` more `, item` (a chain of optional rules)."""
+        previous = ""
+        for n in range(1, count + 1):
+            name = f"{item}_upto{n}"
+            if name not in self.e.rules:
+                self.e.rules[name] = f"{self.comma} {item}{previous} |"
+            previous = f" {name}"
+        return previous

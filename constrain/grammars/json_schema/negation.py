@@ -1,0 +1,187 @@
+"""`not` and exclusive `oneOf` as disjoint schema variants (the Emitter's negation rules).
+
+`negate(node, negated)` returns nodes without `not` whose union is exactly node ∧ ¬negated,
+pairwise disjoint: not of types, enum/const values, required names and property schemas
+(object negation), ranges and lengths, patterns/formats (as NOT_MATCHING), anyOf, not-not,
+and conjunctions of those, one keyword group at a time. What has no exact representation
+raises CannotNegate (the caller turns it into UnsupportedSchemaError). The internal keywords
+a negation leaves on a node (EXCLUDED, NOT_MATCHING, ONLY_TYPES) are read by the emitter.
+"""
+from __future__ import annotations
+
+from constrain.grammars.json_schema.numeric import json_number, schema_bound
+from constrain.grammars.json_schema.normalize import (
+    ANNOTATIONS,
+    INTERNAL,
+    INTERNAL_TYPES,
+    STANDARD,
+    NotMergeable,
+    json_equal,
+    merge,
+    pointer_join,
+    type_set,
+)
+
+# internal keywords that `not` leaves on a node: values removed, and types kept (without
+# "integer" a number must have a fraction, which `type` cannot say)
+EXCLUDED = INTERNAL + "excluded"
+NOT_MATCHING = INTERNAL + "not_matching"    # string constraints ({pattern, format}) a value must fail
+ONLY_TYPES = INTERNAL_TYPES
+
+
+class CannotNegate(Exception):
+    """A schema whose complement has no exact representation here."""
+
+
+
+class Negations:
+    """Mixin of the Emitter: needs `flatten`, `declared` and `skip`."""
+
+    def exclusive(self, combined: list, flat: list, pointer: str) -> list:
+        """oneOf of branches not known to be disjoint: branch i ∧ ¬(every other branch), each a
+        list of disjoint nodes (`negate`); the branches as they are when that fails (skip)."""
+        out = []
+        try:
+            for i, branch in enumerate(combined):
+                nodes = [branch]
+                for j, other in enumerate(flat):
+                    if j != i:
+                        nodes = [v for n in nodes for v in self.negate(n, other)]
+                out += nodes
+        except (CannotNegate, NotMergeable):
+            self.skip("oneOf", pointer, "branches not provably disjoint")
+            return combined
+        return out
+
+    def apply_not(self, node: dict, pointer: str) -> list:
+        """`node` ∧ ¬node["not"] as disjoint nodes without `not` (their union is exact): `not`
+        of types, of enum/const values, and of required names (with or without type object);
+        `not` of an anyOf is the conjunction of the negated branches."""
+        nodes = [{k: v for k, v in node.items() if k != "not"}]
+        flat = self.flatten(node["not"], pointer_join(pointer, "not"), 0)
+        branches = [flat]
+        if isinstance(flat, dict) and set(flat) - ANNOTATIONS == {"anyOf"}:
+            branches = [self.flatten(b, pointer_join(pointer, "not", "anyOf", i), 0) for i, b in enumerate(flat["anyOf"])]
+        for negated in branches:
+            try:
+                nodes = [v for n in nodes for v in self.negate(n, negated)]
+            except NotMergeable as e:
+                self.skip(e.args[0], pointer, "cannot intersect the negation of `not` exactly")
+            except CannotNegate as e:
+                self.skip("not", pointer, str(e))
+        return nodes
+
+    def negate(self, node: dict, negated) -> list:
+        """Disjoint nodes whose union is node ∧ ¬negated."""
+        if negated is True or negated == {}:
+            return []
+        if negated is False:
+            return [node]
+        keys = {k for k in negated if k in STANDARD} - ANNOTATIONS     # unknown keywords assert nothing
+        groups = _negation_groups({k: negated[k] for k in keys})
+        if len(groups) > 1:
+            # not (G1 and G2 ...) = not G1 | (G1 and not G2) | ...: disjoint, one group at a time
+            out, prefix = [], node
+            for group in groups:
+                out += self.negate(prefix, group)
+                prefix = merge(prefix, group)
+                if prefix is False:
+                    break
+            return out
+        if keys == {"anyOf"}:
+            # not (B1 or B2 ...) = not B1 and not B2 ...
+            nodes = [node]
+            for branch in negated["anyOf"]:
+                nodes = [v for n in nodes for v in self.negate(n, self.flatten(branch, "#", 0))]
+            return nodes
+        outside = value_types(node) - type_set(negated)          # values of types negated rejects
+        rest = [dict(node, **{ONLY_TYPES: sorted(outside)})] if outside and "type" in negated else []
+        if keys <= {"type"}:
+            return rest
+        if keys <= {"type", "enum"} and "enum" in negated:
+            inside = dict(node, **{EXCLUDED: node.get(EXCLUDED, []) + list(negated["enum"])})
+            if "enum" in node:
+                inside = dict(node, enum=[v for v in node["enum"] if not has_value(negated["enum"], v)])
+            if "type" in negated:
+                inside = merge(inside, {"type": negated["type"]})
+            return rest + [inside]
+        if keys == {"not"}:
+            return [merge(node, self.flatten(negated["not"], "#", 0))]
+        if keys <= {"type", "required", "properties"} and "object" in type_set(negated) and "object" in value_types(node):
+            # an object breaks `negated` by lacking a required name (the first one it lacks), or
+            # by a member value that breaks its property schema (the first such property)
+            names, props = list(negated.get("required", [])), negated.get("properties", {})
+            node = self.declared(merge(node, {"type": ["object"]}), names + list(props))
+            objects = [merge(node, {"required": names[:i], "properties": {k: False}}) for i, k in enumerate(names)]
+            complete = merge(node, {"required": names})
+            for i, k in enumerate(props):
+                earlier = {j: props[j] for j in list(props)[:i]}
+                objects.append(merge(complete, {"required": [k], "properties": dict(earlier, **{k: {"not": props[k]}})}))
+            return rest + [v for v in objects if v is not False]
+        if keys - {"type"} <= _RANGE_KEYWORDS | {"pattern", "format"}:
+            text = {k: negated[k] for k in ("pattern", "format") if k in negated}
+            if not text or "string" not in value_types(node) & type_set(negated):
+                return rest + [merge(node, v) for v in _range_violations(negated, value_types(node))]
+            # strings break `negated` by their length, or (length kept) by their text
+            lengths = {k: v for k, v in negated.items() if k in ("minLength", "maxLength")}
+            by_text = merge(node, dict(lengths, type="string", **{NOT_MATCHING: [text]}))
+            others = {k: v for k, v in negated.items() if k not in text}
+            return rest + [merge(node, v) for v in _range_violations(others, value_types(node))] + [by_text]
+        raise CannotNegate("only `not` of types, enum/const values, required names and ranges is supported")
+
+
+_OBJECT_GROUP = frozenset({"required", "properties"})
+
+
+def _negation_groups(negated: dict) -> list[dict]:
+    """`negated`'s keywords as a conjunction of groups that `negate` handles one at a time:
+    type; enum; required + properties; ranges + pattern/format; each other keyword alone."""
+    groups: dict[str, dict] = {"type": {}, "enum": {}, "object": {}, "text": {}}    # this order:
+    for k, v in sorted(negated.items()):     # counts are negated after the required names
+        name = "type" if k == "type" else "enum" if k == "enum" else "object" if k in _OBJECT_GROUP \
+            else "text" if k in _RANGE_KEYWORDS or k in ("pattern", "format") else k
+        groups.setdefault(name, {})[k] = v
+    return [g for g in groups.values() if g]
+
+
+_COUNTED = (("string", "minLength", "maxLength"), ("array", "minItems", "maxItems"),
+            ("object", "minProperties", "maxProperties"))
+_RANGE_KEYWORDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+                             *(k for _, lo, hi in _COUNTED for k in (lo, hi))})
+
+
+def _range_violations(negated: dict, types: set[str]) -> list[dict]:
+    """Disjoint schemas of the values (of `types`) that break a range keyword of `negated`
+    (a schema of type and range keywords only); values of other types satisfy it or are
+    handled by the caller."""
+    wanted = type_set(negated) & types
+    out = []
+    for kind, lo_key, hi_key in _COUNTED:
+        if kind in wanted and (lo_key in negated or hi_key in negated):
+            lo, hi = negated.get(lo_key, 0), negated.get(hi_key)
+            if hi is not None and lo > hi:
+                out.append({"type": [kind]})
+                continue
+            if lo > 0:
+                out.append({"type": [kind], hi_key: lo - 1})
+            if hi is not None:
+                out.append({"type": [kind], lo_key: hi + 1})
+    numbers = sorted(wanted & {"number", "integer"})
+    if numbers and set(negated) & {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
+        lo, lo_inc = schema_bound(negated, "minimum", "exclusiveMinimum", max)
+        hi, hi_inc = schema_bound(negated, "maximum", "exclusiveMaximum", min)
+        if lo is not None and hi is not None and (lo > hi or (lo == hi and not (lo_inc and hi_inc))):
+            return out + [{"type": numbers}]
+        if lo is not None:
+            out.append({"type": numbers, "exclusiveMaximum" if lo_inc else "maximum": json_number(lo)})
+        if hi is not None:
+            out.append({"type": numbers, "exclusiveMinimum" if hi_inc else "minimum": json_number(hi)})
+    return out
+
+
+def value_types(node: dict) -> set[str]:
+    return type_set(node) & set(node.get(ONLY_TYPES, type_set(node)))
+
+
+def has_value(values: list, value) -> bool:
+    return any(json_equal(value, v) for v in values)
