@@ -240,7 +240,7 @@ def test_property_order_any(llama3):
 # instances for brute-force exactness checks: accepted <=> jsonschema says valid
 _OBJECTS = [{}, {"a": 1}, {"b": 1}, {"a": 1, "b": 2}, {"a": 1, "c": 3}, {"b": 2, "c": 3}, {"a": 1, "b": 2, "c": 3},
             {"a": "x"}, {"c": 3}, {"a": 1, "b": "y"}]
-_SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [1, 2]]
+_SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [1, 2], [[1]], [[]], ["x"]]
 
 
 @pytest.mark.parametrize("schema", [
@@ -311,6 +311,13 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
                "B": {"oneOf": [{"$ref": "#/$defs/A"}, {"type": "object", "patternProperties": {"^[ab]$": {"type": "string"}}}]}},
      "oneOf": [{"$ref": "#/$defs/B"}, {"type": "object", "required": ["b"], "properties": {"b": {"type": "integer"}, "a": False}}]},
     {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"], "minProperties": 2, "maxProperties": 2},
+    # arrays whose item schemas share no value overlap only in []
+    {"oneOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "array", "items": {"type": "array"}}]},
+    # closed objects: a name one side declares breaks the other's additionalProperties
+    {"oneOf": [{"type": "object", "properties": {"a": {"type": "integer"}, "b": {}}, "additionalProperties": False},
+               {"type": "object", "properties": {"c": {}}, "additionalProperties": False}]},
+    {"type": "object", "properties": {"a": {}, "b": {}}, "additionalProperties": False,
+     "not": {"properties": {"a": {"type": "integer"}}, "additionalProperties": {"type": "string"}}},
 ])
 def test_not_oneof_and_dependencies_are_exact(llama3, schema):
     vocab, tok = llama3
@@ -331,6 +338,9 @@ def test_not_oneof_and_dependencies_are_exact(llama3, schema):
     ({"type": "string", "pattern": "a", "not": {"const": "ab"}}, "not"),
     ({"type": "object", "dependentRequired": {k: ["z"] for k in "abcde"}}, "dependentRequired"),
     ({"type": "object", "minProperties": 2}, "minProperties"),
+    ({"type": "object", "not": {"additionalProperties": False}}, "not"),    # open to any other name
+    # enum values kept apart from a branch with an unknown format (was an uncaught internal error)
+    ({"oneOf": [{"type": "string", "enum": ["a", "b"]}, {"type": "string", "format": "no-such-format"}]}, "not"),
 ])
 def test_unsupported_negations_and_dependencies_raise(llama3, schema, keyword):
     vocab, _ = llama3

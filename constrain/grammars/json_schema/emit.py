@@ -241,7 +241,7 @@ class Emitter(Negations):
             elif self.doc.legacy and key in ("contentMediaType", "contentEncoding"):
                 self.skip(key, pointer, "an assertion in drafts before 2019-09")
         if "enum" in node:
-            values = [v for v in node["enum"] if self.doc.valid(v, node) and _meets_internal(v, node)]
+            values = [v for v in node["enum"] if self.doc.valid(v, node) and self.meets_internal(v, node, pointer)]
             return self.rule([self.literal(v) for v in values])
         if "anyOf" in node or "oneOf" in node:
             return self.alternatives(node, pointer)
@@ -290,6 +290,15 @@ class Emitter(Negations):
                 raise UnsupportedSchemaError(kw, pointer, "too many combined branches")
             branches = merged
         return self.rule([r for r in (self.plain(b, pointer) for b in branches) if r is not None])
+
+    def meets_internal(self, value, node: dict, pointer: str) -> bool:
+        """`_meets_internal`, with a negated string constraint that has no automaton (an
+        unknown format) an error, or ignored when lenient."""
+        try:
+            return _meets_internal(value, node)
+        except NotExpressible as e:
+            self.skip("not", pointer, str(e))
+            return True
 
     # --- literals and any ----------------------------------------------------------------
     def literal(self, value) -> str:
@@ -490,7 +499,7 @@ class Emitter(Negations):
         if not isinstance(flat, dict) or not value_types(flat) & {"string"}:
             return None
         if "enum" in flat:
-            values = [v for v in flat["enum"] if self.doc.valid(v, flat) and _meets_internal(v, flat)]
+            values = [v for v in flat["enum"] if self.doc.valid(v, flat) and self.meets_internal(v, flat, pointer)]
             if not values or not all(isinstance(v, str) for v in values):
                 return None
             spellings = sorted({json.dumps(v, ensure_ascii=False) for v in values})

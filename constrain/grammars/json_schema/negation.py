@@ -9,6 +9,7 @@ a negation leaves on a node (EXCLUDED, NOT_MATCHING, ONLY_TYPES) are read by the
 """
 from __future__ import annotations
 
+from constrain.grammars.json_schema.disjoint import pairwise_disjoint
 from constrain.grammars.json_schema.numeric import json_number, schema_bound
 from constrain.grammars.json_schema.normalize import (
     ANNOTATIONS,
@@ -82,12 +83,12 @@ class Negations:
         if len(groups) > 1:
             # not (G1 and G2 ...) = not G1 | (G1 and not G2) | ...: disjoint, one group at a time
             out, prefix = [], node
-            for group in groups:
+            for group in groups[:-1]:
                 out += self.negate(prefix, group)
                 prefix = merge(prefix, group)
                 if prefix is False:
-                    break
-            return out
+                    return out
+            return out + self.negate(prefix, groups[-1])
         if keys == {"anyOf"}:
             # not (B1 or B2 ...) = not B1 and not B2 ...
             nodes = [node]
@@ -107,17 +108,35 @@ class Negations:
             return rest + [inside]
         if keys == {"not"}:
             return [merge(node, self.flatten(negated["not"], "#", 0))]
-        if keys <= {"type", "required", "properties"} and "object" in type_set(negated) and "object" in value_types(node):
-            # an object breaks `negated` by lacking a required name (the first one it lacks), or
-            # by a member value that breaks its property schema (the first such property)
+        if keys <= _OBJECT_GROUP and "object" in type_set(negated) and "object" in value_types(node):
+            # an object breaks `negated` by lacking a required name (the first one it lacks), by
+            # a member value that breaks its property schema (the first such property), or by
+            # an additional member that breaks its additionalProperties (the first such name;
+            # only when `node` closes its own names, so that they are finitely many)
             names, props = list(negated.get("required", [])), negated.get("properties", {})
             node = self.declared(merge(node, {"type": ["object"]}), names + list(props))
+            members = dict(props)
+            extra = negated.get("additionalProperties", True)
+            if extra is not True and extra != {}:
+                closed = node.get("additionalProperties", self.options.additional_properties) is False
+                if node.get("patternProperties") or not closed:
+                    raise CannotNegate("`not` of additionalProperties on an object open to other names")
+                members.update({k: extra for k in node["properties"] if k not in props})
             objects = [merge(node, {"required": names[:i], "properties": {k: False}}) for i, k in enumerate(names)]
             complete = merge(node, {"required": names})
-            for i, k in enumerate(props):
-                earlier = {j: props[j] for j in list(props)[:i]}
-                objects.append(merge(complete, {"required": [k], "properties": dict(earlier, **{k: {"not": props[k]}})}))
+            for i, k in enumerate(members):
+                earlier = {j: members[j] for j in list(members)[:i]}
+                objects.append(merge(complete, {"required": [k], "properties": dict(earlier, **{k: {"not": members[k]}})}))
             return rest + [v for v in objects if v is not False]
+        if keys == {"items"} and isinstance(negated["items"], (dict, bool)):
+            # an array breaks `items` by one item outside it: when node's items and the negated
+            # ones share no value, every non-empty array of node does
+            if "array" not in value_types(node) or negated["items"] is True or negated["items"] == {}:
+                return []
+            mine, theirs = (self.flatten(n.get("items", True), "#", 0) for n in (node, negated))
+            if "prefixItems" in node or not pairwise_disjoint([mine, theirs], lambda n: self.flatten(n, "#", 0)):
+                raise CannotNegate("`not` of items that node's items may meet")
+            return [merge(node, {"type": ["array"], "minItems": 1})]
         if keys - {"type"} <= _RANGE_KEYWORDS | {"pattern", "format"}:
             text = {k: negated[k] for k in ("pattern", "format") if k in negated}
             if not text or "string" not in value_types(node) & type_set(negated):
@@ -130,7 +149,7 @@ class Negations:
         raise CannotNegate("only `not` of types, enum/const values, required names and ranges is supported")
 
 
-_OBJECT_GROUP = frozenset({"required", "properties"})
+_OBJECT_GROUP = frozenset({"type", "required", "properties", "additionalProperties"})
 
 
 def _negation_groups(negated: dict) -> list[dict]:
