@@ -339,6 +339,8 @@ def test_not_oneof_and_dependencies_are_exact(llama3, schema):
     ({"type": "object", "dependentRequired": {k: ["z"] for k in "abcde"}}, "dependentRequired"),
     ({"type": "object", "minProperties": 2}, "minProperties"),
     ({"type": "object", "not": {"additionalProperties": False}}, "not"),    # open to any other name
+    # overlapping branches whose exclusive pieces multiply past the limit
+    ({"type": "object", "oneOf": [{"required": [f"k{i}{j}" for j in range(3)]} for i in range(5)]}, "oneOf"),
     # enum values kept apart from a branch with an unknown format (was an uncaught internal error)
     ({"oneOf": [{"type": "string", "enum": ["a", "b"]}, {"type": "string", "format": "no-such-format"}]}, "not"),
 ])

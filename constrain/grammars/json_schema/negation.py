@@ -30,9 +30,17 @@ NOT_MATCHING = INTERNAL + "not_matching"    # string constraints ({pattern, form
 ONLY_TYPES = INTERNAL_TYPES
 
 
+MAX_PIECES = 64       # disjoint nodes a negation may split one node into
+
+
 class CannotNegate(Exception):
     """A schema whose complement has no exact representation here."""
 
+
+def _bounded(nodes: list) -> list:
+    if len(nodes) > MAX_PIECES:
+        raise CannotNegate(f"the negation splits the schema into more than {MAX_PIECES} disjoint pieces")
+    return nodes
 
 
 class Negations:
@@ -47,8 +55,8 @@ class Negations:
                 nodes = [branch]
                 for j, other in enumerate(flat):
                     if j != i:
-                        nodes = [v for n in nodes for v in self.negate(n, other)]
-                out += nodes
+                        nodes = _bounded([v for n in nodes for v in self.negate(n, other)])
+                out = _bounded(out + nodes)
         except (CannotNegate, NotMergeable):
             self.skip("oneOf", pointer, "branches not provably disjoint")
             return combined
@@ -65,7 +73,7 @@ class Negations:
             branches = [self.flatten(b, pointer_join(pointer, "not", "anyOf", i), 0) for i, b in enumerate(flat["anyOf"])]
         for negated in branches:
             try:
-                nodes = [v for n in nodes for v in self.negate(n, negated)]
+                nodes = _bounded([v for n in nodes for v in self.negate(n, negated)])
             except NotMergeable as e:
                 self.skip(e.args[0], pointer, "cannot intersect the negation of `not` exactly")
             except CannotNegate as e:
@@ -93,7 +101,7 @@ class Negations:
             # not (B1 or B2 ...) = not B1 and not B2 ...
             nodes = [node]
             for branch in negated["anyOf"]:
-                nodes = [v for n in nodes for v in self.negate(n, self.flatten(branch, "#", 0))]
+                nodes = _bounded([v for n in nodes for v in self.negate(n, self.flatten(branch, "#", 0))])
             return nodes
         outside = value_types(node) - type_set(negated)          # values of types negated rejects
         rest = [dict(node, **{ONLY_TYPES: sorted(outside)})] if outside and "type" in negated else []
