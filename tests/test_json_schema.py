@@ -496,3 +496,12 @@ def test_the_grammar_built_directly_equals_its_lark_text(llama3, schema):
             assert (matchers[0].next_token_mask() == matchers[1].next_token_mask()).all()
             if not all(m.accept_token(t) for m in matchers):
                 break
+
+
+def test_item_counts_up_to_the_limit_are_exact(llama3):
+    vocab, tok = llama3
+    g = constrain.compile_json_schema({"type": "array", "items": {"type": "integer"}, "maxItems": 1000}, vocab)
+    assert accepts(g, tok, json.dumps([7] * 1000)) and not accepts(g, tok, json.dumps([7] * 1001))
+    with pytest.raises(constrain.UnsupportedSchemaError) as info:
+        constrain.compile_json_schema({"type": "array", "maxItems": 5000}, vocab)
+    assert info.value.keyword == "maxItems"

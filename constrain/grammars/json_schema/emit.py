@@ -75,7 +75,8 @@ CHUNK = 64
 FLEXIBLE_WHITESPACE = r"[ \t\n\r]{0,12}"
 MAX_FLATTEN_DEPTH = 32
 MAX_ALTERNATIVES = 64
-MAX_COUNT = 512
+MAX_COUNT = 512              # member counts (rules grow with slots x count)
+MAX_ITEMS = 1024             # item counts (one rule per count)
 MAX_STRING_STATES = 5000     # strings without a small regex: automaton size limit (code points and bytes)
 ANY_ORDER_MAX = 6
 MAX_ENUMERATED = 256
@@ -471,9 +472,9 @@ class Emitter(Negations):
                 if lo > hi:
                     return None
             rest = guard or rest
-        if max(lo, hi or 0) > MAX_COUNT:
-            self.skip("maxItems" if (hi or 0) > MAX_COUNT else "minItems", pointer, "count too large")
-            lo, hi = min(lo, MAX_COUNT), None if (hi or 0) > MAX_COUNT else hi
+        if max(lo, hi or 0) > MAX_ITEMS:
+            self.skip("maxItems" if (hi or 0) > MAX_ITEMS else "minItems", pointer, "count too large")
+            lo, hi = min(lo, MAX_ITEMS), None if (hi or 0) > MAX_ITEMS else hi
         top = hi if hi is not None else max(lo, len(prefix))
         base = f"a{len(self.rules)}"
         states: dict[int, str | None] = {}
