@@ -505,3 +505,31 @@ def test_item_counts_up_to_the_limit_are_exact(llama3):
     with pytest.raises(constrain.UnsupportedSchemaError) as info:
         constrain.compile_json_schema({"type": "array", "maxItems": 5000}, vocab)
     assert info.value.keyword == "maxItems"
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "number", "multipleOf": 0.01, "minimum": 0, "maximum": 99999999999.99},
+    {"type": "number", "multipleOf": 0.1, "exclusiveMinimum": -1, "maximum": 2},
+])
+def test_decimal_places_with_bounds_are_exact(llama3, schema):
+    """multipleOf 10^-k with bounds: the intersection of the bounds and the decimal places."""
+    vocab, tok = llama3
+    g = constrain.compile_json_schema(schema, vocab)
+    validator = jsonschema.Draft202012Validator(schema)
+    for text in ["0", "1", "-1", "-0.9", "-0.95", "1.5", "1.55", "1.555", "1.550", "2.0", "2.1", "12.3400",
+                 "99999999999.99", "99999999999.999", "100000000000", "0.05"]:
+        assert accepts(g, tok, text) == validator.is_valid(json.loads(text)), text
+
+
+def test_integers_may_have_a_zero_fraction_except_in_draft4(llama3):
+    """1.0 is an integer (and a multiple of 1) from draft 6 on; draft 4's integer has no fraction."""
+    vocab, tok = llama3
+    for schema, valid, invalid in [({"type": "integer", "maximum": 5}, ["5", "5.0", "-3.00"], ["7.0", "5.5", "1."]),
+                                   ({"type": "number", "multipleOf": 1}, ["6000", "6000.0"], ["5.5", "1."]),
+                                   ({"type": "integer", "multipleOf": 2, "minimum": 0, "maximum": 6}, ["4", "4.0"],
+                                    ["5.0", "8.0", "1."])]:
+        g = constrain.compile_json_schema(schema, vocab)
+        assert all(accepts(g, tok, t) for t in valid) and not any(accepts(g, tok, t) for t in invalid), schema
+    draft4 = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "integer"}
+    g = constrain.compile_json_schema(draft4, vocab)
+    assert accepts(g, tok, "5") and not accepts(g, tok, "5.0")

@@ -345,13 +345,21 @@ class Emitter(Negations):
         lo, lo_inc = numeric.schema_bound(node, "minimum", "exclusiveMinimum", max)
         hi, hi_inc = numeric.schema_bound(node, "maximum", "exclusiveMaximum", min)
         step = node.get("multipleOf")
+        # an integer may be spelled with a zero fraction (1.0), except as draft 4's type integer
+        zeros = r"(?:\.0+)?" if decimal or "draft-04" not in self.doc.draft else ""
         if step is not None:
             step = Decimal(str(step))
             if step == step.to_integral_value():
                 decimal = False
-            elif decimal and lo is None and hi is None and step == Decimal(1).scaleb(step.adjusted()) \
-                    and step.adjusted() < 0:
-                return self.term(numeric.JSON_INTEGER + r"(?:\.[0-9]{1,%d}0*)?" % -step.adjusted())
+            elif decimal and step == Decimal(1).scaleb(step.adjusted()) and step.adjusted() < 0:
+                places = numeric.decimal_places_regex(-step.adjusted())
+                if lo is None and hi is None:
+                    return self.term(places)
+                bounded = numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
+                return None if bounded is None else self.automaton_term(
+                    ("decimal places", places, bounded),
+                    lambda: numeric.intersection_dfa([places, bounded], MAX_STRING_STATES),
+                    f"decimals between {lo} and {hi}, multiples of {step} (at {pointer})")
             else:
                 self.skip("multipleOf", pointer, "a non-integer multipleOf with bounds")
                 step = None
@@ -359,23 +367,21 @@ class Emitter(Negations):
             ilo = None if lo is None else (math.floor(lo) + 1 if not lo_inc and lo == math.floor(lo) else math.ceil(lo))
             ihi = None if hi is None else (math.ceil(hi) - 1 if not hi_inc and hi == math.ceil(hi) else math.floor(hi))
             if step is not None and step != 1:
-                return self.multiples(int(step), ilo, ihi, pointer)
-            if ilo is None and ihi is None:
-                return self.term(numeric.JSON_INTEGER)
-            regex = numeric.integer_regex(ilo, ihi)
-            return None if regex is None else self.term(regex)
+                return self.multiples(int(step), ilo, ihi, pointer, zeros)
+            regex = numeric.JSON_INTEGER if ilo is None and ihi is None else numeric.integer_regex(ilo, ihi)
+            return None if regex is None else self.term(f"(?:{regex}){zeros}" if zeros else regex)
         if lo is None and hi is None:
             return self.term(numeric.JSON_NUMBER)
         regex = numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
         return None if regex is None else self.term(regex)
 
-    def multiples(self, step: int, lo: int | None, hi: int | None, pointer: str) -> str | None:
+    def multiples(self, step: int, lo: int | None, hi: int | None, pointer: str, zeros: str) -> str | None:
         if lo is None or hi is None or (hi - lo) // step > MAX_ENUMERATED:
             self.skip("multipleOf", pointer, "multipleOf over a large or unbounded range")
             return self.term(numeric.integer_regex(lo, hi)) if lo is None or hi is None or lo <= hi else None
         first = -(-lo // step) * step
         values = [str(v) for v in range(first, hi + 1, step)]
-        return self.rule([self.term(literal_regex(v)) for v in values])
+        return self.rule([self.term(literal_regex(v) + zeros) for v in values])
 
     # --- strings -------------------------------------------------------------------------
     def string(self, node: dict, pointer: str) -> str | None:

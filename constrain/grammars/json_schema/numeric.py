@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from constrain.automata import algebra
+from constrain.automata.dfa import ByteDFA
+from constrain.automata.regex_parser import parse
+from constrain.automata.utf8_expand import to_byte_dfa
+
 JSON_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
 JSON_INTEGER = r"-?(?:0|[1-9][0-9]*)"
 
@@ -200,6 +205,19 @@ def decimal_regex(lo: Decimal | None, lo_inc: bool, hi: Decimal | None, hi_inc: 
         mag = _magnitude(start, top)
         parts.append(None if mag is None else "-" + _group(mag))
     return _alt(parts)
+
+
+def decimal_places_regex(places: int) -> str:
+    """Decimals with no non-zero digit past `places` fractional digits: the multiples of
+    10^-places (trailing zeros allowed, no exponent)."""
+    return JSON_INTEGER + r"(?:\.[0-9]{1,%d}0*)?" % places
+
+
+def intersection_dfa(regexes: list[str], max_states: int) -> ByteDFA | None:
+    """The ByteDFA of the ASCII strings every regex matches; None when there is none."""
+    chars, classes = algebra.combine_dfa([parse(r) for r in regexes], lambda tags: len(tags) == len(regexes),
+                                         max_states=max_states)
+    return None if chars is None else to_byte_dfa(chars, classes, max_states)[0]
 
 
 def json_number(d: Decimal):
