@@ -533,3 +533,24 @@ def test_integers_may_have_a_zero_fraction_except_in_draft4(llama3):
     draft4 = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "integer"}
     g = constrain.compile_json_schema(draft4, vocab)
     assert accepts(g, tok, "5") and not accepts(g, tok, "5.0")
+
+
+_ARRAYS = [[], [1], [2], [1, 2], [2, 2], [1, 1], [1, 1, 1], [2, 1, 2], ["x"], [1, "x"], ["x", "x", 1], [[1]]]
+
+
+@pytest.mark.parametrize("schema", [
+    {"contains": {"const": 1}},
+    {"type": "array", "items": {"type": "integer"}, "contains": {"const": 1}},
+    {"contains": {"const": 1}, "minContains": 2, "maxContains": 2},
+    {"contains": {"const": 1}, "minContains": 0, "maxItems": 2},
+    {"contains": {"type": "string"}, "maxContains": 1, "minItems": 2},
+    {"type": "array", "contains": {"type": "integer", "minimum": 2}, "maxItems": 3, "minContains": 1},
+    {"$schema": "http://json-schema.org/draft-07/schema#", "contains": {"const": 1}, "minContains": 2},   # no minContains in draft 7
+])
+def test_contains_counts_are_exact(llama3, schema):
+    vocab, tok = llama3
+    g = constrain.compile_json_schema(schema, vocab)
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    for instance in _ARRAYS + [None, 1, "x"]:
+        for seps in ((", ", ": "), (",", ":")):
+            assert accepts(g, tok, json.dumps(instance, separators=seps)) == validator.is_valid(instance), (schema, instance)

@@ -43,6 +43,7 @@ from constrain.grammars.json_schema.normalize import (
     pointer_join,
     type_set,
 )
+from constrain.grammars.json_schema.contains import containing_array
 from constrain.grammars.json_schema.members import ObjectMembers
 from constrain.grammars.json_schema.negation import (
     EXCLUDED,
@@ -85,7 +86,7 @@ _HANDLED = frozenset({
     "type", "enum", "$ref", "allOf", "anyOf", "oneOf", "not",
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
     "minLength", "maxLength", "pattern", "format",
-    "items", "prefixItems", "minItems", "maxItems", "uniqueItems",
+    "items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains", "minContains", "maxContains",
     "properties", "required", "additionalProperties", "patternProperties", "propertyNames",
     "minProperties", "maxProperties", "dependentRequired", "dependentSchemas",
 })
@@ -481,6 +482,12 @@ class Emitter(Negations):
         if max(lo, hi or 0) > MAX_ITEMS:
             self.skip("maxItems" if (hi or 0) > MAX_ITEMS else "minItems", pointer, "count too large")
             lo, hi = min(lo, MAX_ITEMS), None if (hi or 0) > MAX_ITEMS else hi
+        if "contains" in node:
+            if prefix or node.get("uniqueItems") is True:
+                self.skip("contains", pointer, "contains together with prefixItems or uniqueItems")
+            else:
+                body = self.containing(node, lo, hi, pointer)
+                return None if body is None else self.rule([f"{p['[']} {body} {p[']']}"])
         top = hi if hi is not None else max(lo, len(prefix))
         base = f"a{len(self.rules)}"
         states: dict[int, str | None] = {}
@@ -496,6 +503,18 @@ class Emitter(Negations):
             states[i] = self.rule(alts, f"{base}_{i}")
         body = states[0]
         return None if body is None else self.rule([f"{p['[']} {body} {p[']']}"])
+
+    def containing(self, node: dict, lo: int, hi: int | None, pointer: str) -> str | None:
+        """The items of arrays with `contains` (minContains/maxContains from 2019-09 on)."""
+        items, contains = node.get("items", True), node["contains"]
+        cmin, cmax = (1, None) if self.doc.legacy else (_count(node, "minContains", 1), _count(node, "maxContains", None))
+        if max(cmin, cmax or 0) > MAX_ITEMS:
+            self.skip("maxContains" if (cmax or 0) > MAX_ITEMS else "minContains", pointer, "count too large")
+            cmin, cmax = min(cmin, MAX_ITEMS), None if (cmax or 0) > MAX_ITEMS else cmax
+        at = pointer_join(pointer, "contains")
+        hit = self.value({"allOf": [items, contains]}, at)
+        miss = self.value({"allOf": [items], "not": contains}, at)
+        return containing_array(self, hit, miss, lo, hi, cmin, cmax)
 
     def distinct_item(self, items, pointer: str) -> str | None:
         """The guard terminal (distinct_items.py) of string items that must be distinct, or
