@@ -333,7 +333,7 @@ def test_not_oneof_and_dependencies_are_exact(llama3, schema):
 
 @pytest.mark.parametrize("schema,keyword", [
     ({"not": {"multipleOf": 3}}, "not"),
-    ({"oneOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "array", "maxItems": 1}]}, "oneOf"),
+    ({"oneOf": [{"type": "array", "prefixItems": [{"type": "integer"}]}, {"type": "array", "items": {"type": "string"}}]}, "oneOf"),
     ({"type": "array", "not": {"const": [1]}}, "not"),
     ({"type": "string", "pattern": "a", "not": {"const": "ab"}}, "not"),
     ({"type": "object", "dependentRequired": {k: ["z"] for k in "abcde"}}, "dependentRequired"),
@@ -546,6 +546,10 @@ _ARRAYS = [[], [1], [2], [1, 2], [2, 2], [1, 1], [1, 1, 1], [2, 1, 2], ["x"], [1
     {"contains": {"type": "string"}, "maxContains": 1, "minItems": 2},
     {"type": "array", "contains": {"type": "integer", "minimum": 2}, "maxItems": 3, "minContains": 1},
     {"$schema": "http://json-schema.org/draft-07/schema#", "contains": {"const": 1}, "minContains": 2},   # no minContains in draft 7
+    # `not` of items: some item outside them
+    {"oneOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "array", "items": {"enum": [1, "x"]}}]},
+    {"type": "array", "not": {"items": {"type": "integer"}}},
+    {"oneOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "array", "maxItems": 1}]},
 ])
 def test_contains_counts_are_exact(llama3, schema):
     vocab, tok = llama3

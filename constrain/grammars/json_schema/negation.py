@@ -137,16 +137,19 @@ class Negations:
                 objects.append(merge(complete, {"required": [k], "properties": dict(earlier, **{k: {"not": members[k]}})}))
             return rest + [v for v in objects if v is not False]
         if keys == {"items"} and isinstance(negated["items"], (dict, bool)):
-            # an array breaks `items` by one item outside it: when node's items and the negated
-            # ones share no value, every non-empty array of node does; when they are the same, none
+            # an array breaks `items` by containing an item outside it: when node's items and the
+            # negated ones share no value, every non-empty array of node does; when they are the
+            # same, none
             if "array" not in value_types(node) or negated["items"] is True or negated["items"] == {}:
                 return []
             mine, theirs = (self.flatten(n.get("items", True), "#", 0) for n in (node, negated))
             if "prefixItems" not in node and json_equal(mine, theirs):
                 return []          # node's arrays all meet `items`
-            if "prefixItems" in node or not pairwise_disjoint([mine, theirs], lambda n: self.flatten(n, "#", 0)):
-                raise CannotNegate("`not` of items that node's items may meet")
-            return [merge(node, {"type": ["array"], "minItems": 1})]
+            if "prefixItems" in node or "contains" in node:
+                raise CannotNegate("`not` of items next to prefixItems or contains")
+            if pairwise_disjoint([mine, theirs], lambda n: self.flatten(n, "#", 0)):
+                return [merge(node, {"type": ["array"], "minItems": 1})]
+            return [merge(node, {"type": ["array"], "contains": {"not": negated["items"]}})]
         if keys - {"type"} <= _RANGE_KEYWORDS | {"pattern", "format"}:
             text = {k: negated[k] for k in ("pattern", "format") if k in negated}
             if not text or "string" not in value_types(node) & type_set(negated):
