@@ -311,6 +311,16 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
                "B": {"oneOf": [{"$ref": "#/$defs/A"}, {"type": "object", "patternProperties": {"^[ab]$": {"type": "string"}}}]}},
      "oneOf": [{"$ref": "#/$defs/B"}, {"type": "object", "required": ["b"], "properties": {"b": {"type": "integer"}, "a": False}}]},
     {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"], "minProperties": 2, "maxProperties": 2},
+    # `not` of two patterns merged by allOf: strings matching both (was: the first one only)
+    {"type": "string", "not": {"allOf": [{"pattern": "a"}, {"pattern": "b"}]}},
+    # two oneOf groups met one after the other
+    {"allOf": [{"oneOf": [{"type": "integer"}, {"type": "string"}]},
+               {"oneOf": [{"type": "integer", "minimum": 2}, {"type": "string", "maxLength": 1}, {"type": "null"}]}]},
+    {"allOf": [{"anyOf": [{"type": "integer"}, {"type": "string"}]},
+               {"oneOf": [{"type": "integer", "minimum": 2}, {"type": "integer", "maximum": 1}, {"type": "string"}]}]},
+    # properties whose two schemas are both $refs
+    {"type": "object", "properties": {"a": {"$ref": "#/$defs/A"}}, "allOf": [{"properties": {"a": {"$ref": "#/$defs/B"}}}],
+     "$defs": {"A": {"type": "integer"}, "B": {"minimum": 2}}},
     # arrays whose item schemas share no value overlap only in []
     {"oneOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "array", "items": {"type": "array"}}]},
     # closed objects: a name one side declares breaks the other's additionalProperties

@@ -36,6 +36,7 @@ from constrain.grammars.json_schema.formats import FORMATS
 from constrain.grammars.json_schema.normalize import (
     ALSO_MATCHING,
     ANNOTATIONS,
+    BRANCH_GROUPS,
     STANDARD,
     NotMergeable,
     SchemaDoc,
@@ -245,7 +246,7 @@ class Emitter(Negations):
         if "enum" in node:
             values = [v for v in node["enum"] if self.doc.valid(v, node) and self.meets_internal(v, node, pointer)]
             return self.rule([self.literal(v) for v in values])
-        if "anyOf" in node or "oneOf" in node:
+        if "anyOf" in node or "oneOf" in node or BRANCH_GROUPS in node:
             return self.alternatives(node, pointer)
         if "not" in node:
             variants = self.apply_not(node, pointer)
@@ -271,12 +272,11 @@ class Emitter(Negations):
         return self.rule([a for a in alts if a is not None])
 
     def alternatives(self, node: dict, pointer: str) -> str | None:
-        base = {k: v for k, v in node.items() if k not in ("anyOf", "oneOf")}
+        base = {k: v for k, v in node.items() if k not in ("anyOf", "oneOf", BRANCH_GROUPS)}
         branches = [base]
-        for kw in ("anyOf", "oneOf"):
-            if kw not in node:
-                continue
-            flat = [self.flatten(b, pointer_join(pointer, kw, i), 0) for i, b in enumerate(node[kw])]
+        groups = [(kw, node[kw]) for kw in ("anyOf", "oneOf") if kw in node] + node.get(BRANCH_GROUPS, [])
+        for kw, group in groups:
+            flat = [self.flatten(b, pointer_join(pointer, kw, i), 0) for i, b in enumerate(group)]
             merged = []
             for b in branches:
                 combined = []
@@ -774,14 +774,16 @@ def _meets_internal(value, node: dict) -> bool:
 
 
 def _text_ast(text: dict):
-    """The strings that satisfy a {pattern, format} constraint."""
+    """The strings that satisfy a {pattern, format, more patterns} constraint (None: none)."""
     fmt = text.get("format")
     if fmt is not None and fmt not in FORMATS:
         raise NotExpressible(f"negating unknown format {fmt!r}")
-    ast = pattern_ast(text["pattern"]) if "pattern" in text else None
-    if fmt is not None:
-        ast = parse(FORMATS[fmt]) if ast is None else intersect(ast, parse(FORMATS[fmt]))
-    return any_text() if ast is None else ast
+    parts = ([pattern_ast(text["pattern"])] if "pattern" in text else []) + \
+        ([parse(FORMATS[fmt])] if fmt is not None else []) + [pattern_ast(p) for p in text.get(ALSO_MATCHING, [])]
+    ast = parts[0] if parts else any_text()
+    for also in parts[1:]:
+        ast = None if ast is None else intersect(ast, also)
+    return ast
 
 
 def _count(node: dict, keyword: str, default):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from constrain.grammars.json_schema.disjoint import pairwise_disjoint
 from constrain.grammars.json_schema.numeric import json_number, schema_bound
 from constrain.grammars.json_schema.normalize import (
+    ALSO_MATCHING,
     ANNOTATIONS,
     INTERNAL,
     INTERNAL_TYPES,
@@ -86,7 +87,8 @@ class Negations:
             return []
         if negated is False:
             return [node]
-        keys = {k for k in negated if k in STANDARD} - ANNOTATIONS     # unknown keywords assert nothing
+        # unknown keywords assert nothing; internal ones (from merging) do
+        keys = {k for k in negated if k in STANDARD or k.startswith(INTERNAL)} - ANNOTATIONS
         groups = _negation_groups({k: negated[k] for k in keys})
         if len(groups) > 1:
             # not (G1 and G2 ...) = not G1 | (G1 and not G2) | ...: disjoint, one group at a time
@@ -150,8 +152,8 @@ class Negations:
             if pairwise_disjoint([mine, theirs], lambda n: self.flatten(n, "#", 0)):
                 return [merge(node, {"type": ["array"], "minItems": 1})]
             return [merge(node, {"type": ["array"], "contains": {"not": negated["items"]}})]
-        if keys - {"type"} <= _RANGE_KEYWORDS | {"pattern", "format"}:
-            text = {k: negated[k] for k in ("pattern", "format") if k in negated}
+        if keys - {"type"} <= _RANGE_KEYWORDS | set(_TEXT_KEYWORDS):
+            text = {k: negated[k] for k in _TEXT_KEYWORDS if k in negated}
             if not text or "string" not in value_types(node) & type_set(negated):
                 return rest + [merge(node, v) for v in _range_violations(negated, value_types(node))]
             # strings break `negated` by their length, or (length kept) by their text
@@ -163,6 +165,7 @@ class Negations:
 
 
 _OBJECT_GROUP = frozenset({"type", "required", "properties", "additionalProperties"})
+_TEXT_KEYWORDS = ("pattern", "format", ALSO_MATCHING)
 
 
 def _negation_groups(negated: dict) -> list[dict]:
@@ -171,7 +174,7 @@ def _negation_groups(negated: dict) -> list[dict]:
     groups: dict[str, dict] = {"type": {}, "enum": {}, "object": {}, "text": {}}    # this order:
     for k, v in sorted(negated.items()):     # counts are negated after the required names
         name = "type" if k == "type" else "enum" if k == "enum" else "object" if k in _OBJECT_GROUP \
-            else "text" if k in _RANGE_KEYWORDS or k in ("pattern", "format") else k
+            else "text" if k in _RANGE_KEYWORDS or k in _TEXT_KEYWORDS else k
         groups.setdefault(name, {})[k] = v
     return [g for g in groups.values() if g]
 

@@ -226,6 +226,7 @@ def json_equal(a, b) -> bool:
 INTERNAL = "$constrain:"
 INTERNAL_TYPES = "$constrain:types"
 ALSO_MATCHING = INTERNAL + "patterns"     # more ECMA-262 patterns a string must also match
+BRANCH_GROUPS = INTERNAL + "branch_groups"     # more [anyOf|oneOf, branches] a value must also meet
 
 
 class NotMergeable(Exception):
@@ -256,6 +257,8 @@ def merge(a, b) -> dict | bool:
         return a
     if a is False or b is False:
         return False
+    if "$ref" in a or "$ref" in b:
+        return {"allOf": [a, b]}       # nested schemas: intersected when emitted (flatten)
     a, b = normalized(a, False), normalized(b, False)      # nested schemas arrive as written
     out = dict(a)
     for key, vb in b.items():
@@ -267,6 +270,9 @@ def merge(a, b) -> dict | bool:
             continue
         if key == "pattern":       # both must match: the second one is kept aside
             out[ALSO_MATCHING] = out.get(ALSO_MATCHING, []) + [vb]
+            continue
+        if key == "oneOf" or (key == "anyOf" and len(va) * len(vb) > MAX_CONJUNCTION):
+            out[BRANCH_GROUPS] = out.get(BRANCH_GROUPS, []) + [[key, vb]]     # applied one group after another
             continue
         out[key] = _merge_keyword(key, va, vb, a, b)
     if "type" in a or "type" in b:
@@ -323,8 +329,6 @@ def _merge_keyword(key, va, vb, a, b):
         return {"anyOf": [va, vb]}       # not A and not B = not (A or B)
     if key == "anyOf":
         return conjunction(va, vb)
-    if key == "oneOf":
-        raise NotMergeable(key)
     if key == INTERNAL_TYPES:
         return [t for t in va if t in vb]
     if key.startswith(INTERNAL):
