@@ -568,3 +568,21 @@ def test_contains_counts_are_exact(llama3, schema):
     for instance in _ARRAYS + [None, 1, "x"]:
         for seps in ((", ", ": "), (",", ":")):
             assert accepts(g, tok, json.dumps(instance, separators=seps)) == validator.is_valid(instance), (schema, instance)
+
+
+def test_combined_anyof_groups_up_to_the_limit(llama3):
+    """Two anyOf groups whose pairwise conjunction exceeds 64 are met one after the other, up to
+    256 combined branches; more is an UnsupportedSchemaError."""
+    vocab, tok = llama3
+    ranges = {"anyOf": [{"type": "integer", "minimum": i, "maximum": i + 1} for i in range(0, 20, 2)]}
+    steps = {"anyOf": [{"type": "integer", "multipleOf": k} for k in range(2, 12)]}
+    schema = {"allOf": [ranges, steps]}
+    g = constrain.compile_json_schema(schema, vocab)
+    validator = jsonschema.Draft202012Validator(schema)
+    for n in range(-2, 24):
+        assert accepts(g, tok, str(n)) == validator.is_valid(n), n
+    many = {"allOf": [{"anyOf": [{"type": "integer", "minimum": i, "maximum": i} for i in range(20)]},
+                      {"anyOf": [{"type": "integer", "multipleOf": k} for k in range(2, 22)]}]}
+    with pytest.raises(constrain.UnsupportedSchemaError) as info:
+        constrain.compile_json_schema(many, vocab)
+    assert info.value.keyword == "anyOf"
