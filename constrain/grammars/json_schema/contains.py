@@ -41,7 +41,7 @@ def containing_array(emitter, hit: str | None, miss: str | None, lo: int, hi: in
         return None
     base = f"c{len(emitter.rules)}"
     comma = emitter.punct[","]
-    for i, c in viable:
+    for i, c in sorted(viable):
         sep = f"{comma} " if i else ""
         alts = [""] if ends(i, c) else []
         alts += [f"{sep}{item} {base}_{t[0]}_{t[1]}" for item, t in moves(i, c) if t in viable]

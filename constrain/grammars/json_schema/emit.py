@@ -1,8 +1,9 @@
 """Schema -> grammar rules (shown as Lark text, or turned into the IR directly).
 
-One rule per distinct (sub)schema; negation lives in negation.py, object member chains in
-members.py, additional-key languages in keys.py, string terminals in strings.py; leaf values (strings with their constraints, bounded
-numbers, literals) are single regex terminals; objects and arrays are chains of rules that
+One rule per distinct (sub)schema; negation lives in negation.py, number and string terminals
+in scalars.py (string algebra in strings.py), object member chains in members.py, `contains`
+chains in contains.py, additional-key languages in keys.py; leaf values (strings with their
+constraints, bounded numbers, literals) are single terminals; objects and arrays are chains of rules that
 count what was emitted. Punctuation terminals carry the whitespace policy on their sides.
 
 Invariants:
@@ -18,13 +19,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 
 from constrain.automata.regex import ast_to_dfa, regex_to_dfa
-from constrain.automata.regex_parser import Alt, parse
+from constrain.automata.regex_parser import Alt
 from constrain.errors import UnsupportedSchemaError
 from constrain.grammars.cfg import Grammar, Terminal
 from constrain.grammars.ebnf import expand_rules
@@ -32,7 +32,6 @@ from constrain.grammars.lark_frontend import translate_regex
 from constrain.grammars.json_schema import numeric
 from constrain.grammars.json_schema.disjoint import json_type as _json_type
 from constrain.grammars.json_schema.disjoint import pairwise_disjoint
-from constrain.grammars.json_schema.formats import FORMATS
 from constrain.grammars.json_schema.normalize import (
     ALSO_MATCHING,
     ANNOTATIONS,
@@ -46,6 +45,7 @@ from constrain.grammars.json_schema.normalize import (
 )
 from constrain.grammars.json_schema.contains import containing_array
 from constrain.grammars.json_schema.members import ObjectMembers
+from constrain.grammars.json_schema.scalars import Scalars, count, text_ast
 from constrain.grammars.json_schema.negation import (
     EXCLUDED,
     NOT_MATCHING,
@@ -59,29 +59,21 @@ from constrain.grammars.json_schema.strings import (
     ANY_STRING,
     NotExpressible,
     any_text,
-    encode,
     excluding,
-    intersect,
-    subtract,
     lark_regex,
     literal_ast,
     literal_regex,
     pattern_ast,
-    string_dfa,
     string_regex,
     with_length,
 )
 
-LONG_STRING = 256
-CHUNK = 64
 FLEXIBLE_WHITESPACE = r"[ \t\n\r]{0,12}"
 MAX_FLATTEN_DEPTH = 32
 MAX_ALTERNATIVES = 256         # branches of one anyOf/oneOf after combining with siblings and other groups
 MAX_COUNT = 512              # member counts (rules grow with slots x count)
 MAX_ITEMS = 1024             # item counts (one rule per count)
-MAX_STRING_STATES = 5000     # strings without a small regex: automaton size limit (code points and bytes)
 ANY_ORDER_MAX = 6
-MAX_ENUMERATED = 256
 MAX_DEPENDENCY_TRIGGERS = 4
 _HANDLED = frozenset({
     "type", "enum", "$ref", "allOf", "anyOf", "oneOf", "not",
@@ -108,7 +100,7 @@ class Options:
         return f"(?:{self.whitespace})"
 
 
-class Emitter(Negations):
+class Emitter(Negations, Scalars):
     """`for_compile`: the grammar text is for `compile_lark` together with `prebuilt`, so the
     terminals in `prebuilt` may be written as placeholders."""
 
@@ -336,140 +328,12 @@ class Emitter(Negations):
                 self.term("true"), self.term("false"), self.term("null")])
         return self._any
 
-    # --- numbers -------------------------------------------------------------------------
-    def number(self, node: dict, decimal: bool, integers: bool, pointer: str) -> str | None:
-        """Numbers (decimal) or integers; `integers=False`: numbers that are not integers."""
-        if not integers:
-            if set(node) & {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}:
-                self.skip("not", pointer, "non-integer numbers with bounds")
-            return self.term(numeric.JSON_INTEGER + r"\.[0-9]*[1-9][0-9]*")
-        lo, lo_inc = numeric.schema_bound(node, "minimum", "exclusiveMinimum", max)
-        hi, hi_inc = numeric.schema_bound(node, "maximum", "exclusiveMaximum", min)
-        step = node.get("multipleOf")
-        # an integer may be spelled with a zero fraction (1.0), except as draft 4's type integer
-        zeros = r"(?:\.0+)?" if decimal or "draft-04" not in self.doc.draft else ""
-        if step is not None:
-            step = Decimal(str(step))
-            if step == step.to_integral_value():
-                decimal = False
-            elif decimal and step == Decimal(1).scaleb(step.adjusted()) and step.adjusted() < 0:
-                places = numeric.decimal_places_regex(-step.adjusted())
-                if lo is None and hi is None:
-                    return self.term(places)
-                bounded = numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
-                return None if bounded is None else self.automaton_term(
-                    ("decimal places", places, bounded),
-                    lambda: numeric.intersection_dfa([places, bounded], MAX_STRING_STATES),
-                    f"decimals between {lo} and {hi}, multiples of {step} (at {pointer})")
-            else:
-                self.skip("multipleOf", pointer, "a non-integer multipleOf with bounds")
-                step = None
-        if not decimal:
-            ilo = None if lo is None else (math.floor(lo) + 1 if not lo_inc and lo == math.floor(lo) else math.ceil(lo))
-            ihi = None if hi is None else (math.ceil(hi) - 1 if not hi_inc and hi == math.ceil(hi) else math.floor(hi))
-            if step is not None and step != 1:
-                return self.multiples(int(step), ilo, ihi, pointer, zeros)
-            regex = numeric.JSON_INTEGER if ilo is None and ihi is None else numeric.integer_regex(ilo, ihi)
-            return None if regex is None else self.term(f"(?:{regex}){zeros}" if zeros else regex)
-        if lo is None and hi is None:
-            return self.term(numeric.JSON_NUMBER)
-        regex = numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
-        return None if regex is None else self.term(regex)
-
-    def multiples(self, step: int, lo: int | None, hi: int | None, pointer: str, zeros: str) -> str | None:
-        if lo is None or hi is None or (hi - lo) // step > MAX_ENUMERATED:
-            self.skip("multipleOf", pointer, "multipleOf over a large or unbounded range")
-            return self.term(numeric.integer_regex(lo, hi)) if lo is None or hi is None or lo <= hi else None
-        first = -(-lo // step) * step
-        values = [str(v) for v in range(first, hi + 1, step)]
-        return self.rule([self.term(literal_regex(v) + zeros) for v in values])
-
-    # --- strings -------------------------------------------------------------------------
-    def string(self, node: dict, pointer: str) -> str | None:
-        lo, hi = _count(node, "minLength", 0), _count(node, "maxLength", None)
-        pattern, fmt = node.get("pattern"), node.get("format")
-        if fmt is not None and fmt not in FORMATS:
-            self.skip("format", pointer, f"unknown format {fmt!r}")
-            fmt = None
-        words = [v for v in node.get(EXCLUDED, []) if isinstance(v, str)]
-        if words:
-            return self.excluded_string(lo, hi, pattern, fmt, words, pointer)
-        failing = node.get(NOT_MATCHING, [])
-        if not lo and hi is None and pattern is None and fmt is None and not failing:
-            return self.term(ANY_STRING)
-        if pattern is None and fmt is None and not failing and max(lo, hi or 0) > LONG_STRING:
-            return self.long_string(lo, hi)
-        keyword = "pattern" if pattern is not None else "format" if fmt else "maxLength"
-        try:
-            required = [pattern_ast(pattern) if pattern is not None else any_text()]
-            required += [parse(FORMATS[fmt])] if fmt is not None else []
-            required += [pattern_ast(also) for also in node.get(ALSO_MATCHING, [])]
-            forbidden = [x for x in map(_text_ast, failing) if x is not None]
-        except NotExpressible as e:
-            self.skip(keyword, pointer, str(e))
-            return self.term(ANY_STRING)
-        try:
-            if self.for_compile and (len(required) > 1 or forbidden):
-                # a regex of an intersection or difference costs more to write (state elimination)
-                # and compile again than the automaton itself: only the shown grammar gets one
-                raise NotExpressible("no regex is written for several string constraints when compiling")
-            ast = required[0]
-            for other in required[1:]:
-                ast = None if ast is None else intersect(ast, other)
-            for excluded in forbidden:
-                ast = None if ast is None else subtract(ast, excluded)
-            ast = None if ast is None else with_length(ast, lo, hi)
-        except NotExpressible as e:
-            # no (small) regex: the automaton of all the constraints at once, built directly
-            try:
-                return self.automaton_term(("string", json.dumps([pattern, fmt, node.get(ALSO_MATCHING), failing, lo, hi])),
-                                           lambda: string_dfa(required + [any_text(lo, hi)], forbidden,
-                                                              max_states=MAX_STRING_STATES),
-                                           f"strings: pattern {pattern!r}, format {fmt!r}, {lo}..{hi} characters (at {pointer})")
-            except NotExpressible as too_large:
-                self.skip(keyword, pointer, str(too_large if self.for_compile else e))
-                return self.term(ANY_STRING)
-        return None if ast is None else self.term(string_regex(ast))
-
-    def excluded_string(self, lo: int, hi: int | None, pattern, fmt, words: list[str], pointer: str) -> str | None:
-        """Strings of lo..hi characters other than `words` (`not` of string values)."""
-        if pattern is not None or fmt is not None:
-            self.skip("not", pointer, "excluding values from a pattern or format")
-        try:
-            ast = excluding(any_text(lo, hi), words)
-        except NotExpressible as e:
-            self.skip("not", pointer, str(e))
-            return self.term(ANY_STRING)
-        return None if ast is None else self.term(string_regex(ast))
-
-    def long_string(self, lo: int, hi: int | None) -> str | None:
-        """A string of lo..hi characters as chunk terminals of CHUNK characters and a closing
-        tail of fewer (maximal munch ends a chunk exactly at CHUNK characters), so that no
-        terminal needs a counter longer than CHUNK."""
-        if hi is not None and lo > hi:
-            return None
-        unit = encode(any_text(1, 1))
-        chunk = self.term(f"(?:{unit}){{{CHUNK}}}")
-        top = (hi if hi is not None else lo) // CHUNK
-        base = f"s{len(self.rules)}"
-        for j in range(top, -1, -1):            # j chunks read
-            alts = []
-            rest_lo, rest_hi = max(lo - CHUNK * j, 0), None if hi is None else hi - CHUNK * j
-            if j < top:
-                alts.append(f"{chunk} {base}_{j + 1}")
-            if hi is None and j == top:
-                alts.append(self.term(f"(?:{unit}){{{rest_lo},}}" + '"'))
-            elif rest_lo < CHUNK:
-                alts.append(self.term(f"(?:{unit}){{{rest_lo},{min(CHUNK - 1, rest_hi)}}}" + '"'))
-            self.rule(alts, f"{base}_{j}")
-        return self.rule([f'{self.term(chr(34))} {base}_0'])
-
     # --- arrays --------------------------------------------------------------------------
     def array(self, node: dict, pointer: str) -> str | None:
         p = self.punct
         prefix = [self.value(s, pointer_join(pointer, "prefixItems", i)) for i, s in enumerate(node.get("prefixItems", []))]
         rest = self.value(node.get("items", True), pointer_join(pointer, "items"))
-        lo, hi = _count(node, "minItems", 0), _count(node, "maxItems", None)
+        lo, hi = count(node, "minItems", 0), count(node, "maxItems", None)
         if node.get("uniqueItems") is True and (hi is None or hi > 1):
             guard = None if prefix else self.distinct_item(node.get("items", True), pointer_join(pointer, "items"))
             if guard is None:
@@ -507,7 +371,7 @@ class Emitter(Negations):
     def containing(self, node: dict, lo: int, hi: int | None, pointer: str) -> str | None:
         """The items of arrays with `contains` (minContains/maxContains from 2019-09 on)."""
         items, contains = node.get("items", True), node["contains"]
-        cmin, cmax = (1, None) if self.doc.legacy else (_count(node, "minContains", 1), _count(node, "maxContains", None))
+        cmin, cmax = (1, None) if self.doc.legacy else (count(node, "minContains", 1), count(node, "maxContains", None))
         if max(cmin, cmax or 0) > MAX_ITEMS:
             self.skip("maxContains" if (cmax or 0) > MAX_ITEMS else "minContains", pointer, "count too large")
             cmin, cmax = min(cmin, MAX_ITEMS), None if (cmax or 0) > MAX_ITEMS else cmax
@@ -573,7 +437,7 @@ class Emitter(Negations):
             return None
         groups = self.member_groups(node, names, extra, patterns, pointer)
         extra_rule = self.rule([f"{key} {p[':']} {value}" for key, value in groups])
-        mn, mx = _count(node, "minProperties", 0), _count(node, "maxProperties", None)
+        mn, mx = count(node, "minProperties", 0), count(node, "maxProperties", None)
         if extra_rule is not None and mn > sum(req for _, _, req in slots) + 1:
             # members are counted, properties are distinct names: one additional member is
             # one more property, but two may repeat a key
@@ -728,9 +592,9 @@ class Emitter(Negations):
                 if "pattern" in flat:
                     if any(self.doc.valid(k, flat) for k in names):
                         self.skip("propertyNames", pointer, "a pattern that also matches a declared name")
-                    return with_length(pattern_ast(flat["pattern"]), _count(flat, "minLength", 0),
-                                       _count(flat, "maxLength", None))
-                return excluding(any_text(_count(flat, "minLength", 0), _count(flat, "maxLength", None)), names)
+                    return with_length(pattern_ast(flat["pattern"]), count(flat, "minLength", 0),
+                                       count(flat, "maxLength", None))
+                return excluding(any_text(count(flat, "minLength", 0), count(flat, "maxLength", None)), names)
             except NotExpressible as e:
                 self.skip("propertyNames", pointer, str(e))
                 return None
@@ -767,25 +631,7 @@ def _meets_internal(value, node: dict) -> bool:
         if any(not regex_to_dfa(p, anchored=False).matches(data) for p in node.get(ALSO_MATCHING, [])):
             return False
         for text in node.get(NOT_MATCHING, []):
-            ast = _text_ast(text)
+            ast = text_ast(text)
             if ast is not None and ast_to_dfa(ast).matches(data):
                 return False
     return True
-
-
-def _text_ast(text: dict):
-    """The strings that satisfy a {pattern, format, more patterns} constraint (None: none)."""
-    fmt = text.get("format")
-    if fmt is not None and fmt not in FORMATS:
-        raise NotExpressible(f"negating unknown format {fmt!r}")
-    parts = ([pattern_ast(text["pattern"])] if "pattern" in text else []) + \
-        ([parse(FORMATS[fmt])] if fmt is not None else []) + [pattern_ast(p) for p in text.get(ALSO_MATCHING, [])]
-    ast = parts[0] if parts else any_text()
-    for also in parts[1:]:
-        ast = None if ast is None else intersect(ast, also)
-    return ast
-
-
-def _count(node: dict, keyword: str, default):
-    value = node.get(keyword, default)
-    return None if value is None else int(value)

@@ -1,0 +1,195 @@
+"""Leaf values: numbers and strings as terminals (a mixin of the Emitter).
+
+Numbers are exact regexes over JSON number text (numeric.py), or the automaton of bounds
+intersected with decimal places; an integer may carry a zero fraction (1.0) except as draft
+4's integer. Strings are one terminal of their canonical JSON spelling: a regex when the
+constraints have a small one, else the automaton of all of them at once (at most
+MAX_STRING_STATES states), or chunk terminals for long plain strings. Invariant: a terminal
+matches exactly the spellings of the values its node accepts.
+"""
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+
+from constrain.automata.regex_parser import parse
+from constrain.grammars.json_schema import numeric
+from constrain.grammars.json_schema.formats import FORMATS
+from constrain.grammars.json_schema.negation import EXCLUDED, NOT_MATCHING
+from constrain.grammars.json_schema.normalize import ALSO_MATCHING
+from constrain.grammars.json_schema.strings import (
+    ANY_STRING,
+    NotExpressible,
+    any_text,
+    encode,
+    excluding,
+    intersect,
+    literal_regex,
+    pattern_ast,
+    string_dfa,
+    string_regex,
+    subtract,
+    with_length,
+)
+
+LONG_STRING = 256
+CHUNK = 64
+MAX_STRING_STATES = 5000     # strings without a small regex: automaton size limit (code points and bytes)
+MAX_ENUMERATED = 256
+
+
+class Scalars:
+    """Mixin of the Emitter: needs `term`, `rule`, `skip`, `automaton_term`, `doc`, `rules`
+    and `for_compile`."""
+
+    # --- numbers -------------------------------------------------------------------------
+    def number(self, node: dict, decimal: bool, integers: bool, pointer: str) -> str | None:
+        """Numbers (decimal) or integers; `integers=False`: numbers that are not integers."""
+        if not integers:
+            if set(node) & {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}:
+                self.skip("not", pointer, "non-integer numbers with bounds")
+            return self.term(numeric.JSON_INTEGER + r"\.[0-9]*[1-9][0-9]*")
+        lo, lo_inc = numeric.schema_bound(node, "minimum", "exclusiveMinimum", max)
+        hi, hi_inc = numeric.schema_bound(node, "maximum", "exclusiveMaximum", min)
+        step = node.get("multipleOf")
+        # an integer may be spelled with a zero fraction (1.0), except as draft 4's type integer
+        zeros = r"(?:\.0+)?" if decimal or "draft-04" not in self.doc.draft else ""
+        if step is not None:
+            step = Decimal(str(step))
+            if step == step.to_integral_value():
+                decimal = False
+            elif decimal and step == Decimal(1).scaleb(step.adjusted()) and step.adjusted() < 0:
+                places = numeric.decimal_places_regex(-step.adjusted())
+                if lo is None and hi is None:
+                    return self.term(places)
+                bounded = numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
+                return None if bounded is None else self.automaton_term(
+                    ("decimal places", places, bounded),
+                    lambda: numeric.intersection_dfa([places, bounded], MAX_STRING_STATES),
+                    f"decimals between {lo} and {hi}, multiples of {step} (at {pointer})")
+            else:
+                self.skip("multipleOf", pointer, "a non-integer multipleOf with bounds")
+                step = None
+        if not decimal:
+            ilo = None if lo is None else (math.floor(lo) + 1 if not lo_inc and lo == math.floor(lo) else math.ceil(lo))
+            ihi = None if hi is None else (math.ceil(hi) - 1 if not hi_inc and hi == math.ceil(hi) else math.floor(hi))
+            if step is not None and step != 1:
+                return self.multiples(int(step), ilo, ihi, pointer, zeros)
+            regex = numeric.JSON_INTEGER if ilo is None and ihi is None else numeric.integer_regex(ilo, ihi)
+            return None if regex is None else self.term(f"(?:{regex}){zeros}" if zeros else regex)
+        if lo is None and hi is None:
+            return self.term(numeric.JSON_NUMBER)
+        regex = numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
+        return None if regex is None else self.term(regex)
+
+    def multiples(self, step: int, lo: int | None, hi: int | None, pointer: str, zeros: str) -> str | None:
+        if lo is None or hi is None or (hi - lo) // step > MAX_ENUMERATED:
+            self.skip("multipleOf", pointer, "multipleOf over a large or unbounded range")
+            return self.term(numeric.integer_regex(lo, hi)) if lo is None or hi is None or lo <= hi else None
+        first = -(-lo // step) * step
+        values = [str(v) for v in range(first, hi + 1, step)]
+        return self.rule([self.term(literal_regex(v) + zeros) for v in values])
+
+    # --- strings -------------------------------------------------------------------------
+    def string(self, node: dict, pointer: str) -> str | None:
+        lo, hi = count(node, "minLength", 0), count(node, "maxLength", None)
+        pattern, fmt = node.get("pattern"), node.get("format")
+        if fmt is not None and fmt not in FORMATS:
+            self.skip("format", pointer, f"unknown format {fmt!r}")
+            fmt = None
+        words = [v for v in node.get(EXCLUDED, []) if isinstance(v, str)]
+        if words:
+            return self.excluded_string(lo, hi, pattern, fmt, words, pointer)
+        failing = node.get(NOT_MATCHING, [])
+        if not lo and hi is None and pattern is None and fmt is None and not failing:
+            return self.term(ANY_STRING)
+        if pattern is None and fmt is None and not failing and max(lo, hi or 0) > LONG_STRING:
+            return self.long_string(lo, hi)
+        keyword = "pattern" if pattern is not None else "format" if fmt else "maxLength"
+        try:
+            required = text_parts({"pattern": pattern, "format": fmt, ALSO_MATCHING: node.get(ALSO_MATCHING, [])}) \
+                or [any_text()]
+            forbidden = [x for x in map(text_ast, failing) if x is not None]
+        except NotExpressible as e:
+            self.skip(keyword, pointer, str(e))
+            return self.term(ANY_STRING)
+        try:
+            if self.for_compile and (len(required) > 1 or forbidden):
+                # a regex of an intersection or difference costs more to write (state elimination)
+                # and compile again than the automaton itself: only the shown grammar gets one
+                raise NotExpressible("no regex is written for several string constraints when compiling")
+            ast = required[0]
+            for other in required[1:]:
+                ast = None if ast is None else intersect(ast, other)
+            for excluded in forbidden:
+                ast = None if ast is None else subtract(ast, excluded)
+            ast = None if ast is None else with_length(ast, lo, hi)
+        except NotExpressible as e:
+            # no (small) regex: the automaton of all the constraints at once, built directly
+            try:
+                return self.automaton_term(("string", json.dumps([pattern, fmt, node.get(ALSO_MATCHING), failing, lo, hi])),
+                                           lambda: string_dfa(required + [any_text(lo, hi)], forbidden,
+                                                              max_states=MAX_STRING_STATES),
+                                           f"strings: pattern {pattern!r}, format {fmt!r}, {lo}..{hi} characters (at {pointer})")
+            except NotExpressible as too_large:
+                self.skip(keyword, pointer, str(too_large if self.for_compile else e))
+                return self.term(ANY_STRING)
+        return None if ast is None else self.term(string_regex(ast))
+
+    def excluded_string(self, lo: int, hi: int | None, pattern, fmt, words: list[str], pointer: str) -> str | None:
+        """Strings of lo..hi characters other than `words` (`not` of string values)."""
+        if pattern is not None or fmt is not None:
+            self.skip("not", pointer, "excluding values from a pattern or format")
+        try:
+            ast = excluding(any_text(lo, hi), words)
+        except NotExpressible as e:
+            self.skip("not", pointer, str(e))
+            return self.term(ANY_STRING)
+        return None if ast is None else self.term(string_regex(ast))
+
+    def long_string(self, lo: int, hi: int | None) -> str | None:
+        """A string of lo..hi characters as chunk terminals of CHUNK characters and a closing
+        tail of fewer (maximal munch ends a chunk exactly at CHUNK characters), so that no
+        terminal needs a counter longer than CHUNK."""
+        if hi is not None and lo > hi:
+            return None
+        unit = encode(any_text(1, 1))
+        chunk = self.term(f"(?:{unit}){{{CHUNK}}}")
+        top = (hi if hi is not None else lo) // CHUNK
+        base = f"s{len(self.rules)}"
+        for j in range(top, -1, -1):            # j chunks read
+            alts = []
+            rest_lo, rest_hi = max(lo - CHUNK * j, 0), None if hi is None else hi - CHUNK * j
+            if j < top:
+                alts.append(f"{chunk} {base}_{j + 1}")
+            if hi is None and j == top:
+                alts.append(self.term(f"(?:{unit}){{{rest_lo},}}" + '"'))
+            elif rest_lo < CHUNK:
+                alts.append(self.term(f"(?:{unit}){{{rest_lo},{min(CHUNK - 1, rest_hi)}}}" + '"'))
+            self.rule(alts, f"{base}_{j}")
+        return self.rule([f'{self.term(chr(34))} {base}_0'])
+
+
+def text_parts(text: dict) -> list:
+    """The ASTs a string must all match under a {pattern, format, more patterns} constraint
+    (its `pattern`, `format` and ALSO_MATCHING entries, in that order; None entries absent)."""
+    pattern, fmt = text.get("pattern"), text.get("format")
+    if fmt is not None and fmt not in FORMATS:
+        raise NotExpressible(f"negating unknown format {fmt!r}")
+    return ([pattern_ast(pattern)] if pattern is not None else []) + \
+        ([parse(FORMATS[fmt])] if fmt is not None else []) + [pattern_ast(p) for p in text.get(ALSO_MATCHING, [])]
+
+
+def text_ast(text: dict):
+    """The strings that satisfy a {pattern, format, more patterns} constraint (None: none)."""
+    parts = text_parts(text) or [any_text()]
+    ast = parts[0]
+    for also in parts[1:]:
+        ast = None if ast is None else intersect(ast, also)
+    return ast
+
+
+def count(node: dict, keyword: str, default):
+    value = node.get(keyword, default)
+    return None if value is None else int(value)
