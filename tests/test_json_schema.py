@@ -328,6 +328,21 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
                {"type": "object", "properties": {"c": {}}, "additionalProperties": False}]},
     {"type": "object", "properties": {"a": {}, "b": {}}, "additionalProperties": False,
      "not": {"properties": {"a": {"type": "integer"}}, "additionalProperties": {"type": "string"}}},
+    # oneOf one JSON type at a time (the branches' additionalProperties cannot be negated on open
+    # objects): a string matches both branches, so no string is valid; objects the second only
+    {"oneOf": [{"type": "string"}, {"type": ["string", "object"], "additionalProperties": {"type": "string"}}]},
+    {"oneOf": [{"required": ["a"], "additionalProperties": {"type": "string"}}, {"type": "string", "pattern": "^x"}]},
+    # equal branches cancel each other out
+    {"oneOf": [{"type": "object", "additionalProperties": {"type": "string"}},
+               {"type": "object", "additionalProperties": {"type": "string"}}, {"type": "integer"}]},
+    # optional members with disjoint values in both branches (a discriminator when present)
+    {"oneOf": [{"type": "object", "properties": {"a": {"const": 1}, "b": {"type": "string"}}, "required": ["b"],
+                "additionalProperties": {"type": "string"}},
+               {"type": "object", "properties": {"a": {"const": 2}, "b": {"type": "integer"}}}]},
+    # required member "missing or bad" as one piece of the negation
+    {"type": "object", "not": {"required": ["a"], "properties": {"a": {"type": "integer"}}}},
+    # enum values another branch also accepts are pruned, not negated
+    {"oneOf": [{"enum": [1, "x", "ab"]}, {"type": "string", "maxLength": 1}]},
 ])
 def test_not_oneof_and_dependencies_are_exact(llama3, schema):
     vocab, tok = llama3

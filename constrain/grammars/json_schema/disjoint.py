@@ -63,13 +63,13 @@ def _disjoint(a, b, resolve: Callable, depth: int) -> bool:
         # a name one side requires, whose value no schema of the two sides for it shares
         for x, y in ((a, b), (b, a)):
             for k in x.get("required", []):
-                sx, sy = _resolved(_member_schema(x, k), resolve), _resolved(_member_schema(y, k), resolve)
+                sx, sy = _resolved(member_schema(x, k), resolve), _resolved(member_schema(y, k), resolve)
                 if _disjoint(sx, sy, resolve, depth + 1):
                     return True
     return False
 
 
-def _member_schema(node: dict, key: str):
+def member_schema(node: dict, key: str):
     """A schema every value of member `key` meets in objects valid under `node`."""
     props = node.get("properties", {})
     if key in props:

@@ -45,6 +45,7 @@ from constrain.grammars.json_schema.normalize import (
 )
 from constrain.grammars.json_schema.contains import containing_array
 from constrain.grammars.json_schema.members import ObjectMembers
+from constrain.grammars.json_schema.one_of import OneOf
 from constrain.grammars.json_schema.scalars import Scalars, count, text_ast
 from constrain.grammars.json_schema.negation import (
     EXCLUDED,
@@ -100,7 +101,7 @@ class Options:
         return f"(?:{self.whitespace})"
 
 
-class Emitter(Negations, Scalars):
+class Emitter(Negations, OneOf, Scalars):
     """`for_compile`: the grammar text is for `compile_lark` together with `prebuilt`, so the
     terminals in `prebuilt` may be written as placeholders."""
 
@@ -278,7 +279,7 @@ class Emitter(Negations, Scalars):
                     except NotMergeable as e:
                         self.skip(e.args[0], pointer, f"cannot intersect {kw} branch with its siblings")
                 if kw == "oneOf" and not pairwise_disjoint(combined, lambda n: self.flatten(n, pointer, 0)):
-                    combined = self.exclusive(combined, flat, pointer)
+                    combined = self.one_of(combined, pointer)
                 merged += combined
             if len(merged) > MAX_ALTERNATIVES:
                 raise UnsupportedSchemaError(kw, pointer, "too many combined branches")

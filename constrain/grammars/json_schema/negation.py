@@ -9,6 +9,8 @@ a negation leaves on a node (EXCLUDED, NOT_MATCHING, ONLY_TYPES) are read by the
 """
 from __future__ import annotations
 
+import jsonschema
+
 from constrain.grammars.json_schema.disjoint import pairwise_disjoint
 from constrain.grammars.json_schema.numeric import json_number, schema_bound
 from constrain.grammars.json_schema.normalize import (
@@ -16,6 +18,8 @@ from constrain.grammars.json_schema.normalize import (
     ANNOTATIONS,
     INTERNAL,
     INTERNAL_TYPES,
+    KEYWORD_TYPE,
+    NOT_MATCHING,
     STANDARD,
     NotMergeable,
     json_equal,
@@ -27,7 +31,6 @@ from constrain.grammars.json_schema.normalize import (
 # internal keywords that `not` leaves on a node: values removed, and types kept (without
 # "integer" a number must have a fraction, which `type` cannot say)
 EXCLUDED = INTERNAL + "excluded"
-NOT_MATCHING = INTERNAL + "not_matching"    # string constraints ({pattern, format}) a value must fail
 ONLY_TYPES = INTERNAL_TYPES
 
 
@@ -39,28 +42,81 @@ class CannotNegate(Exception):
 
 
 def _bounded(nodes: list) -> list:
+    """The pieces that may hold a value (`pruned`), at most MAX_PIECES of them."""
+    nodes = [p for p in map(pruned, nodes) if p is not False]
     if len(nodes) > MAX_PIECES:
         raise CannotNegate(f"the negation splits the schema into more than {MAX_PIECES} disjoint pieces")
     return nodes
 
 
+# keywords whose meaning jsonschema evaluates as we do (no $ref, format, pattern or internal keys)
+_CHECKABLE = frozenset({"type", "enum", "const", "not", "anyOf", "allOf", "oneOf", "minLength", "maxLength",
+                        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})
+
+
+def pruned(node):
+    """`node` with enum values its other keywords reject removed, at the top and in its
+    properties (a property left with no value must be absent); False when nothing is left.
+    Values are only removed when jsonschema proves them invalid, so the result is exact."""
+    if not isinstance(node, dict):
+        return node
+    if "enum" in node:
+        node = dict(node, enum=_valid_values(node))
+        if not node["enum"]:
+            return False
+    props = node.get("properties", {})
+    for k, schema in props.items():
+        kept = _valid_values(schema) if isinstance(schema, dict) and "enum" in schema else None
+        if schema is False or kept == []:
+            if k in node.get("required", []):
+                return False
+            node = dict(node, properties=dict(node["properties"], **{k: False}))
+        elif kept is not None and len(kept) < len(schema["enum"]):
+            node = dict(node, properties=dict(node["properties"], **{k: dict(schema, enum=kept)}))
+    return node
+
+
+def _valid_values(node: dict) -> list:
+    rest = {k: v for k, v in node.items() if k != "enum"}
+    if not _checkable(rest):
+        return list(node["enum"])
+    validator = jsonschema.Draft202012Validator(rest)
+    return [v for v in node["enum"] if validator.is_valid(v)]
+
+
+def _checkable(node) -> bool:
+    if isinstance(node, bool):
+        return True
+    if not isinstance(node, dict):
+        return False
+    for k, v in node.items():
+        if k in ANNOTATIONS and not k.startswith("$"):
+            continue
+        if k not in _CHECKABLE or (k.startswith("exclusive") and isinstance(v, bool)):
+            return False
+        if k == "not" and not _checkable(v) or k in ("anyOf", "allOf", "oneOf") and not all(map(_checkable, v)):
+            return False
+    return True
+
+
 class Negations:
     """Mixin of the Emitter: needs `flatten`, `declared` and `skip`."""
 
-    def exclusive(self, combined: list, flat: list, pointer: str) -> list:
-        """oneOf of branches not known to be disjoint: branch i ∧ ¬(every other branch), each a
-        list of disjoint nodes (`negate`); the branches as they are when that fails (skip)."""
+    def exclusive(self, branches: list, pointer: str) -> list:
+        """oneOf of branches not known to be disjoint: branch i ∧ ¬(every other branch not
+        disjoint from it), each a list of disjoint nodes (`negate`); the branches as they are
+        when that fails (skip)."""
         out = []
         try:
-            for i, branch in enumerate(combined):
+            for i, branch in enumerate(branches):
                 nodes = [branch]
-                for j, other in enumerate(flat):
-                    if j != i:
+                for j, other in enumerate(branches):
+                    if j != i and not pairwise_disjoint([branch, other], lambda n: self.flatten(n, "#", 0)):
                         nodes = _bounded([v for n in nodes for v in self.negate(n, other)])
                 out = _bounded(out + nodes)
         except (CannotNegate, NotMergeable):
             self.skip("oneOf", pointer, "branches not provably disjoint")
-            return combined
+            return branches
         return out
 
     def apply_not(self, node: dict, pointer: str) -> list:
@@ -107,7 +163,9 @@ class Negations:
             return nodes
         outside = value_types(node) - type_set(negated)          # values of types negated rejects
         rest = [dict(node, **{ONLY_TYPES: sorted(outside)})] if outside and "type" in negated else []
-        if keys <= {"type"}:
+        touched = {KEYWORD_TYPE.get(k) for k in keys - {"type"}}
+        if keys <= {"type"} or (None not in touched and not _types_of(touched) & value_types(node)):
+            # negated's other keywords constrain none of node's types: those values meet them
             return rest
         if keys <= {"type", "enum"} and "enum" in negated:
             inside = dict(node, **{EXCLUDED: node.get(EXCLUDED, []) + list(negated["enum"])})
@@ -132,10 +190,15 @@ class Negations:
                 if node.get("patternProperties") or not closed:
                     raise CannotNegate("`not` of additionalProperties on an object open to other names")
                 members.update({k: extra for k in node["properties"] if k not in props})
-            objects = [merge(node, {"required": names[:i], "properties": {k: False}}) for i, k in enumerate(names)]
-            complete = merge(node, {"required": names})
-            for i, k in enumerate(members):
-                earlier = {j: members[j] for j in list(members)[:i]}
+            # a required name lacking or bad is one piece (`properties` alone: absent or bad)
+            kept = {k: members[k] for k in names if k in members}
+            objects = [merge(node, {"required": names[:i], "properties": dict(
+                {j: kept[j] for j in names[:i] if j in kept}, **{k: {"not": members[k]} if k in members else False})})
+                for i, k in enumerate(names)]
+            complete = merge(node, {"required": names, "properties": kept})
+            optional = [k for k in members if k not in names]
+            for i, k in enumerate(optional):
+                earlier = {j: members[j] for j in optional[:i]}
                 objects.append(merge(complete, {"required": [k], "properties": dict(earlier, **{k: {"not": members[k]}})}))
             return rest + [v for v in objects if v is not False]
         if keys == {"items"} and isinstance(negated["items"], (dict, bool)):
@@ -220,3 +283,8 @@ def value_types(node: dict) -> set[str]:
 
 def has_value(values: list, value) -> bool:
     return any(json_equal(value, v) for v in values)
+
+
+def _types_of(kinds: set) -> set[str]:
+    """Type names of keyword type classes (the number class covers integers)."""
+    return set(kinds) | ({"integer"} if "number" in kinds else set())

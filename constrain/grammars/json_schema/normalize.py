@@ -226,7 +226,26 @@ def json_equal(a, b) -> bool:
 INTERNAL = "$constrain:"
 INTERNAL_TYPES = "$constrain:types"
 ALSO_MATCHING = INTERNAL + "patterns"     # more ECMA-262 patterns a string must also match
+NOT_MATCHING = INTERNAL + "not_matching"    # string constraints ({pattern, format}) a value must fail
 BRANCH_GROUPS = INTERNAL + "branch_groups"     # more [anyOf|oneOf, branches] a value must also meet
+
+
+# the type whose values a keyword constrains (absent: every type)
+KEYWORD_TYPE = {
+    **dict.fromkeys(("required", "properties", "additionalProperties", "patternProperties",
+                     "propertyNames", "minProperties", "maxProperties", "dependentRequired",
+                     "dependentSchemas", "dependencies", "unevaluatedProperties"), "object"),
+    **dict.fromkeys(("items", "prefixItems", "additionalItems", "contains", "minContains",
+                     "maxContains", "minItems", "maxItems", "uniqueItems", "unevaluatedItems"), "array"),
+    **dict.fromkeys(("pattern", "format", "minLength", "maxLength", ALSO_MATCHING,
+                     NOT_MATCHING), "string"),
+    **dict.fromkeys(("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"), "number"),
+}
+
+
+def asserting(node: dict) -> set[str]:
+    """The keywords of `node` that assert something (standard or internal, not annotations)."""
+    return {k for k in node if (k in STANDARD or k.startswith(INTERNAL)) and k not in ANNOTATIONS}
 
 
 class NotMergeable(Exception):

@@ -1,0 +1,100 @@
+"""Exact `oneOf` when the branches are not pairwise disjoint as written.
+
+A value is valid when exactly one branch accepts it. Two ways to see that without negating
+every branch against every other:
+- one JSON type at a time: keywords of other types do not constrain a value (`required`
+  says nothing of a string), so the branches restricted to one type may be disjoint, or
+  two of them may accept every value of the type (then no value of the type is valid,
+  since each matches both);
+- a discriminator member: a property whose value schemas are pairwise disjoint across the
+  branches separates the objects that have it (at most one branch matches each); the
+  objects without it are the oneOf of the branches with the member forbidden, in turn.
+What is left goes to `exclusive` (branch ∧ ¬every other, negation.py).
+
+Invariant: the union of the returned nodes is exactly the values accepted by one branch
+only, and the nodes are pairwise disjoint.
+"""
+from __future__ import annotations
+
+from constrain.grammars.json_schema.disjoint import member_schema, pairwise_disjoint
+from constrain.grammars.json_schema.negation import ONLY_TYPES, value_types
+from constrain.grammars.json_schema.normalize import KEYWORD_TYPE, asserting, json_equal, merge
+
+TYPE_CLASSES = ("null", "boolean", "object", "array", "number", "string")   # number: with integer
+MAX_DISCRIMINATOR_DEPTH = 3
+
+
+def restricted(node, kind: str):
+    """`node` for values of one type class only, without the keywords of other types
+    (False when it accepts no value of that class)."""
+    if node is False:
+        return False
+    node = merge({"type": [kind, "integer"] if kind == "number" else [kind]}, {} if node is True else node)
+    if node is False or not value_types(node):
+        return False
+    return {k: v for k, v in node.items() if KEYWORD_TYPE.get(k, kind) == kind}
+
+
+def accepts_all(node: dict, kind: str) -> bool:
+    """Whether `node` (restricted to `kind`) accepts every value of the type class."""
+    types = value_types(node)
+    whole = {"number", "integer"} <= types if kind == "number" else kind in types
+    return whole and not (asserting(node) - {"type", ONLY_TYPES})
+
+
+class OneOf:
+    """Mixin of the Emitter: needs `exclusive`, `flatten` and `skip`."""
+
+    def one_of(self, combined: list, pointer: str) -> list:
+        """Disjoint nodes whose union is the values exactly one of `combined` accepts."""
+        out = []
+        for kind in TYPE_CLASSES:
+            branches = [b for b in (restricted(c, kind) for c in combined) if b is not False]
+            out += self._one_of_kind(branches, kind, pointer, 0)
+        return out
+
+    def _one_of_kind(self, branches: list, kind: str, pointer: str, depth: int) -> list:
+        if len(branches) <= 1 or self._disjoint(branches):
+            return branches
+        if sum(accepts_all(b, kind) for b in branches) >= 2:
+            return []
+        if _has_twins(branches):
+            # a value of one twin matches the other too: only the rest can be matched once
+            rest = [b for b in branches if sum(json_equal(b, o) for o in branches) == 1]
+            twins = _unique([b for b in branches if sum(json_equal(b, o) for o in branches) > 1])
+            if self._disjoint(rest + twins):
+                return rest
+        if kind == "object" and depth < MAX_DISCRIMINATOR_DEPTH:
+            name = self._discriminator(branches)
+            if name is not None:
+                present = [merge(b, {"required": [name]}) for b in branches]
+                absent = [merge(b, {"properties": {name: False}}) for b in branches
+                          if name not in b.get("required", [])]
+                return [b for b in present if b is not False] + self._one_of_kind(
+                    [b for b in absent if b is not False], kind, pointer, depth + 1)
+        return self.exclusive(branches, pointer)
+
+    def _disjoint(self, branches: list) -> bool:
+        return pairwise_disjoint(branches, lambda n: self.flatten(n, "#", 0))
+
+    def _discriminator(self, branches: list) -> str | None:
+        """A property every branch constrains, its value schemas pairwise disjoint."""
+        names = [k for k in branches[0].get("properties", {})
+                 if all(k in b.get("properties", {}) for b in branches)]
+        for name in names:
+            schemas = [self.flatten(member_schema(b, name), "#", 0) for b in branches]
+            if all(isinstance(s, dict) and s for s in schemas) and self._disjoint(schemas):
+                return name
+        return None
+
+
+def _has_twins(branches: list) -> bool:
+    return any(json_equal(a, b) for i, a in enumerate(branches) for b in branches[i + 1:])
+
+
+def _unique(nodes: list) -> list:
+    out = []
+    for n in nodes:
+        if not any(json_equal(n, o) for o in out):
+            out.append(n)
+    return out
