@@ -19,6 +19,7 @@ from constrain import SchemaError, UnsupportedSchemaError, Vocabulary
 from constrain.automata.regex import regex_to_dfa
 from constrain.grammars.json_schema.numeric import decimal_regex, integer_regex
 from constrain.grammars.json_schema.strings import (
+    NotExpressible,
     any_text,
     excluding,
     lark_regex,
@@ -77,6 +78,22 @@ def test_pattern_survives_the_lark_round_trip(pattern):
     for s in samples:
         assert dfa.matches(json.dumps(s, ensure_ascii=False).encode()) == search.matches(s.encode()), (pattern, s)
 
+
+
+@pytest.mark.parametrize("pattern", ["^(a|$)", "(^|b)a", "a$|^b", "^(/?(a|b{2})($|/))*$", "^(ab$|b)", "a^b", "$^", "(a$)*b?"])
+def test_assertions_inside_a_pattern_are_exact(pattern):
+    """`^`/`$` inside groups or repeats: every string over a small alphabet is accepted exactly
+    when Python's re.search (with `$` as `\\Z`, the ECMA meaning without multiline) finds a match."""
+    oracle = re.compile(pattern.replace("$", r"\Z"))
+    try:
+        dfa = _terminal_dfa(string_regex(pattern_ast(pattern)))
+    except NotExpressible:       # only a pattern that no string matches
+        assert not any(oracle.search("".join(w)) for n in range(5) for w in itertools.product("ab/", repeat=n))
+        return
+    for n in range(6):
+        for w in itertools.product("ab/", repeat=n):
+            text = "".join(w)
+            assert dfa.matches(json.dumps(text).encode()) == bool(oracle.search(text)), (pattern, text)
 
 def test_length_counts_characters_not_bytes():
     dfa = _terminal_dfa(string_regex(with_length(pattern_ast("é"), 2, 3)))

@@ -10,7 +10,7 @@ unconstrained string (`ANY_STRING`) accepts every JSON escape.
 
 Invariant: `encode(ast)` matches the canonical spelling of exactly the strings the
 code-point AST matches; `pattern_ast` matches what the ECMA-262 `pattern` keyword accepts
-(unanchored search; `^`/`$` at the ends of top-level branches only, otherwise unsupported).
+(unanchored search; `^`/`$` anywhere, rewritten away when not at the ends of a branch).
 """
 from __future__ import annotations
 
@@ -68,14 +68,23 @@ def _anchor_branch(branch: Node) -> Node:
         items.pop()
         end = True
     core = items[0] if len(items) == 1 else Concat(tuple(items))
-    if _has_assert(core):
-        raise NotExpressible("^ or $ inside the pattern (only at the ends of top-level branches)")
-    if not start and not end:
+    if not start and not end and not _has_assert(core):
         found = search_ast(core)
         return _ANY_TEXT if found.items[1] == Concat(()) else found
-    if start and end:
-        return core
-    return Concat(((() if start else (_ANY_TEXT,)) + (core,) + (() if end else (_ANY_TEXT,))))
+    anchored = Concat(((() if start else (_ANY_TEXT,)) + (core,) + (() if end else (_ANY_TEXT,))))
+    return _without_assertions(anchored) if _has_assert(core) else anchored
+
+
+def _without_assertions(node: Node) -> Node:
+    """`node` rewritten without `^`/`$` inside it: its automaton (where the NFA's assertion
+    edges hold only at the ends of the text) written back as an AST."""
+    try:
+        rewritten = algebra.combine([node], lambda tags: 0 in tags)
+    except ConstrainError:
+        raise NotExpressible("^ or $ inside the pattern (its automaton or regex is too large)") from None
+    if rewritten is None:
+        raise NotExpressible("a pattern that matches no string (^ or $ where no text can be)")
+    return rewritten
 
 
 def _has_assert(node: Node) -> bool:
