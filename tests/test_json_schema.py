@@ -80,10 +80,12 @@ def test_pattern_survives_the_lark_round_trip(pattern):
 
 
 
-@pytest.mark.parametrize("pattern", ["^(a|$)", "(^|b)a", "a$|^b", "^(/?(a|b{2})($|/))*$", "^(ab$|b)", "a^b", "$^", "(a$)*b?"])
+@pytest.mark.parametrize("pattern", ["^(a|$)", "(^|b)a", "a$|^b", "^(/?(a|b{2})($|/))*$", "^(ab$|b)", "a^b", "$^", "(a$)*b?",
+                                     "^(?!ab)[ab/]*$", "^(?=a)(?!ab)", "^(?=[ab]*$)(?!b)|/$", "^(?!^a|b$)", "^(?=a)(?!a)"])
 def test_assertions_inside_a_pattern_are_exact(pattern):
-    """`^`/`$` inside groups or repeats: every string over a small alphabet is accepted exactly
-    when Python's re.search (with `$` as `\\Z`, the ECMA meaning without multiline) finds a match."""
+    """`^`/`$` inside groups or repeats, lookaheads after a leading `^`: every string over a small
+    alphabet is accepted exactly when Python's re.search (with `$` as `\\Z`, the ECMA meaning
+    without multiline) finds a match."""
     oracle = re.compile(pattern.replace("$", r"\Z"))
     try:
         dfa = _terminal_dfa(string_regex(pattern_ast(pattern)))
@@ -94,6 +96,12 @@ def test_assertions_inside_a_pattern_are_exact(pattern):
         for w in itertools.product("ab/", repeat=n):
             text = "".join(w)
             assert dfa.matches(json.dumps(text).encode()) == bool(oracle.search(text)), (pattern, text)
+
+
+@pytest.mark.parametrize("pattern", ["(?!a)b", "a(?=b)", "^a(?!b)", "^(?!(?!a))"])
+def test_lookaheads_elsewhere_are_not_expressible(pattern):
+    with pytest.raises(NotExpressible, match="lookahead"):
+        pattern_ast(pattern)
 
 def test_length_counts_characters_not_bytes():
     dfa = _terminal_dfa(string_regex(with_length(pattern_ast("é"), 2, 3)))

@@ -1,13 +1,15 @@
 """Recursive-descent parser for ECMA-262 regular expressions (the JSON-Schema `pattern` subset).
 
-`parse(pattern, flags)` returns an AST of five node types. Invariants:
+`parse(pattern, flags)` returns an AST of five node types (six with `lookahead=True`). Invariants:
 - flags are fully applied here: a `Chars` leaf already holds its case-closed set under `i` and
   the right `.` set under `s`, so later stages never look at flags;
 - a `Chars` leaf is one Unicode scalar value from its set (possibly empty: matches nothing);
 - `Repeat.max` is None for "unbounded" and otherwise `min <= max`;
-- `Assert` is a zero-width `^` ("start") or `$` ("end") assertion (no multiline mode).
+- `Assert` is a zero-width `^` ("start") or `$` ("end") assertion (no multiline mode);
+- `Look` is a zero-width lookahead `(?=X)` / `(?!X)` (`negative`), only with `lookahead=True`:
+  the automaton stages cannot build it, so a caller that asks for it must rewrite it away.
 
-Unsupported constructs (backreferences, lookaround, word boundaries, Unicode property escapes)
+Unsupported constructs (backreferences, lookbehind, lookahead unless asked for, word boundaries, Unicode property escapes)
 raise `UnsupportedRegexError`; malformed input raises `RegexError`. Both carry the 0-based index
 of the offending character. Syntax follows ECMA-262 with the web-compatibility leniencies of
 Annex B where they are unambiguous: a `{` that does not start a quantifier is a literal, as are
@@ -55,7 +57,13 @@ class Assert:
     kind: str  # "start" or "end"
 
 
-Node = Chars | Concat | Alt | Repeat | Assert
+@dataclass(frozen=True)
+class Look:
+    negative: bool
+    item: object
+
+
+Node = Chars | Concat | Alt | Repeat | Assert | Look
 
 MAX_GROUP_DEPTH = 100  # keeps this parser and the recursive passes after it off Python's stack limit
 KNOWN_FLAGS = "isxu"  # "u" is accepted and ignored: the semantics are always Unicode-aware.
@@ -72,14 +80,15 @@ def check_flags(flags: str, pattern: str) -> None:
             raise RegexError(f"unknown regex flag {f!r} (known: {KNOWN_FLAGS!r})", pattern)
 
 
-def parse(pattern: str, flags: str = "") -> Node:
+def parse(pattern: str, flags: str = "", *, lookahead: bool = False) -> Node:
     check_flags(flags, pattern)
-    return _Parser(pattern, flags).parse()
+    return _Parser(pattern, flags, lookahead).parse()
 
 
 class _Parser:
-    def __init__(self, pattern: str, flags: str):
+    def __init__(self, pattern: str, flags: str, lookahead: bool = False):
         self.p = pattern
+        self.lookahead = lookahead
         self.i = 0
         self.ignore_case = "i" in flags
         self.dot_all = "s" in flags
@@ -154,7 +163,10 @@ class _Parser:
         elif c == "\\" and self.peek(1) in ("b", "B"):
             raise self.unsupported(f"word boundary assertion \\{self.peek(1)}", start)
         elif self.startswith("(?=") or self.startswith("(?!"):
-            raise self.unsupported(f"lookahead {self.p[start:start + 3]}", start)
+            if not self.lookahead:
+                raise self.unsupported(f"lookahead {self.p[start:start + 3]}", start)
+            node = Look(self.peek(2) == "!", self.group())
+            quantifiable = False
         elif self.startswith("(?<=") or self.startswith("(?<!"):
             raise self.unsupported(f"lookbehind {self.p[start:start + 4]}", start)
         else:
@@ -239,7 +251,7 @@ class _Parser:
         if self.depth > MAX_GROUP_DEPTH:
             raise self.error(f"groups nested deeper than {MAX_GROUP_DEPTH}", start)
         self.i += 1
-        if self.startswith("?:"):
+        if self.startswith("?:") or self.lookahead and (self.startswith("?=") or self.startswith("?!")):
             self.i += 2
         elif self.startswith("?<"):
             self.group_name(start)

@@ -21,6 +21,7 @@ from constrain.automata.regex import regex_to_dfa
 from constrain.errors import ConstrainError
 from constrain.grammars.json_schema.formats import FORMATS
 from constrain.grammars.json_schema.normalize import json_equal, merge, normalized, type_set
+from constrain.grammars.json_schema.strings import pattern_dfa
 
 _NUMERIC = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 
@@ -76,7 +77,7 @@ def member_schema(node: dict, key: str):
         return props[key]
     for pattern, schema in node.get("patternProperties", {}).items():
         try:
-            if regex_to_dfa(pattern, anchored=False).matches(key.encode()):
+            if pattern_dfa(pattern).matches(key.encode()):
                 return schema
         except ConstrainError:
             return True
@@ -169,7 +170,7 @@ def _strings_disjoint(a: dict, b: dict) -> bool:
         parts = []
         try:
             if "pattern" in node:
-                parts.append(regex_to_dfa(node["pattern"], anchored=False))
+                parts.append(pattern_dfa(node["pattern"]))
             if node.get("format") in FORMATS:
                 parts.append(regex_to_dfa(FORMATS[node["format"]]))
         except ConstrainError:

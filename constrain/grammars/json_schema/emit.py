@@ -23,9 +23,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from constrain.automata.regex import ast_to_dfa, regex_to_dfa
+from constrain.automata.regex import ast_to_dfa
 from constrain.automata.regex_parser import Alt
-from constrain.errors import UnsupportedSchemaError
+from constrain.errors import ConstrainError, UnsupportedSchemaError
 from constrain.grammars.cfg import Grammar, Terminal
 from constrain.grammars.ebnf import expand_rules
 from constrain.grammars.lark_frontend import translate_regex
@@ -65,6 +65,7 @@ from constrain.grammars.json_schema.strings import (
     literal_ast,
     literal_regex,
     pattern_ast,
+    pattern_dfa,
     string_regex,
     with_length,
 )
@@ -421,7 +422,11 @@ class Emitter(Negations, OneOf, Scalars):
         patterns = node.get("patternProperties", {})
         if all(v is True or v == {} for v in patterns.values()) and extra in (True, {}):
             patterns = {}                          # every key with any value either way
-        pattern_dfa = {pat: regex_to_dfa(pat, anchored=False) for pat in patterns}
+        try:
+            pattern_dfas = {pat: pattern_dfa(pat) for pat in patterns}
+        except ConstrainError as e:
+            self.skip("patternProperties", pointer, str(e))
+            patterns, pattern_dfas = {}, {}
         names = list(props) + [k for k in required if k not in props]
         if "propertyNames" in node:
             allowed = [k for k in names if self.doc.valid(k, node["propertyNames"])]
@@ -430,7 +435,7 @@ class Emitter(Negations, OneOf, Scalars):
             names = allowed
         slots = []
         for k in names:
-            matching = [patterns[pat] for pat, dfa in pattern_dfa.items() if dfa.matches(k.encode())]
+            matching = [patterns[pat] for pat, dfa in pattern_dfas.items() if dfa.matches(k.encode())]
             parts = ([props[k]] if k in props else [] if matching else [extra]) + matching
             schema = parts[0] if len(parts) == 1 else {"allOf": parts}
             slots.append((k, self.value(schema, pointer_join(pointer, "properties", k)), k in required))
@@ -500,7 +505,7 @@ class Emitter(Negations, OneOf, Scalars):
         extra = node.get("additionalProperties", True if self.options.additional_properties else False)
         for k in names:
             if k not in props:
-                matched = any(regex_to_dfa(p, anchored=False).matches(k.encode()) for p in patterns)
+                matched = any(pattern_dfa(p).matches(k.encode()) for p in patterns)
                 props[k] = True if matched else extra
         return dict(node, properties=props)
 
@@ -629,7 +634,7 @@ def _meets_internal(value, node: dict) -> bool:
         return False
     if isinstance(value, str):
         data = value.encode()
-        if any(not regex_to_dfa(p, anchored=False).matches(data) for p in node.get(ALSO_MATCHING, [])):
+        if any(not pattern_dfa(p).matches(data) for p in node.get(ALSO_MATCHING, [])):
             return False
         for text in node.get(NOT_MATCHING, []):
             ast = text_ast(text)

@@ -10,7 +10,8 @@ unconstrained string (`ANY_STRING`) accepts every JSON escape.
 
 Invariant: `encode(ast)` matches the canonical spelling of exactly the strings the
 code-point AST matches; `pattern_ast` matches what the ECMA-262 `pattern` keyword accepts
-(unanchored search; `^`/`$` anywhere, rewritten away when not at the ends of a branch).
+(unanchored search; `^`/`$` anywhere and lookaheads right after a leading `^`, rewritten away
+through the automaton when not at the ends of a branch).
 """
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ import re
 
 from constrain.automata import algebra
 from constrain.automata.charset import ANY, CharSet
-from constrain.automata.regex_parser import Alt, Assert, Chars, Concat, Node, Repeat, parse
+from constrain.automata.dfa import ByteDFA
+from constrain.automata.regex import ast_to_dfa
+from constrain.automata.regex_parser import Alt, Assert, Chars, Concat, Look, Node, Repeat, parse
 from constrain.automata.unanchored import search_ast
 from constrain.automata.utf8 import Sequence, utf8_sequences
 from constrain.automata.utf8_expand import to_byte_dfa
-from constrain.errors import ConstrainError
+from constrain.errors import ConstrainError, UnsupportedRegexError
 
 ANY_STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
 _SHORT_ESCAPES = {0x22: r"\x22", 0x5C: r"\\", 0x08: "b", 0x0C: "f", 0x0A: "n", 0x0D: "r", 0x09: "t"}
@@ -51,49 +54,67 @@ def any_text(lo: int = 0, hi: int | None = None) -> Node:
 def pattern_ast(pattern: str) -> Node:
     """The anchored AST of the strings containing a match of ECMA-262 `pattern`."""
     try:
-        ast = parse(pattern)
+        ast = parse(pattern, lookahead=True)
     except ConstrainError as e:
         raise NotExpressible(str(e)) from None
     branches = ast.items if isinstance(ast, Alt) else (ast,)
     return _alt([_anchor_branch(b) for b in branches])
 
 
+@functools.lru_cache(maxsize=1024)
+def pattern_dfa(pattern: str) -> ByteDFA:
+    """The DFA of the (unquoted) texts in which ECMA-262 `pattern` finds a match, as
+    `pattern_ast` reads it; UnsupportedRegexError where that raises NotExpressible."""
+    try:
+        return ast_to_dfa(pattern_ast(pattern))
+    except NotExpressible as e:
+        raise UnsupportedRegexError(str(e), None if repr(pattern) in str(e) else pattern) from None
+
+
 def _anchor_branch(branch: Node) -> Node:
     items = list(branch.items) if isinstance(branch, Concat) else [branch]
     start = end = False
-    while items and isinstance(items[0], Assert) and items[0].kind == "start":
-        items.pop(0)
+    looks: list[Look] = []         # lookaheads right after the leading ^: at the text's start
+    while items and (items[0] == Assert("start") or start and isinstance(items[0], Look)):
+        item = items.pop(0)
+        looks += [item] if isinstance(item, Look) else []
         start = True
-    while items and isinstance(items[-1], Assert) and items[-1].kind == "end":
+    while items and items[-1] == Assert("end"):
         items.pop()
         end = True
     core = items[0] if len(items) == 1 else Concat(tuple(items))
-    if not start and not end and not _has_assert(core):
+    if any(_contains(n, Look) for n in [core] + [look.item for look in looks]):
+        raise NotExpressible("a lookahead (?= or (?! other than right after a leading ^")
+    if not start and not end and not _contains(core, Assert):
         found = search_ast(core)
         return _ANY_TEXT if found.items[1] == Concat(()) else found
     anchored = Concat(((() if start else (_ANY_TEXT,)) + (core,) + (() if end else (_ANY_TEXT,))))
-    return _without_assertions(anchored) if _has_assert(core) else anchored
+    return _without_assertions(anchored, looks) if looks or _contains(core, Assert) else anchored
 
 
-def _without_assertions(node: Node) -> Node:
-    """`node` rewritten without `^`/`$` inside it: its automaton (where the NFA's assertion
-    edges hold only at the ends of the text) written back as an AST."""
+def _without_assertions(node: Node, looks: list[Look]) -> Node:
+    """`node` rewritten without `^`/`$` inside it (its automaton, where the NFA's assertion
+    edges hold only at the ends of the text, written back as an AST), and restricted by the
+    lookaheads at the text's start: `(?=X)` keeps the texts that begin with a match of X,
+    `(?!X)` the others."""
+    negative = [False] + [look.negative for look in looks]
+    operands = [node] + [Concat((look.item, _ANY_TEXT)) for look in looks]
     try:
-        rewritten = algebra.combine([node], lambda tags: 0 in tags)
+        rewritten = algebra.combine(operands, lambda tags: all((i in tags) != no for i, no in enumerate(negative)))
     except ConstrainError:
-        raise NotExpressible("^ or $ inside the pattern (its automaton or regex is too large)") from None
+        raise NotExpressible("^, $ or a lookahead inside the pattern (its automaton or regex is too large)") from None
     if rewritten is None:
-        raise NotExpressible("a pattern that matches no string (^ or $ where no text can be)")
+        raise NotExpressible("a pattern that matches no string (its assertions exclude every text)")
     return rewritten
 
 
-def _has_assert(node: Node) -> bool:
-    if isinstance(node, Assert):
+def _contains(node: Node, kind: type) -> bool:
+    if isinstance(node, kind):
         return True
     if isinstance(node, (Concat, Alt)):
-        return any(_has_assert(n) for n in node.items)
+        return any(_contains(n, kind) for n in node.items)
     if isinstance(node, Repeat):
-        return _has_assert(node.item)
+        return _contains(node.item, kind)
     return False
 
 
