@@ -368,6 +368,9 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
     {"type": "object", "not": {"required": ["a"], "properties": {"a": {"type": "integer"}}}},
     # enum values another branch also accepts are pruned, not negated
     {"oneOf": [{"enum": [1, "x", "ab"]}, {"type": "string", "maxLength": 1}]},
+    # `not` of a oneOf: not of the union of its exactly-one pieces
+    {"not": {"oneOf": [{"type": "integer"}, {"type": ["integer", "string"], "minimum": 2}]}},
+    {"oneOf": [{"type": "object", "oneOf": [{"required": ["a"]}, {"required": ["b"]}]}, {"required": ["c"]}]},
 ])
 def test_not_oneof_and_dependencies_are_exact(llama3, schema):
     vocab, tok = llama3

@@ -51,6 +51,7 @@ from constrain.grammars.json_schema.negation import (
     EXCLUDED,
     NOT_MATCHING,
     ONLY_TYPES,
+    CannotNegate,
     Negations,
     has_value,
     value_types,
@@ -280,7 +281,10 @@ class Emitter(Negations, OneOf, Scalars):
                     except NotMergeable as e:
                         self.skip(e.args[0], pointer, f"cannot intersect {kw} branch with its siblings")
                 if kw == "oneOf" and not pairwise_disjoint(combined, lambda n: self.flatten(n, pointer, 0)):
-                    combined = self.one_of(combined, pointer)
+                    try:
+                        combined = self.one_of(combined)
+                    except (CannotNegate, NotMergeable):
+                        self.skip("oneOf", pointer, "branches not provably disjoint")
                 merged += combined
             if len(merged) > MAX_ALTERNATIVES:
                 raise UnsupportedSchemaError(kw, pointer, "too many combined branches")

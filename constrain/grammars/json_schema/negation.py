@@ -100,23 +100,19 @@ def _checkable(node) -> bool:
 
 
 class Negations:
-    """Mixin of the Emitter: needs `flatten`, `declared` and `skip`."""
+    """Mixin of the Emitter: needs `flatten`, `declared`, `one_of` and `skip`."""
 
-    def exclusive(self, branches: list, pointer: str) -> list:
+    def exclusive(self, branches: list) -> list:
         """oneOf of branches not known to be disjoint: branch i ∧ ¬(every other branch not
-        disjoint from it), each a list of disjoint nodes (`negate`); the branches as they are
-        when that fails (skip)."""
+        disjoint from it), each a list of disjoint nodes (`negate`); CannotNegate or
+        NotMergeable when that fails."""
         out = []
-        try:
-            for i, branch in enumerate(branches):
-                nodes = [branch]
-                for j, other in enumerate(branches):
-                    if j != i and not pairwise_disjoint([branch, other], lambda n: self.flatten(n, "#", 0)):
-                        nodes = _bounded([v for n in nodes for v in self.negate(n, other)])
-                out = _bounded(out + nodes)
-        except (CannotNegate, NotMergeable):
-            self.skip("oneOf", pointer, "branches not provably disjoint")
-            return branches
+        for i, branch in enumerate(branches):
+            nodes = [branch]
+            for j, other in enumerate(branches):
+                if j != i and not pairwise_disjoint([branch, other], lambda n: self.flatten(n, "#", 0)):
+                    nodes = _bounded([v for n in nodes for v in self.negate(n, other)])
+            out = _bounded(out + nodes)
         return out
 
     def apply_not(self, node: dict, pointer: str) -> list:
@@ -155,12 +151,17 @@ class Negations:
                 if prefix is False:
                     return out
             return out + self.negate(prefix, groups[-1])
-        if keys == {"anyOf"}:
-            # not (B1 or B2 ...) = not B1 and not B2 ...
+        if keys in ({"anyOf"}, {"oneOf"}):
+            # not (B1 or B2 ...) = not B1 and not B2 ...; a oneOf is the union of its disjoint
+            # exactly-one pieces
+            branches = [self.flatten(branch, "#", 0) for branch in negated[min(keys)]]
             nodes = [node]
-            for branch in negated["anyOf"]:
-                nodes = _bounded([v for n in nodes for v in self.negate(n, self.flatten(branch, "#", 0))])
+            for branch in branches if keys == {"anyOf"} else self.one_of(branches):
+                nodes = _bounded([v for n in nodes for v in self.negate(n, branch)])
             return nodes
+        if keys == {ONLY_TYPES}:
+            left = value_types(node) - set(negated[ONLY_TYPES])
+            return [dict(node, **{ONLY_TYPES: sorted(left)})] if left else []
         outside = value_types(node) - type_set(negated)          # values of types negated rejects
         rest = [dict(node, **{ONLY_TYPES: sorted(outside)})] if outside and "type" in negated else []
         touched = {KEYWORD_TYPE.get(k) for k in keys - {"type"}}

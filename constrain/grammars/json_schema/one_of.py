@@ -9,7 +9,8 @@ every branch against every other:
 - a discriminator member: a property whose value schemas are pairwise disjoint across the
   branches separates the objects that have it (at most one branch matches each); the
   objects without it are the oneOf of the branches with the member forbidden, in turn.
-What is left goes to `exclusive` (branch ∧ ¬every other, negation.py).
+What is left goes to `exclusive` (branch ∧ ¬every other, negation.py), which raises
+CannotNegate or NotMergeable where it cannot negate a branch.
 
 Invariant: the union of the returned nodes is exactly the values accepted by one branch
 only, and the nodes are pairwise disjoint.
@@ -43,17 +44,17 @@ def accepts_all(node: dict, kind: str) -> bool:
 
 
 class OneOf:
-    """Mixin of the Emitter: needs `exclusive`, `flatten` and `skip`."""
+    """Mixin of the Emitter: needs `exclusive` and `flatten`."""
 
-    def one_of(self, combined: list, pointer: str) -> list:
+    def one_of(self, combined: list) -> list:
         """Disjoint nodes whose union is the values exactly one of `combined` accepts."""
         out = []
         for kind in TYPE_CLASSES:
             branches = [b for b in (restricted(c, kind) for c in combined) if b is not False]
-            out += self._one_of_kind(branches, kind, pointer, 0)
+            out += self._one_of_kind(branches, kind, 0)
         return out
 
-    def _one_of_kind(self, branches: list, kind: str, pointer: str, depth: int) -> list:
+    def _one_of_kind(self, branches: list, kind: str, depth: int) -> list:
         if len(branches) <= 1 or self._disjoint(branches):
             return branches
         if sum(accepts_all(b, kind) for b in branches) >= 2:
@@ -71,8 +72,8 @@ class OneOf:
                 absent = [merge(b, {"properties": {name: False}}) for b in branches
                           if name not in b.get("required", [])]
                 return [b for b in present if b is not False] + self._one_of_kind(
-                    [b for b in absent if b is not False], kind, pointer, depth + 1)
-        return self.exclusive(branches, pointer)
+                    [b for b in absent if b is not False], kind, depth + 1)
+        return self.exclusive(branches)
 
     def _disjoint(self, branches: list) -> bool:
         return pairwise_disjoint(branches, lambda n: self.flatten(n, "#", 0))
