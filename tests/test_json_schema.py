@@ -371,6 +371,13 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
     # `not` of a oneOf: not of the union of its exactly-one pieces
     {"not": {"oneOf": [{"type": "integer"}, {"type": ["integer", "string"], "minimum": 2}]}},
     {"oneOf": [{"type": "object", "oneOf": [{"required": ["a"]}, {"required": ["b"]}]}, {"required": ["c"]}]},
+    # `not` of additionalProperties on objects open to other names: some undeclared member breaks it
+    {"type": "object", "not": {"additionalProperties": {"type": "integer"}}},
+    {"type": "object", "not": {"additionalProperties": False}},
+    {"type": "object", "properties": {"a": {}}, "minProperties": 1,
+     "not": {"properties": {"b": {"type": "string"}}, "additionalProperties": {"type": "integer"}}},
+    {"oneOf": [{"type": "object", "additionalProperties": {"type": "integer"}}, {"type": "object", "required": ["a"]}]},
+    {"enum": [{"a": 1}, {"a": "x"}, {}, {"b": 2, "c": "x"}], "not": {"additionalProperties": {"type": "integer"}}},
 ])
 def test_not_oneof_and_dependencies_are_exact(llama3, schema):
     vocab, tok = llama3
@@ -391,7 +398,7 @@ def test_not_oneof_and_dependencies_are_exact(llama3, schema):
     ({"type": "string", "pattern": "a", "not": {"const": "ab"}}, "not"),
     ({"type": "object", "dependentRequired": {k: ["z"] for k in "abcde"}}, "dependentRequired"),
     ({"type": "object", "minProperties": 2}, "minProperties"),
-    ({"type": "object", "not": {"additionalProperties": False}}, "not"),    # open to any other name
+    ({"type": "object", "patternProperties": {"^a": {}}, "not": {"additionalProperties": False}}, "not"),
     # overlapping branches whose exclusive pieces multiply past the limit
     ({"type": "object", "oneOf": [{"required": [f"k{i}{j}" for j in range(3)]} for i in range(5)]}, "oneOf"),
     # enum values kept apart from a branch with an unknown format (was an uncaught internal error)

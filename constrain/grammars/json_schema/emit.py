@@ -36,6 +36,8 @@ from constrain.grammars.json_schema.normalize import (
     ALSO_MATCHING,
     ANNOTATIONS,
     BRANCH_GROUPS,
+    INTERNAL,
+    SOME_MEMBER,
     STANDARD,
     NotMergeable,
     SchemaDoc,
@@ -295,10 +297,17 @@ class Emitter(Negations, OneOf, Scalars):
         """`_meets_internal`, with a negated string constraint that has no automaton (an
         unknown format) an error, or ignored when lenient."""
         try:
-            return _meets_internal(value, node)
+            met = _meets_internal(value, node)
         except NotExpressible as e:
             self.skip("not", pointer, str(e))
-            return True
+            met = True
+        witness = node.get(SOME_MEMBER)
+        if met and witness is not None and isinstance(value, dict):
+            if INTERNAL in json.dumps(witness["schema"]):      # unknown to the jsonschema validator
+                self.skip("not", pointer, "an object enum next to a negated additionalProperties")
+                return met
+            return any(k not in witness["names"] and self.doc.valid(v, witness["schema"]) for k, v in value.items())
+        return met
 
     # --- literals and any ----------------------------------------------------------------
     def literal(self, value) -> str:
@@ -432,6 +441,10 @@ class Emitter(Negations, OneOf, Scalars):
             self.skip("patternProperties", pointer, str(e))
             patterns, pattern_dfas = {}, {}
         names = list(props) + [k for k in required if k not in props]
+        witness = node.get(SOME_MEMBER)
+        if witness is not None and (set(witness["names"]) != set(names) or patterns or "maxProperties" in node):
+            self.skip("additionalProperties", pointer, "a negated additionalProperties next to other names")
+            witness = None
         if "propertyNames" in node:
             allowed = [k for k in names if self.doc.valid(k, node["propertyNames"])]
             if any(k in required for k in names if k not in allowed):
@@ -447,6 +460,12 @@ class Emitter(Negations, OneOf, Scalars):
             return None
         groups = self.member_groups(node, names, extra, patterns, pointer)
         extra_rule = self.rule([f"{key} {p[':']} {value}" for key, value in groups])
+        witness_rule = None
+        if witness is not None:        # some additional member also meets the witness schema
+            groups = self.member_groups(node, names, merge(extra, witness["schema"]), patterns, pointer)
+            witness_rule = self.rule([f"{key} {p[':']} {value}" for key, value in groups])
+            if witness_rule is None:
+                return None
         mn, mx = count(node, "minProperties", 0), count(node, "maxProperties", None)
         if extra_rule is not None and mn > sum(req for _, _, req in slots) + 1:
             # members are counted, properties are distinct names: one additional member is
@@ -456,7 +475,7 @@ class Emitter(Negations, OneOf, Scalars):
         if max(mn, mx or 0) > MAX_COUNT:
             self.skip("maxProperties", pointer, "count too large")
             mn, mx = 0, None
-        members = ObjectMembers(self, slots, extra_rule, mn, mx)
+        members = ObjectMembers(self, slots, extra_rule, mn, mx, witness_rule)
         body = members.any_order() if self.options.property_order == "any" and len(slots) <= ANY_ORDER_MAX \
             else members.schema_order()
         return None if body is None else self.rule([f"{p['{']} {body} {p['}']}"])

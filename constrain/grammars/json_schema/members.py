@@ -2,8 +2,9 @@
 order (small objects), with the member count between minProperties and maxProperties.
 
 Invariant: every member sequence the rules derive names each declared slot at most once,
-includes every required slot, puts additional members (`extra_rule`) after the slots, and
-has between `mn` and `mx` members; `schema_order` keeps the slots in order, `any_order`
+includes every required slot, puts additional members (`extra_rule`) after the slots (at
+least one of them a `witness_rule` member when there is one), and has between `mn` and `mx`
+members; `schema_order` keeps the slots in order, `any_order`
 accepts them in every order.
 """
 from __future__ import annotations
@@ -15,13 +16,17 @@ from constrain.grammars.json_schema.strings import literal_regex
 
 class ObjectMembers:
     """The member rules of one object: named slots (key, value rule, required) in order,
-    then additional members (`extra_rule`), with between mn and mx members in all; rules
-    are added to `emitter` (its `rules`, `term`, `rule` and punctuation)."""
+    then additional members (`extra_rule`), with between mn and mx members in all; with a
+    `witness_rule` (additional members that also meet a witness schema; only without mx), at
+    least one additional member is a witness. Rules are added to `emitter` (its `rules`,
+    `term`, `rule` and punctuation)."""
 
-    def __init__(self, emitter, slots: list, extra_rule: str | None, mn: int, mx: int | None):
+    def __init__(self, emitter, slots: list, extra_rule: str | None, mn: int, mx: int | None,
+                 witness_rule: str | None = None):
         self.e = emitter
         self.slots = slots
         self.extra_rule = extra_rule
+        self.witness_rule = witness_rule
         self.mn, self.mx = mn, mx
         self.base = f"o{len(emitter.rules)}"
         self.comma, self.colon = emitter.punct[","], emitter.punct[":"]
@@ -33,6 +38,9 @@ class ObjectMembers:
 
     def tail(self, c: int) -> list[str]:
         """Alternatives once the named slots are done, c members emitted."""
+        if self.witness_rule is not None:
+            x, w, comma = self.extra_rule, self.witness_rule, self.comma
+            return [f"{comma + ' ' if c else ''}({x} {comma})* {w} ({comma} {x})*"]
         alts = [""] if c >= self.mn else []
         if self.extra_rule is not None and (self.mx is None or c < self.mx):
             x = self.extra_rule

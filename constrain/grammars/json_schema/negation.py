@@ -5,7 +5,7 @@ pairwise disjoint: not of types, enum/const values, required names and property 
 (object negation), ranges and lengths, patterns/formats (as NOT_MATCHING), anyOf, not-not,
 and conjunctions of those, one keyword group at a time. What has no exact representation
 raises CannotNegate (the caller turns it into UnsupportedSchemaError). The internal keywords
-a negation leaves on a node (EXCLUDED, NOT_MATCHING, ONLY_TYPES) are read by the emitter.
+a negation leaves on a node (EXCLUDED, NOT_MATCHING, ONLY_TYPES, SOME_MEMBER) are read by the emitter.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from constrain.grammars.json_schema.normalize import (
     INTERNAL_TYPES,
     KEYWORD_TYPE,
     NOT_MATCHING,
+    SOME_MEMBER,
     STANDARD,
     NotMergeable,
     json_equal,
@@ -180,17 +181,20 @@ class Negations:
         if keys <= _OBJECT_GROUP and "object" in type_set(negated) and "object" in value_types(node):
             # an object breaks `negated` by lacking a required name (the first one it lacks), by
             # a member value that breaks its property schema (the first such property), or by
-            # an additional member that breaks its additionalProperties (the first such name;
-            # only when `node` closes its own names, so that they are finitely many)
+            # an additional member that breaks its additionalProperties: one of node's declared
+            # names (the first such), else (node open to other names) some other member
             names, props = list(negated.get("required", [])), negated.get("properties", {})
-            node = self.declared(merge(node, {"type": ["object"]}), names + list(props))
-            members = dict(props)
             extra = negated.get("additionalProperties", True)
-            if extra is not True and extra != {}:
-                closed = node.get("additionalProperties", self.options.additional_properties) is False
-                if node.get("patternProperties") or not closed:
-                    raise CannotNegate("`not` of additionalProperties on an object open to other names")
+            limited = extra is not True and extra != {}
+            node = merge(node, {"type": ["object"]})
+            node = self.declared(node, names + list(props) + (node.get("required", []) if limited else []))
+            members = dict(props)
+            open_to_others = False
+            if limited:
+                if node.get("patternProperties"):
+                    raise CannotNegate("`not` of additionalProperties on an object with patternProperties")
                 members.update({k: extra for k in node["properties"] if k not in props})
+                open_to_others = node.get("additionalProperties", self.options.additional_properties) is not False
             # a required name lacking or bad is one piece (`properties` alone: absent or bad)
             kept = {k: members[k] for k in names if k in members}
             objects = [merge(node, {"required": names[:i], "properties": dict(
@@ -201,6 +205,11 @@ class Negations:
             for i, k in enumerate(optional):
                 earlier = {j: members[j] for j in optional[:i]}
                 objects.append(merge(complete, {"required": [k], "properties": dict(earlier, **{k: {"not": members[k]}})}))
+            if open_to_others:       # every declared member fine: an undeclared one breaks `extra`
+                fine = merge(complete, {"properties": {k: members[k] for k in optional}})
+                if fine is not False:
+                    declared = list(dict.fromkeys([*fine["properties"], *fine.get("required", [])]))
+                    objects.append(dict(fine, **{SOME_MEMBER: {"names": declared, "schema": {"not": extra}}}))
             return rest + [v for v in objects if v is not False]
         if keys == {"items"} and isinstance(negated["items"], (dict, bool)):
             # an array breaks `items` by containing an item outside it: when node's items and the

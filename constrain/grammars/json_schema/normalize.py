@@ -228,13 +228,15 @@ INTERNAL_TYPES = "$constrain:types"
 ALSO_MATCHING = INTERNAL + "patterns"     # more ECMA-262 patterns a string must also match
 NOT_MATCHING = INTERNAL + "not_matching"    # string constraints ({pattern, format}) a value must fail
 BRANCH_GROUPS = INTERNAL + "branch_groups"     # more [anyOf|oneOf, branches] a value must also meet
+# {"names": [...], "schema": S}: some member whose name is not in `names` has a value meeting S
+SOME_MEMBER = INTERNAL + "some_member"
 
 
 # the type whose values a keyword constrains (absent: every type)
 KEYWORD_TYPE = {
     **dict.fromkeys(("required", "properties", "additionalProperties", "patternProperties",
                      "propertyNames", "minProperties", "maxProperties", "dependentRequired",
-                     "dependentSchemas", "dependencies", "unevaluatedProperties"), "object"),
+                     "dependentSchemas", "dependencies", "unevaluatedProperties", SOME_MEMBER), "object"),
     **dict.fromkeys(("items", "prefixItems", "additionalItems", "contains", "minContains",
                      "maxContains", "minItems", "maxItems", "uniqueItems", "unevaluatedItems"), "array"),
     **dict.fromkeys(("pattern", "format", "minLength", "maxLength", ALSO_MATCHING,
@@ -350,6 +352,8 @@ def _merge_keyword(key, va, vb, a, b):
         return conjunction(va, vb)
     if key == INTERNAL_TYPES:
         return [t for t in va if t in vb]
+    if key == SOME_MEMBER:          # two witnesses: the same member, or two different ones
+        raise NotMergeable("additionalProperties")
     if key.startswith(INTERNAL):
         return va + [v for v in vb if v not in va]     # lists of exclusions: both apply
     if key in ANNOTATIONS or key not in STANDARD:
