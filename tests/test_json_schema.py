@@ -378,6 +378,17 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
      "not": {"properties": {"b": {"type": "string"}}, "additionalProperties": {"type": "integer"}}},
     {"oneOf": [{"type": "object", "additionalProperties": {"type": "integer"}}, {"type": "object", "required": ["a"]}]},
     {"enum": [{"a": 1}, {"a": "x"}, {}, {"b": 2, "c": "x"}], "not": {"additionalProperties": {"type": "integer"}}},
+    # `not` of propertyNames: a declared name that breaks it, else some other member's name
+    {"type": "object", "not": {"propertyNames": {"not": {"const": "a"}}}},
+    {"type": "object", "properties": {"b": {}}, "not": {"propertyNames": {"enum": ["b", "c"]}}},
+    {"not": {"propertyNames": {"pattern": "^[ab]$"}}},
+    {"type": "object", "additionalProperties": False, "properties": {"a": {}, "b": {}}, "not": {"propertyNames": {"const": "a"}}},
+    {"type": "object", "not": {"propertyNames": False}},
+    {"enum": [{"a": 1}, {"c": 3}, {}], "not": {"propertyNames": {"const": "a"}}},
+    {"type": "object", "maxProperties": 2, "patternProperties": {"^[ab]$": {"type": "integer"}},
+     "not": {"propertyNames": {"not": {"enum": ["a", "c"]}}}},
+    # a propertyNames pattern that also matches a declared name (additional keys exclude it)
+    {"type": "object", "properties": {"a": {"type": "integer"}}, "propertyNames": {"pattern": "^[ab]$"}},
 ])
 def test_not_oneof_and_dependencies_are_exact(llama3, schema):
     vocab, tok = llama3
@@ -399,6 +410,9 @@ def test_not_oneof_and_dependencies_are_exact(llama3, schema):
     ({"type": "object", "dependentRequired": {k: ["z"] for k in "abcde"}}, "dependentRequired"),
     ({"type": "object", "minProperties": 2}, "minProperties"),
     ({"type": "object", "patternProperties": {"^a": {}}, "not": {"additionalProperties": False}}, "not"),
+    # two witnesses (some member breaks A, some member breaks B): not one object rule
+    ({"type": "object", "allOf": [{"not": {"propertyNames": {"not": {"const": "a"}}}},
+                                  {"not": {"propertyNames": {"not": {"const": "b"}}}}]}, "not"),
     # overlapping branches whose exclusive pieces multiply past the limit
     ({"type": "object", "oneOf": [{"required": [f"k{i}{j}" for j in range(3)]} for i in range(5)]}, "oneOf"),
     # enum values kept apart from a branch with an unknown format (was an uncaught internal error)

@@ -63,6 +63,7 @@ from constrain.grammars.json_schema.strings import (
     ANY_STRING,
     NotExpressible,
     any_text,
+    complement,
     excluding,
     lark_regex,
     literal_ast,
@@ -303,10 +304,12 @@ class Emitter(Negations, OneOf, Scalars):
             met = True
         witness = node.get(SOME_MEMBER)
         if met and witness is not None and isinstance(value, dict):
-            if INTERNAL in json.dumps(witness["schema"]):      # unknown to the jsonschema validator
-                self.skip("not", pointer, "an object enum next to a negated additionalProperties")
+            key_schema, value_schema = witness.get("keys", True), witness.get("schema", True)
+            if INTERNAL in json.dumps([key_schema, value_schema]):      # unknown to the jsonschema validator
+                self.skip("not", pointer, "an object enum next to a negated additionalProperties or propertyNames")
                 return met
-            return any(k not in witness["names"] and self.doc.valid(v, witness["schema"]) for k, v in value.items())
+            return any(k not in witness["names"] and self.doc.valid(k, key_schema) and self.doc.valid(v, value_schema)
+                       for k, v in value.items())
         return met
 
     # --- literals and any ----------------------------------------------------------------
@@ -442,8 +445,8 @@ class Emitter(Negations, OneOf, Scalars):
             patterns, pattern_dfas = {}, {}
         names = list(props) + [k for k in required if k not in props]
         witness = node.get(SOME_MEMBER)
-        if witness is not None and (set(witness["names"]) != set(names) or patterns or "maxProperties" in node):
-            self.skip("additionalProperties", pointer, "a negated additionalProperties next to other names")
+        if witness is not None and (set(witness["names"]) != set(names) or patterns and "schema" in witness):
+            self.skip("additionalProperties", pointer, "a negated additionalProperties or propertyNames next to other names")
             witness = None
         if "propertyNames" in node:
             allowed = [k for k in names if self.doc.valid(k, node["propertyNames"])]
@@ -461,8 +464,10 @@ class Emitter(Negations, OneOf, Scalars):
         groups = self.member_groups(node, names, extra, patterns, pointer)
         extra_rule = self.rule([f"{key} {p[':']} {value}" for key, value in groups])
         witness_rule = None
-        if witness is not None:        # some additional member also meets the witness schema
-            groups = self.member_groups(node, names, merge(extra, witness["schema"]), patterns, pointer)
+        if witness is not None:        # some additional member (with a witness key) meets the witness schema
+            keyed = node if "keys" not in witness else \
+                dict(node, propertyNames=merge(node.get("propertyNames", True), witness["keys"]))
+            groups = self.member_groups(keyed, names, merge(extra, witness.get("schema", True)), patterns, pointer)
             witness_rule = self.rule([f"{key} {p[':']} {value}" for key, value in groups])
             if witness_rule is None:
                 return None
@@ -611,6 +616,14 @@ class Emitter(Negations, OneOf, Scalars):
             return excluding(any_text(), names)
         if flat is False:
             return None
+        if set(flat) - ANNOTATIONS == {"not"}:        # the keys the negated schema does not allow
+            inner = self.property_names(flat["not"], [], pointer_join(pointer, "not"))
+            try:
+                outside = any_text() if inner is None else complement(inner)
+                return None if outside is None else excluding(outside, names)
+            except NotExpressible as e:
+                self.skip("propertyNames", pointer, str(e))
+                return None
         if "enum" in flat:
             words = [v for v in flat["enum"] if isinstance(v, str) and v not in names and self.doc.valid(v, flat)]
             if not words:
@@ -619,10 +632,9 @@ class Emitter(Negations, OneOf, Scalars):
         if set(flat) - ANNOTATIONS - {"type"} <= {"pattern", "minLength", "maxLength"} and "string" in type_set(flat):
             try:
                 if "pattern" in flat:
-                    if any(self.doc.valid(k, flat) for k in names):
-                        self.skip("propertyNames", pointer, "a pattern that also matches a declared name")
-                    return with_length(pattern_ast(flat["pattern"]), count(flat, "minLength", 0),
+                    keys = with_length(pattern_ast(flat["pattern"]), count(flat, "minLength", 0),
                                        count(flat, "maxLength", None))
+                    return None if keys is None else excluding(keys, [k for k in names if self.doc.valid(k, flat)])
                 return excluding(any_text(count(flat, "minLength", 0), count(flat, "maxLength", None)), names)
             except NotExpressible as e:
                 self.skip("propertyNames", pointer, str(e))

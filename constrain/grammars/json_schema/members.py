@@ -17,8 +17,8 @@ from constrain.grammars.json_schema.strings import literal_regex
 class ObjectMembers:
     """The member rules of one object: named slots (key, value rule, required) in order,
     then additional members (`extra_rule`), with between mn and mx members in all; with a
-    `witness_rule` (additional members that also meet a witness schema; only without mx), at
-    least one additional member is a witness. Rules are added to `emitter` (its `rules`,
+    `witness_rule` (additional members that also meet a witness schema), at least one
+    additional member is a witness. Rules are added to `emitter` (its `rules`,
     `term`, `rule` and punctuation)."""
 
     def __init__(self, emitter, slots: list, extra_rule: str | None, mn: int, mx: int | None,
@@ -40,7 +40,10 @@ class ObjectMembers:
         """Alternatives once the named slots are done, c members emitted."""
         if self.witness_rule is not None:
             x, w, comma = self.extra_rule, self.witness_rule, self.comma
-            return [f"{comma + ' ' if c else ''}({x} {comma})* {w} ({comma} {x})*"]
+            lead = f"{comma} " if c else ""
+            if self.mx is None:
+                return [f"{lead}({x} {comma})* {w} ({comma} {x})*"]
+            return [f"{lead}{self.witnessed(self.mx - c)}"] if c < self.mx else []
         alts = [""] if c >= self.mn else []
         if self.extra_rule is not None and (self.mx is None or c < self.mx):
             x = self.extra_rule
@@ -83,6 +86,17 @@ class ObjectMembers:
                 alts += self.tail(c)
             states[mask] = self.e.rule(alts, f"{self.base}_s{mask}")
         return states[0]
+
+    def witnessed(self, room: int) -> str:
+        """Rule of 1..room additional members, at least one of them a witness."""
+        x, w = self.extra_rule, self.witness_rule
+        name = f"{w}_witness{room}"
+        if name not in self.e.rules:
+            alts = [f"{w}{self.bounded_repeat(x, room - 1)}"]
+            if room > 1:
+                alts.append(f"{x} {self.comma} {self.witnessed(room - 1)}")
+            self.e.rules[name] = " | ".join(alts)
+        return name
 
     def bounded_repeat(self, item: str, count: int) -> str:
         """Up to `count` more `, item` (a chain of optional rules)."""

@@ -9,6 +9,8 @@ a negation leaves on a node (EXCLUDED, NOT_MATCHING, ONLY_TYPES, SOME_MEMBER) ar
 """
 from __future__ import annotations
 
+import json
+
 import jsonschema
 
 from constrain.grammars.json_schema.disjoint import pairwise_disjoint
@@ -208,9 +210,13 @@ class Negations:
             if open_to_others:       # every declared member fine: an undeclared one breaks `extra`
                 fine = merge(complete, {"properties": {k: members[k] for k in optional}})
                 if fine is not False:
+                    if SOME_MEMBER in fine:
+                        raise CannotNegate("two negated additionalProperties or propertyNames")
                     declared = list(dict.fromkeys([*fine["properties"], *fine.get("required", [])]))
                     objects.append(dict(fine, **{SOME_MEMBER: {"names": declared, "schema": {"not": extra}}}))
             return rest + [v for v in objects if v is not False]
+        if keys == {"propertyNames"}:
+            return self._bad_name(node, negated["propertyNames"])
         if keys == {"items"} and isinstance(negated["items"], (dict, bool)):
             # an array breaks `items` by containing an item outside it: when node's items and the
             # negated ones share no value, every non-empty array of node does; when they are the
@@ -235,6 +241,29 @@ class Negations:
             others = {k: v for k, v in negated.items() if k not in text}
             return rest + [merge(node, v) for v in _range_violations(others, value_types(node))] + [by_text]
         raise CannotNegate("only `not` of types, enum/const values, required names and ranges is supported")
+
+
+    def _bad_name(self, node: dict, names_schema) -> list:
+        """Objects of `node` with a member name that breaks `names_schema`: one of node's
+        declared names (the first such present), else some other member."""
+        if INTERNAL in json.dumps(names_schema):       # unknown to the jsonschema validator
+            raise CannotNegate("`not` of propertyNames with merged keywords")
+        node = merge(node, {"type": ["object"]})
+        if node is False:
+            return []
+        inner = names_schema.get("not") if isinstance(names_schema, dict) and \
+            set(names_schema) - ANNOTATIONS == {"not"} else None
+        bad_keys = True if names_schema is False else inner if inner is not None else {"not": names_schema}
+        declared = list(dict.fromkeys([*node.get("properties", {}), *node.get("required", [])]))
+        bad = [k for k in declared if not self.doc.valid(k, names_schema)]
+        pieces = [merge(node, {"required": [k], "properties": {j: False for j in bad[:i]}}) for i, k in enumerate(bad)]
+        others = merge(node, {"properties": {j: False for j in bad}})
+        if others is not False:
+            if SOME_MEMBER in others:
+                raise CannotNegate("two negated additionalProperties or propertyNames")
+            names = list(dict.fromkeys([*others.get("properties", {}), *others.get("required", [])]))
+            pieces.append(dict(others, **{SOME_MEMBER: {"names": names, "keys": bad_keys}}))
+        return [p for p in pieces if p is not False]
 
 
 _OBJECT_GROUP = frozenset({"type", "required", "properties", "additionalProperties"})

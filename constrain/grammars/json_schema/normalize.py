@@ -228,7 +228,8 @@ INTERNAL_TYPES = "$constrain:types"
 ALSO_MATCHING = INTERNAL + "patterns"     # more ECMA-262 patterns a string must also match
 NOT_MATCHING = INTERNAL + "not_matching"    # string constraints ({pattern, format}) a value must fail
 BRANCH_GROUPS = INTERNAL + "branch_groups"     # more [anyOf|oneOf, branches] a value must also meet
-# {"names": [...], "schema": S}: some member whose name is not in `names` has a value meeting S
+# {"names": [...], "schema": S, "keys": K} (S, K optional): some member whose name is not in
+# `names` (and meets K) has a value meeting S
 SOME_MEMBER = INTERNAL + "some_member"
 
 
