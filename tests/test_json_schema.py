@@ -387,6 +387,12 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
     {"enum": [{"a": 1}, {"c": 3}, {}], "not": {"propertyNames": {"const": "a"}}},
     {"type": "object", "maxProperties": 2, "patternProperties": {"^[ab]$": {"type": "integer"}},
      "not": {"propertyNames": {"not": {"enum": ["a", "c"]}}}},
+    # two witnesses: some member named a, some member whose value is not an integer (maybe the same)
+    {"type": "object", "allOf": [{"not": {"propertyNames": {"not": {"const": "a"}}}},
+                                 {"not": {"additionalProperties": {"type": "integer"}}}]},
+    {"type": "object", "maxProperties": 3, "allOf": [{"not": {"propertyNames": {"not": {"const": k}}}} for k in "abc"]},
+    {"type": "object", "maxProperties": 1, "allOf": [{"not": {"propertyNames": {"not": {"pattern": "a"}}}},
+                                                     {"not": {"propertyNames": {"not": {"pattern": "^.$"}}}}]},
     # a propertyNames pattern that also matches a declared name (additional keys exclude it)
     {"type": "object", "properties": {"a": {"type": "integer"}}, "propertyNames": {"pattern": "^[ab]$"}},
 ])
@@ -410,9 +416,8 @@ def test_not_oneof_and_dependencies_are_exact(llama3, schema):
     ({"type": "object", "dependentRequired": {k: ["z"] for k in "abcde"}}, "dependentRequired"),
     ({"type": "object", "minProperties": 2}, "minProperties"),
     ({"type": "object", "patternProperties": {"^a": {}}, "not": {"additionalProperties": False}}, "not"),
-    # two witnesses (some member breaks A, some member breaks B): not one object rule
-    ({"type": "object", "allOf": [{"not": {"propertyNames": {"not": {"const": "a"}}}},
-                                  {"not": {"propertyNames": {"not": {"const": "b"}}}}]}, "not"),
+    # four witnesses (some member breaks A, some B, some C, some D)
+    ({"type": "object", "allOf": [{"not": {"propertyNames": {"not": {"const": k}}}} for k in "abcd"]}, "not"),
     # overlapping branches whose exclusive pieces multiply past the limit
     ({"type": "object", "oneOf": [{"required": [f"k{i}{j}" for j in range(3)]} for i in range(5)]}, "oneOf"),
     # enum values kept apart from a branch with an unknown format (was an uncaught internal error)

@@ -65,6 +65,7 @@ from constrain.grammars.json_schema.strings import (
     any_text,
     complement,
     excluding,
+    intersect,
     lark_regex,
     literal_ast,
     literal_regex,
@@ -302,14 +303,14 @@ class Emitter(Negations, OneOf, Scalars):
         except NotExpressible as e:
             self.skip("not", pointer, str(e))
             met = True
-        witness = node.get(SOME_MEMBER)
-        if met and witness is not None and isinstance(value, dict):
-            key_schema, value_schema = witness.get("keys", True), witness.get("schema", True)
-            if INTERNAL in json.dumps([key_schema, value_schema]):      # unknown to the jsonschema validator
+        held = node.get(SOME_MEMBER)
+        if met and held is not None and isinstance(value, dict):
+            if INTERNAL in json.dumps(held["witnesses"]):      # unknown to the jsonschema validator
                 self.skip("not", pointer, "an object enum next to a negated additionalProperties or propertyNames")
                 return met
-            return any(k not in witness["names"] and self.doc.valid(k, key_schema) and self.doc.valid(v, value_schema)
-                       for k, v in value.items())
+            return all(any(k not in held["names"] and self.doc.valid(k, w.get("keys", True))
+                           and self.doc.valid(v, w.get("schema", True)) for k, v in value.items())
+                       for w in held["witnesses"])
         return met
 
     # --- literals and any ----------------------------------------------------------------
@@ -444,10 +445,11 @@ class Emitter(Negations, OneOf, Scalars):
             self.skip("patternProperties", pointer, str(e))
             patterns, pattern_dfas = {}, {}
         names = list(props) + [k for k in required if k not in props]
-        witness = node.get(SOME_MEMBER)
-        if witness is not None and (set(witness["names"]) != set(names) or patterns and "schema" in witness):
+        held = node.get(SOME_MEMBER)
+        if held is not None and (set(held["names"]) != set(names)
+                                 or patterns and any("schema" in w for w in held["witnesses"])):
             self.skip("additionalProperties", pointer, "a negated additionalProperties or propertyNames next to other names")
-            witness = None
+            held = None
         if "propertyNames" in node:
             allowed = [k for k in names if self.doc.valid(k, node["propertyNames"])]
             if any(k in required for k in names if k not in allowed):
@@ -463,14 +465,15 @@ class Emitter(Negations, OneOf, Scalars):
             return None
         groups = self.member_groups(node, names, extra, patterns, pointer)
         extra_rule = self.rule([f"{key} {p[':']} {value}" for key, value in groups])
-        witness_rule = None
-        if witness is not None:        # some additional member (with a witness key) meets the witness schema
-            keyed = node if "keys" not in witness else \
-                dict(node, propertyNames=merge(node.get("propertyNames", True), witness["keys"]))
-            groups = self.member_groups(keyed, names, merge(extra, witness.get("schema", True)), patterns, pointer)
-            witness_rule = self.rule([f"{key} {p[':']} {value}" for key, value in groups])
-            if witness_rule is None:
-                return None
+        witness_rules = {}
+        if held is not None:     # per set of witnesses: the additional members that meet them all
+            for met in _nonempty_subsets(len(held["witnesses"])):
+                keys, schema = node.get("propertyNames", True), extra
+                for i in met:
+                    keys = merge(keys, held["witnesses"][i].get("keys", True))
+                    schema = merge(schema, held["witnesses"][i].get("schema", True))
+                groups = self.member_groups(dict(node, propertyNames=keys), names, schema, patterns, pointer)
+                witness_rules[met] = self.rule([f"{key} {p[':']} {value}" for key, value in groups])
         mn, mx = count(node, "minProperties", 0), count(node, "maxProperties", None)
         if extra_rule is not None and mn > sum(req for _, _, req in slots) + 1:
             # members are counted, properties are distinct names: one additional member is
@@ -480,7 +483,7 @@ class Emitter(Negations, OneOf, Scalars):
         if max(mn, mx or 0) > MAX_COUNT:
             self.skip("maxProperties", pointer, "count too large")
             mn, mx = 0, None
-        members = ObjectMembers(self, slots, extra_rule, mn, mx, witness_rule)
+        members = ObjectMembers(self, slots, extra_rule, mn, mx, witness_rules)
         body = members.any_order() if self.options.property_order == "any" and len(slots) <= ANY_ORDER_MAX \
             else members.schema_order()
         return None if body is None else self.rule([f"{p['{']} {body} {p['}']}"])
@@ -629,13 +632,15 @@ class Emitter(Negations, OneOf, Scalars):
             if not words:
                 return None
             return Alt(tuple(literal_ast(w) for w in words)) if len(words) > 1 else literal_ast(words[0])
-        if set(flat) - ANNOTATIONS - {"type"} <= {"pattern", "minLength", "maxLength"} and "string" in type_set(flat):
+        if set(flat) - ANNOTATIONS - {"type"} <= {"pattern", "minLength", "maxLength", ALSO_MATCHING} \
+                and "string" in type_set(flat):
             try:
-                if "pattern" in flat:
-                    keys = with_length(pattern_ast(flat["pattern"]), count(flat, "minLength", 0),
-                                       count(flat, "maxLength", None))
-                    return None if keys is None else excluding(keys, [k for k in names if self.doc.valid(k, flat)])
-                return excluding(any_text(count(flat, "minLength", 0), count(flat, "maxLength", None)), names)
+                patterns = ([flat["pattern"]] if "pattern" in flat else []) + flat.get(ALSO_MATCHING, [])
+                keys = with_length(pattern_ast(patterns[0]) if patterns else any_text(),
+                                   count(flat, "minLength", 0), count(flat, "maxLength", None))
+                for pattern in patterns[1:]:
+                    keys = None if keys is None else intersect(keys, pattern_ast(pattern))
+                return None if keys is None else excluding(keys, names)
             except NotExpressible as e:
                 self.skip("propertyNames", pointer, str(e))
                 return None
@@ -655,6 +660,10 @@ def _between_excluded(node: dict, excluded: list) -> list[dict]:
             piece = merge(piece, {"exclusiveMaximum": hi})
         pieces.append(piece)
     return pieces
+
+
+def _nonempty_subsets(n: int) -> list[frozenset[int]]:
+    return [frozenset(i for i in range(n) if bits >> i & 1) for bits in range(1, 1 << n)]
 
 
 def _meets_internal(value, node: dict) -> bool:

@@ -2,10 +2,9 @@
 order (small objects), with the member count between minProperties and maxProperties.
 
 Invariant: every member sequence the rules derive names each declared slot at most once,
-includes every required slot, puts additional members (`extra_rule`) after the slots (at
-least one of them a `witness_rule` member when there is one), and has between `mn` and `mx`
-members; `schema_order` keeps the slots in order, `any_order`
-accepts them in every order.
+includes every required slot, puts additional members (`extra_rule`) after the slots (each
+witness met by one of them when there are witnesses), and has between `mn` and `mx` members;
+`schema_order` keeps the slots in order, `any_order` accepts them in every order.
 """
 from __future__ import annotations
 
@@ -16,17 +15,17 @@ from constrain.grammars.json_schema.strings import literal_regex
 
 class ObjectMembers:
     """The member rules of one object: named slots (key, value rule, required) in order,
-    then additional members (`extra_rule`), with between mn and mx members in all; with a
-    `witness_rule` (additional members that also meet a witness schema), at least one
-    additional member is a witness. Rules are added to `emitter` (its `rules`,
-    `term`, `rule` and punctuation)."""
+    then additional members (`extra_rule`), with between mn and mx members in all; with
+    `witness_rules` (per non-empty set of witnesses, the rule of the additional members that
+    meet them all, or None), every witness is met by some additional member. Rules are added
+    to `emitter` (its `rules`, `term`, `rule` and punctuation)."""
 
     def __init__(self, emitter, slots: list, extra_rule: str | None, mn: int, mx: int | None,
-                 witness_rule: str | None = None):
+                 witness_rules: dict | None = None):
         self.e = emitter
         self.slots = slots
         self.extra_rule = extra_rule
-        self.witness_rule = witness_rule
+        self.witness_rules = witness_rules or {}
         self.mn, self.mx = mn, mx
         self.base = f"o{len(emitter.rules)}"
         self.comma, self.colon = emitter.punct[","], emitter.punct[":"]
@@ -38,12 +37,10 @@ class ObjectMembers:
 
     def tail(self, c: int) -> list[str]:
         """Alternatives once the named slots are done, c members emitted."""
-        if self.witness_rule is not None:
-            x, w, comma = self.extra_rule, self.witness_rule, self.comma
-            lead = f"{comma} " if c else ""
-            if self.mx is None:
-                return [f"{lead}({x} {comma})* {w} ({comma} {x})*"]
-            return [f"{lead}{self.witnessed(self.mx - c)}"] if c < self.mx else []
+        if self.witness_rules:
+            every = frozenset().union(*self.witness_rules)
+            rule = self.witnessed(every, None if self.mx is None else self.mx - c)
+            return [] if rule is None else [f"{self.comma} {rule}" if c else rule]
         alts = [""] if c >= self.mn else []
         if self.extra_rule is not None and (self.mx is None or c < self.mx):
             x = self.extra_rule
@@ -87,16 +84,38 @@ class ObjectMembers:
             states[mask] = self.e.rule(alts, f"{self.base}_s{mask}")
         return states[0]
 
-    def witnessed(self, room: int) -> str:
-        """Rule of 1..room additional members, at least one of them a witness."""
-        x, w = self.extra_rule, self.witness_rule
-        name = f"{w}_witness{room}"
-        if name not in self.e.rules:
-            alts = [f"{w}{self.bounded_repeat(x, room - 1)}"]
-            if room > 1:
-                alts.append(f"{x} {self.comma} {self.witnessed(room - 1)}")
-            self.e.rules[name] = " | ".join(alts)
+    def witnessed(self, pending: frozenset, room: int | None) -> str | None:
+        """Rule of 1..room additional members (any number when room is None) among which each
+        witness in `pending` is met; None when no such sequence fits."""
+        if not self._coverable(pending, room):
+            return None
+        name = f"{self.base}_w{''.join(map(str, sorted(pending)))}_{'n' if room is None else room}"
+        if name in self.e.rules:
+            return name
+        x, comma = self.extra_rule, self.comma
+        later = None if room is None else room - 1
+        alts = []
+        if self._coverable(pending, later):
+            alts.append(f"{x} {comma} {name if room is None else self.witnessed(pending, later)}")
+        for met, w in self.witness_rules.items():
+            if w is None or not met & pending:
+                continue
+            left = pending - met
+            if not left:
+                alts.append(f"{w} ({comma} {x})*" if room is None else f"{w}{self.bounded_repeat(x, room - 1)}")
+            elif self._coverable(left, later):
+                alts.append(f"{w} {comma} {self.witnessed(left, later)}")
+        self.e.rules[name] = " | ".join(alts)
         return name
+
+    def _coverable(self, pending: frozenset, room: int | None) -> bool:
+        """Whether `pending` is covered by at most `room` members of the witness rules."""
+        if not pending:
+            return True
+        if room is not None and room <= 0:
+            return False
+        return any(w is not None and met & pending and self._coverable(pending - met, None if room is None else room - 1)
+                   for met, w in self.witness_rules.items())
 
     def bounded_repeat(self, item: str, count: int) -> str:
         """Up to `count` more `, item` (a chain of optional rules)."""

@@ -38,6 +38,7 @@ ONLY_TYPES = INTERNAL_TYPES
 
 
 MAX_PIECES = 64       # disjoint nodes a negation may split one node into
+MAX_WITNESSES = 3     # members an object must have for negated additionalProperties/propertyNames
 
 
 class CannotNegate(Exception):
@@ -210,10 +211,7 @@ class Negations:
             if open_to_others:       # every declared member fine: an undeclared one breaks `extra`
                 fine = merge(complete, {"properties": {k: members[k] for k in optional}})
                 if fine is not False:
-                    if SOME_MEMBER in fine:
-                        raise CannotNegate("two negated additionalProperties or propertyNames")
-                    declared = list(dict.fromkeys([*fine["properties"], *fine.get("required", [])]))
-                    objects.append(dict(fine, **{SOME_MEMBER: {"names": declared, "schema": {"not": extra}}}))
+                    objects.append(with_witness(fine, {"schema": {"not": extra}}))
             return rest + [v for v in objects if v is not False]
         if keys == {"propertyNames"}:
             return self._bad_name(node, negated["propertyNames"])
@@ -259,11 +257,20 @@ class Negations:
         pieces = [merge(node, {"required": [k], "properties": {j: False for j in bad[:i]}}) for i, k in enumerate(bad)]
         others = merge(node, {"properties": {j: False for j in bad}})
         if others is not False:
-            if SOME_MEMBER in others:
-                raise CannotNegate("two negated additionalProperties or propertyNames")
-            names = list(dict.fromkeys([*others.get("properties", {}), *others.get("required", [])]))
-            pieces.append(dict(others, **{SOME_MEMBER: {"names": names, "keys": bad_keys}}))
+            pieces.append(with_witness(others, {"keys": bad_keys}))
         return [p for p in pieces if p is not False]
+
+
+def with_witness(node: dict, witness: dict) -> dict:
+    """`node` whose objects also have a member, other than the ones it names, that meets
+    `witness` ({"keys": K, "schema": S}, each optional)."""
+    names = list(dict.fromkeys([*node.get("properties", {}), *node.get("required", [])]))
+    held = node.get(SOME_MEMBER, {"names": names, "witnesses": []})
+    if set(held["names"]) != set(names):
+        raise CannotNegate("a negated additionalProperties or propertyNames next to other names")
+    if len(held["witnesses"]) >= MAX_WITNESSES:
+        raise CannotNegate(f"more than {MAX_WITNESSES} negated additionalProperties or propertyNames")
+    return dict(node, **{SOME_MEMBER: {"names": names, "witnesses": held["witnesses"] + [witness]}})
 
 
 _OBJECT_GROUP = frozenset({"type", "required", "properties", "additionalProperties"})

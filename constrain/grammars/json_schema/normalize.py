@@ -228,8 +228,8 @@ INTERNAL_TYPES = "$constrain:types"
 ALSO_MATCHING = INTERNAL + "patterns"     # more ECMA-262 patterns a string must also match
 NOT_MATCHING = INTERNAL + "not_matching"    # string constraints ({pattern, format}) a value must fail
 BRANCH_GROUPS = INTERNAL + "branch_groups"     # more [anyOf|oneOf, branches] a value must also meet
-# {"names": [...], "schema": S, "keys": K} (S, K optional): some member whose name is not in
-# `names` (and meets K) has a value meeting S
+# {"names": [...], "witnesses": [{"schema": S, "keys": K}, ...]} (S, K optional): for each
+# witness, some member whose name is not in `names` (and meets K) has a value meeting S
 SOME_MEMBER = INTERNAL + "some_member"
 
 
@@ -353,8 +353,10 @@ def _merge_keyword(key, va, vb, a, b):
         return conjunction(va, vb)
     if key == INTERNAL_TYPES:
         return [t for t in va if t in vb]
-    if key == SOME_MEMBER:          # two witnesses: the same member, or two different ones
-        raise NotMergeable("additionalProperties")
+    if key == SOME_MEMBER:          # both sides' witnesses, among the same other members
+        if set(va["names"]) != set(vb["names"]):
+            raise NotMergeable("additionalProperties")
+        return dict(va, witnesses=va["witnesses"] + vb["witnesses"])
     if key.startswith(INTERNAL):
         return va + [v for v in vb if v not in va]     # lists of exclusions: both apply
     if key in ANNOTATIONS or key not in STANDARD:
