@@ -225,8 +225,9 @@ def test_errors_and_lenient(llama3):
     with pytest.raises(UnsupportedSchemaError) as e:
         constrain.compile_json_schema({"type": "object", "properties": {"a": {"type": "array", "uniqueItems": True}}}, vocab)
     assert e.value.keyword == "uniqueItems" and e.value.pointer == "#/properties/a"
-    with pytest.raises(UnsupportedSchemaError):
-        constrain.compile_json_schema({"oneOf": [{"type": "integer"}, {"minimum": 2}]}, vocab)
+    with pytest.raises(UnsupportedSchemaError) as e:
+        constrain.compile_json_schema({"oneOf": [{"type": "number", "multipleOf": 0.5}, {"type": "number", "minimum": 2}]}, vocab)
+    assert e.value.keyword == "oneOf"
     g = constrain.compile_json_schema({"type": "string", "format": "x-unknown"}, vocab, lenient=True)
     assert g.ignored_keywords == [("format", "#")]
     assert "start:" in constrain.json_schema_to_lark({"type": "string", "format": "date"})
@@ -368,6 +369,13 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
     {"type": "object", "not": {"required": ["a"], "properties": {"a": {"type": "integer"}}}},
     # enum values another branch also accepts are pruned, not negated
     {"oneOf": [{"enum": [1, "x", "ab"]}, {"type": "string", "maxLength": 1}]},
+    # overlapping oneOf branches next to keywords that cannot be negated: each branch is negated
+    # as written, not merged with them
+    {"type": "object", "patternProperties": {"^x": {"type": "integer"}}, "oneOf": [{"required": ["a"]}, {"required": ["b"]}]},
+    {"type": "object", "dependentRequired": {"c": ["a"]}, "oneOf": [{"required": ["a"]}, {"required": ["b"]}]},
+    {"type": "array", "uniqueItems": True, "items": {"type": "string"}, "oneOf": [{"minItems": 1}, {"maxItems": 1}]},
+    # non-integer numbers with a bound (integers >= 2 match both branches)
+    {"oneOf": [{"type": "integer"}, {"minimum": 2}]},
     # `not` of a oneOf: not of the union of its exactly-one pieces
     {"not": {"oneOf": [{"type": "integer"}, {"type": ["integer", "string"], "minimum": 2}]}},
     {"oneOf": [{"type": "object", "oneOf": [{"required": ["a"]}, {"required": ["b"]}]}, {"required": ["c"]}]},
@@ -409,7 +417,7 @@ def test_not_oneof_and_dependencies_are_exact(llama3, schema):
 
 
 @pytest.mark.parametrize("schema,keyword", [
-    ({"not": {"multipleOf": 3}}, "not"),
+    ({"not": {"multipleOf": 0.5}}, "not"),
     ({"oneOf": [{"type": "array", "prefixItems": [{"type": "integer"}]}, {"type": "array", "items": {"type": "string"}}]}, "oneOf"),
     ({"type": "array", "not": {"const": [1]}}, "not"),
     ({"type": "string", "pattern": "a", "not": {"const": "ab"}}, "not"),
@@ -598,6 +606,26 @@ def test_decimal_places_with_bounds_are_exact(llama3, schema):
     for text in ["0", "1", "-1", "-0.9", "-0.95", "1.5", "1.55", "1.555", "1.550", "2.0", "2.1", "12.3400",
                  "99999999999.99", "99999999999.999", "100000000000", "0.05"]:
         assert accepts(g, tok, text) == validator.is_valid(json.loads(text)), text
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "integer", "not": {"multipleOf": 3}},
+    {"type": "number", "minimum": 1, "not": {"multipleOf": 2}},
+    {"type": "integer", "minimum": 12, "multipleOf": 4},
+    {"type": "number", "maximum": -2.5, "not": {"multipleOf": 5}},
+    {"type": "integer", "allOf": [{"anyOf": [{"multipleOf": 5}, {"multipleOf": 3}]}, {"anyOf": [{"not": {"multipleOf": 5}}, {"multipleOf": 2}]}]},
+    {"type": "integer", "multipleOf": 2, "not": {"anyOf": [{"multipleOf": 3}, {"multipleOf": 7}]}, "exclusiveMinimum": -100},
+    {"enum": [3, 4, 4.5, "x", 6.0], "not": {"multipleOf": 3}},
+])
+def test_multiples_and_their_negation_are_exact(llama3, schema):
+    """Unbounded multipleOf and `not multipleOf` (remainder automata, non-integer numbers with
+    bounds): every number in a range, in both spellings, is accepted iff jsonschema says valid."""
+    vocab, tok = llama3
+    grammar = constrain.compile_json_schema(schema, vocab)
+    validator = jsonschema.Draft202012Validator(schema)
+    numbers = list(range(-45, 46)) + [0.5, 1.5, -2.75, 3.0, 6.0, -10.0, 12.25, 105, 210, 1000, 1001, 12345678]
+    for value in numbers + ["x", None]:
+        assert accepts(grammar, tok, json.dumps(value)) == validator.is_valid(value), (schema, value)
 
 
 def test_integers_may_have_a_zero_fraction_except_in_draft4(llama3):

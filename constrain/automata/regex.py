@@ -32,6 +32,7 @@ from constrain.errors import AutomatonTooLargeError, RegexError
 
 _TERMINAL_CACHE_SIZE = 4096
 _FIRST_ONLY = frozenset({0})
+_BOTH = frozenset({0, 1})
 _TERMINAL_DFAS: dict[tuple[str, str, int], ByteDFA] = {}
 _TERMINAL_LOCK = threading.Lock()
 
@@ -60,6 +61,12 @@ def byte_difference(a: ByteDFA, b: ByteDFA, *, max_states: int = 50000) -> ByteD
     """The DFA of the byte strings `a` accepts and `b` does not (trimmed; None if empty)."""
     both, accepts = dfa_union([a, b], max_states=max_states)
     return trimmed(both, [acc == _FIRST_ONLY for acc in accepts])
+
+
+def byte_intersection(a: ByteDFA, b: ByteDFA, *, max_states: int = 50000) -> ByteDFA | None:
+    """The DFA of the byte strings both `a` and `b` accept (trimmed; None if empty)."""
+    both, accepts = dfa_union([a, b], max_states=max_states)
+    return trimmed(both, [acc == _BOTH for acc in accepts])
 
 
 def trimmed(dfa: ByteDFA, accepting: list[bool]) -> ByteDFA | None:

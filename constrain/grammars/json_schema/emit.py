@@ -37,6 +37,7 @@ from constrain.grammars.json_schema.normalize import (
     ANNOTATIONS,
     BRANCH_GROUPS,
     INTERNAL,
+    NOT_MULTIPLE,
     SOME_MEMBER,
     STANDARD,
     NotMergeable,
@@ -278,15 +279,16 @@ class Emitter(Negations, OneOf, Scalars):
             flat = [self.flatten(b, pointer_join(pointer, kw, i), 0) for i, b in enumerate(group)]
             merged = []
             for b in branches:
-                combined = []
+                combined, written = [], []
                 for f in flat:
                     try:
                         combined.append(merge(b, f))
+                        written.append(f)
                     except NotMergeable as e:
                         self.skip(e.args[0], pointer, f"cannot intersect {kw} branch with its siblings")
                 if kw == "oneOf" and not pairwise_disjoint(combined, lambda n: self.flatten(n, pointer, 0)):
                     try:
-                        combined = self.one_of(combined)
+                        combined = self.one_of(combined, written)
                     except (CannotNegate, NotMergeable):
                         self.skip("oneOf", pointer, "branches not provably disjoint")
                 merged += combined
@@ -675,6 +677,8 @@ def _meets_internal(value, node: dict) -> bool:
     if ONLY_TYPES in node and kind not in value_types(node):
         return False
     if has_value(node.get(EXCLUDED, []), value):
+        return False
+    if kind in ("number", "integer") and float(value).is_integer() and any(int(value) % n == 0 for n in node.get(NOT_MULTIPLE, [])):
         return False
     if isinstance(value, str):
         data = value.encode()

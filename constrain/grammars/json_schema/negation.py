@@ -5,11 +5,13 @@ pairwise disjoint: not of types, enum/const values, required names and property 
 (object negation), ranges and lengths, patterns/formats (as NOT_MATCHING), anyOf, not-not,
 and conjunctions of those, one keyword group at a time. What has no exact representation
 raises CannotNegate (the caller turns it into UnsupportedSchemaError). The internal keywords
-a negation leaves on a node (EXCLUDED, NOT_MATCHING, ONLY_TYPES, SOME_MEMBER) are read by the emitter.
+a negation leaves on a node (EXCLUDED, NOT_MATCHING, NOT_MULTIPLE, ONLY_TYPES, SOME_MEMBER) are
+read by the emitter.
 """
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import jsonschema
 
@@ -22,6 +24,7 @@ from constrain.grammars.json_schema.normalize import (
     INTERNAL_TYPES,
     KEYWORD_TYPE,
     NOT_MATCHING,
+    NOT_MULTIPLE,
     SOME_MEMBER,
     STANDARD,
     NotMergeable,
@@ -106,16 +109,16 @@ def _checkable(node) -> bool:
 class Negations:
     """Mixin of the Emitter: needs `flatten`, `declared`, `one_of` and `skip`."""
 
-    def exclusive(self, branches: list) -> list:
-        """oneOf of branches not known to be disjoint: branch i ∧ ¬(every other branch not
-        disjoint from it), each a list of disjoint nodes (`negate`); CannotNegate or
-        NotMergeable when that fails."""
+    def exclusive(self, pairs: list) -> list:
+        """oneOf of branches not known to be disjoint, `pairs` of (branch, branch as written):
+        branch i ∧ ¬(every other branch as written, where not disjoint from it), each a list
+        of disjoint nodes (`negate`); CannotNegate or NotMergeable when that fails."""
         out = []
-        for i, branch in enumerate(branches):
+        for i, (branch, _) in enumerate(pairs):
             nodes = [branch]
-            for j, other in enumerate(branches):
+            for j, (other, written) in enumerate(pairs):
                 if j != i and not pairwise_disjoint([branch, other], lambda n: self.flatten(n, "#", 0)):
-                    nodes = _bounded([v for n in nodes for v in self.negate(n, other)])
+                    nodes = _bounded([v for n in nodes for v in self.negate(n, written)])
             out = _bounded(out + nodes)
         return out
 
@@ -215,6 +218,13 @@ class Negations:
             return rest + [v for v in objects if v is not False]
         if keys == {"propertyNames"}:
             return self._bad_name(node, negated["propertyNames"])
+        if keys == {"multipleOf"} and Decimal(str(negated["multipleOf"])) % 1 == 0:
+            # no non-integer is a multiple of an integer; integers are kept by remainder
+            numbers = value_types(node) & {"number", "integer"}
+            pieces = [merge(node, {ONLY_TYPES: ["number"]})] if "number" in numbers else []
+            if numbers:
+                pieces.append(merge(node, {ONLY_TYPES: ["integer"], NOT_MULTIPLE: [int(negated["multipleOf"])]}))
+            return [piece for piece in pieces if piece is not False]
         if keys == {"items"} and isinstance(negated["items"], (dict, bool)):
             # an array breaks `items` by containing an item outside it: when node's items and the
             # negated ones share no value, every non-empty array of node does; when they are the

@@ -228,6 +228,7 @@ INTERNAL_TYPES = "$constrain:types"
 ALSO_MATCHING = INTERNAL + "patterns"     # more ECMA-262 patterns a string must also match
 NOT_MATCHING = INTERNAL + "not_matching"    # string constraints ({pattern, format}) a value must fail
 BRANCH_GROUPS = INTERNAL + "branch_groups"     # more [anyOf|oneOf, branches] a value must also meet
+NOT_MULTIPLE = INTERNAL + "not_multiple_of"     # integers a number must not be a multiple of
 # {"names": [...], "witnesses": [{"schema": S, "keys": K}, ...]} (S, K optional): for each
 # witness, some member whose name is not in `names` (and meets K) has a value meeting S
 SOME_MEMBER = INTERNAL + "some_member"
@@ -242,7 +243,8 @@ KEYWORD_TYPE = {
                      "maxContains", "minItems", "maxItems", "uniqueItems", "unevaluatedItems"), "array"),
     **dict.fromkeys(("pattern", "format", "minLength", "maxLength", ALSO_MATCHING,
                      NOT_MATCHING), "string"),
-    **dict.fromkeys(("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"), "number"),
+    **dict.fromkeys(("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+                     NOT_MULTIPLE), "number"),
 }
 
 

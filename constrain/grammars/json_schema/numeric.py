@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
+
 from constrain.automata import algebra
 from constrain.automata.dfa import ByteDFA
 from constrain.automata.regex_parser import parse
@@ -218,6 +220,30 @@ def intersection_dfa(regexes: list[str], max_states: int) -> ByteDFA | None:
     chars, classes = algebra.combine_dfa([parse(r) for r in regexes], lambda tags: len(tags) == len(regexes),
                                          max_states=max_states)
     return None if chars is None else to_byte_dfa(chars, classes, max_states)[0]
+
+
+def remainder_dfa(period: int, accept, zero_fraction: bool) -> ByteDFA:
+    """The DFA of the texts `-?[0-9]+`, followed by `(\\.0+)?` when `zero_fraction`, of the
+    integers n with accept(|n| mod period): a state per remainder of the digits read so far
+    (and again after the point, and after its zeros)."""
+    rems = np.arange(period)
+    n_states = 2 + period * (3 if zero_fraction else 1)
+    trans = np.full((n_states, 256), -1, dtype=np.int32)
+    accepting = np.zeros(n_states, dtype=bool)
+    digits = 2 + rems
+    trans[0, ord("-")] = 1
+    for d in range(10):
+        trans[0, 48 + d] = trans[1, 48 + d] = 2 + d % period
+        trans[digits, 48 + d] = 2 + (10 * rems + d) % period
+    ok = np.array([bool(accept(r)) for r in range(period)])
+    accepting[digits] = ok
+    if zero_fraction:
+        point, zeros = 2 + period + rems, 2 + 2 * period + rems
+        trans[digits, ord(".")] = point
+        trans[point, ord("0")] = zeros
+        trans[zeros, ord("0")] = zeros
+        accepting[zeros] = ok
+    return ByteDFA(trans, accepting, 0)
 
 
 def json_number(d: Decimal):

@@ -46,15 +46,20 @@ def accepts_all(node: dict, kind: str) -> bool:
 class OneOf:
     """Mixin of the Emitter: needs `exclusive` and `flatten`."""
 
-    def one_of(self, combined: list) -> list:
-        """Disjoint nodes whose union is the values exactly one of `combined` accepts."""
+    def one_of(self, combined: list, raw: list | None = None) -> list:
+        """Disjoint nodes whose union is the values exactly one of `combined` accepts.
+        `raw[i]`: branch i as written (combined[i] is it merged with what the values already
+        meet), which is what the other branches are negated against."""
         out = []
         for kind in TYPE_CLASSES:
-            branches = [b for b in (restricted(c, kind) for c in combined) if b is not False]
-            out += self._one_of_kind(branches, kind, 0)
+            pairs = [(r, w) for r, w in ((restricted(c, kind), w) for c, w in zip(combined, raw or combined))
+                     if r is not False]
+            out += self._one_of_kind(pairs, kind, 0)
         return out
 
-    def _one_of_kind(self, branches: list, kind: str, depth: int) -> list:
+    def _one_of_kind(self, pairs: list, kind: str, depth: int) -> list:
+        """`pairs`: (branch restricted to the type class, branch as written)."""
+        branches = [b for b, _ in pairs]
         if len(branches) <= 1 or self._disjoint(branches):
             return branches
         if sum(accepts_all(b, kind) for b in branches) >= 2:
@@ -69,11 +74,11 @@ class OneOf:
             name = self._discriminator(branches)
             if name is not None:
                 present = [merge(b, {"required": [name]}) for b in branches]
-                absent = [merge(b, {"properties": {name: False}}) for b in branches
+                absent = [(merge(b, {"properties": {name: False}}), w) for b, w in pairs
                           if name not in b.get("required", [])]
                 return [b for b in present if b is not False] + self._one_of_kind(
-                    [b for b in absent if b is not False], kind, depth + 1)
-        return self.exclusive(branches)
+                    [(b, w) for b, w in absent if b is not False], kind, depth + 1)
+        return self.exclusive(pairs)
 
     def _disjoint(self, branches: list) -> bool:
         return pairwise_disjoint(branches, lambda n: self.flatten(n, "#", 0))

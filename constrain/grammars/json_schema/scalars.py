@@ -13,11 +13,12 @@ import json
 import math
 from decimal import Decimal
 
+from constrain.automata.regex import byte_intersection, regex_to_dfa
 from constrain.automata.regex_parser import parse
 from constrain.grammars.json_schema import numeric
 from constrain.grammars.json_schema.formats import FORMATS
 from constrain.grammars.json_schema.negation import EXCLUDED, NOT_MATCHING
-from constrain.grammars.json_schema.normalize import ALSO_MATCHING
+from constrain.grammars.json_schema.normalize import ALSO_MATCHING, NOT_MULTIPLE
 from constrain.grammars.json_schema.strings import (
     ANY_STRING,
     NotExpressible,
@@ -37,6 +38,7 @@ LONG_STRING = 256
 CHUNK = 64
 MAX_STRING_STATES = 5000     # strings without a small regex: automaton size limit (code points and bytes)
 MAX_ENUMERATED = 256
+MAX_PERIOD = 4096          # remainders an integer automaton may track
 
 
 class Scalars:
@@ -47,19 +49,18 @@ class Scalars:
     def number(self, node: dict, decimal: bool, integers: bool, pointer: str) -> str | None:
         """Numbers (decimal) or integers; `integers=False`: numbers that are not integers."""
         if not integers:
-            if set(node) & {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}:
-                self.skip("not", pointer, "non-integer numbers with bounds")
-            return self.term(numeric.JSON_INTEGER + r"\.[0-9]*[1-9][0-9]*")
+            return self.non_integers(node, pointer)
         lo, lo_inc = numeric.schema_bound(node, "minimum", "exclusiveMinimum", max)
         hi, hi_inc = numeric.schema_bound(node, "maximum", "exclusiveMaximum", min)
         step = node.get("multipleOf")
+        nots = node.get(NOT_MULTIPLE, [])
         # an integer may be spelled with a zero fraction (1.0), except as draft 4's type integer
         zeros = r"(?:\.0+)?" if decimal or "draft-04" not in self.doc.draft else ""
         if step is not None:
             step = Decimal(str(step))
             if step == step.to_integral_value():
                 decimal = False
-            elif decimal and step == Decimal(1).scaleb(step.adjusted()) and step.adjusted() < 0:
+            elif decimal and step == Decimal(1).scaleb(step.adjusted()) and step.adjusted() < 0 and not nots:
                 places = numeric.decimal_places_regex(-step.adjusted())
                 if lo is None and hi is None:
                     return self.term(places)
@@ -71,25 +72,61 @@ class Scalars:
             else:
                 self.skip("multipleOf", pointer, "a non-integer multipleOf with bounds")
                 step = None
-        if not decimal:
+        if not decimal or nots:
             ilo = None if lo is None else (math.floor(lo) + 1 if not lo_inc and lo == math.floor(lo) else math.ceil(lo))
             ihi = None if hi is None else (math.ceil(hi) - 1 if not hi_inc and hi == math.ceil(hi) else math.floor(hi))
-            if step is not None and step != 1:
-                return self.multiples(int(step), ilo, ihi, pointer, zeros)
-            regex = numeric.JSON_INTEGER if ilo is None and ihi is None else numeric.integer_regex(ilo, ihi)
-            return None if regex is None else self.term(f"(?:{regex}){zeros}" if zeros else regex)
+            if nots or (step is not None and step != 1):
+                whole = self.multiples(int(step or 1), nots, ilo, ihi, pointer, zeros)
+            else:
+                regex = numeric.JSON_INTEGER if ilo is None and ihi is None else numeric.integer_regex(ilo, ihi)
+                whole = None if regex is None else self.term(f"(?:{regex}){zeros}" if zeros else regex)
+            if decimal:      # no non-integer is a multiple of an integer: they all meet NOT_MULTIPLE
+                return self.rule([r for r in (self.non_integers(node, pointer), whole) if r is not None])
+            return whole
         if lo is None and hi is None:
             return self.term(numeric.JSON_NUMBER)
         regex = numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
         return None if regex is None else self.term(regex)
 
-    def multiples(self, step: int, lo: int | None, hi: int | None, pointer: str, zeros: str) -> str | None:
-        if lo is None or hi is None or (hi - lo) // step > MAX_ENUMERATED:
+    def non_integers(self, node: dict, pointer: str) -> str | None:
+        """The numbers of `node` that are not integers (no exponent once bounded)."""
+        step = node.get("multipleOf")
+        if step is not None:
+            if Decimal(str(step)) % 1 == 0:
+                return None        # a multiple of an integer is an integer
+            self.skip("not", pointer, "non-integer numbers with a multipleOf")
+        fraction = numeric.JSON_INTEGER + r"\.[0-9]*[1-9][0-9]*"
+        lo, lo_inc = numeric.schema_bound(node, "minimum", "exclusiveMinimum", max)
+        hi, hi_inc = numeric.schema_bound(node, "maximum", "exclusiveMaximum", min)
+        if lo is None and hi is None:
+            return self.term(fraction)
+        bounded = numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
+        return None if bounded is None else self.automaton_term(
+            ("non-integers", bounded), lambda: numeric.intersection_dfa([fraction, bounded], MAX_STRING_STATES),
+            f"non-integer numbers between {lo} and {hi} (at {pointer})")
+
+    def multiples(self, step: int, nots: list[int], lo: int | None, hi: int | None, pointer: str,
+                  zeros: str) -> str | None:
+        """Integers in [lo, hi] that are multiples of `step` and of none of `nots`: listed when
+        few, else the automaton of their remainders (period: the least common multiple)."""
+        def wanted(v: int) -> bool:
+            return v % step == 0 and all(v % n for n in nots)
+        if lo is not None and hi is not None and (hi - lo) // step <= MAX_ENUMERATED:
+            first = -(-lo // step) * step
+            values = [str(v) for v in range(first, hi + 1, step) if wanted(v)]
+            return self.rule([self.term(literal_regex(v) + zeros) for v in values])
+        period = math.lcm(step, *nots)
+        if period > MAX_PERIOD:
             self.skip("multipleOf", pointer, "multipleOf over a large or unbounded range")
             return self.term(numeric.integer_regex(lo, hi)) if lo is None or hi is None or lo <= hi else None
-        first = -(-lo // step) * step
-        values = [str(v) for v in range(first, hi + 1, step)]
-        return self.rule([self.term(literal_regex(v) + zeros) for v in values])
+        bounds = numeric.JSON_INTEGER if lo is None and hi is None else numeric.integer_regex(lo, hi)
+        if bounds is None:
+            return None
+        return self.automaton_term(
+            ("multiples", step, tuple(nots), lo, hi, zeros),
+            lambda: byte_intersection(numeric.remainder_dfa(period, wanted, bool(zeros)),
+                                      regex_to_dfa(f"(?:{bounds}){zeros}"), max_states=MAX_STRING_STATES * 4),
+            f"integers between {lo} and {hi}, multiples of {step} and of none of {nots} (at {pointer})")
 
     # --- strings -------------------------------------------------------------------------
     def string(self, node: dict, pointer: str) -> str | None:
