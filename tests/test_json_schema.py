@@ -369,6 +369,9 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
     {"type": "object", "not": {"required": ["a"], "properties": {"a": {"type": "integer"}}}},
     # enum values another branch also accepts are pruned, not negated
     {"oneOf": [{"enum": [1, "x", "ab"]}, {"type": "string", "maxLength": 1}]},
+    # `not` of contains: arrays none of whose items meets it
+    {"not": {"contains": {"type": "integer", "minimum": 2}}},
+    {"type": "array", "prefixItems": [{"type": "integer"}], "not": {"contains": {"const": 1}}},
     # overlapping oneOf branches next to keywords that cannot be negated: each branch is negated
     # as written, not merged with them
     {"type": "object", "patternProperties": {"^x": {"type": "integer"}}, "oneOf": [{"required": ["a"]}, {"required": ["b"]}]},

@@ -225,6 +225,10 @@ class Negations:
             if numbers:
                 pieces.append(merge(node, {ONLY_TYPES: ["integer"], NOT_MULTIPLE: [int(negated["multipleOf"])]}))
             return [piece for piece in pieces if piece is not False]
+        if "contains" in keys and negated.get("minContains", 1) == 1 and "maxContains" not in negated:
+            # no item meets `contains` (non-arrays meet it: they are excluded)
+            arrays = merge(node, {"type": ["array"], "items": {"not": negated["contains"]}})
+            return [] if arrays is False else [arrays]
         if keys == {"items"} and isinstance(negated["items"], (dict, bool)):
             # an array breaks `items` by containing an item outside it: when node's items and the
             # negated ones share no value, every non-empty array of node does; when they are the
@@ -289,11 +293,13 @@ _TEXT_KEYWORDS = ("pattern", "format", ALSO_MATCHING)
 
 def _negation_groups(negated: dict) -> list[dict]:
     """`negated`'s keywords as a conjunction of groups that `negate` handles one at a time:
-    type; enum; required + properties; ranges + pattern/format; each other keyword alone."""
+    type; enum; required + properties; ranges + pattern/format; contains with its counts;
+    each other keyword alone."""
     groups: dict[str, dict] = {"type": {}, "enum": {}, "object": {}, "text": {}}    # this order:
     for k, v in sorted(negated.items()):     # counts are negated after the required names
         name = "type" if k == "type" else "enum" if k == "enum" else "object" if k in _OBJECT_GROUP \
-            else "text" if k in _RANGE_KEYWORDS or k in _TEXT_KEYWORDS else k
+            else "text" if k in _RANGE_KEYWORDS or k in _TEXT_KEYWORDS \
+            else "contains" if k in ("contains", "minContains", "maxContains") else k
         groups.setdefault(name, {})[k] = v
     return [g for g in groups.values() if g]
 
