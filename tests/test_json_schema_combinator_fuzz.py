@@ -1,0 +1,59 @@
+"""Differential fuzz of the combinators (`not`, `oneOf`, `anyOf`, `allOf`) over small keyword
+leaves, in both directions: a schema either raises UnsupportedSchemaError or, for every
+instance of a fixed set (objects over the keys a/b/c, scalars, arrays), accepts some member
+order of the instance exactly when `jsonschema` says it is valid."""
+from __future__ import annotations
+
+import itertools
+import json
+
+import jsonschema
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tokenizers import Tokenizer
+
+import constrain
+from constrain import UnsupportedSchemaError, Vocabulary
+from tests.conftest import require_tokenizer
+from tests.test_json_schema import _OBJECTS, _SCALARS, accepts
+
+_leaf = st.sampled_from([
+    {"type": "integer"}, {"type": "string"}, {"type": ["object", "null"]}, {"type": "array"},
+    {"required": ["a"]}, {"required": ["b", "c"]}, {"properties": {"a": {"type": "integer"}}},
+    {"properties": {"b": {"type": "string"}}, "additionalProperties": {"type": "integer"}},
+    {"additionalProperties": False, "properties": {"a": {}, "b": {}}},
+    {"propertyNames": {"enum": ["a", "b"]}}, {"propertyNames": {"pattern": "^[bc]$"}},
+    {"multipleOf": 2}, {"minimum": 1}, {"maximum": 1.5}, {"maxLength": 1}, {"pattern": "^x"},
+    {"contains": {"type": "integer"}}, {"items": {"type": "integer"}}, {"minItems": 2},
+    {"const": 1}, {"enum": ["x", 2, None, {"a": 1}]}, {"minProperties": 2}, {"maxProperties": 1},
+])
+
+schemas = st.recursive(_leaf, lambda c: st.one_of(
+    st.builds(lambda x: {"not": x}, c),
+    st.builds(lambda xs: {"oneOf": xs}, st.lists(c, min_size=2, max_size=3)),
+    st.builds(lambda xs: {"anyOf": xs}, st.lists(c, min_size=2, max_size=3)),
+    st.builds(lambda a, b: {"allOf": [a, b]}, c, c),
+), max_leaves=4)
+
+
+@pytest.fixture(scope="module")
+def llama3():
+    path = require_tokenizer("llama3")
+    return Vocabulary.from_file(path), Tokenizer.from_file(str(path))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(schema=schemas)
+def test_combinators_are_exact_or_refused(llama3, schema):
+    vocab, tok = llama3
+    try:
+        grammar = constrain.compile_json_schema(schema, vocab, property_order="any")
+    except UnsupportedSchemaError:
+        return
+    validator = jsonschema.Draft202012Validator(schema)
+    for instance in _OBJECTS + _SCALARS:
+        orders = [dict(p) for p in itertools.permutations(instance.items())] if isinstance(instance, dict) else [instance]
+        accepted = any(accepts(grammar, tok, json.dumps(x)) for x in orders)
+        assert accepted == validator.is_valid(instance), (schema, instance)
