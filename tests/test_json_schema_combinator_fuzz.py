@@ -43,7 +43,7 @@ def llama3():
     return Vocabulary.from_file(path), Tokenizer.from_file(str(path))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(schema=schemas)
 def test_combinators_are_exact_or_refused(llama3, schema):
