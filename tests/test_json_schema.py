@@ -619,6 +619,10 @@ def test_decimal_places_with_bounds_are_exact(llama3, schema):
     {"type": "integer", "allOf": [{"anyOf": [{"multipleOf": 5}, {"multipleOf": 3}]}, {"anyOf": [{"not": {"multipleOf": 5}}, {"multipleOf": 2}]}]},
     {"type": "integer", "multipleOf": 2, "not": {"anyOf": [{"multipleOf": 3}, {"multipleOf": 7}]}, "exclusiveMinimum": -100},
     {"enum": [3, 4, 4.5, "x", 6.0], "not": {"multipleOf": 3}},
+    # decimal steps other than powers of ten; an integer step written as a fraction
+    {"type": "number", "multipleOf": 0.25, "minimum": 0, "maximum": 100},
+    {"type": "number", "multipleOf": 0.75},
+    {"type": "integer", "multipleOf": 13.5},
 ])
 def test_multiples_and_their_negation_are_exact(llama3, schema):
     """Unbounded multipleOf and `not multipleOf` (remainder automata, non-integer numbers with
@@ -626,7 +630,8 @@ def test_multiples_and_their_negation_are_exact(llama3, schema):
     vocab, tok = llama3
     grammar = constrain.compile_json_schema(schema, vocab)
     validator = jsonschema.Draft202012Validator(schema)
-    numbers = list(range(-45, 46)) + [0.5, 1.5, -2.75, 3.0, 6.0, -10.0, 12.25, 105, 210, 1000, 1001, 12345678]
+    numbers = list(range(-45, 46)) + [0.5, 1.5, -2.75, 3.0, 6.0, -10.0, 12.25, 105, 210, 1000, 1001, 12345678,
+                                      0.75, 2.25, 40.5, 99.75, 100.25, 0.125, -1.5, 54, 81.0]
     for value in numbers + ["x", None]:
         assert accepts(grammar, tok, json.dumps(value)) == validator.is_valid(value), (schema, value)
 

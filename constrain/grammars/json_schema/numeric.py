@@ -19,6 +19,7 @@ from constrain.automata.utf8_expand import to_byte_dfa
 
 JSON_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
 JSON_INTEGER = r"-?(?:0|[1-9][0-9]*)"
+PLAIN_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?"       # no exponent
 
 
 def _alt(parts: list[str]) -> str | None:
@@ -222,27 +223,35 @@ def intersection_dfa(regexes: list[str], max_states: int) -> ByteDFA | None:
     return None if chars is None else to_byte_dfa(chars, classes, max_states)[0]
 
 
-def remainder_dfa(period: int, accept, zero_fraction: bool) -> ByteDFA:
-    """The DFA of the texts `-?[0-9]+`, followed by `(\\.0+)?` when `zero_fraction`, of the
-    integers n with accept(|n| mod period): a state per remainder of the digits read so far
-    (and again after the point, and after its zeros)."""
+def multiples_dfa(period: int, places: int, accept, fraction: bool) -> ByteDFA:
+    """The DFA of the texts `-?[0-9]+`, followed by `(\\.[0-9]+)?` when `fraction`, of the
+    numbers v whose v·10^places is an integer n with accept(|n| mod period): fraction digits
+    past `places` must be zeros. States: the remainder of the digits read so far, as an
+    integer part, just after the point, after f <= places fraction digits, and past them."""
     rems = np.arange(period)
-    n_states = 2 + period * (3 if zero_fraction else 1)
+    whole, point, past = 2 + rems, 2 + period + rems, 2 + (2 + places) * period + rems
+    n_states = 2 + (3 + places) * period
     trans = np.full((n_states, 256), -1, dtype=np.int32)
     accepting = np.zeros(n_states, dtype=bool)
-    digits = 2 + rems
+
+    def scaled(shift: int) -> np.ndarray:       # accept(r·10^shift mod period) per remainder r
+        return np.array([bool(accept(r * 10 ** shift % period)) for r in range(period)])
+
     trans[0, ord("-")] = 1
     for d in range(10):
         trans[0, 48 + d] = trans[1, 48 + d] = 2 + d % period
-        trans[digits, 48 + d] = 2 + (10 * rems + d) % period
-    ok = np.array([bool(accept(r)) for r in range(period)])
-    accepting[digits] = ok
-    if zero_fraction:
-        point, zeros = 2 + period + rems, 2 + 2 * period + rems
-        trans[digits, ord(".")] = point
-        trans[point, ord("0")] = zeros
-        trans[zeros, ord("0")] = zeros
-        accepting[zeros] = ok
+        trans[whole, 48 + d] = 2 + (10 * rems + d) % period
+    accepting[whole] = scaled(places)
+    if fraction:
+        trans[whole, ord(".")] = point
+        digits_read = [point] + [2 + (1 + f) * period + rems for f in range(1, places + 1)]
+        for f in range(places):              # the (f+1)-th fraction digit
+            for d in range(10):
+                trans[digits_read[f], 48 + d] = digits_read[f + 1][0] + (10 * rems + d) % period
+            accepting[digits_read[f + 1]] = scaled(places - f - 1)
+        trans[digits_read[places], ord("0")] = past
+        trans[past, ord("0")] = past
+        accepting[past] = scaled(0)
     return ByteDFA(trans, accepting, 0)
 
 

@@ -57,11 +57,17 @@ class Scalars:
         # an integer may be spelled with a zero fraction (1.0), except as draft 4's type integer
         zeros = r"(?:\.0+)?" if decimal or "draft-04" not in self.doc.draft else ""
         if step is not None:
-            step = Decimal(str(step))
-            if step == step.to_integral_value():
-                decimal = False
-            elif decimal and step == Decimal(1).scaleb(step.adjusted()) and step.adjusted() < 0 and not nots:
-                places = numeric.decimal_places_regex(-step.adjusted())
+            step = Decimal(str(step)).normalize()
+            scale = max(0, -step.as_tuple().exponent)
+            digits = int(step.scaleb(scale))              # step = digits / 10^scale
+            if not decimal or scale == 0:
+                # an integer is a multiple of digits/10^scale iff of digits/gcd(digits, 10^scale)
+                decimal, step = False, digits // math.gcd(digits, 10 ** scale)
+            elif nots:
+                self.skip("not", pointer, "not multipleOf next to a non-integer multipleOf")
+                step = None
+            elif digits == 1:
+                places = numeric.decimal_places_regex(scale)
                 if lo is None and hi is None:
                     return self.term(places)
                 bounded = numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
@@ -70,8 +76,7 @@ class Scalars:
                     lambda: numeric.intersection_dfa([places, bounded], MAX_STRING_STATES),
                     f"decimals between {lo} and {hi}, multiples of {step} (at {pointer})")
             else:
-                self.skip("multipleOf", pointer, "a non-integer multipleOf with bounds")
-                step = None
+                return self.decimal_multiples(digits, scale, lo, lo_inc, hi, hi_inc, pointer)
         if not decimal or nots:
             ilo = None if lo is None else (math.floor(lo) + 1 if not lo_inc and lo == math.floor(lo) else math.ceil(lo))
             ihi = None if hi is None else (math.ceil(hi) - 1 if not hi_inc and hi == math.ceil(hi) else math.floor(hi))
@@ -105,6 +110,18 @@ class Scalars:
             ("non-integers", bounded), lambda: numeric.intersection_dfa([fraction, bounded], MAX_STRING_STATES),
             f"non-integer numbers between {lo} and {hi} (at {pointer})")
 
+    def decimal_multiples(self, digits: int, scale: int, lo, lo_inc: bool, hi, hi_inc: bool, pointer: str) -> str | None:
+        """Decimals (no exponent) in the bounds that are multiples of digits/10^scale."""
+        if digits > MAX_PERIOD:
+            self.skip("multipleOf", pointer, "a multipleOf with too many significant digits")
+            return self.term(numeric.JSON_NUMBER)
+        bounded = numeric.PLAIN_NUMBER if lo is None and hi is None else numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
+        return None if bounded is None else self.automaton_term(
+            ("decimal multiples", digits, scale, bounded),
+            lambda: byte_intersection(numeric.multiples_dfa(digits, scale, lambda r: r == 0, True),
+                                      regex_to_dfa(bounded), max_states=MAX_STRING_STATES * 4),
+            f"decimals between {lo} and {hi}, multiples of {digits}e-{scale} (at {pointer})")
+
     def multiples(self, step: int, nots: list[int], lo: int | None, hi: int | None, pointer: str,
                   zeros: str) -> str | None:
         """Integers in [lo, hi] that are multiples of `step` and of none of `nots`: listed when
@@ -124,7 +141,7 @@ class Scalars:
             return None
         return self.automaton_term(
             ("multiples", step, tuple(nots), lo, hi, zeros),
-            lambda: byte_intersection(numeric.remainder_dfa(period, wanted, bool(zeros)),
+            lambda: byte_intersection(numeric.multiples_dfa(period, 0, wanted, bool(zeros)),
                                       regex_to_dfa(f"(?:{bounds}){zeros}"), max_states=MAX_STRING_STATES * 4),
             f"integers between {lo} and {hi}, multiples of {step} and of none of {nots} (at {pointer})")
 
