@@ -27,6 +27,9 @@ _leaf = st.sampled_from([
     {"multipleOf": 2}, {"minimum": 1}, {"maximum": 1.5}, {"maxLength": 1}, {"pattern": "^x"},
     {"contains": {"type": "integer"}}, {"items": {"type": "integer"}}, {"minItems": 2},
     {"const": 1}, {"enum": ["x", 2, None, {"a": 1}]}, {"minProperties": 2}, {"maxProperties": 1},
+    {"patternProperties": {"^[ab]$": {"type": "integer"}}}, {"dependentRequired": {"a": ["b"]}},
+    {"if": {"required": ["a"]}, "then": {"required": ["b"]}}, {"multipleOf": 0.5}, {"uniqueItems": True},
+    {"prefixItems": [{"type": "integer"}], "items": False},
 ])
 
 schemas = st.recursive(_leaf, lambda c: st.one_of(
