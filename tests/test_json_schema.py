@@ -427,6 +427,9 @@ def test_not_oneof_and_dependencies_are_exact(llama3, schema):
     ({"type": "object", "dependentRequired": {k: ["z"] for k in "abcde"}}, "dependentRequired"),
     ({"type": "object", "minProperties": 2}, "minProperties"),
     ({"type": "object", "patternProperties": {"^a": {}}, "not": {"additionalProperties": False}}, "not"),
+    # remainder automata that would pass their size limit: explicit errors, not raw ones
+    ({"type": "integer", "multipleOf": 4093, "minimum": 7, "maximum": 10**30}, "multipleOf"),
+    ({"type": "number", "multipleOf": 40.93, "minimum": 0.37, "maximum": 10**25}, "multipleOf"),
     # four witnesses (some member breaks A, some B, some C, some D)
     ({"type": "object", "allOf": [{"not": {"propertyNames": {"not": {"const": k}}}} for k in "abcd"]}, "not"),
     # overlapping branches whose exclusive pieces multiply past the limit

@@ -42,6 +42,7 @@ from constrain.grammars.json_schema.normalize import (
     STANDARD,
     NotMergeable,
     SchemaDoc,
+    declared_names,
     merge,
     pointer_join,
     type_set,
@@ -302,7 +303,7 @@ class Emitter(Negations, OneOf, Scalars):
         unknown format) an error, or ignored when lenient."""
         try:
             met = _meets_internal(value, node)
-        except NotExpressible as e:
+        except (NotExpressible, ConstrainError) as e:
             self.skip("not", pointer, str(e))
             met = True
         held = node.get(SOME_MEMBER)
@@ -446,7 +447,7 @@ class Emitter(Negations, OneOf, Scalars):
         except ConstrainError as e:
             self.skip("patternProperties", pointer, str(e))
             patterns, pattern_dfas = {}, {}
-        names = list(props) + [k for k in required if k not in props]
+        names = declared_names(node)
         held = node.get(SOME_MEMBER)
         if held is not None and (set(held["names"]) != set(names)
                                  or patterns and any("schema" in w for w in held["witnesses"])):

@@ -28,6 +28,7 @@ from constrain.grammars.json_schema.normalize import (
     SOME_MEMBER,
     STANDARD,
     NotMergeable,
+    declared_names,
     json_equal,
     merge,
     pointer_join,
@@ -266,8 +267,7 @@ class Negations:
         inner = names_schema.get("not") if isinstance(names_schema, dict) and \
             set(names_schema) - ANNOTATIONS == {"not"} else None
         bad_keys = True if names_schema is False else inner if inner is not None else {"not": names_schema}
-        declared = list(dict.fromkeys([*node.get("properties", {}), *node.get("required", [])]))
-        bad = [k for k in declared if not self.doc.valid(k, names_schema)]
+        bad = [k for k in declared_names(node) if not self.doc.valid(k, names_schema)]
         pieces = [merge(node, {"required": [k], "properties": {j: False for j in bad[:i]}}) for i, k in enumerate(bad)]
         others = merge(node, {"properties": {j: False for j in bad}})
         if others is not False:
@@ -278,7 +278,7 @@ class Negations:
 def with_witness(node: dict, witness: dict) -> dict:
     """`node` whose objects also have a member, other than the ones it names, that meets
     `witness` ({"keys": K, "schema": S}, each optional)."""
-    names = list(dict.fromkeys([*node.get("properties", {}), *node.get("required", [])]))
+    names = declared_names(node)
     held = node.get(SOME_MEMBER, {"names": names, "witnesses": []})
     if set(held["names"]) != set(names):
         raise CannotNegate("a negated additionalProperties or propertyNames next to other names")

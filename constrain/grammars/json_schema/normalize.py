@@ -248,6 +248,11 @@ KEYWORD_TYPE = {
 }
 
 
+def declared_names(node: dict) -> list[str]:
+    """The member names an object schema names: its properties, then its other required names."""
+    return list(dict.fromkeys([*node.get("properties", {}), *node.get("required", [])]))
+
+
 def asserting(node: dict) -> set[str]:
     """The keywords of `node` that assert something (standard or internal, not annotations)."""
     return {k for k in node if (k in STANDARD or k.startswith(INTERNAL)) and k not in ANNOTATIONS}

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from constrain.automata.regex import byte_intersection, regex_to_dfa
 from constrain.automata.regex_parser import parse
+from constrain.errors import ConstrainError
 from constrain.grammars.json_schema import numeric
 from constrain.grammars.json_schema.formats import FORMATS
 from constrain.grammars.json_schema.negation import EXCLUDED, NOT_MATCHING
@@ -71,8 +72,8 @@ class Scalars:
                 if lo is None and hi is None:
                     return self.term(places)
                 bounded = numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
-                return None if bounded is None else self.automaton_term(
-                    ("decimal places", places, bounded),
+                return None if bounded is None else self.number_automaton(
+                    pointer, ("decimal places", places, bounded),
                     lambda: numeric.intersection_dfa([places, bounded], MAX_STRING_STATES),
                     f"decimals between {lo} and {hi}, multiples of {step} (at {pointer})")
             else:
@@ -93,6 +94,15 @@ class Scalars:
         regex = numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
         return None if regex is None else self.term(regex)
 
+    def number_automaton(self, pointer: str, cache_key: tuple, build, what: str, keyword: str = "multipleOf") -> str | None:
+        """`automaton_term` for a number constraint; an automaton past its size limit is an
+        UnsupportedSchemaError(keyword) at `pointer` (lenient: any number)."""
+        try:
+            return self.automaton_term(cache_key, build, what)
+        except ConstrainError as e:
+            self.skip(keyword, pointer, f"the automaton of these number constraints is too large ({e})")
+            return self.term(numeric.JSON_NUMBER)
+
     def non_integers(self, node: dict, pointer: str) -> str | None:
         """The numbers of `node` that are not integers (no exponent once bounded)."""
         step = node.get("multipleOf")
@@ -106,9 +116,9 @@ class Scalars:
         if lo is None and hi is None:
             return self.term(fraction)
         bounded = numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
-        return None if bounded is None else self.automaton_term(
-            ("non-integers", bounded), lambda: numeric.intersection_dfa([fraction, bounded], MAX_STRING_STATES),
-            f"non-integer numbers between {lo} and {hi} (at {pointer})")
+        return None if bounded is None else self.number_automaton(
+            pointer, ("non-integers", bounded), lambda: numeric.intersection_dfa([fraction, bounded], MAX_STRING_STATES),
+            f"non-integer numbers between {lo} and {hi} (at {pointer})", keyword="not")
 
     def decimal_multiples(self, digits: int, scale: int, lo, lo_inc: bool, hi, hi_inc: bool, pointer: str) -> str | None:
         """Decimals (no exponent) in the bounds that are multiples of digits/10^scale."""
@@ -116,8 +126,8 @@ class Scalars:
             self.skip("multipleOf", pointer, "a multipleOf with too many significant digits")
             return self.term(numeric.JSON_NUMBER)
         bounded = numeric.PLAIN_NUMBER if lo is None and hi is None else numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
-        return None if bounded is None else self.automaton_term(
-            ("decimal multiples", digits, scale, bounded),
+        return None if bounded is None else self.number_automaton(
+            pointer, ("decimal multiples", digits, scale, bounded),
             lambda: byte_intersection(numeric.multiples_dfa(digits, scale, lambda r: r == 0, True),
                                       regex_to_dfa(bounded), max_states=MAX_STRING_STATES * 4),
             f"decimals between {lo} and {hi}, multiples of {digits}e-{scale} (at {pointer})")
@@ -139,8 +149,8 @@ class Scalars:
         bounds = numeric.JSON_INTEGER if lo is None and hi is None else numeric.integer_regex(lo, hi)
         if bounds is None:
             return None
-        return self.automaton_term(
-            ("multiples", step, tuple(nots), lo, hi, zeros),
+        return self.number_automaton(
+            pointer, ("multiples", step, tuple(nots), lo, hi, zeros),
             lambda: byte_intersection(numeric.multiples_dfa(period, 0, wanted, bool(zeros)),
                                       regex_to_dfa(f"(?:{bounds}){zeros}"), max_states=MAX_STRING_STATES * 4),
             f"integers between {lo} and {hi}, multiples of {step} and of none of {nots} (at {pointer})")
