@@ -7,6 +7,7 @@
 
 #include "byte_dfa.h"
 #include "dfa_union.h"
+#include "subset.h"
 #include "token_trie.h"
 
 namespace py = pybind11;
@@ -56,6 +57,21 @@ py::array_t<T> to_array(const std::vector<T>& v) {
 
 void check_state(const ByteDFA& dfa, int32_t state) {
   if (state < 0 || state >= dfa.n_states) throw std::invalid_argument("DFA state out of range");
+}
+
+using IntArray = py::array_t<int32_t, py::array::c_style | py::array::forcecast>;
+
+// A CSR list over n states whose values lie in [0, bound); throws otherwise.
+constrain::CSR checked_csr(const IntArray& begin, const IntArray& value, int32_t n, int32_t bound, const char* what) {
+  if (begin.ndim() != 1 || begin.shape(0) != n + 1 || value.ndim() != 1)
+    throw std::invalid_argument(std::string(what) + ": begin must have n_states + 1 entries");
+  const int32_t* b = begin.data();
+  if (b[0] != 0 || b[n] != value.shape(0)) throw std::invalid_argument(std::string(what) + ": bad CSR bounds");
+  for (int32_t s = 0; s < n; ++s)
+    if (b[s + 1] < b[s]) throw std::invalid_argument(std::string(what) + ": begin must not decrease");
+  for (py::ssize_t i = 0; i < value.shape(0); ++i)
+    if (value.data()[i] < 0 || value.data()[i] >= bound) throw std::invalid_argument(std::string(what) + ": value out of range");
+  return {b, value.data()};
 }
 
 }  // namespace
@@ -132,6 +148,61 @@ PYBIND11_MODULE(_core, m) {
       "Product (union) DFA of byte DFAs (start 0 each): (trans, tag_begin, tags) where the tags of "
       "state s are tags[tag_begin[s]:tag_begin[s+1]], the components accepting there; None past "
       "max_states.");
+
+  m.def(
+      "subset_construction",
+      [](const IntArray& move_begin, const IntArray& move_class, const IntArray& move_target, const IntArray& eps_begin,
+         const IntArray& eps, const IntArray& bos_begin, const IntArray& bos, const IntArray& eos_begin,
+         const IntArray& eos, const IntArray& tag_begin, const IntArray& tags, int32_t start, int32_t n_classes,
+         int32_t max_states) -> py::object {
+        const int32_t n = static_cast<int32_t>(move_begin.size()) - 1;
+        if (n < 1 || start < 0 || start >= n || n_classes < 0) throw std::invalid_argument("bad NFA shape");
+        if (move_target.size() != move_class.size()) throw std::invalid_argument("moves: class and target lengths differ");
+        constrain::NFAView nfa;
+        nfa.n_states = n;
+        nfa.start = start;
+        nfa.move_class = checked_csr(move_begin, move_class, n, n_classes, "moves");
+        nfa.move_target = checked_csr(move_begin, move_target, n, n, "moves");
+        nfa.eps = checked_csr(eps_begin, eps, n, n, "eps");
+        nfa.bos = checked_csr(bos_begin, bos, n, n, "bos");
+        nfa.eos = checked_csr(eos_begin, eos, n, n, "eos");
+        nfa.tags = checked_csr(tag_begin, tags, n, INT32_MAX, "tags");
+        constrain::SubsetResult r;
+        {
+          py::gil_scoped_release release;
+          r = constrain::subset_construction(nfa, n_classes, max_states);
+        }
+        if (r.too_large) return py::none();
+        py::array_t<int32_t> trans({static_cast<py::ssize_t>(r.n_states), static_cast<py::ssize_t>(n_classes)});
+        std::copy(r.trans.begin(), r.trans.end(), trans.mutable_data());
+        return py::make_tuple(trans, to_array(r.tag_begin), to_array(r.tags));
+      },
+      py::arg("move_begin"), py::arg("move_class"), py::arg("move_target"), py::arg("eps_begin"), py::arg("eps"),
+      py::arg("bos_begin"), py::arg("bos"), py::arg("eos_begin"), py::arg("eos"), py::arg("tag_begin"),
+      py::arg("tags"), py::arg("start"), py::arg("n_classes"), py::arg("max_states"),
+      "Subset construction of a CSR-encoded NFA over symbol classes (see csrc/subset.h): (trans "
+      "[n_states, n_classes] with -1 = dead, tag_begin, tags), or None past max_states states.");
+
+  m.def(
+      "hopcroft",
+      [](const IntArray& trans, const IntArray& group) {
+        if (trans.ndim() != 2 || group.ndim() != 1 || group.shape(0) != trans.shape(0) || trans.shape(0) == 0)
+          throw std::invalid_argument("hopcroft needs trans (n, k) and group (n,)");
+        const int32_t n = static_cast<int32_t>(trans.shape(0)), k = static_cast<int32_t>(trans.shape(1));
+        for (py::ssize_t i = 0; i < trans.size(); ++i)
+          if (trans.data()[i] < 0 || trans.data()[i] >= n) throw std::invalid_argument("hopcroft: trans must be complete");
+        for (int32_t s = 0; s < n; ++s)
+          if (group.data()[s] < 0 || group.data()[s] >= n) throw std::invalid_argument("hopcroft: group out of range");
+        std::vector<int32_t> block;
+        {
+          py::gil_scoped_release release;
+          block = constrain::hopcroft(trans.data(), n, k, group.data());
+        }
+        return to_array(block);
+      },
+      py::arg("trans"), py::arg("group"),
+      "Coarsest partition of a complete DFA's states separating different `group` ids and "
+      "compatible with the moves: a block id per state.");
 
   py::class_<ByteDFA>(m, "ByteDFA")
       .def(py::init(&make_dfa), py::arg("trans"), py::arg("accepting"))

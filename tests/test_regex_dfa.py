@@ -508,3 +508,25 @@ def test_union_is_the_product_of_the_terminals(rng=random.Random(7)):
         state = dfa.walk(0, s.encode())
         got = accepts[state] if state != DEAD else frozenset()
         assert got == frozenset(i for i, c in enumerate(compiled) if c.fullmatch(s)), s
+
+
+def test_core_subset_construction_and_hopcroft_refuse_bad_arrays():
+    from constrain._core import hopcroft, subset_construction
+
+    def call(**over):
+        args = dict(move_begin=[0, 1, 1], move_class=[0], move_target=[1], eps_begin=[0, 0, 0], eps=[],
+                    bos_begin=[0, 0, 0], bos=[], eos_begin=[0, 0, 0], eos=[], tag_begin=[0, 0, 1], tags=[0],
+                    start=0, n_classes=1, max_states=10)
+        args.update(over)
+        return subset_construction(**args)
+
+    trans, tag_begin, tags = call()
+    assert trans.tolist() == [[1], [-1]] and tag_begin.tolist() == [0, 0, 1] and tags.tolist() == [0]
+    assert call(max_states=1) is None
+    for bad in (dict(move_target=[2]), dict(move_class=[1]), dict(eps_begin=[0, 1, 0], eps=[0]),
+                dict(eps_begin=[0, 0]), dict(start=2)):
+        with pytest.raises(ValueError):
+            call(**bad)
+    assert hopcroft(np.array([[1], [1]], dtype=np.int32), np.array([0, 0], dtype=np.int32)).tolist() == [0, 0]
+    with pytest.raises(ValueError):
+        hopcroft(np.array([[-1], [1]], dtype=np.int32), np.array([0, 0], dtype=np.int32))

@@ -61,7 +61,25 @@ class CharSet:
             nxt = hi + 1
         if nxt <= MAX_CODE_POINT:
             gaps.append((nxt, MAX_CODE_POINT))
-        return CharSet(gaps)
+        return _normalized(_without_surrogates(gaps))
+
+    def difference(self, other: CharSet) -> CharSet:
+        """The members of this set that are not in `other` (one merge of the two range lists)."""
+        out: list[tuple[int, int]] = []
+        theirs = other.ranges
+        j = 0
+        for lo, hi in self.ranges:
+            while j < len(theirs) and theirs[j][1] < lo:
+                j += 1
+            k = j
+            while lo <= hi and k < len(theirs) and theirs[k][0] <= hi:
+                if theirs[k][0] > lo:
+                    out.append((lo, theirs[k][0] - 1))
+                lo = theirs[k][1] + 1
+                k += 1
+            if lo <= hi:
+                out.append((lo, hi))
+        return _normalized(tuple(out))
 
     def case_closed(self) -> CharSet:
         """The set plus every case variant of its members."""
@@ -84,8 +102,13 @@ def _normalize(ranges) -> tuple[tuple[int, int], ...]:
             out[-1][1] = max(out[-1][1], hi)
         else:
             out.append([lo, hi])
+    return _without_surrogates(out)
+
+
+def _without_surrogates(ranges) -> tuple[tuple[int, int], ...]:
+    """Sorted, disjoint, non-adjacent `ranges` with the surrogate block cut out."""
     cut = []
-    for lo, hi in out:
+    for lo, hi in ranges:
         if hi < SURROGATE_LO or lo > SURROGATE_HI:
             cut.append((lo, hi))
             continue
@@ -94,6 +117,13 @@ def _normalize(ranges) -> tuple[tuple[int, int], ...]:
         if hi > SURROGATE_HI:
             cut.append((SURROGATE_HI + 1, hi))
     return tuple(cut)
+
+
+def _normalized(ranges: tuple[tuple[int, int], ...]) -> CharSet:
+    """A CharSet of ranges that already meet the invariants (no normalizing pass)."""
+    cs = CharSet.__new__(CharSet)
+    cs.ranges = ranges
+    return cs
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from constrain._core import hopcroft
 from constrain.automata.determinize import SubsetDFA
 from constrain.automata.dfa import DEAD
 
@@ -68,78 +69,13 @@ def _trim(trans: np.ndarray, tags: list[frozenset[int]]):
 
 
 def _hopcroft(trans: np.ndarray, tags: list[frozenset[int]]) -> list[int]:
-    """Coarsest partition of the states compatible with `tags` and `trans`; block id per state."""
+    """Coarsest partition of the states compatible with `tags` and `trans`; block id per state
+    (C++ `hopcroft` on the DFA completed with one sink state for the dead transitions)."""
     n, k = trans.shape
-    sink = n
-    full = np.where(trans >= 0, trans, sink)
-    full = np.vstack([full, np.full((1, k), sink, dtype=full.dtype)])
-    inverse = []
-    for c in range(k):
-        col = full[:, c]
-        order = np.argsort(col, kind="stable").tolist()
-        starts = np.concatenate(([0], np.cumsum(np.bincount(col, minlength=n + 1)))).tolist()
-        inverse.append((order, starts))
-
-    groups: dict[frozenset[int], list[int]] = {}
-    for s, t in enumerate(tags + [frozenset()]):
-        groups.setdefault(t, []).append(s)
-    elems: list[int] = []
-    first: list[int] = []
-    end: list[int] = []
-    for members in groups.values():
-        first.append(len(elems))
-        elems.extend(members)
-        end.append(len(elems))
-    mid = first[:]  # elems[first[b]:mid[b]] are the marked members of block b
-    block = [0] * (n + 1)
-    loc = [0] * (n + 1)
-    for b in range(len(first)):
-        for i in range(first[b], end[b]):
-            block[elems[i]] = b
-            loc[elems[i]] = i
-
-    largest = max(range(len(first)), key=lambda b: end[b] - first[b])
-    pending = {(b, c) for b in range(len(first)) if b != largest for c in range(k)}
-    stack = list(pending)
-    while stack:
-        splitter = stack.pop()
-        pending.discard(splitter)
-        b, c = splitter
-        order, starts = inverse[c]
-        touched = []
-        for t in elems[first[b]:end[b]]:
-            for s in order[starts[t]:starts[t + 1]]:
-                bs = block[s]
-                i, j = loc[s], mid[bs]
-                if i < j:
-                    continue
-                other = elems[j]
-                elems[i], elems[j] = other, s
-                loc[other], loc[s] = i, j
-                mid[bs] = j + 1
-                if j == first[bs]:
-                    touched.append(bs)
-        for bs in touched:
-            if mid[bs] == end[bs]:  # every member marked: no split
-                mid[bs] = first[bs]
-                continue
-            nb = len(first)
-            first.append(first[bs])
-            end.append(mid[bs])
-            mid.append(first[bs])
-            first[bs] = mid[bs]
-            for i in range(first[nb], end[nb]):
-                block[elems[i]] = nb
-            smaller = nb if end[nb] - first[nb] <= end[bs] - first[bs] else bs
-            for d in range(k):
-                if (bs, d) in pending:
-                    add = (nb, d)
-                else:
-                    add = (smaller, d)
-                if add not in pending:
-                    pending.add(add)
-                    stack.append(add)
-    return block[:n]
+    full = np.vstack([np.where(trans >= 0, trans, n), np.full((1, k), n, dtype=trans.dtype)]).astype(np.int32)
+    group_of: dict[frozenset[int], int] = {}
+    group = np.array([group_of.setdefault(t, len(group_of)) for t in tags + [frozenset()]], dtype=np.int32)
+    return hopcroft(full, group)[:n].tolist()
 
 
 def _quotient(trans: np.ndarray, tags: list[frozenset[int]], block: list[int]):

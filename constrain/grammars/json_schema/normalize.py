@@ -9,7 +9,6 @@ raises NotMergeable; it never drops a constraint.
 """
 from __future__ import annotations
 
-import functools
 import json
 import math
 from urllib.parse import unquote, urldefrag, urljoin
@@ -17,6 +16,7 @@ from urllib.parse import unquote, urldefrag, urljoin
 from jsonschema import validators
 
 from constrain.errors import SchemaError, UnsupportedSchemaError
+from constrain.grammars.json_schema.metaschema import metaschema_validator
 
 ANNOTATIONS = frozenset({
     "title", "description", "default", "examples", "example", "$comment", "readOnly", "writeOnly",
@@ -60,18 +60,11 @@ def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
-@functools.lru_cache(maxsize=None)
-def _metaschema_validator(cls):
-    """What `cls.check_schema` validates with, built once per draft."""
-    meta = validators.validator_for(cls.META_SCHEMA, default=cls)
-    return meta(schema=cls.META_SCHEMA, format_checker=meta.FORMAT_CHECKER)
-
-
 class SchemaDoc:
     def __init__(self, root):
         self.root = root
         cls = validators.validator_for(root if isinstance(root, dict) else {}, default=validators.Draft202012Validator)
-        error = next(_metaschema_validator(cls).iter_errors(root), None)
+        error = next(metaschema_validator(cls).iter_errors(root), None)
         if error is not None:
             pointer = "#" + "".join(pointer_join("", p) for p in error.absolute_path)
             raise SchemaError(f"invalid schema: {error.message}", pointer)

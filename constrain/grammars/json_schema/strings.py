@@ -212,7 +212,7 @@ def complement(node: Node) -> Node | None:
     """The strings `node` does not match."""
     if not (isinstance(node, Repeat) and isinstance(node.item, Chars) and node.min <= 1 and node.max is None):
         return _algebra(algebra.difference, _ANY_TEXT, node, "the complement of this pattern")
-    other = difference(ANY, node.item.chars)
+    other = ANY.difference(node.item.chars)
     branches = [Concat(())] if node.min == 1 else []
     if other:
         branches.append(Concat((_ANY_TEXT, Chars(other), _ANY_TEXT)))
@@ -247,7 +247,7 @@ def spelling_sequences(cs: CharSet) -> tuple[Sequence, ...]:
     the plain ones, the canonical escape (`json.dumps`) for `"`, `\\` and the C0 controls."""
     special = [cp for lo, hi in _SPECIAL.ranges for cp in range(lo, hi + 1) if cp in cs]
     escapes = tuple(tuple((b, b) for b in json.dumps(chr(cp))[1:-1].encode()) for cp in special)
-    return utf8_sequences(difference(cs, _SPECIAL)) + escapes
+    return utf8_sequences(cs.difference(_SPECIAL)) + escapes
 
 
 def string_dfa(required: list[Node], forbidden: list[Node], *, max_states: int = 20000):
@@ -295,14 +295,12 @@ def _trie_complement(trie: dict, cs: CharSet) -> tuple[Node | None, Node | None]
         char = Chars(CharSet.of((c, c)))
         ends += [Concat((char, end))] if end is not None else []
         leaves += [Concat((char, leave))] if leave is not None else []
-    rest = difference(cs, CharSet.of(*[(c, c) for c in children]))
+    rest = cs.difference(CharSet.of(*[(c, c) for c in children]))
     if rest:
         leaves.append(Chars(rest))
     return (_alt(ends) if ends else None), (_alt(leaves) if leaves else None)
 
 
-def difference(a: CharSet, b: CharSet) -> CharSet:
-    return a.complement().union(b).complement()
 
 
 # --- code-point AST -> encoded Python regex ----------------------------------------------
@@ -331,12 +329,13 @@ def char_class(cs: CharSet) -> str:
 _U_CONTROLS = CharSet([(0, 7), (0x0B, 0x0B), (0x0E, 0x1F)])
 
 
+@functools.lru_cache(maxsize=4096)
 def _units(cs: CharSet) -> str:
     """The canonical spellings of the characters of cs: a raw class and/or one escape group."""
-    raw = difference(cs, _SPECIAL)
+    raw = cs.difference(_SPECIAL)
     escapes = [esc for cp, esc in _SHORT_ESCAPES.items() if cp in cs]
     escapes = ["[" + "".join(escapes) + "]"] if len(escapes) > 1 else escapes
-    controls = difference(cs, _U_CONTROLS.complement())
+    controls = cs.difference(_U_CONTROLS.complement())
     if controls == _U_CONTROLS:
         escapes.append("u00(?:0[0-7bef]|1[0-9a-f])")
     else:
