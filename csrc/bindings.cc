@@ -7,6 +7,7 @@
 
 #include "byte_dfa.h"
 #include "dfa_union.h"
+#include "lalr.h"
 #include "subset.h"
 #include "token_trie.h"
 
@@ -182,6 +183,33 @@ PYBIND11_MODULE(_core, m) {
       py::arg("tags"), py::arg("start"), py::arg("n_classes"), py::arg("max_states"),
       "Subset construction of a CSR-encoded NFA over symbol classes (see csrc/subset.h): (trans "
       "[n_states, n_classes] with -1 = dead, tag_begin, tags), or None past max_states states.");
+
+  m.def(
+      "build_lalr",
+      [](const std::vector<int32_t>& lhs, const std::vector<int32_t>& rhs_begin, const std::vector<int32_t>& rhs,
+         int32_t n_terminals, int32_t n_nonterminals, int32_t max_states) -> py::object {
+        if (lhs.empty() || rhs_begin.size() != lhs.size() + 1 || rhs_begin[0] != 0 ||
+            rhs_begin.back() != static_cast<int32_t>(rhs.size()) || n_terminals < 1)
+          throw std::invalid_argument("build_lalr: bad rule arrays");
+        for (size_t r = 0; r < lhs.size(); ++r)
+          if (lhs[r] < 0 || lhs[r] >= n_nonterminals || rhs_begin[r + 1] < rhs_begin[r])
+            throw std::invalid_argument("build_lalr: rule out of range");
+        for (int32_t sym : rhs)
+          if (sym >= n_terminals || (sym < 0 && ~sym >= n_nonterminals))
+            throw std::invalid_argument("build_lalr: symbol out of range");
+        constrain::LALRResult t;
+        {
+          py::gil_scoped_release release;
+          t = constrain::build_lalr(lhs, rhs_begin, rhs, n_terminals, n_nonterminals, max_states);
+        }
+        if (t.too_large) return py::none();
+        return py::make_tuple(t.n_states, to_array(t.row_begin), to_array(t.row_symbol), to_array(t.row_value),
+                              to_array(t.conflicts));
+      },
+      py::arg("lhs"), py::arg("rhs_begin"), py::arg("rhs"), py::arg("n_terminals"), py::arg("n_nonterminals"),
+      py::arg("max_states"),
+      "LALR(1) tables (csrc/lalr.h): (n_states, row_begin, row_symbol, row_value, conflicts) with "
+      "conflicts as flat (state, terminal, rule, kind) quadruples; None past max_states LR states.");
 
   m.def(
       "hopcroft",

@@ -5,17 +5,11 @@
 #include <unordered_map>
 #include <utility>
 
+#include "vec_hash.h"
+
 namespace constrain {
 
 namespace {
-
-struct VecHash {
-  std::size_t operator()(const std::vector<int32_t>& v) const {
-    std::size_t h = v.size();
-    for (int32_t x : v) h = (h ^ static_cast<uint32_t>(x)) * 0x9E3779B97F4A7C15ull;
-    return h;
-  }
-};
 
 // A closure key: kernel states ascending, then -1, then tags ascending.
 using Key = std::vector<int32_t>;

@@ -616,3 +616,18 @@ def test_ebnf_expander_rules_and_bad_bodies():
     for body in ("A (B", "A )", "A | ?", "A $"):
         with pytest.raises(GrammarError):
             expand_rules({"start": body}, "start")
+
+
+def test_core_build_lalr_refuses_bad_rules():
+    from constrain._core import build_lalr as core_build_lalr
+
+    # $start -> S $END ; S -> a   (terminal a = 0, $END = 1; S = 0, $start = 1)
+    n_states, row_begin, row_symbol, row_value, conflicts = core_build_lalr([1, 0], [0, 2, 3], [~0, 1, 0], 2, 2, 100)
+    assert n_states == 4 and conflicts.size == 0
+    assert core_build_lalr([1, 0], [0, 2, 3], [~0, 1, 0], 2, 2, 2) is None
+    for bad in (([1, 0], [0, 2, 3], [~0, 1, 2], 2, 2),      # terminal out of range
+                ([1, 0], [0, 2, 3], [~2, 1, 0], 2, 2),      # nonterminal out of range
+                ([1, 2], [0, 2, 3], [~0, 1, 0], 2, 2),      # lhs out of range
+                ([1, 0], [0, 2], [~0, 1, 0], 2, 2)):        # rule bounds
+        with pytest.raises(ValueError):
+            core_build_lalr(*bad, 100)

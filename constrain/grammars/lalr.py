@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from constrain._core import build_lalr as _core_build_lalr
 from constrain.errors import GrammarError
-from constrain.grammars.cfg import Grammar, lookup_terminal, nullable_table
+from constrain.grammars.cfg import Grammar, lookup_terminal
 
 
 @dataclass(frozen=True)
@@ -33,184 +34,41 @@ class LALRTables:
     conflicts: tuple[str, ...]
 
 
+MAX_LR_STATES = 1_000_000
+
+
 def build_lalr(grammar: Grammar) -> LALRTables:
+    """The LALR(1) tables of `grammar` (built in C++, csrc/lalr.cc); GrammarError when the
+    LR(0) automaton passes MAX_LR_STATES states."""
     terms = grammar.parser_terminals
     tid = {name: i for i, name in enumerate(terms)}
     end = len(terms)
     nts = sorted(grammar.nonterminals)
     ntid = {name: i for i, name in enumerate(nts)}
     aug = len(nts)
-    # symbols: terminal ids >= 0, nonterminal n encoded as ~n
-    rules: list[tuple[int, tuple[int, ...]]] = [(aug, (~ntid[grammar.start], end))]
+    # symbols: terminal ids >= 0, nonterminal n encoded as ~n; rule 0: $start -> start $END
+    lhs, rhs_begin, rhs = [aug], [0, 2], [~ntid[grammar.start], end]
     for r in grammar.rules:
-        rules.append((ntid[r.lhs], tuple(~ntid[s] if s in ntid else tid[s] for s in r.rhs)))
-    by_lhs: list[list[int]] = [[] for _ in range(aug + 1)]
-    for i, (lhs, _) in enumerate(rules):
-        by_lhs[lhs].append(i)
-
-    nullable = nullable_table(rules, aug + 1)
-
-    # LR(0) items: item = base[r] + dot
-    base, item_next, item_rule = [], [], []
-    for i, (_, rhs) in enumerate(rules):
-        base.append(len(item_next))
-        item_next.extend(rhs)
-        item_next.append(None)
-        item_rule.extend([i] * (len(rhs) + 1))
-    predicted: list[frozenset[int]] = []     # nonterminals whose rules an item on n brings in
-    for n in range(aug + 1):
-        seen, todo = {n}, [n]
-        while todo:
-            for r in by_lhs[todo.pop()]:
-                rhs = rules[r][1]
-                if rhs and rhs[0] < 0 and ~rhs[0] not in seen:
-                    seen.add(~rhs[0])
-                    todo.append(~rhs[0])
-        predicted.append(frozenset(seen))
-    start_items = [[base[r] for r in by_lhs[n]] for n in range(aug + 1)]
-
-    kernels: dict[tuple[int, ...], int] = {(base[0],): 0}
-    kernel_list = [(base[0],)]
-    trans: list[dict[int, int]] = []
-    reductions: list[list[int]] = []
-    s = 0
-    while s < len(kernel_list):
-        items = list(kernel_list[s])
-        pred: set[int] = set()
-        for it in kernel_list[s]:
-            sym = item_next[it]
-            if sym is not None and sym < 0:
-                pred |= predicted[~sym]
-        for n in pred:
-            items.extend(start_items[n])
-        groups: dict[int, list[int]] = {}
-        reds = []
-        for it in items:
-            sym = item_next[it]
-            if sym is None:
-                reds.append(item_rule[it])
-            else:
-                groups.setdefault(sym, []).append(it + 1)
-        row = {}
-        for sym, adv in groups.items():
-            key = tuple(sorted(set(adv)))
-            target = kernels.get(key)
-            if target is None:
-                target = kernels[key] = len(kernel_list)
-                kernel_list.append(key)
-            row[sym] = target
-        trans.append(row)
-        reductions.append(reds)
-        s += 1
-    n_states = len(kernel_list)
-
-    # DeRemer–Pennello: Read and Follow sets of nonterminal transitions (bitmasks).
-    nt_index: dict[tuple[int, int], int] = {}
-    nt_trans: list[tuple[int, int]] = []
-    for p in range(n_states):
-        for sym in trans[p]:
-            if sym < 0:
-                nt_index[(p, ~sym)] = len(nt_trans)
-                nt_trans.append((p, ~sym))
-    direct, reads = [], []
-    for p, a in nt_trans:
-        r = trans[p][~a]
-        bits, rel = 0, []
-        for sym in trans[r]:
-            if sym >= 0:
-                bits |= 1 << sym
-            elif nullable[~sym]:
-                rel.append(nt_index[(r, ~sym)])
-        direct.append(bits)
-        reads.append(rel)
-    read_sets = _digraph(reads, direct)
-    includes: list[list[int]] = [[] for _ in nt_trans]
-    lookback: dict[tuple[int, int], list[int]] = {}
-    for idx, (p, b) in enumerate(nt_trans):
-        for r in by_lhs[b]:
-            rhs = rules[r][1]
-            nullable_from = len(rhs)         # rhs[i + 1:] derives the empty string iff i + 1 >= this
-            while nullable_from and rhs[nullable_from - 1] < 0 and nullable[~rhs[nullable_from - 1]]:
-                nullable_from -= 1
-            q = p
-            for i, sym in enumerate(rhs):
-                if sym < 0 and i + 1 >= nullable_from:
-                    includes[nt_index[(q, ~sym)]].append(idx)
-                q = trans[q][sym]
-            lookback.setdefault((q, r), []).append(idx)
-    follow = _digraph(includes, read_sets)
-
+        lhs.append(ntid[r.lhs])
+        rhs += [~ntid[s] if s in ntid else tid[s] for s in r.rhs]
+        rhs_begin.append(len(rhs))
+    built = _core_build_lalr(lhs, rhs_begin, rhs, end + 1, aug + 1, MAX_LR_STATES)
+    if built is None:
+        raise GrammarError(f"the LALR automaton exceeds {MAX_LR_STATES} states")
+    n_states, row_begin, row_symbol, row_value, flat_conflicts = built
+    row_begin, row_symbol, row_value = row_begin.tolist(), row_symbol.tolist(), row_value.tolist()
     action: list[dict[int, int]] = []
     goto: list[dict[int, int]] = []
-    conflicts = []
-    names = list(terms) + ["$END"]
     for p in range(n_states):
-        row = {sym: t for sym, t in trans[p].items() if sym >= 0}
-        goto.append({~sym: t for sym, t in trans[p].items() if sym < 0})
-        for r in reductions[p]:
-            if r == 0:
-                continue
-            la = 0
-            for idx in lookback.get((p, r), ()):
-                la |= follow[idx]
-            while la:
-                low = la & -la               # one lookahead terminal at a time (set bits only)
-                la ^= low
-                t = low.bit_length() - 1
-                if t in row:
-                    kind = "shift/reduce" if row[t] >= 0 else "reduce/reduce"
-                    conflicts.append(f"{kind} conflict on {names[t]} reducing "
-                                     f"{grammar.rules[r - 1]} (state {p})")
-                else:
-                    row[t] = ~r
-        action.append(row)
-    return LALRTables(action, goto, [len(rhs) for _, rhs in rules], [lhs for lhs, _ in rules],
-                      tuple(conflicts))
-
-
-def _digraph(rel: list[list[int]], base: list[int]) -> list[int]:
-    """F(x) = base(x) | OR of F(y) for x rel+ y (iterative DeRemer–Pennello traversal)."""
-    n = len(rel)
-    done = n + 1
-    result = list(base)
-    depth = [0] * n
-    order = [0] * n
-    stack: list[int] = []
-    for root in range(n):
-        if depth[root]:
-            continue
-        stack.append(root)
-        depth[root] = order[root] = len(stack)
-        work = [(root, 0)]
-        while work:
-            x, i = work[-1]
-            succ = rel[x]
-            if i < len(succ):
-                work[-1] = (x, i + 1)
-                y = succ[i]
-                if depth[y] == 0:
-                    stack.append(y)
-                    depth[y] = order[y] = len(stack)
-                    work.append((y, 0))
-                    continue
-                if depth[y] < depth[x]:
-                    depth[x] = depth[y]
-                result[x] |= result[y]
-                continue
-            work.pop()
-            if depth[x] == order[x]:
-                while True:
-                    z = stack.pop()
-                    depth[z] = done
-                    result[z] = result[x]
-                    if z == x:
-                        break
-            if work:
-                parent = work[-1][0]
-                if depth[x] < depth[parent]:
-                    depth[parent] = depth[x]
-                result[parent] |= result[x]
-    return result
+        row = range(row_begin[p], row_begin[p + 1])
+        goto.append({~row_symbol[i]: row_value[i] for i in row if row_symbol[i] < 0})
+        action.append({row_symbol[i]: row_value[i] for i in row if row_symbol[i] >= 0})
+    names = list(terms) + ["$END"]
+    conflicts = tuple(f"{('shift/reduce', 'reduce/reduce')[kind]} conflict on {names[t]} reducing "
+                      f"{grammar.rules[r - 1]} (state {p})"
+                      for p, t, r, kind in flat_conflicts.reshape(-1, 4).tolist())
+    rule_len = [rhs_begin[r + 1] - rhs_begin[r] for r in range(len(lhs))]
+    return LALRTables(action, goto, rule_len, lhs, conflicts)
 
 
 class LALRParser:

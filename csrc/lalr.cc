@@ -1,0 +1,293 @@
+#include "lalr.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <unordered_map>
+#include <utility>
+
+#include "vec_hash.h"
+
+namespace constrain {
+
+namespace {
+
+constexpr int32_t kNone = INT32_MIN;  // item_next of a complete item
+
+// Fixed-width bitsets stored back to back.
+class Bitsets {
+ public:
+  Bitsets(std::size_t n, std::size_t bits) : words_((bits + 63) / 64), data_(n * words_, 0) {}
+  uint64_t* operator[](std::size_t i) { return data_.data() + i * words_; }
+  void set(std::size_t i, int32_t bit) { (*this)[i][bit >> 6] |= uint64_t{1} << (bit & 63); }
+  void or_into(std::size_t to, std::size_t from) {
+    uint64_t* a = (*this)[to];
+    const uint64_t* b = (*this)[from];
+    for (std::size_t w = 0; w < words_; ++w) a[w] |= b[w];
+  }
+  void copy(std::size_t to, std::size_t from) { std::copy_n((*this)[from], words_, (*this)[to]); }
+  std::size_t words() const { return words_; }
+
+ private:
+  std::size_t words_;
+  std::vector<uint64_t> data_;
+};
+
+// F(x) = F(x) | OR of F(y) for x rel+ y (DeRemer–Pennello digraph, iterative Tarjan).
+void digraph(const std::vector<std::vector<int32_t>>& rel, Bitsets& f) {
+  const int32_t n = static_cast<int32_t>(rel.size());
+  const int32_t done = n + 1;
+  std::vector<int32_t> depth(static_cast<std::size_t>(n), 0), order(static_cast<std::size_t>(n), 0), stack;
+  std::vector<std::pair<int32_t, std::size_t>> work;
+  for (int32_t root = 0; root < n; ++root) {
+    if (depth[root]) continue;
+    stack.push_back(root);
+    depth[root] = order[root] = static_cast<int32_t>(stack.size());
+    work.emplace_back(root, 0);
+    while (!work.empty()) {
+      auto& [x, i] = work.back();
+      const auto& succ = rel[x];
+      if (i < succ.size()) {
+        const int32_t y = succ[i++];
+        if (depth[y] == 0) {
+          stack.push_back(y);
+          depth[y] = order[y] = static_cast<int32_t>(stack.size());
+          work.emplace_back(y, 0);
+          continue;
+        }
+        if (depth[y] < depth[x]) depth[x] = depth[y];
+        f.or_into(x, y);
+        continue;
+      }
+      const int32_t xx = x;
+      work.pop_back();
+      if (depth[xx] == order[xx]) {
+        while (true) {
+          const int32_t z = stack.back();
+          stack.pop_back();
+          depth[z] = done;
+          if (z != xx) f.copy(z, xx);
+          if (z == xx) break;
+        }
+      }
+      if (!work.empty()) {
+        const int32_t parent = work.back().first;
+        if (depth[xx] < depth[parent]) depth[parent] = depth[xx];
+        f.or_into(parent, xx);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t>& rhs_begin,
+                      const std::vector<int32_t>& rhs, int32_t n_terminals, int32_t n_nonterminals,
+                      int32_t max_states) {
+  LALRResult out;
+  const int32_t n_rules = static_cast<int32_t>(lhs.size());
+  std::vector<std::vector<int32_t>> by_lhs(static_cast<std::size_t>(n_nonterminals));
+  for (int32_t r = 0; r < n_rules; ++r) by_lhs[lhs[r]].push_back(r);
+
+  std::vector<uint8_t> nullable(static_cast<std::size_t>(n_nonterminals), 0);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int32_t r = 0; r < n_rules; ++r) {
+      if (nullable[lhs[r]]) continue;
+      bool all = true;
+      for (int32_t k = rhs_begin[r]; k < rhs_begin[r + 1] && all; ++k) all = rhs[k] < 0 && nullable[~rhs[k]];
+      if (all) nullable[lhs[r]] = changed = true;
+    }
+  }
+
+  // LR(0) items: item = base[r] + dot
+  std::vector<int32_t> base(static_cast<std::size_t>(n_rules)), item_next, item_rule;
+  for (int32_t r = 0; r < n_rules; ++r) {
+    base[r] = static_cast<int32_t>(item_next.size());
+    for (int32_t k = rhs_begin[r]; k < rhs_begin[r + 1]; ++k) {
+      item_next.push_back(rhs[k]);
+      item_rule.push_back(r);
+    }
+    item_next.push_back(kNone);
+    item_rule.push_back(r);
+  }
+  // predicted[n]: the nonterminals whose rules an item before n brings in (n included)
+  std::vector<std::vector<int32_t>> predicted(static_cast<std::size_t>(n_nonterminals));
+  {
+    std::vector<int32_t> seen(static_cast<std::size_t>(n_nonterminals), -1), todo;
+    for (int32_t n = 0; n < n_nonterminals; ++n) {
+      seen[n] = n;
+      todo.assign(1, n);
+      predicted[n].push_back(n);
+      while (!todo.empty()) {
+        const int32_t m = todo.back();
+        todo.pop_back();
+        for (int32_t r : by_lhs[m]) {
+          if (rhs_begin[r] == rhs_begin[r + 1]) continue;
+          const int32_t first = rhs[rhs_begin[r]];
+          if (first < 0 && seen[~first] != n) {
+            seen[~first] = n;
+            predicted[n].push_back(~first);
+            todo.push_back(~first);
+          }
+        }
+      }
+    }
+  }
+
+  std::unordered_map<std::vector<int32_t>, int32_t, VecHash> kernels;
+  std::vector<std::vector<int32_t>> kernel_list;
+  kernel_list.push_back({base[0]});
+  kernels.emplace(kernel_list[0], 0);
+  // trans[s]: (symbol, target) sorted by symbol; reductions[s]: rules complete in s
+  std::vector<std::vector<std::pair<int32_t, int32_t>>> trans;
+  std::vector<std::vector<int32_t>> reductions;
+  std::vector<int32_t> nt_mark(static_cast<std::size_t>(n_nonterminals), -1), items;
+  std::unordered_map<int32_t, std::vector<int32_t>> groups;
+  std::vector<int32_t> group_order;
+  for (std::size_t s = 0; s < kernel_list.size(); ++s) {
+    items = kernel_list[s];
+    const int32_t stamp = static_cast<int32_t>(s);
+    for (int32_t it : kernel_list[s]) {
+      const int32_t sym = item_next[it];
+      if (sym == kNone || sym >= 0) continue;
+      for (int32_t n : predicted[~sym])
+        if (nt_mark[n] != stamp) {
+          nt_mark[n] = stamp;
+          for (int32_t r : by_lhs[n]) items.push_back(base[r]);
+        }
+    }
+    groups.clear();
+    group_order.clear();
+    std::vector<int32_t> reds;
+    for (int32_t it : items) {
+      const int32_t sym = item_next[it];
+      if (sym == kNone) {
+        reds.push_back(item_rule[it]);
+        continue;
+      }
+      auto [g, fresh] = groups.try_emplace(sym);
+      if (fresh) group_order.push_back(sym);
+      g->second.push_back(it + 1);
+    }
+    std::vector<std::pair<int32_t, int32_t>> row;
+    for (int32_t sym : group_order) {
+      auto& adv = groups[sym];
+      std::sort(adv.begin(), adv.end());
+      adv.erase(std::unique(adv.begin(), adv.end()), adv.end());
+      auto found = kernels.find(adv);
+      int32_t target;
+      if (found != kernels.end()) {
+        target = found->second;
+      } else {
+        if (static_cast<int32_t>(kernel_list.size()) >= max_states) {
+          out.too_large = true;
+          return out;
+        }
+        target = static_cast<int32_t>(kernel_list.size());
+        kernels.emplace(adv, target);
+        kernel_list.push_back(adv);
+      }
+      row.emplace_back(sym, target);
+    }
+    std::sort(row.begin(), row.end());
+    trans.push_back(std::move(row));
+    reductions.push_back(std::move(reds));
+  }
+  const int32_t n_states = static_cast<int32_t>(kernel_list.size());
+  auto target_of = [&](int32_t state, int32_t sym) {
+    const auto& row = trans[state];
+    auto it = std::lower_bound(row.begin(), row.end(), std::make_pair(sym, INT32_MIN));
+    return it->second;  // present by construction
+  };
+
+  // DeRemer–Pennello: Read and Follow sets of the nonterminal transitions.
+  std::vector<std::pair<int32_t, int32_t>> nt_trans;  // (state, nonterminal)
+  std::vector<int32_t> nt_begin(static_cast<std::size_t>(n_states) + 1, 0);
+  for (int32_t p = 0; p < n_states; ++p) {
+    for (auto it = trans[p].begin(); it != trans[p].end() && it->first < 0; ++it) nt_trans.emplace_back(p, ~it->first);
+    nt_begin[p + 1] = static_cast<int32_t>(nt_trans.size());
+  }
+  // index of transition (p, a): nonterminal symbols sort first in trans[p], in ascending symbol
+  // order, i.e. descending nonterminal id
+  auto nt_index = [&](int32_t p, int32_t a) {
+    const auto& row = trans[p];
+    auto it = std::lower_bound(row.begin(), row.end(), std::make_pair(~a, INT32_MIN));
+    return nt_begin[p] + static_cast<int32_t>(it - row.begin());
+  };
+  const std::size_t n_nt = nt_trans.size();
+  Bitsets follow(n_nt, static_cast<std::size_t>(n_terminals));
+  std::vector<std::vector<int32_t>> reads(n_nt), includes(n_nt);
+  for (std::size_t i = 0; i < n_nt; ++i) {
+    const auto [p, a] = nt_trans[i];
+    const int32_t r = target_of(p, ~a);
+    for (const auto& [sym, t] : trans[r]) {
+      if (sym >= 0)
+        follow.set(i, sym);
+      else if (nullable[~sym])
+        reads[i].push_back(nt_index(r, ~sym));
+    }
+  }
+  digraph(reads, follow);  // now the Read sets
+  std::unordered_map<uint64_t, std::vector<int32_t>> lookback;  // (state << 32 | rule) -> nt transitions
+  for (std::size_t idx = 0; idx < n_nt; ++idx) {
+    const auto [p, b] = nt_trans[idx];
+    for (int32_t r : by_lhs[b]) {
+      int32_t nullable_from = rhs_begin[r + 1];
+      while (nullable_from > rhs_begin[r] && rhs[nullable_from - 1] < 0 && nullable[~rhs[nullable_from - 1]])
+        --nullable_from;
+      int32_t q = p;
+      for (int32_t k = rhs_begin[r]; k < rhs_begin[r + 1]; ++k) {
+        const int32_t sym = rhs[k];
+        if (sym < 0 && k + 1 >= nullable_from) includes[nt_index(q, ~sym)].push_back(static_cast<int32_t>(idx));
+        q = target_of(q, sym);
+      }
+      lookback[(static_cast<uint64_t>(q) << 32) | static_cast<uint32_t>(r)].push_back(static_cast<int32_t>(idx));
+    }
+  }
+  digraph(includes, follow);  // now the Follow sets
+
+  std::vector<int32_t> row_value(static_cast<std::size_t>(n_terminals), kNone), touched;
+  std::vector<uint64_t> la(follow.words());
+  out.row_begin.push_back(0);
+  for (int32_t p = 0; p < n_states; ++p) {
+    touched.clear();
+    for (const auto& [sym, t] : trans[p]) {
+      if (sym < 0) {
+        out.row_symbol.push_back(sym);
+        out.row_value.push_back(t);
+      } else {
+        row_value[sym] = t;
+        touched.push_back(sym);
+      }
+    }
+    for (int32_t r : reductions[p]) {
+      if (r == 0) continue;
+      auto lb = lookback.find((static_cast<uint64_t>(p) << 32) | static_cast<uint32_t>(r));
+      if (lb == lookback.end()) continue;
+      std::fill(la.begin(), la.end(), 0);
+      for (int32_t idx : lb->second)
+        for (std::size_t w = 0; w < la.size(); ++w) la[w] |= follow[idx][w];
+      for (std::size_t w = 0; w < la.size(); ++w)
+        for (uint64_t bits = la[w]; bits; bits &= bits - 1) {
+          const int32_t t = static_cast<int32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits)));
+          if (row_value[t] != kNone) {
+            out.conflicts.insert(out.conflicts.end(), {p, t, r, row_value[t] >= 0 ? 0 : 1});
+          } else {
+            row_value[t] = ~r;
+            touched.push_back(t);
+          }
+        }
+    }
+    std::sort(touched.begin(), touched.end());
+    for (int32_t t : touched) {
+      out.row_symbol.push_back(t);
+      out.row_value.push_back(row_value[t]);
+      row_value[t] = kNone;
+    }
+    out.row_begin.push_back(static_cast<int32_t>(out.row_symbol.size()));
+  }
+  out.n_states = n_states;
+  return out;
+}
+
+}  // namespace constrain
