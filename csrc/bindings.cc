@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "byte_dfa.h"
@@ -300,17 +301,32 @@ PYBIND11_MODULE(_core, m) {
             std::vector<uint32_t> nodes;
             std::vector<int32_t> states;
             std::vector<int32_t> stack(trie.stack_size());
+            std::vector<uint32_t> grouped;
+            std::vector<int32_t> group_states;
+            std::vector<uint32_t> group_begin{0};
             {
               py::gil_scoped_release release;
               dfa.lexeme_walk(trie, state, r, n_roots, a, a == nullptr ? &ids : nullptr, nodes, states, stack.data());
+              // boundaries grouped by accepting state (ascending), walk order kept within a group
+              std::vector<uint32_t> order(nodes.size());
+              for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
+              std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return states[x] < states[y]; });
+              for (uint32_t k : order) {
+                if (group_states.empty() || group_states.back() != states[k]) {
+                  if (!group_states.empty()) group_begin.push_back(static_cast<uint32_t>(grouped.size()));
+                  group_states.push_back(states[k]);
+                }
+                grouped.push_back(nodes[k]);
+              }
+              if (!group_states.empty()) group_begin.push_back(static_cast<uint32_t>(grouped.size()));
             }
-            return py::make_tuple(to_array(ids), to_array(nodes), to_array(states));
+            return py::make_tuple(to_array(ids), to_array(grouped), to_array(group_states), to_array(group_begin));
           },
           py::arg("trie"), py::arg("state"), py::arg("roots"), py::arg("alive") = py::none(),
           "Walk the subtrees of `roots` (node 0 = all) from `state`: tokens that stay live are ORed "
-          "into `alive` or, when it is None, returned as ids; returns (ids, nodes, states) where "
-          "(nodes, states) are the boundaries: a lexeme ends after accepting `state` and the node's "
-          "byte starts the next one.")
+          "into `alive` or, when it is None, returned as ids; returns (ids, nodes, group_states, "
+          "group_begin): the boundaries, where a lexeme ends after accepting state group_states[g] and "
+          "the byte of each node in nodes[group_begin[g]:group_begin[g+1]] starts the next one.")
       .def(
           "walk_until_dead",
           [](const ByteDFA& dfa, int32_t state, const py::bytes& data, size_t offset) {

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from constrain._core import or_ids
-from constrain.grammars.lexer import LexerDFA, group_boundaries
+from constrain.grammars.lexer import LexerDFA
 
 ROOT = np.zeros(1, dtype=np.uint32)
 
@@ -58,16 +58,20 @@ class LexemeWalks:
     def get(self, key: tuple, lexer: LexerDFA, state: int, roots: np.ndarray) -> LexemeWalk:
         walk = self._cache.get(key)
         if walk is None:
-            if roots is ROOT:
-                alive = np.zeros(self.vocab.n_words, dtype=np.int32)
-                _, nodes, states = lexer.core.lexeme_walk(self.trie, state, roots, alive)
-            else:
-                alive, nodes, states = lexer.core.lexeme_walk(self.trie, state, roots)
-            alive.setflags(write=False)
-            walk = LexemeWalk(alive, tuple(group_boundaries(nodes, states)))
+            walk = self._walk(lexer, state, roots)
             with self._lock:
                 walk = self._cache.setdefault(key, walk)
         return walk
+
+    def _walk(self, lexer: LexerDFA, state: int, roots: np.ndarray) -> LexemeWalk:
+        if roots is ROOT:
+            alive = np.zeros(self.vocab.n_words, dtype=np.int32)
+            _, nodes, states, begin = lexer.core.lexeme_walk(self.trie, state, roots, alive)
+        else:
+            alive, nodes, states, begin = lexer.core.lexeme_walk(self.trie, state, roots)
+        alive.setflags(write=False)
+        bounds = begin.tolist()
+        return LexemeWalk(alive, tuple((r, nodes[bounds[g]:bounds[g + 1]]) for g, r in enumerate(states.tolist())))
 
     def by_last_line(self, key: tuple, r: int, nodes: np.ndarray, pending: bytes) -> list[tuple[bytes, np.ndarray]]:
         """Boundary nodes of a text-sensitive lexeme (the indenter's newline) grouped by the

@@ -78,8 +78,13 @@ class Lexers:
         self.dfa = dfa
         self.accepts = accepts
         self.core = CoreDFA(dfa.trans, dfa.accepting.astype(np.uint8))
-        self._ranked = {s: [self.names[i] for i in sorted(acc, key=lambda i: _rank(terminals[i]))]
-                        for s, acc in enumerate(accepts) if acc}
+        states_of: dict[frozenset[int], list[int]] = {}
+        for s, acc in enumerate(accepts):
+            if acc:
+                states_of.setdefault(acc, []).append(s)
+        # (terminals accepted, best first; the states accepting exactly them)
+        self._rankings = [(tuple(self.names[i] for i in sorted(acc, key=lambda i: _rank(terminals[i]))),
+                           states, np.array(states, dtype=np.int64)) for acc, states in states_of.items()]
         self._by_candidates: dict[frozenset[str], LexerDFA] = {}
         self._lock = threading.Lock()
 
@@ -91,11 +96,12 @@ class Lexers:
         keep = None if self.all_readings else 1
         reading: list[tuple[str, ...]] = [()] * self.dfa.n_states
         accepting = np.zeros(self.dfa.n_states, dtype=np.uint8)
-        for s, ranked in self._ranked.items():
+        for ranked, states, state_array in self._rankings:
             here = tuple(n for n in ranked if n in names)[:keep]
             if here:
-                reading[s] = here
-                accepting[s] = 1
+                for s in states:
+                    reading[s] = here
+                accepting[state_array] = 1
         core = self.core.restricted(accepting)
         with self._lock:
             lexer = self._by_candidates.get(names)
@@ -127,16 +133,6 @@ def _culprit(terminals: list[Terminal], max_states: int) -> str | None:
         except ConstrainError:
             return t.name
     return None
-
-
-def group_boundaries(nodes: np.ndarray, states: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """Boundary points of a lexeme walk grouped by the accepting state they end in."""
-    if nodes.size == 0:
-        return []
-    order = np.argsort(states, kind="stable")
-    states, nodes = states[order], nodes[order]
-    cuts = np.flatnonzero(np.diff(states)) + 1
-    return [(int(s[0]), n) for s, n in zip(np.split(states, cuts), np.split(nodes, cuts))]
 
 
 def _terminal_error(message: str, terminal: str | None) -> GrammarError:
