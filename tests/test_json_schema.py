@@ -578,7 +578,8 @@ def test_the_grammar_built_directly_equals_its_lark_text(llama3, schema):
     from constrain.grammars.json_schema import _emit
     from constrain.grammars.json_schema.emit import Options
     vocab, tok = llama3
-    text, emitter, start = _emit(schema, Options("flexible", False, True, "schema"), for_compile=True)
+    _, emitter, start = _emit(schema, Options("flexible", False, True, "schema"), for_compile=True)
+    text = emitter.lark(start)
     direct = emitter.grammar(start)
     via_text = load_lark(text, opaque=frozenset(emitter.prebuilt))
     assert direct.terminals == via_text.terminals
@@ -694,3 +695,12 @@ def test_combined_anyof_groups_up_to_the_limit(llama3):
     with pytest.raises(constrain.UnsupportedSchemaError) as info:
         constrain.compile_json_schema(many, vocab)
     assert info.value.keyword == "anyOf"
+
+
+def test_grammar_size_limit_is_a_clear_error(llama3, monkeypatch):
+    import constrain.grammars.json_schema as json_schema
+    schema = {"type": "object", "properties": {f"p{i}": {"type": "string", "pattern": "^a+b$"} for i in range(30)}}
+    monkeypatch.setattr(json_schema, "MAX_GRAMMAR_CHARS", 200)
+    for build in (lambda: constrain.json_schema_to_lark(schema), lambda: constrain.compile_json_schema(schema, llama3[0])):
+        with pytest.raises(UnsupportedSchemaError, match="grammar too large"):
+            build()

@@ -40,7 +40,7 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 128
 
 
-def _emit(schema, options: Options, for_compile: bool = False) -> tuple[str, Emitter, str]:
+def _emit(schema, options: Options, for_compile: bool = False) -> tuple[str | None, Emitter, str]:
     doc = SchemaDoc(load_schema(schema))
     emitter = Emitter(doc, options, for_compile=for_compile)
     try:
@@ -49,9 +49,11 @@ def _emit(schema, options: Options, for_compile: bool = False) -> tuple[str, Emi
         raise UnsupportedSchemaError("schema", "#", "nesting too deep") from None
     if start is None:
         raise UnsupportedSchemaError("schema", "#", "the schema admits no value")
-    text = emitter.lark(start)
-    if len(text) > MAX_GRAMMAR_CHARS:
-        raise UnsupportedSchemaError("schema", "#", f"grammar too large ({len(text)} characters)")
+    # compiling needs no text: the size of its rules and regexes stands in for it
+    text = None if for_compile else emitter.lark(start)
+    size = emitter.size() if for_compile else len(text)
+    if size > MAX_GRAMMAR_CHARS:
+        raise UnsupportedSchemaError("schema", "#", f"grammar too large ({size} characters)")
     return text, emitter, start
 
 

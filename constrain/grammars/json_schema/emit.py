@@ -161,6 +161,11 @@ class Emitter(Negations, OneOf, Scalars):
             lines += [f"// {name}: {what} (an automaton; no regex is written)", f"%declare {name}"]
         return "\n".join(lines) + "\n"
 
+    def size(self) -> int:
+        """Characters of the rule bodies and terminal regexes (about the size of `lark()`'s text)."""
+        return (sum(len(name) + len(body) for name, body in self.rules.items())
+                + sum(len(regex) for table in (self.terminals, self.guard_terms) for regex in table))
+
     def term(self, regex: str) -> str:
         name = self.terminals.get(regex)
         if name is None:
