@@ -236,7 +236,7 @@ std::vector<int32_t> hopcroft(const int32_t* trans, int32_t n, int32_t k, const 
         flag(b, c) = 1;
         stack.emplace_back(b, c);
       }
-  std::vector<int32_t> touched;
+  std::vector<int32_t> touched, splitter;
   while (!stack.empty()) {
     const auto [b, c] = stack.back();
     stack.pop_back();
@@ -244,8 +244,9 @@ std::vector<int32_t> hopcroft(const int32_t* trans, int32_t n, int32_t k, const 
     touched.clear();
     const auto& begin = inv_begin[c];
     const auto& preds = inv[c];
-    for (int32_t i = first[b]; i < end[b]; ++i) {
-      const int32_t t = elems[i];
+    // a snapshot: marking below reorders elems, the splitter block's members included
+    splitter.assign(elems.begin() + first[b], elems.begin() + end[b]);
+    for (const int32_t t : splitter) {
       for (int32_t p = begin[t]; p < begin[t + 1]; ++p) {
         const int32_t s = preds[p];
         const int32_t bs = block[s];
