@@ -95,11 +95,13 @@ class Vocabulary:
 
     @property
     def trie(self):
-        """The C++ token trie over every text token (built on first use)."""
+        """The C++ token trie over every text token, split into slices (token_slices.py;
+        built on first use)."""
         if self._trie is None:
             from constrain._core import TokenTrie
+            from constrain.automata.token_slices import slice_languages, slice_of_tokens
 
-            self._trie = TokenTrie(self._tokens, self._size)
+            self._trie = TokenTrie(self._tokens, self._size, slice_of_tokens(self._tokens), slice_languages())
         return self._trie
 
     def __repr__(self) -> str:

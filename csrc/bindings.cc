@@ -27,12 +27,27 @@ uint32_t* words_of(WordArray& a, const TokenTrie& trie, const char* what) {
   return reinterpret_cast<uint32_t*>(a.mutable_data());
 }
 
-TokenTrie make_trie(const py::list& tokens, int32_t vocab_size) {
+TokenTrie make_trie(const py::list& tokens, int32_t vocab_size,
+                    const py::array_t<uint8_t, py::array::c_style | py::array::forcecast>& slice_of,
+                    const py::list& languages) {
   std::vector<std::string> bytes;
   bytes.reserve(tokens.size());
   for (const auto& t : tokens) bytes.push_back(t.is_none() ? std::string() : t.cast<std::string>());
+  std::vector<uint8_t> slices(slice_of.data(), slice_of.data() + slice_of.size());
+  std::vector<constrain::SliceLanguage> langs;
+  for (const auto& item : languages) {
+    const auto pair = item.cast<py::tuple>();
+    const auto trans = pair[0].cast<py::array_t<int32_t, py::array::c_style | py::array::forcecast>>();
+    const auto accepting = pair[1].cast<py::array_t<uint8_t, py::array::c_style | py::array::forcecast>>();
+    if (trans.ndim() != 2 || trans.shape(1) != 256) throw std::invalid_argument("a slice language's table must be (n_states, 256)");
+    constrain::SliceLanguage l;
+    l.n_states = static_cast<int32_t>(trans.shape(0));
+    l.trans.assign(trans.data(), trans.data() + trans.size());
+    l.accepting.assign(accepting.data(), accepting.data() + accepting.size());
+    langs.push_back(std::move(l));
+  }
   py::gil_scoped_release release;
-  return TokenTrie(bytes, vocab_size);
+  return TokenTrie(bytes, vocab_size, slices, std::move(langs));
 }
 
 ByteDFA make_dfa(const py::array_t<int32_t, py::array::c_style | py::array::forcecast>& trans,
@@ -97,8 +112,32 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<TokenTrie>(m, "TokenTrie")
       .def(py::init(&make_trie), py::arg("tokens"), py::arg("vocab_size"),
-           "Trie over tokens[i] (bytes, or None for ids that are never text).")
+           py::arg("slice_of") = py::array_t<uint8_t>(0), py::arg("languages") = py::list(),
+           "Trie over tokens[i] (bytes, or None for ids that are never text), split into slices: "
+           "token i in slice slice_of[i] (default: all 0), slice k >= 1 having the language "
+           "languages[k-1], a (trans, accepting) byte DFA accepting each of its tokens; the "
+           "languages must be nested.")
       .def_property_readonly("n_nodes", &TokenTrie::n_nodes)
+      .def_readonly("roots", &TokenTrie::roots)
+      .def(
+          "slice_ids",
+          [](const TokenTrie& trie, size_t k) {
+            if (k == 0 || k >= trie.n_slices()) throw std::invalid_argument("no such slice");
+            std::vector<int32_t> out;
+            for (size_t w = 0; w < trie.words(); ++w)
+              for (uint32_t bits = trie.slice_words[k][w]; bits != 0; bits &= bits - 1)
+                out.push_back(static_cast<int32_t>(w * 32 + static_cast<size_t>(__builtin_ctz(bits))));
+            return to_array(out);
+          },
+          py::arg("k"), "The token ids of slice k >= 1.")
+      .def(
+          "whole_slices",
+          [](const TokenTrie& trie, const ByteDFA& dfa, int32_t state) {
+            check_state(dfa, state);
+            return dfa.whole_slices(trie, state);
+          },
+          py::arg("dfa"), py::arg("state"),
+          "The largest k such that slices 1..k keep `dfa` alive from `state` (a walk then takes them whole).")
       .def(
           "node_bytes",
           [](const TokenTrie& trie, uint32_t node) {
@@ -144,12 +183,15 @@ PYBIND11_MODULE(_core, m) {
         if (u.too_large) return py::none();
         py::array_t<int32_t> trans({static_cast<py::ssize_t>(u.n_states), static_cast<py::ssize_t>(256)});
         std::copy(u.trans.begin(), u.trans.end(), trans.mutable_data());
-        return py::make_tuple(trans, to_array(u.tag_begin), to_array(u.tags));
+        py::array_t<int32_t> members({static_cast<py::ssize_t>(u.members.size() / 2), static_cast<py::ssize_t>(2)});
+        std::copy(u.members.begin(), u.members.end(), members.mutable_data());
+        return py::make_tuple(trans, to_array(u.tag_begin), to_array(u.tags), to_array(u.member_begin), members);
       },
       py::arg("tables"), py::arg("accepting"), py::arg("max_states"),
-      "Product (union) DFA of byte DFAs (start 0 each): (trans, tag_begin, tags) where the tags of "
-      "state s are tags[tag_begin[s]:tag_begin[s+1]], the components accepting there; None past "
-      "max_states.");
+      "Product (union) DFA of byte DFAs (start 0 each): (trans, tag_begin, tags, member_begin, "
+      "members) where the tags of state s are tags[tag_begin[s]:tag_begin[s+1]], the components "
+      "accepting there, and members[member_begin[s]:member_begin[s+1]] its (component, component "
+      "state) rows, one per live component; None past max_states.");
 
   m.def(
       "subset_construction",

@@ -126,18 +126,27 @@ int32_t ByteDFA::walk_token(const TokenTrie& trie, int32_t state, int32_t id) co
 
 void ByteDFA::token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive, uint32_t* ends_accepting,
                           int32_t* stack) const {
-  const size_t words = (static_cast<size_t>(trie.vocab_size) + 31) / 32;
-  std::memset(alive, 0, words * sizeof(uint32_t));
+  std::memset(alive, 0, trie.words() * sizeof(uint32_t));
   const auto ignore_dead = [](size_t, int32_t) {};
   if (ends_accepting == nullptr) {
-    walk_range<true, false>(trie, trans(), live_or_null(), 1, trie.n_nodes(), state, stack, alive, ignore_dead, [](int32_t, int32_t) {});
+    for (uint32_t root : trie.roots)
+      walk_range<true, false>(trie, trans(), live_or_null(), root + 1, trie.nodes[root].skip, state, stack, alive,
+                              ignore_dead, [](int32_t, int32_t) {});
     return;
   }
-  std::memset(ends_accepting, 0, words * sizeof(uint32_t));
+  std::memset(ends_accepting, 0, trie.words() * sizeof(uint32_t));
   const uint8_t* acc = accepting.data();
-  walk_range<true, true>(trie, trans(), live_or_null(), 1, trie.n_nodes(), state, stack, alive, ignore_dead, [&](int32_t id, int32_t s) {
-    if (acc[s]) set_bit(ends_accepting, id);
-  });
+  for (uint32_t root : trie.roots)
+    walk_range<true, true>(trie, trans(), live_or_null(), root + 1, trie.nodes[root].skip, state, stack, alive,
+                           ignore_dead, [&](int32_t id, int32_t s) {
+                             if (acc[s]) set_bit(ends_accepting, id);
+                           });
+}
+
+size_t ByteDFA::whole_slices(const TokenTrie& trie, int32_t state) const {
+  size_t k = trie.n_slices() - 1;
+  while (k > 0 && !keeps_alive(trie.languages[k - 1], trans(), live_or_null(), state, kSliceCheckBudget)) --k;
+  return k;
 }
 
 void ByteDFA::lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* roots, size_t n_roots,
@@ -151,14 +160,29 @@ void ByteDFA::lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* 
     }
   };
   const auto collect = [&](int32_t id, int32_t) { alive_ids->push_back(id); };
-  for (size_t r = 0; r < n_roots; ++r) {
-    const uint32_t root = roots[r];
-    const size_t begin = root == 0 ? 1 : root;
+  const auto walk_subtree = [&](uint32_t root) {
+    const size_t begin = trie.nodes[root].depth == 0 ? root + 1 : root;
     if (alive_ids != nullptr)
       walk_range<false, true>(trie, trans(), live_or_null(), begin, trie.nodes[root].skip, state, stack, nullptr, on_dead, collect);
     else
       walk_range<true, false>(trie, trans(), live_or_null(), begin, trie.nodes[root].skip, state, stack, alive, on_dead,
                               [](int32_t, int32_t) {});
+  };
+  for (size_t r = 0; r < n_roots; ++r) {
+    if (roots[r] != 0) {
+      walk_subtree(roots[r]);
+      continue;
+    }
+    // the whole trie: slices 1..whole at once (their tokens all stay inside the lexeme), the rest walked
+    const size_t whole = alive_ids == nullptr ? whole_slices(trie, state) : 0;
+    for (size_t k = 0; k < trie.n_slices(); ++k) {
+      if (k == 0 || k > whole) {
+        walk_subtree(trie.roots[k]);
+        continue;
+      }
+      const uint32_t* words = trie.slice_words[k].data();
+      for (size_t w = 0; w < trie.words(); ++w) alive[w] |= words[w];
+    }
   }
 }
 

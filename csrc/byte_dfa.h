@@ -17,6 +17,8 @@
 namespace constrain {
 
 constexpr int32_t kDead = -1;
+// (slice state, DFA state) pairs a walk may visit to decide that it can take a slice whole
+constexpr size_t kSliceCheckBudget = 4096;
 
 struct ByteDFA {
   std::shared_ptr<const std::vector<int32_t>> table;
@@ -61,8 +63,13 @@ struct ByteDFA {
   void token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive, uint32_t* ends_accepting,
                    int32_t* stack) const;
 
+  // The largest k such that slices 1..k keep this DFA alive from `state` (token_trie.h: the
+  // languages are nested, so the check goes down from the last slice); 0 for none.
+  size_t whole_slices(const TokenTrie& trie, int32_t state) const;
+
   // The lexer walk of a context-free grammar. Walks the subtrees of `roots` (node 0 = the
-  // whole trie), entering each root's byte from `state`. ORs into `alive` (or, when
+  // whole trie: every slice, those of `whole_slices` taken at once when `alive` is given),
+  // entering each root's byte from `state`. ORs into `alive` (or, when
   // `alive_ids` is not null, appends to it) the tokens whose bytes all stay live; for each node whose byte kills the walk right after an accepting
   // state p (a lexeme may end before that byte), appends (node, p) to the boundary lists
   // and skips the node's subtree. `stack` must hold trie.max_depth + 1 entries.

@@ -63,6 +63,14 @@ DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<
     }
   }
   out.n_states = static_cast<int32_t>(states.size());
+  out.member_begin.push_back(0);
+  for (const Tuple& t : states) {
+    for (const auto& [c, s] : t) {
+      out.members.push_back(c);
+      out.members.push_back(s);
+    }
+    out.member_begin.push_back(static_cast<uint32_t>(out.members.size() / 2));
+  }
   return out;
 }
 

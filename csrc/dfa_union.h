@@ -4,7 +4,8 @@
 // Invariants of the result: state 0 is the tuple of the components' start states; every
 // state is reachable from it; a move is kDead iff every component dies on that byte; the
 // union is trimmed whenever every component is (a live component can still accept); `tags`
-// of a state are the indices of the components that accept there, ascending.
+// of a state are the indices of the components that accept there, ascending; `members` of a
+// state are its live components and their states, (component, state) pairs by component.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,8 @@ struct DFAUnion {
   std::vector<int32_t> trans;          // n_states * 256
   std::vector<uint32_t> tag_begin;     // n_states + 1 (CSR over tags)
   std::vector<int32_t> tags;
+  std::vector<uint32_t> member_begin;  // n_states + 1 (CSR over members)
+  std::vector<int32_t> members;        // 2 entries per member: component, component state
   int32_t n_states = 0;
   bool too_large = false;              // stopped at max_states
 };

@@ -7,10 +7,21 @@
 
 namespace constrain {
 
-TokenTrie::TokenTrie(const std::vector<std::string>& tokens, int32_t vocab_size_)
-    : vocab_size(vocab_size_) {
+TokenTrie::TokenTrie(const std::vector<std::string>& tokens, int32_t vocab_size_, const std::vector<uint8_t>& slice_of,
+                     std::vector<SliceLanguage> languages_)
+    : vocab_size(vocab_size_), languages(std::move(languages_)) {
   if (vocab_size < static_cast<int32_t>(tokens.size()))
     throw std::invalid_argument("vocab_size is smaller than the number of tokens");
+  if (!slice_of.empty() && slice_of.size() != tokens.size())
+    throw std::invalid_argument("slice_of needs one entry per token");
+  for (const SliceLanguage& l : languages)
+    if (l.n_states <= 0 || l.trans.size() != static_cast<size_t>(l.n_states) * 256 ||
+        l.accepting.size() != static_cast<size_t>(l.n_states) ||
+        std::any_of(l.trans.begin(), l.trans.end(), [&](int32_t t) { return t < -1 || t >= l.n_states; }))
+      throw std::invalid_argument("a slice language must be a (n_states, 256) table with n_states accepting flags");
+  for (size_t k = 0; k + 1 < languages.size(); ++k)
+    if (!keeps_alive(languages[k], languages[k + 1].trans.data(), nullptr, 0, SIZE_MAX))
+      throw std::invalid_argument("slice languages must be nested");
 
   tok_begin.assign(tokens.size() + 1, 0);
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -21,63 +32,79 @@ TokenTrie::TokenTrie(const std::vector<std::string>& tokens, int32_t vocab_size_
   for (const auto& t : tokens) tok_data.insert(tok_data.end(), t.begin(), t.end());
   tok_node.assign(tokens.size(), 0);
 
-  std::vector<int32_t> order;
-  order.reserve(tokens.size());
-  for (size_t i = 0; i < tokens.size(); ++i)
-    if (!tokens[i].empty()) order.push_back(static_cast<int32_t>(i));
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int32_t a, int32_t b) { return tokens[a] < tokens[b]; });
+  const size_t n_slices_ = languages.size() + 1;
+  std::vector<std::vector<int32_t>> order(n_slices_);
+  slice_words.resize(n_slices_);
+  for (size_t k = 1; k < n_slices_; ++k) slice_words[k].assign(words(), 0);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i].empty()) continue;
+    const size_t k = slice_of.empty() ? 0 : slice_of[i];
+    if (k >= n_slices_) throw std::invalid_argument("slice_of names a slice without a language");
+    if (k > 0) {
+      const auto* data = reinterpret_cast<const uint8_t*>(tokens[i].data());
+      if (!languages[k - 1].accepts(data, tokens[i].size()))
+        throw std::invalid_argument("token " + std::to_string(i) + " is not in its slice's language");
+      slice_words[k][i >> 5] |= 1u << (i & 31);
+    }
+    order[k].push_back(static_cast<int32_t>(i));
+  }
+  std::vector<std::vector<int32_t>> node_ids;
+  for (auto& o : order) {
+    std::stable_sort(o.begin(), o.end(), [&](int32_t a, int32_t b) { return tokens[a] < tokens[b]; });
+    add_trie(tokens, o, node_ids);
+  }
+  nodes.emplace_back();
+  uint32_t n_ids = 0;
+  for (size_t i = 0; i + 1 < nodes.size(); ++i) {
+    const auto& here = node_ids[i];
+    nodes[i].ids_begin = n_ids;
+    nodes[i].id = here.empty() ? -1 : here[0];
+    nodes[i].more = static_cast<uint8_t>(here.size() > 1);
+    n_ids += static_cast<uint32_t>(here.size());
+  }
+  nodes.back() = TrieNode{static_cast<uint32_t>(nodes.size() - 1), n_ids, -1, 0, 0, 0};
+  ids.reserve(n_ids);
+  for (auto& v : node_ids) ids.insert(ids.end(), v.begin(), v.end());
+}
 
-  // Root, then one path of new nodes per token below its longest common prefix with the
+void TokenTrie::add_trie(const std::vector<std::string>& tokens, const std::vector<int32_t>& order,
+                         std::vector<std::vector<int32_t>>& node_ids) {
+  // A root, then one path of new nodes per token below its longest common prefix with the
   // previous token. `path[d]` is the node at depth d on the current path.
-  std::vector<uint8_t> byte{0};
-  std::vector<uint16_t> depth{0};
-  std::vector<uint32_t> skip{0};
-  parent.push_back(0);
-  std::vector<uint32_t> path{0};
-  std::vector<std::vector<int32_t>> node_ids(1);
+  const auto new_node = [&](uint32_t parent_node, uint8_t byte, size_t depth) {
+    const auto index = static_cast<uint32_t>(nodes.size());
+    nodes.push_back(TrieNode{0, 0, -1, static_cast<uint16_t>(depth), byte, 0});
+    parent.push_back(parent_node);
+    node_ids.emplace_back();
+    return index;
+  };
+  const uint32_t root = static_cast<uint32_t>(nodes.size());
+  roots.push_back(new_node(root, 0, 0));
+  std::vector<uint32_t> path{root};
   std::string_view prev;
   for (int32_t id : order) {
     std::string_view cur(tokens[id]);
     size_t lcp = 0;
     while (lcp < prev.size() && lcp < cur.size() && prev[lcp] == cur[lcp]) ++lcp;
     while (path.size() > lcp + 1) {
-      skip[path.back()] = static_cast<uint32_t>(byte.size());
+      nodes[path.back()].skip = static_cast<uint32_t>(nodes.size());
       path.pop_back();
     }
-    for (size_t d = lcp; d < cur.size(); ++d) {
-      parent.push_back(path.back());
-      path.push_back(static_cast<uint32_t>(byte.size()));
-      byte.push_back(static_cast<uint8_t>(cur[d]));
-      depth.push_back(static_cast<uint16_t>(d + 1));
-      skip.push_back(0);
-      node_ids.emplace_back();
-    }
+    for (size_t d = lcp; d < cur.size(); ++d) path.push_back(new_node(path.back(), static_cast<uint8_t>(cur[d]), d + 1));
     node_ids[path.back()].push_back(id);
     tok_node[id] = path.back();
     max_depth = std::max<int>(max_depth, static_cast<int>(cur.size()));
     prev = cur;
   }
   while (!path.empty()) {
-    skip[path.back()] = static_cast<uint32_t>(byte.size());
+    nodes[path.back()].skip = static_cast<uint32_t>(nodes.size());
     path.pop_back();
   }
-  nodes.resize(byte.size() + 1);
-  uint32_t n_ids = 0;
-  for (size_t i = 0; i < byte.size(); ++i) {
-    const auto& here = node_ids[i];
-    nodes[i] = TrieNode{skip[i], n_ids, here.empty() ? -1 : here[0], depth[i], byte[i],
-                        static_cast<uint8_t>(here.size() > 1)};
-    n_ids += static_cast<uint32_t>(node_ids[i].size());
-  }
-  nodes.back() = TrieNode{static_cast<uint32_t>(byte.size()), n_ids, -1, 0, 0, 0};
-  ids.reserve(n_ids);
-  for (auto& v : node_ids) ids.insert(ids.end(), v.begin(), v.end());
 }
 
 std::string TokenTrie::node_bytes(uint32_t node) const {
   std::string out(nodes[node].depth, '\0');
-  for (uint32_t n = node; n != 0; n = parent[n]) out[nodes[n].depth - 1] = static_cast<char>(nodes[n].byte);
+  for (uint32_t n = node; nodes[n].depth != 0; n = parent[n]) out[nodes[n].depth - 1] = static_cast<char>(nodes[n].byte);
   return out;
 }
 

@@ -463,7 +463,8 @@ def _timed(pattern: str) -> float:
 
 def test_terminals_union_accept_sets():
     terminals = [("if", ""), ("[a-z]+", ""), ("[0-9]+", ""), ("IF", "i"), ("é+", "")]
-    dfa, accepts = terminals_to_dfa(terminals)
+    product = terminals_to_dfa(terminals)
+    dfa, accepts = product.dfa, product.accepts
     assert len(accepts) == dfa.n_states
     assert [bool(a) for a in accepts] == dfa.accepting.tolist()
     check_structure(dfa, labels=accepts)
@@ -477,7 +478,8 @@ def test_terminals_union_accept_sets():
 
 def test_terminals_never_merge_different_accept_sets():
     # "a" and "b" alone would be one minimal state; as terminals they must stay apart.
-    dfa, accepts = terminals_to_dfa([("xa", ""), ("xb", "")])
+    product = terminals_to_dfa([("xa", ""), ("xb", "")])
+    dfa, accepts = product.dfa, product.accepts
     assert dfa.n_states == 4
     assert sorted(map(sorted, accepts)) == [[], [], [0], [1]]
 
@@ -499,7 +501,8 @@ def test_literal_terminals_built_as_chains_equal_the_regex_pipeline(pattern):
 
 def test_union_is_the_product_of_the_terminals(rng=random.Random(7)):
     terminals = [(r"\x22a\x22", ""), (r"\x22(?:[^\x22\\]|\\.)*\x22", ""), ("[0-9]+", ""), ("0", ""), ("a{2,4}", "")]
-    dfa, accepts = terminals_to_dfa(terminals)
+    product = terminals_to_dfa(terminals)
+    dfa, accepts = product.dfa, product.accepts
     check_structure_trimmed = dfa.trans.min() >= DEAD and dfa.accepting.tolist() == [bool(a) for a in accepts]
     assert check_structure_trimmed
     compiled = [re.compile(p.replace(r"\x22", '"')) for p, _ in terminals]
@@ -508,6 +511,10 @@ def test_union_is_the_product_of_the_terminals(rng=random.Random(7)):
         state = dfa.walk(0, s.encode())
         got = accepts[state] if state != DEAD else frozenset()
         assert got == frozenset(i for i, c in enumerate(compiled) if c.fullmatch(s)), s
+        # a state's members are its live components and their own states after s
+        parts = [cached_regex_to_dfa(p, f, 50000) for p, f in terminals]
+        walked = tuple((i, q) for i, part in enumerate(parts) if (q := part.walk(0, s.encode())) != DEAD)
+        assert (product.members(state) if state != DEAD else ()) == walked, s
 
 
 def test_core_subset_construction_and_hopcroft_refuse_bad_arrays():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -96,13 +97,30 @@ def ast_to_dfa(ast: Node, *, max_states: int = 20000) -> ByteDFA:
     return result[0]
 
 
+@dataclass(frozen=True, eq=False)
+class ProductDFA:
+    """A union (product) DFA and what its states are made of.
+
+    `accepts[s]`: the components accepting in state s (`dfa.accepting[s]` iff non-empty);
+    `members(s)`: s's live components with their own states, `((component, state), ...)` by
+    component. Two states with equal members restricted to a set of components behave alike
+    as far as those components go (the product moves each component on its own)."""
+
+    dfa: ByteDFA
+    accepts: list[frozenset[int]]
+    member_begin: np.ndarray
+    member_rows: np.ndarray
+
+    def members(self, s: int) -> tuple[tuple[int, int], ...]:
+        rows = self.member_rows[self.member_begin[s]:self.member_begin[s + 1]].tolist()
+        return tuple(map(tuple, rows))
+
+
 def terminals_to_dfa(
     patterns: list[tuple[str, str]], *, max_states: int = 50000, prebuilt: dict[int, ByteDFA] | None = None
-) -> tuple[ByteDFA, list[frozenset[int]]]:
-    """Union DFA of anchored `(pattern, flags)` regexes, for lexing.
-
-    Returns the DFA and, per state, the indices of the patterns whose language accepts there
-    (`accepting[s]` iff that set is non-empty). Built as the product of the patterns' own
+) -> ProductDFA:
+    """Union DFA of anchored `(pattern, flags)` regexes, for lexing: the product of the
+    patterns' DFAs, pattern i being component i. Built as the product of the patterns' own
     minimal DFAs (each cached by pattern, so terminals shared by many grammars compile once;
     the product runs in C++): trimmed, with start 0, but not necessarily minimal.
     A pattern whose language is empty raises `RegexError`. `prebuilt[i]`, when given, is
@@ -121,17 +139,23 @@ def terminals_to_dfa(
             if e.args and "language is empty" in str(e.args[0]):
                 raise RegexError(f"terminal {i} matches no string (its language is empty)", pattern) from None
             raise
-    return dfa_union(parts, max_states=max_states)
+    return product_dfa(parts, max_states=max_states)
 
 
-def dfa_union(parts: list[ByteDFA], *, max_states: int = 50000) -> tuple[ByteDFA, list[frozenset[int]]]:
-    """The product DFA of `parts` (C++) and, per state, the indices of the parts accepting there."""
+def product_dfa(parts: list[ByteDFA], *, max_states: int = 50000) -> ProductDFA:
+    """The product (union) DFA of `parts`, built in C++."""
     product = union_dfa([d.trans for d in parts], [d.accepting.astype(np.uint8) for d in parts], max_states)
     if product is None:
         raise AutomatonTooLargeError(f"the union of {len(parts)} automata exceeds max_states={max_states}")
-    trans, tag_begin, tags = product
+    trans, tag_begin, tags, member_begin, member_rows = product
     accepts = [frozenset(tags[tag_begin[s]:tag_begin[s + 1]].tolist()) for s in range(trans.shape[0])]
-    return ByteDFA(trans, tag_begin[1:] > tag_begin[:-1], 0), accepts
+    return ProductDFA(ByteDFA(trans, tag_begin[1:] > tag_begin[:-1], 0), accepts, member_begin, member_rows)
+
+
+def dfa_union(parts: list[ByteDFA], *, max_states: int = 50000) -> tuple[ByteDFA, list[frozenset[int]]]:
+    """The product DFA of `parts` and, per state, the indices of the parts accepting there."""
+    product = product_dfa(parts, max_states=max_states)
+    return product.dfa, product.accepts
 
 
 def cached_regex_to_dfa(pattern: str, flags: str, max_states: int) -> ByteDFA:

@@ -8,8 +8,10 @@ shared across parser states:
 
 - `LexemeWalk` (C++ `lexeme_walk`): from lexer state q over a set of trie subtrees, the
   tokens that stay inside the current lexeme (`alive`) and the *boundaries*: trie nodes
-  whose byte would kill the lexer right after an accepting state r, grouped by r. It depends
-  only on the lexer, q and the subtree set, so it is cached by a key naming those.
+  whose byte would kill the lexer right after an accepting state r, grouped by r and kept
+  with r's reading. It depends only on what (L, q) does (`L.behaviour(q)`, shared by all
+  lexers whose candidates are in the same states) and the subtree set, so it is cached by a
+  key naming those.
 - Per boundary group, the lexeme ends read as `L.reading[r]`; the parser advances on it
   (the one parser-dependent step); the next lexer walks the group's subtrees from its start
   state: another cached LexemeWalk, whose own boundaries recurse (tokens spanning 3+
@@ -39,7 +41,8 @@ ROOT = np.zeros(1, dtype=np.uint32)
 @dataclass(frozen=True, eq=False)
 class LexemeWalk:
     """`alive`: read-only mask words (walks from the trie root) or token ids (walks of
-    boundary subtrees, usually few tokens); `groups`: (accepting lexer state, boundary nodes)."""
+    boundary subtrees, usually few tokens); `groups`: (reading of the lexeme ending there,
+    boundary nodes), one per accepting lexer state."""
 
     alive: np.ndarray
     groups: tuple[tuple[int, np.ndarray], ...]
@@ -71,14 +74,16 @@ class LexemeWalks:
             alive, nodes, states, begin = lexer.core.lexeme_walk(self.trie, state, roots)
         alive.setflags(write=False)
         bounds = begin.tolist()
-        return LexemeWalk(alive, tuple((r, nodes[bounds[g]:bounds[g + 1]]) for g, r in enumerate(states.tolist())))
+        reading = lexer.reading
+        return LexemeWalk(alive, tuple((reading[r], nodes[bounds[g]:bounds[g + 1]])
+                                       for g, r in enumerate(states.tolist())))
 
-    def by_last_line(self, key: tuple, r: int, nodes: np.ndarray, pending: bytes) -> list[tuple[bytes, np.ndarray]]:
+    def by_last_line(self, key: tuple, g: int, nodes: np.ndarray, pending: bytes) -> list[tuple[bytes, np.ndarray]]:
         """Boundary nodes of a text-sensitive lexeme (the indenter's newline) grouped by the
         lexeme's last line, from its last line break on (all the indenter reads): each node's
         lexeme text is `pending` + the node's bytes before its own byte."""
         pending_tail = _last_line(pending)
-        cache_key = ("lines", key, r, pending_tail)
+        cache_key = ("lines", key, g, pending_tail)
         groups = self._lines.get(cache_key)
         if groups is None:
             by_text: dict[bytes, list[int]] = {}
@@ -104,10 +109,10 @@ def cfg_mask(grammar, state) -> np.ndarray:
     """The allowed tokens in matcher state `state` of CFGGrammar `grammar` (a new array)."""
     walks = grammar.walks
     lexer = state.lexer
-    key = ("top", lexer.id, state.q)
+    key = ("top", lexer.behaviour(state.q))
     walk = walks.get(key, lexer, state.q, ROOT)
     crossing: list[np.ndarray] = []
-    _add_boundaries(grammar, crossing, state.parser, lexer, state.text, walk, key)
+    _add_boundaries(grammar, crossing, state.parser, state.text, walk, key)
     out = walk.alive | grammar.vocab.eos_mask if grammar.can_end(state) else walk.alive.copy()
     if crossing:
         or_ids(out, np.concatenate(crossing))
@@ -116,30 +121,29 @@ def cfg_mask(grammar, state) -> np.ndarray:
     return out
 
 
-def _add_boundaries(grammar, out: list, parser_state, lexer: LexerDFA, pending: bytes, walk: LexemeWalk, key) -> None:
+def _add_boundaries(grammar, out: list, parser_state, pending: bytes, walk: LexemeWalk, key) -> None:
     """Append to `out` the ids of the tokens that cross the boundaries of `walk` into later lexemes."""
     text_sensitive = grammar.text_sensitive
-    for r, nodes in walk.groups:
-        reading = lexer.reading[r]
+    for g, (reading, nodes) in enumerate(walk.groups):
         if reading[0] in text_sensitive:
             # a group's nodes depend on the pending line too (one line text can come from
             # different pending/node splits), so the pending line is part of the walk key
             pending_line = _last_line(pending)
-            for text, group in grammar.walks.by_last_line(key, r, nodes, pending):
+            for text, group in grammar.walks.by_last_line(key, g, nodes, pending):
                 nxt = grammar.end_lexeme(parser_state, reading, text)
                 if nxt is not None:
-                    _follow(grammar, out, nxt, (key, r, pending_line, text), group)
+                    _follow(grammar, out, nxt, (key, g, pending_line, text), group)
         else:
             nxt = grammar.end_lexeme(parser_state, reading, b"")
             if nxt is not None:
-                _follow(grammar, out, nxt, (key, r), nodes)
+                _follow(grammar, out, nxt, (key, g), nodes)
 
 
 def _follow(grammar, out: list, parser_state, key, roots: np.ndarray) -> None:
     lexer = grammar.lexer_for(parser_state)
-    sub_key = (lexer.id, key)
+    sub_key = (lexer.behaviour(lexer.start), key)
     walk = grammar.walks.get(sub_key, lexer, lexer.start, roots)
     if walk.alive.size:
         out.append(walk.alive)
     if walk.groups:
-        _add_boundaries(grammar, out, parser_state, lexer, b"", walk, sub_key)
+        _add_boundaries(grammar, out, parser_state, b"", walk, sub_key)

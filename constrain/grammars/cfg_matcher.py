@@ -30,17 +30,21 @@ from constrain.vocab import Vocabulary
 class CFGState:
     """Parser state, the lexer of its candidates, the lexer state, the pending lexeme text
     (kept only where it matters: text-sensitive terminals, i.e. an indenter, and items that
-    must be distinct) and the distinct items seen so far (distinct_items.py)."""
+    must be distinct) and the distinct items seen so far (distinct_items.py).
+
+    `key` names what the state allows (masks and ends are cached by it): the lexer enters it
+    as `lexer.behaviour(q)`, except where distinct items are checked, which read the lexer's
+    candidates too (`by_lexer`)."""
 
     __slots__ = ("parser", "lexer", "q", "text", "seen", "key")
 
-    def __init__(self, parser, lexer: LexerDFA, q: int, text: bytes, seen=None):
+    def __init__(self, parser, lexer: LexerDFA, q: int, text: bytes, seen=None, by_lexer: bool = False):
         self.parser = parser
         self.lexer = lexer
         self.q = q
         self.text = text
         self.seen = seen
-        self.key = (parser.key, lexer.id, q, text, seen)
+        self.key = (parser.key, (lexer.id, q) if by_lexer else lexer.behaviour(q), text, seen)
 
     def __repr__(self) -> str:
         return f"CFGState(lexer={self.lexer.id}, q={self.q}, text={self.text!r}, parser={self.parser!r})"
@@ -99,7 +103,7 @@ class CFGGrammar(CompiledGrammar):
     def start_state(self) -> CFGState:
         p = self.parser.initial()
         lexer = self.lexer_for(p)
-        return CFGState(p, lexer, lexer.start, b"")
+        return CFGState(p, lexer, lexer.start, b"", None, self.distinct is not None)
 
     def end_lexeme(self, parser_state, reading: tuple[str, ...], text: bytes):
         """Parser state after a lexeme read as the terminals `reading` (None when the parser
@@ -128,7 +132,7 @@ class CFGGrammar(CompiledGrammar):
             if stop == len(data):
                 if distinct is not None and not distinct.ends_well(seen, lexer, reading, text):
                     return None
-                return CFGState(parser, lexer, q2, text, seen)
+                return CFGState(parser, lexer, q2, text, seen, distinct is not None)
             if not reading:
                 return None
             if distinct is not None:

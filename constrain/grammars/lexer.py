@@ -31,17 +31,69 @@ from constrain.errors import ConstrainError, GrammarError
 from constrain.grammars.cfg import Grammar, Terminal
 
 
+class Readings(dict):
+    """`reading[s]` of one lexer, filled on first use: the candidates accepting in union state
+    s, best first (`rank_of`: the candidates' component indices -> their place in that order),
+    the best only when `keep` is 1; () where none accepts."""
+
+    def __init__(self, accepts: list[frozenset[int]], rank_of: dict[int, int], names: list[str], keep: int | None):
+        super().__init__()
+        self._accepts = accepts
+        self._rank_of = rank_of
+        self._names = names
+        self._keep = keep
+
+    def __missing__(self, s: int) -> tuple[str, ...]:
+        rank_of = self._rank_of
+        here = sorted((c for c in self._accepts[s] if c in rank_of), key=rank_of.__getitem__)
+        found = tuple(self._names[c] for c in here[:self._keep])
+        self[s] = found
+        return found
+
+
+class Behaviours:
+    """Ids of lexing behaviours, shared by all the LexerDFAs of one grammar.
+
+    A state of the union DFA is a tuple of terminal automaton states (its members); a lexer
+    sees only its candidates' members. (lexer, state) pairs whose candidate members are equal
+    get one id: from both, every byte string lives, dies and ends lexemes alike, with the
+    same readings, so whatever is computed from one (a trie walk, a mask) holds for the other."""
+
+    def __init__(self, product):
+        self.product = product
+        self._ids: dict[tuple, int] = {}
+        self._lock = threading.Lock()
+
+    def of(self, components: frozenset[int], state: int) -> int:
+        key = tuple(m for m in self.product.members(state) if m[0] in components)
+        found = self._ids.get(key)
+        if found is None:
+            with self._lock:
+                found = self._ids.setdefault(key, len(self._ids))
+        return found
+
+
 @dataclass(eq=False)
 class LexerDFA:
     """The lexer of one candidate set: the grammar's union DFA with transitions into states
     that cannot complete a candidate removed (so "not DEAD" means "a candidate terminal can
-    still be completed"), and where its lexemes end."""
+    still be completed"), and where its lexemes end. `components`: the candidates' indices
+    in the union; `behaviour(q)` names what state q does for this lexer (see Behaviours)."""
 
     id: int
     candidates: frozenset[str]
-    reading: list[tuple[str, ...]]
+    reading: Readings
     core: object = field(repr=False)
     start: int = 0
+    components: frozenset[int] = frozenset()
+    behaviours: Behaviours | None = field(default=None, repr=False)
+    _behaviour: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def behaviour(self, q: int) -> int:
+        found = self._behaviour.get(q)
+        if found is None:
+            found = self._behaviour.setdefault(q, self.behaviours.of(self.components, q))
+        return found
 
 
 def _rank(t: Terminal) -> tuple:
@@ -67,24 +119,28 @@ class Lexers:
         terminals = [grammar.terminals[n] for n in self.names]
         try:
             prebuilt = {i: terminal_dfas[t.name] for i, t in enumerate(terminals) if t.name in (terminal_dfas or {})}
-            dfa, accepts = terminals_to_dfa([(t.pattern, t.flags) for t in terminals], max_states=max_states,
-                                            prebuilt=prebuilt)
+            product = terminals_to_dfa([(t.pattern, t.flags) for t in terminals], max_states=max_states,
+                                       prebuilt=prebuilt)
         except ConstrainError as e:
             culprit = _culprit([t for t in terminals if t.name not in (terminal_dfas or {})], max_states)
             raise _terminal_error(f"terminal {culprit}: {e}" if culprit else f"lexer: {e}", culprit) from None
+        dfa, accepts = product.dfa, product.accepts
         empty = sorted(self.names[i] for i in accepts[dfa.start])
         if empty:
             raise _terminal_error(f"terminal {empty[0]} matches the empty string", empty[0])
         self.dfa = dfa
         self.accepts = accepts
         self.core = CoreDFA(dfa.trans, dfa.accepting.astype(np.uint8))
-        states_of: dict[frozenset[int], list[int]] = {}
+        self.behaviours = Behaviours(product)
+        self._index = {name: i for i, name in enumerate(self.names)}
+        states_of: list[list[int]] = [[] for _ in terminals]
         for s, acc in enumerate(accepts):
-            if acc:
-                states_of.setdefault(acc, []).append(s)
-        # (terminals accepted, best first; the states accepting exactly them)
-        self._rankings = [(tuple(self.names[i] for i in sorted(acc, key=lambda i: _rank(terminals[i]))),
-                           states, np.array(states, dtype=np.int64)) for acc, states in states_of.items()]
+            for c in acc:
+                states_of[c].append(s)
+        self._accepting_states = [np.array(states, dtype=np.int64) for states in states_of]
+        # per component, its place in a reading (best first)
+        ranked = sorted(range(len(terminals)), key=lambda i: _rank(terminals[i]))
+        self._rank = {c: place for place, c in enumerate(ranked)}
         self._by_candidates: dict[frozenset[str], LexerDFA] = {}
         self._lock = threading.Lock()
 
@@ -93,20 +149,18 @@ class Lexers:
         if lexer is not None:
             return lexer
         # no candidates (the parse is complete and nothing is ignored): every transition is DEAD
-        keep = None if self.all_readings else 1
-        reading: list[tuple[str, ...]] = [()] * self.dfa.n_states
+        components = frozenset(self._index[n] for n in names if n in self._index)
         accepting = np.zeros(self.dfa.n_states, dtype=np.uint8)
-        for ranked, states, state_array in self._rankings:
-            here = tuple(n for n in ranked if n in names)[:keep]
-            if here:
-                for s in states:
-                    reading[s] = here
-                accepting[state_array] = 1
+        for c in components:
+            accepting[self._accepting_states[c]] = 1
+        reading = Readings(self.accepts, {c: self._rank[c] for c in components}, self.names,
+                           None if self.all_readings else 1)
         core = self.core.restricted(accepting)
         with self._lock:
             lexer = self._by_candidates.get(names)
             if lexer is None:
-                lexer = LexerDFA(len(self._by_candidates), names, reading, core, self.dfa.start)
+                lexer = LexerDFA(len(self._by_candidates), names, reading, core, self.dfa.start, components,
+                                 self.behaviours)
                 self._by_candidates[names] = lexer
         return lexer
 
