@@ -163,6 +163,7 @@ PYBIND11_MODULE(_core, m) {
         std::vector<U8> keep_a;
         std::vector<const int32_t*> t_ptrs;
         std::vector<const uint8_t*> a_ptrs;
+        std::vector<int32_t> sizes;
         for (size_t i = 0; i < tables.size(); ++i) {
           keep_t.push_back(tables[i].cast<I32>());
           keep_a.push_back(accepting[i].cast<U8>());
@@ -174,11 +175,12 @@ PYBIND11_MODULE(_core, m) {
             if (t.data()[k] < -1 || t.data()[k] >= t.shape(0)) throw std::invalid_argument("transition out of range");
           t_ptrs.push_back(t.data());
           a_ptrs.push_back(a.data());
+          sizes.push_back(static_cast<int32_t>(t.shape(0)));
         }
         constrain::DFAUnion u;
         {
           py::gil_scoped_release release;
-          u = constrain::union_dfa(t_ptrs, a_ptrs, max_states);
+          u = constrain::union_dfa(t_ptrs, a_ptrs, sizes, max_states);
         }
         if (u.too_large) return py::none();
         py::array_t<int32_t> trans({static_cast<py::ssize_t>(u.n_states), static_cast<py::ssize_t>(256)});

@@ -25,6 +25,6 @@ struct DFAUnion {
 
 // `tables[i]` has n_states[i] * 256 entries, `accepting[i]` n_states[i]; starts are state 0.
 DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<const uint8_t*>& accepting,
-                   int32_t max_states);
+                   const std::vector<int32_t>& n_states, int32_t max_states);
 
 }  // namespace constrain
