@@ -277,6 +277,26 @@ PYBIND11_MODULE(_core, m) {
       "Coarsest partition of a complete DFA's states separating different `group` ids and "
       "compatible with the moves: a block id per state.");
 
+  m.def(
+      "coreachable",
+      [](const IntArray& trans, const py::array_t<uint8_t, py::array::c_style | py::array::forcecast>& accepting) {
+        if (trans.ndim() != 2 || accepting.ndim() != 1 || accepting.shape(0) != trans.shape(0))
+          throw std::invalid_argument("coreachable needs trans (n, k) and accepting (n,)");
+        const int32_t n = static_cast<int32_t>(trans.shape(0)), k = static_cast<int32_t>(trans.shape(1));
+        for (py::ssize_t i = 0; i < trans.size(); ++i)
+          if (trans.data()[i] < -1 || trans.data()[i] >= n) throw std::invalid_argument("coreachable: move out of range");
+        std::vector<uint8_t> live;
+        {
+          py::gil_scoped_release release;
+          live = constrain::coreachable(trans.data(), n, k, accepting.data());
+        }
+        py::array_t<bool> out(static_cast<py::ssize_t>(live.size()));
+        std::copy(live.begin(), live.end(), out.mutable_data());
+        return out;
+      },
+      py::arg("trans"), py::arg("accepting"),
+      "Per state of a DFA (moves -1 = dead), whether an accepting state can be reached from it.");
+
   py::class_<ByteDFA>(m, "ByteDFA")
       .def(py::init(&make_dfa), py::arg("trans"), py::arg("accepting"))
       .def_readonly("n_states", &ByteDFA::n_states)

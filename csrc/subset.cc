@@ -286,4 +286,33 @@ std::vector<int32_t> hopcroft(const int32_t* trans, int32_t n, int32_t k, const 
   return block;
 }
 
+std::vector<uint8_t> coreachable(const int32_t* trans, int32_t n, int32_t k, const uint8_t* accepting) {
+  const size_t states = static_cast<size_t>(n), width = static_cast<size_t>(k);
+  std::vector<uint32_t> begin(states + 1, 0);
+  for (size_t i = 0; i < states * width; ++i)
+    if (trans[i] >= 0) ++begin[static_cast<size_t>(trans[i]) + 1];
+  for (size_t s = 0; s < states; ++s) begin[s + 1] += begin[s];
+  std::vector<int32_t> from(begin[states]);
+  std::vector<uint32_t> fill(begin.begin(), begin.end() - 1);
+  for (size_t s = 0; s < states; ++s)
+    for (size_t c = 0; c < width; ++c) {
+      const int32_t t = trans[s * width + c];
+      if (t >= 0) from[fill[static_cast<size_t>(t)]++] = static_cast<int32_t>(s);
+    }
+  std::vector<uint8_t> live(accepting, accepting + states);
+  std::vector<int32_t> todo;
+  for (size_t s = 0; s < states; ++s)
+    if (live[s]) todo.push_back(static_cast<int32_t>(s));
+  while (!todo.empty()) {
+    const size_t t = static_cast<size_t>(todo.back());
+    todo.pop_back();
+    for (uint32_t j = begin[t]; j < begin[t + 1]; ++j)
+      if (!live[static_cast<size_t>(from[j])]) {
+        live[static_cast<size_t>(from[j])] = 1;
+        todo.push_back(from[j]);
+      }
+  }
+  return live;
+}
+
 }  // namespace constrain

@@ -45,4 +45,8 @@ SubsetResult subset_construction(const NFAView& nfa, int32_t n_classes, int32_t 
 // separates states of different `group` ids and is compatible with the moves; block per state.
 std::vector<int32_t> hopcroft(const int32_t* trans, int32_t n, int32_t k, const int32_t* group);
 
+// Per state of a DFA (`trans`: n x k, -1 = dead), whether it can reach an accepting state:
+// a backward search over the predecessor lists, linear in the moves.
+std::vector<uint8_t> coreachable(const int32_t* trans, int32_t n, int32_t k, const uint8_t* accepting);
+
 }  // namespace constrain

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from constrain._core import union_dfa
+from constrain._core import coreachable, union_dfa
 from constrain.automata.alphabet import Alphabet
 from constrain.automata.determinize import determinize
 from constrain.automata.dfa import ByteDFA
@@ -75,12 +75,7 @@ def trimmed(dfa: ByteDFA, accepting: list[bool]) -> ByteDFA | None:
     acceptance (None when the start cannot: the language is empty)."""
     trans, n = dfa.trans, dfa.n_states
     accepting = np.array(accepting, dtype=bool)
-    live = accepting.copy()
-    while True:                      # states that can reach acceptance (backward fixpoint)
-        grown = live | ((trans >= 0) & live[np.maximum(trans, 0)]).any(axis=1)
-        if (grown == live).all():
-            break
-        live = grown
+    live = coreachable(trans, accepting)
     if not live[0]:
         return None
     keep = np.flatnonzero(live)
