@@ -32,6 +32,7 @@ from constrain.automata.utf8_expand import to_byte_dfa
 from constrain.errors import AutomatonTooLargeError, RegexError
 
 _TERMINAL_CACHE_SIZE = 4096
+_NO_PARTS: frozenset[int] = frozenset()
 _FIRST_ONLY = frozenset({0})
 _BOTH = frozenset({0, 1})
 _TERMINAL_DFAS: dict[tuple[str, str, int], ByteDFA] = {}
@@ -143,8 +144,12 @@ def product_dfa(parts: list[ByteDFA], *, max_states: int = 50000) -> ProductDFA:
     if product is None:
         raise AutomatonTooLargeError(f"the union of {len(parts)} automata exceeds max_states={max_states}")
     trans, tag_begin, tags, member_begin, member_rows = product
-    accepts = [frozenset(tags[tag_begin[s]:tag_begin[s + 1]].tolist()) for s in range(trans.shape[0])]
-    return ProductDFA(ByteDFA(trans, tag_begin[1:] > tag_begin[:-1], 0), accepts, member_begin, member_rows)
+    accepting = tag_begin[1:] > tag_begin[:-1]
+    accepts = [_NO_PARTS] * trans.shape[0]
+    bounds, tag_list = tag_begin.tolist(), tags.tolist()
+    for s in np.flatnonzero(accepting).tolist():
+        accepts[s] = frozenset(tag_list[bounds[s]:bounds[s + 1]])
+    return ProductDFA(ByteDFA(trans, accepting, 0), accepts, member_begin, member_rows)
 
 
 def dfa_union(parts: list[ByteDFA], *, max_states: int = 50000) -> tuple[ByteDFA, list[frozenset[int]]]:

@@ -115,14 +115,24 @@ def reduce_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
     lhs = {r.lhs for r in rules}
     if start not in lhs:
         raise GrammarError(f"start rule {start!r} is not defined")
+    # worklist: a rule's count of nonterminal occurrences not yet known productive
+    missing = [sum(s in lhs for s in r.rhs) for r in rules]
+    uses: dict[str, list[int]] = {}
+    for i, r in enumerate(rules):
+        for s in r.rhs:
+            if s in lhs:
+                uses.setdefault(s, []).append(i)
     productive: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for r in rules:
-            if r.lhs not in productive and all(s in productive or s not in lhs for s in r.rhs):
-                productive.add(r.lhs)
-                changed = True
+    todo = [r.lhs for r, m in zip(rules, missing) if m == 0]
+    while todo:
+        sym = todo.pop()
+        if sym in productive:
+            continue
+        productive.add(sym)
+        for i in uses.get(sym, ()):
+            missing[i] -= 1
+            if missing[i] == 0:
+                todo.append(rules[i].lhs)
     if start not in productive:
         raise GrammarError(f"the grammar generates no string (rule {start!r} never terminates)")
     useful = [r for r in rules if all(s in productive or s not in lhs for s in r.rhs)]

@@ -134,9 +134,18 @@ class Lexers:
         self.behaviours = Behaviours(product)
         self._index = {name: i for i, name in enumerate(self.names)}
         states_of: list[list[int]] = [[] for _ in terminals]
+        shared: set[frozenset[int]] = set()
         for s, acc in enumerate(accepts):
             for c in acc:
                 states_of[c].append(s)
+            if len(acc) > 1:
+                shared.add(acc)
+        #: terminal -> the terminals sharing a text with it
+        self.partners: dict[str, set[str]] = {}
+        for acc in shared:
+            names = {self.names[i] for i in acc}
+            for name in names:
+                self.partners.setdefault(name, set()).update(names - {name})
         self._accepting_states = [np.array(states, dtype=np.int64) for states in states_of]
         # per component, its place in a reading (best first)
         ranked = sorted(range(len(terminals)), key=lambda i: _rank(terminals[i]))
@@ -167,11 +176,7 @@ class Lexers:
     def overlap_within(self, terminal_sets) -> bool:
         """Whether some text is accepted by two terminals of one of `terminal_sets` (then a
         parser that reads one terminal per lexeme cannot follow every reading)."""
-        partners: dict[str, set[str]] = {}       # terminal -> the terminals sharing a text with it
-        for acc in {acc for acc in self.accepts if len(acc) > 1}:
-            names = {self.names[i] for i in acc}
-            for name in names:
-                partners.setdefault(name, set()).update(names - {name})
+        partners = self.partners
         return any(not partners[t].isdisjoint(allowed)
                    for allowed in set(terminal_sets) for t in allowed if t in partners)
 

@@ -564,7 +564,7 @@ class Emitter(Negations, OneOf, Scalars):
                 return []
             if allowed is not None:
                 return [(self.term(string_regex(allowed)), value)]
-            return [(self.key_region_term((), names, None, {frozenset()}, excluding(any_text(), names)), value)]
+            return [(self.key_region_term((), names, None, {frozenset()}, lambda: excluding(any_text(), names)), value)]
         pats = list(patterns)
         allowed_regex = None if allowed is None else string_regex(allowed)
         try:
@@ -594,9 +594,10 @@ class Emitter(Negations, OneOf, Scalars):
                         regions: set[frozenset[int]], display=None) -> str:
         """The terminal of the keys in `regions` of KeyPartition(patterns, names, allowed), its
         DFA built directly. The grammar text names it by a placeholder for compilation, shows
-        the regex of `display` (an AST) when given, else declares it (no regex is written)."""
+        the regex of `display()` (an AST, built only for the text) when given, else declares
+        it (no regex is written)."""
         if display is not None and not self.for_compile:
-            return self.term(string_regex(display))
+            return self.term(string_regex(display()))
         described = ", ".join("none" if not r else " and ".join(patterns[i] for i in sorted(r)) for r in regions)
         return self.automaton_term(
             ("keys", patterns, tuple(names), allowed, frozenset(regions)),
