@@ -1,5 +1,6 @@
 #include "dfa_union.h"
 
+#include <array>
 #include <cstddef>
 #include <unordered_map>
 #include <utility>
@@ -21,6 +22,41 @@ struct TupleHash {
     return h;
   }
 };
+
+// Byte classes of the components: bytes b and b' are alike when every row of every component
+// sends them to the same state. Found by a 64-bit signature per byte over all rows, then
+// checked exactly (a byte whose columns differ from its class's first byte gets a class of
+// its own), so a collision costs speed, never correctness. Returns the class count;
+// `class_of[b]` is b's class and `first[k]` the first byte of class k.
+int byte_classes(const std::vector<const int32_t*>& tables, const std::vector<int32_t>& n_states,
+                 std::array<uint8_t, 256>& class_of, std::array<uint8_t, 256>& first) {
+  std::array<uint64_t, 256> sig{};
+  for (std::size_t c = 0; c < tables.size(); ++c)
+    for (std::size_t s = 0; s < static_cast<std::size_t>(n_states[c]); ++s) {
+      const int32_t* row = tables[c] + s * 256;
+      for (int b = 0; b < 256; ++b) sig[b] = (sig[b] + static_cast<uint32_t>(row[b] + 2)) * 0x9E3779B97F4A7C15ull;
+    }
+  int n = 0;
+  for (int b = 0; b < 256; ++b) {
+    int k = 0;
+    while (k < n && sig[first[k]] != sig[b]) ++k;
+    if (k == n) first[n++] = static_cast<uint8_t>(b);
+    class_of[b] = static_cast<uint8_t>(k);
+  }
+  std::array<bool, 256> alike;
+  alike.fill(true);
+  for (std::size_t c = 0; c < tables.size(); ++c)
+    for (std::size_t s = 0; s < static_cast<std::size_t>(n_states[c]); ++s) {
+      const int32_t* row = tables[c] + s * 256;
+      for (int b = 0; b < 256; ++b) alike[b] = alike[b] && row[b] == row[first[class_of[b]]];
+    }
+  for (int b = 0; b < 256; ++b)
+    if (!alike[b]) {
+      first[n] = static_cast<uint8_t>(b);
+      class_of[b] = static_cast<uint8_t>(n++);
+    }
+  return n;
+}
 
 }  // namespace
 
@@ -56,7 +92,10 @@ DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<
   id_of(start);
   out.tag_begin.push_back(0);
   Tuple next;
-  std::vector<Tuple> buckets(256);
+  std::array<uint8_t, 256> class_of{}, first{};
+  const int n_classes = byte_classes(tables, n_states, class_of, first);
+  std::vector<Tuple> buckets(static_cast<std::size_t>(n_classes));
+  std::vector<int32_t> class_target(static_cast<std::size_t>(n_classes));
   for (std::size_t i = 0; i < states.size(); ++i) {
     for (const auto& [c, s] : states[i])
       if (accepting[static_cast<std::size_t>(c)][s]) out.tags.push_back(c);
@@ -82,23 +121,24 @@ DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<
       }
       continue;
     }
-    // several components: each member's row scanned once into per-byte buckets (a member
-    // lives on few bytes), the buckets filled in component order
+    // several components: one move per byte class, each member's row read once into the
+    // classes' buckets (filled in component order)
     for (auto& bucket : buckets) bucket.clear();
     for (const auto& [c, s] : states[i]) {
       const int32_t* row = tables[static_cast<std::size_t>(c)] + static_cast<std::size_t>(s) * 256;
-      for (int32_t b = 0; b < 256; ++b)
-        if (row[b] != kDeadState) buckets[static_cast<std::size_t>(b)].emplace_back(c, row[b]);
+      for (int k = 0; k < n_classes; ++k)
+        if (row[first[k]] != kDeadState) buckets[static_cast<std::size_t>(k)].emplace_back(c, row[first[k]]);
     }
-    for (int32_t b = 0; b < 256; ++b) {
-      Tuple& next_b = buckets[static_cast<std::size_t>(b)];
-      const int32_t id = next_b.empty() ? kDeadState : id_of(next_b);
+    for (int k = 0; k < n_classes; ++k) {
+      Tuple& bucket = buckets[static_cast<std::size_t>(k)];
+      const int32_t id = bucket.empty() ? kDeadState : id_of(bucket);
       if (id == kTooLarge) {
         out.too_large = true;
         return out;
       }
-      out.trans.push_back(id);
+      class_target[static_cast<std::size_t>(k)] = id;
     }
+    for (int b = 0; b < 256; ++b) out.trans.push_back(class_target[class_of[b]]);
   }
   out.n_states = static_cast<int32_t>(states.size());
   out.member_begin.push_back(0);
