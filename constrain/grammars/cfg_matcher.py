@@ -16,6 +16,7 @@ import threading
 import numpy as np
 
 from constrain.errors import GrammarError
+from constrain.gc_pause import gc_paused
 from constrain.grammars.builtin import load_builtin
 from constrain.grammars.cfg import Grammar
 from constrain.grammars.cfg_masks import LexemeWalks, cfg_mask
@@ -179,9 +180,10 @@ def compile_lark(grammar_text: str, vocab: Vocabulary, start: str = "start", *, 
     """Compile a Lark grammar against `vocab`. Masks are computed lazily and cached.
 
     `indenter`: an IndenterSpec for Python-style grammars (`constrain.grammars.cfg.PYTHON_INDENTER`)."""
-    grammar = load_lark(grammar_text, start, indenter=indenter)
     try:
-        return CFGGrammar(grammar, vocab)
+        with gc_paused():
+            grammar = load_lark(grammar_text, start, indenter=indenter)
+            return CFGGrammar(grammar, vocab)
     except GrammarError as e:
         terminal = getattr(e, "terminal", None)
         if terminal is None or e.line is not None:

@@ -13,6 +13,7 @@ import numpy as np
 from constrain.automata.dfa import DEAD, ByteDFA
 from constrain.automata.mask_store import DFAMaskStore
 from constrain.automata.regex import regex_to_dfa
+from constrain.gc_pause import gc_paused
 from constrain.matcher import CompiledGrammar, Matcher
 from constrain.vocab import Vocabulary
 
@@ -73,7 +74,8 @@ def compile_regex(pattern: str, vocab: Vocabulary, *, flags: str = "", max_state
         hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    grammar = RegexGrammar(regex_to_dfa(pattern, flags=flags, max_states=max_states), vocab, pattern)
+    with gc_paused():
+        grammar = RegexGrammar(regex_to_dfa(pattern, flags=flags, max_states=max_states), vocab, pattern)
     with _CACHE_LOCK:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))

@@ -28,6 +28,7 @@ import json
 import threading
 
 from constrain.errors import GrammarError, UnsupportedSchemaError
+from constrain.gc_pause import gc_paused
 from constrain.grammars.cfg_matcher import CFGGrammar
 from constrain.grammars.distinct_items import DistinctItems
 from constrain.grammars.json_schema.emit import Emitter, Options
@@ -83,6 +84,15 @@ def compile_json_schema(schema, vocab: Vocabulary, *, whitespace: str = "flexibl
         hit = _CACHE.get(key)
     if hit is not None:
         return hit
+    with gc_paused():
+        grammar = _compile(loaded, options, vocab)
+    with _CACHE_LOCK:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        return _CACHE.setdefault(key, grammar)
+
+
+def _compile(loaded, options: Options, vocab: Vocabulary) -> CFGGrammar:
     _, emitter, start = _emit(loaded, options, for_compile=True)
     prebuilt = emitter.prebuilt
     distinct = None
@@ -95,10 +105,7 @@ def compile_json_schema(schema, vocab: Vocabulary, *, whitespace: str = "flexibl
     except GrammarError as e:
         raise UnsupportedSchemaError("schema", "#", f"the generated grammar does not compile: {e}") from None
     grammar.ignored_keywords = emitter.ignored
-    with _CACHE_LOCK:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        return _CACHE.setdefault(key, grammar)
+    return grammar
 
 
 __all__ = ["compile_json_schema", "json_schema_to_lark"]
