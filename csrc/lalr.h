@@ -14,7 +14,8 @@ namespace constrain {
 struct LALRResult {
   int32_t n_states = 0;
   // per state, CSR over (symbol, value): a terminal maps to a shift target (>= 0) or ~rule
-  // (a reduction on that lookahead); a nonterminal ~n maps to its goto target
+  // (a reduction on that lookahead); a nonterminal ~n maps to its goto target. Within a row,
+  // the nonterminals come first, then the terminals; each part ascending by symbol
   std::vector<int32_t> row_begin, row_symbol, row_value;
   // per conflict: state, terminal, rule reduced, 0 = shift/reduce or 1 = reduce/reduce
   std::vector<int32_t> conflicts;

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from constrain._core import build_lalr as _core_build_lalr
 from constrain.errors import GrammarError
 from constrain.grammars.cfg import Grammar, lookup_terminal
@@ -56,13 +58,13 @@ def build_lalr(grammar: Grammar) -> LALRTables:
     if built is None:
         raise GrammarError(f"the LALR automaton exceeds {MAX_LR_STATES} states")
     n_states, row_begin, row_symbol, row_value, flat_conflicts = built
-    row_begin, row_symbol, row_value = row_begin.tolist(), row_symbol.tolist(), row_value.tolist()
-    action: list[dict[int, int]] = []
-    goto: list[dict[int, int]] = []
-    for p in range(n_states):
-        row = range(row_begin[p], row_begin[p + 1])
-        goto.append({~row_symbol[i]: row_value[i] for i in row if row_symbol[i] < 0})
-        action.append({row_symbol[i]: row_value[i] for i in row if row_symbol[i] >= 0})
+    # a row lists its nonterminals (gotos) first, then its terminals (actions)
+    gotos = np.zeros(n_states, dtype=np.int64)
+    np.add.at(gotos, np.repeat(np.arange(n_states), np.diff(row_begin)), row_symbol < 0)
+    splits = (row_begin[:-1] + gotos).tolist()
+    bounds, symbols, values, nonterminals = row_begin.tolist(), row_symbol.tolist(), row_value.tolist(), (~row_symbol).tolist()
+    action = [dict(zip(symbols[k:e], values[k:e])) for k, e in zip(splits, bounds[1:])]
+    goto = [dict(zip(nonterminals[b:k], values[b:k])) for b, k in zip(bounds, splits)]
     names = list(terms) + ["$END"]
     conflicts = tuple(f"{('shift/reduce', 'reduce/reduce')[kind]} conflict on {names[t]} reducing "
                       f"{grammar.rules[r - 1]} (state {p})"
