@@ -57,6 +57,20 @@ void walk_range(const TokenTrie& trie, const int32_t* trans, const uint8_t* live
   }
 }
 
+// Every slice of the trie: the masks of slices 1..whole ORed into `alive`, `walk(root)` called
+// for the others (slice 0, the rest, always).
+template <class Walk>
+void for_slices(const TokenTrie& trie, size_t whole, uint32_t* alive, Walk walk) {
+  for (size_t k = 0; k < trie.n_slices(); ++k) {
+    if (k == 0 || k > whole) {
+      walk(trie.roots[k]);
+      continue;
+    }
+    const uint32_t* words = trie.slice_words[k].data();
+    for (size_t w = 0; w < trie.words(); ++w) alive[w] |= words[w];
+  }
+}
+
 }  // namespace
 
 void ByteDFA::ensure_predecessors() {
@@ -129,9 +143,10 @@ void ByteDFA::token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive,
   std::memset(alive, 0, trie.words() * sizeof(uint32_t));
   const auto ignore_dead = [](size_t, int32_t) {};
   if (ends_accepting == nullptr) {
-    for (uint32_t root : trie.roots)
+    for_slices(trie, whole_slices(trie, state), alive, [&](uint32_t root) {
       walk_range<true, false>(trie, trans(), live_or_null(), root + 1, trie.nodes[root].skip, state, stack, alive,
                               ignore_dead, [](int32_t, int32_t) {});
+    });
     return;
   }
   std::memset(ends_accepting, 0, trie.words() * sizeof(uint32_t));
@@ -173,16 +188,8 @@ void ByteDFA::lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* 
       walk_subtree(roots[r]);
       continue;
     }
-    // the whole trie: slices 1..whole at once (their tokens all stay inside the lexeme), the rest walked
-    const size_t whole = alive_ids == nullptr ? whole_slices(trie, state) : 0;
-    for (size_t k = 0; k < trie.n_slices(); ++k) {
-      if (k == 0 || k > whole) {
-        walk_subtree(trie.roots[k]);
-        continue;
-      }
-      const uint32_t* words = trie.slice_words[k].data();
-      for (size_t w = 0; w < trie.words(); ++w) alive[w] |= words[w];
-    }
+    // the whole trie (slices taken whole: their tokens all stay inside the lexeme)
+    for_slices(trie, alive_ids == nullptr ? whole_slices(trie, state) : 0, alive, walk_subtree);
   }
 }
 

@@ -104,3 +104,29 @@ def test_masks_with_slices_equal_masks_without(name, monkeypatch):
                 if not (ma.accept_token(t) and mb.accept_token(t)):
                     break
     assert checked > 200
+
+
+@pytest.mark.parametrize("name", ["llama3"])
+def test_regex_masks_with_slices_equal_masks_without(name, monkeypatch):
+    from tokenizers import Tokenizer
+
+    from constrain.grammars.regex import compile_regex
+
+    path = require_tokenizer(name)
+    tok = Tokenizer.from_file(str(path))
+    sliced = Vocabulary.from_file(path)
+    with monkeypatch.context() as patch:
+        patch.setattr(token_slices, "slice_of_tokens", lambda tokens: np.zeros(len(tokens), dtype=np.uint8))
+        plain = Vocabulary.from_file(path)
+        plain.trie
+    cases = [(r'"(?:[^"\\]|\\.)*"', '"any text, with ünïcode and \\"escapes\\" of many kinds, thirty chars or more"'),
+             (r"[^\n]{0,25}!", "a short line of text here!"),
+             (r"[a-z ]+", "only lower case words here")]
+    checked = 0
+    for pattern, text in cases:
+        a, b = compile_regex(pattern, sliced).matcher(), compile_regex(pattern, plain).matcher()
+        for t in encode_continuation(tok, [text])[0]:
+            assert np.array_equal(a.next_token_mask(), b.next_token_mask()), (pattern, tok.decode([t]))
+            checked += 1
+            assert a.accept_token(t) and b.accept_token(t)
+    assert checked > 20
