@@ -631,3 +631,13 @@ def test_core_build_lalr_refuses_bad_rules():
                 ([1, 0], [0, 2], [~0, 1, 0], 2, 2)):        # rule bounds
         with pytest.raises(ValueError):
             core_build_lalr(*bad, 100)
+
+
+def test_a_terminal_too_large_on_its_own_is_named_and_located():
+    from constrain import Vocabulary
+    from constrain.grammars.cfg_matcher import compile_lark
+
+    vocab = Vocabulary([b"a", b"b"], eos_token_ids=[2], size=3)
+    with pytest.raises(GrammarError, match="terminal X") as info:
+        compile_lark('start: "a" X\nX: /(a|b)*a(a|b){20}/\n', vocab)
+    assert info.value.line == 2

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from constrain._core import ByteDFA as CoreDFA
-from constrain.automata.regex import regex_to_dfa, terminals_to_dfa
+from constrain.automata.regex import cached_regex_to_dfa, terminals_to_dfa
 from constrain.errors import ConstrainError, GrammarError
 from constrain.grammars.cfg import Grammar, Terminal
 
@@ -185,10 +185,11 @@ class Lexers:
 
 
 def _culprit(terminals: list[Terminal], max_states: int) -> str | None:
-    """The first terminal that fails to compile on its own (for the error message)."""
+    """The first terminal that fails to compile on its own (for the error message; the ones
+    that compiled are in the pattern cache)."""
     for t in terminals:
         try:
-            regex_to_dfa(t.pattern, flags=t.flags, max_states=max_states)
+            cached_regex_to_dfa(t.pattern, t.flags, max_states)
         except ConstrainError:
             return t.name
     return None
