@@ -59,8 +59,8 @@ struct ByteDFA {
   // One DFS walk of the trie from `state`, skipping dead subtrees. Sets bit id in `alive`
   // for every token whose walk stays live, and in `ends_accepting` (may be null) for those
   // that end in an accepting state. Without `ends_accepting`, the slices that keep the DFA
-  // alive (whole_slices) are taken whole instead of walked. Both outputs hold ceil(vocab_size/32) words and are
-  // overwritten. `stack` must hold trie.max_depth + 1 entries.
+  // alive (whole_slices) are taken whole instead of walked. Both outputs hold
+  // ceil(vocab_size/32) words and are overwritten. `stack` must hold trie.max_depth + 1 entries.
   void token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive, uint32_t* ends_accepting,
                    int32_t* stack) const;
 

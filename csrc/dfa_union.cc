@@ -107,11 +107,8 @@ DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<
       for (int32_t b = 0; b < 256; ++b) {
         int32_t id = kDeadState;
         if (row[b] != kDeadState) {
-          id = single[static_cast<std::size_t>(c)][static_cast<std::size_t>(row[b])];
-          if (id == kDeadState) {
-            next.assign(1, {c, row[b]});
-            id = id_of(next);
-          }
+          next.assign(1, {c, row[b]});
+          id = id_of(next);
         }
         if (id == kTooLarge) {
           out.too_large = true;

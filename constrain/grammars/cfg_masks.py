@@ -10,9 +10,9 @@ shared across parser states:
   tokens that stay inside the current lexeme (`alive`) and the *boundaries*: trie nodes
   whose byte would kill the lexer right after an accepting state r, grouped by r and kept
   with r's reading. A walk from the trie root takes the plain-text token slices whole where
-  they cannot leave the lexeme (constrain/automata/token_slices.py). It depends only on what (L, q) does (`L.behaviour(q)`, shared by all
-  lexers whose candidates are in the same states) and the subtree set, so it is cached by a
-  key naming those.
+  they cannot leave the lexeme (constrain/automata/token_slices.py). It depends only on what
+  (L, q) does (`L.behaviour(q)`, shared by all lexers whose candidates are in the same
+  states) and the subtree set, so it is cached by a key naming those.
 - Per boundary group, the lexeme ends read as `L.reading[r]`; the parser advances on it
   (the one parser-dependent step); the next lexer walks the group's subtrees from its start
   state: another cached LexemeWalk, whose own boundaries recurse (tokens spanning 3+

@@ -59,9 +59,8 @@ def build_lalr(grammar: Grammar) -> LALRTables:
         raise GrammarError(f"the LALR automaton exceeds {MAX_LR_STATES} states")
     n_states, row_begin, row_symbol, row_value, flat_conflicts = built
     # a row lists its nonterminals (gotos) first, then its terminals (actions)
-    gotos = np.zeros(n_states, dtype=np.int64)
-    np.add.at(gotos, np.repeat(np.arange(n_states), np.diff(row_begin)), row_symbol < 0)
-    splits = (row_begin[:-1] + gotos).tolist()
+    nonterminals_before = np.concatenate(([0], np.cumsum(row_symbol < 0)))
+    splits = (row_begin[:-1] + np.diff(nonterminals_before[row_begin])).tolist()
     bounds, symbols, values, nonterminals = row_begin.tolist(), row_symbol.tolist(), row_value.tolist(), (~row_symbol).tolist()
     action = [dict(zip(symbols[k:e], values[k:e])) for k, e in zip(splits, bounds[1:])]
     goto = [dict(zip(nonterminals[b:k], values[b:k])) for b, k in zip(bounds, splits)]

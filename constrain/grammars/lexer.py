@@ -84,9 +84,9 @@ class LexerDFA:
     candidates: frozenset[str]
     reading: Readings
     core: object = field(repr=False)
-    start: int = 0
-    components: frozenset[int] = frozenset()
-    behaviours: Behaviours | None = field(default=None, repr=False)
+    start: int
+    components: frozenset[int]
+    behaviours: Behaviours = field(repr=False)
     _behaviour: dict[int, int] = field(default_factory=dict, repr=False)
 
     def behaviour(self, q: int) -> int:
