@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from constrain.errors import GrammarError
 
@@ -38,8 +39,9 @@ class Terminal:
     literal: str | None = None
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
+    """A BNF rule (a named tuple: compiling hashes and compares many of them)."""
+
     lhs: str
     rhs: tuple[str, ...]
 
@@ -116,12 +118,15 @@ def reduce_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
     if start not in lhs:
         raise GrammarError(f"start rule {start!r} is not defined")
     # worklist: a rule's count of nonterminal occurrences not yet known productive
-    missing = [sum(s in lhs for s in r.rhs) for r in rules]
+    missing: list[int] = []
     uses: dict[str, list[int]] = {}
     for i, r in enumerate(rules):
+        count = 0
         for s in r.rhs:
             if s in lhs:
+                count += 1
                 uses.setdefault(s, []).append(i)
+        missing.append(count)
     productive: set[str] = set()
     todo = [r.lhs for r, m in zip(rules, missing) if m == 0]
     while todo:
@@ -135,7 +140,7 @@ def reduce_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
                 todo.append(rules[i].lhs)
     if start not in productive:
         raise GrammarError(f"the grammar generates no string (rule {start!r} never terminates)")
-    useful = [r for r in rules if all(s in productive or s not in lhs for s in r.rhs)]
+    useful = [r for r, m in zip(rules, missing) if m == 0]    # every nonterminal used is productive
     reachable, todo = {start}, [start]
     by_lhs: dict[str, list[Rule]] = {}
     for r in useful:

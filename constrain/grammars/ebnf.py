@@ -15,6 +15,8 @@ from constrain.errors import GrammarError
 from constrain.grammars.cfg import Rule, reduce_rules
 
 _TOKEN = re.compile(r"\s*([()|?*+]|[A-Za-z_][A-Za-z0-9_]*)")
+# a body without groups or repetition: alternatives of plain symbol sequences (most bodies)
+_FLAT_BODY = re.compile(r"[\s|]*(?:[A-Za-z_][A-Za-z0-9_]*(?:[\s|]+|\Z))*")
 
 
 def expand_rules(bodies: dict[str, str], start: str) -> tuple[Rule, ...]:
@@ -31,6 +33,8 @@ class _Expander:
         self.helpers = 0
 
     def parse(self, lhs: str, body: str) -> list[tuple[str, ...]]:
+        if _FLAT_BODY.fullmatch(body):
+            return list(dict.fromkeys(tuple(alt.split()) for alt in body.split("|")))
         tokens = [m.group(1) for m in _TOKEN.finditer(body)]
         if "".join(tokens) != re.sub(r"\s+", "", body):
             raise GrammarError(f"rule {lhs!r}: unexpected text in {body!r}")

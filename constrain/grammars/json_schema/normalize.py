@@ -17,6 +17,7 @@ from jsonschema import validators
 
 from constrain.errors import SchemaError, UnsupportedSchemaError
 from constrain.grammars.json_schema.metaschema import metaschema_validator
+from constrain.grammars.json_schema.metaschema_quick import quick_check
 
 ANNOTATIONS = frozenset({
     "title", "description", "default", "examples", "example", "$comment", "readOnly", "writeOnly",
@@ -64,7 +65,8 @@ class SchemaDoc:
     def __init__(self, root):
         self.root = root
         cls = validators.validator_for(root if isinstance(root, dict) else {}, default=validators.Draft202012Validator)
-        error = next(metaschema_validator(cls).iter_errors(root), None)
+        quick = quick_check(cls)
+        error = None if quick is not None and quick(root) else next(metaschema_validator(cls).iter_errors(root), None)
         if error is not None:
             pointer = "#" + "".join(pointer_join("", p) for p in error.absolute_path)
             raise SchemaError(f"invalid schema: {error.message}", pointer)
