@@ -130,25 +130,51 @@ class LALRParser:
                 real.append(cursor[0])
             return real[k]
 
-        def feed(t: int, pushed: list[int], k: int):
+        def reduce(a: int, pushed: list[int], k: int) -> int:
+            """Reduce by rule ~a the stack real[k:] + pushed (`pushed` is updated): the new k."""
+            n = rule_len[~a]
+            if n <= len(pushed):
+                if n:
+                    del pushed[-n:]
+            else:
+                k += n - len(pushed)
+                pushed.clear()
+            below = pushed[-1] if pushed else real_at(k)
+            pushed.append(goto[below][rule_lhs[~a]])
+            return k
+
+        def feed(t: int, pushed: list[int], k: int) -> int:
             """Reduce then shift `t` on the stack real[k:] + pushed: the new k, or -1."""
             while True:
-                s = pushed[-1] if pushed else real_at(k)
-                a = action[s].get(t)
+                a = action[pushed[-1] if pushed else real_at(k)].get(t)
                 if a is None:
                     return -1
                 if a >= 0:
                     pushed.append(a)
                     return k
-                n = rule_len[~a]
-                if n <= len(pushed):
-                    if n:
-                        del pushed[-n:]
-                else:
-                    k += n - len(pushed)
-                    pushed.clear()
-                below = pushed[-1] if pushed else real_at(k)
-                pushed.append(goto[below][rule_lhs[~a]])
+                k = reduce(a, pushed, k)
+
+        def shifted(pushed: list[int], k: int) -> list[int]:
+            """The terminals shifted after their reductions from the stack real[k:] + pushed.
+            Terminals that reduce by the same rule share that reduction (and the ones after)."""
+            out: list[int] = []
+            work = [(pushed, k, list(action[pushed[-1] if pushed else real_at(k)]))]
+            while work:
+                pushed, k, terms = work.pop()
+                row = action[pushed[-1] if pushed else real_at(k)]
+                by_rule: dict[int, list[int]] = {}
+                for t in terms:
+                    a = row.get(t)
+                    if a is None:
+                        continue
+                    if a >= 0:
+                        out.append(t)
+                    else:
+                        by_rule.setdefault(a, []).append(t)
+                for a, group in by_rule.items():
+                    after = list(pushed)
+                    work.append((after, reduce(a, after, k), group))
+            return out
 
         pushed: list[int] = []
         k = 0
@@ -158,8 +184,7 @@ class LALRParser:
                 leaf = ()
                 break
         else:
-            top = pushed[-1] if pushed else real[k]
-            ok = [t for t in action[top] if feed(t, list(pushed), k) >= 0]
+            ok = shifted(pushed, k)
             ids = frozenset(t for t in ok if t != self.end_id)
             leaf = (ids, frozenset(self.terminals[t] for t in ids), self.end_id in ok)
         tree = self._memo.setdefault(seq, {})

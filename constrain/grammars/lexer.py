@@ -64,8 +64,12 @@ class Behaviours:
         self._ids: dict[tuple, int] = {}
         self._lock = threading.Lock()
 
-    def of(self, components: frozenset[int], state: int) -> int:
-        key = tuple(m for m in self.product.members(state) if m[0] in components)
+    def of(self, selected: np.ndarray, state: int) -> int:
+        """The id of union state `state` for a lexer whose components are those `selected`
+        (a boolean array over components); the key is the bytes of its selected members."""
+        begin, rows = self.product.member_begin, self.product.member_rows
+        members = rows[begin[state]:begin[state + 1]]
+        key = members[selected[members[:, 0]]].tobytes()
         found = self._ids.get(key)
         if found is None:
             with self._lock:
@@ -78,7 +82,8 @@ class LexerDFA:
     """The lexer of one candidate set: the grammar's union DFA with transitions into states
     that cannot complete a candidate removed (so "not DEAD" means "a candidate terminal can
     still be completed"), and where its lexemes end. `components`: the candidates' indices
-    in the union; `behaviour(q)` names what state q does for this lexer (see Behaviours)."""
+    in the union (`selected`: the same as a boolean array); `behaviour(q)` names what state q
+    does for this lexer (see Behaviours)."""
 
     id: int
     candidates: frozenset[str]
@@ -86,13 +91,14 @@ class LexerDFA:
     core: object = field(repr=False)
     start: int
     components: frozenset[int]
+    selected: np.ndarray = field(repr=False)
     behaviours: Behaviours = field(repr=False)
     _behaviour: dict[int, int] = field(default_factory=dict, repr=False)
 
     def behaviour(self, q: int) -> int:
         found = self._behaviour.get(q)
         if found is None:
-            found = self._behaviour.setdefault(q, self.behaviours.of(self.components, q))
+            found = self._behaviour.setdefault(q, self.behaviours.of(self.selected, q))
         return found
 
 
@@ -165,11 +171,13 @@ class Lexers:
         reading = Readings(self.accepts, {c: self._rank[c] for c in components}, self.names,
                            None if self.all_readings else 1)
         core = self.core.restricted(accepting)
+        selected = np.zeros(len(self.names), dtype=bool)
+        selected[list(components)] = True
         with self._lock:
             lexer = self._by_candidates.get(names)
             if lexer is None:
                 lexer = LexerDFA(len(self._by_candidates), names, reading, core, self.dfa.start, components,
-                                 self.behaviours)
+                                 selected, self.behaviours)
                 self._by_candidates[names] = lexer
         return lexer
 
