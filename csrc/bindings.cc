@@ -184,7 +184,7 @@ PYBIND11_MODULE(_core, m) {
         }
         if (u.too_large) return py::none();
         py::array_t<int32_t> trans({static_cast<py::ssize_t>(u.n_states), static_cast<py::ssize_t>(256)});
-        std::copy(u.trans.begin(), u.trans.end(), trans.mutable_data());
+        u.byte_moves(trans.mutable_data());
         py::array_t<int32_t> members({static_cast<py::ssize_t>(u.members.size() / 2), static_cast<py::ssize_t>(2)});
         std::copy(u.members.begin(), u.members.end(), members.mutable_data());
         return py::make_tuple(trans, to_array(u.tag_begin), to_array(u.tags), to_array(u.member_begin), members);

@@ -1,5 +1,6 @@
 #include "dfa_union.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <unordered_map>
@@ -92,10 +93,17 @@ DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<
   id_of(start);
   out.tag_begin.push_back(0);
   Tuple next;
-  std::array<uint8_t, 256> class_of{}, first{};
-  const int n_classes = byte_classes(tables, n_states, class_of, first);
-  std::vector<Tuple> buckets(static_cast<std::size_t>(n_classes));
+  std::array<uint8_t, 256> first{};
+  std::array<uint8_t, 256>& class_of = out.class_of;
+  const int n_classes = out.n_classes = byte_classes(tables, n_states, class_of, first);
   std::vector<int32_t> class_target(static_cast<std::size_t>(n_classes));
+  // per multi-component state: column k holds the members' targets on class k; classes with
+  // equal columns (found by hash, compared exactly) share one lookup of the target tuple
+  std::vector<int32_t> columns, components;
+  std::vector<uint64_t> column_hash(static_cast<std::size_t>(n_classes));
+  std::array<int16_t, 512> class_at;  // open addressing by column hash: a class index or -1
+  class_at.fill(-1);
+  std::vector<std::size_t> used_slots;
   for (std::size_t i = 0; i < states.size(); ++i) {
     for (const auto& [c, s] : states[i])
       if (accepting[static_cast<std::size_t>(c)][s]) out.tags.push_back(c);
@@ -104,38 +112,68 @@ DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<
       // one component: its row, renamed
       const auto [c, s] = states[i][0];
       const int32_t* row = tables[static_cast<std::size_t>(c)] + static_cast<std::size_t>(s) * 256;
-      for (int32_t b = 0; b < 256; ++b) {
+      for (int k = 0; k < n_classes; ++k) {
         int32_t id = kDeadState;
-        if (row[b] != kDeadState) {
-          next.assign(1, {c, row[b]});
+        if (row[first[k]] != kDeadState) {
+          next.assign(1, {c, row[first[k]]});
           id = id_of(next);
         }
         if (id == kTooLarge) {
           out.too_large = true;
           return out;
         }
-        out.trans.push_back(id);
+        class_target[static_cast<std::size_t>(k)] = id;
       }
+      out.class_trans.insert(out.class_trans.end(), class_target.begin(), class_target.end());
       continue;
     }
-    // several components: one move per byte class, each member's row read once into the
-    // classes' buckets (filled in component order)
-    for (auto& bucket : buckets) bucket.clear();
-    for (const auto& [c, s] : states[i]) {
+    // several components: one move per byte class
+    const std::size_t m = states[i].size();
+    components.clear();
+    columns.assign(m * static_cast<std::size_t>(n_classes), kDeadState);
+    std::fill(column_hash.begin(), column_hash.end(), m);
+    for (std::size_t j = 0; j < m; ++j) {
+      const auto [c, s] = states[i][j];
+      components.push_back(c);
       const int32_t* row = tables[static_cast<std::size_t>(c)] + static_cast<std::size_t>(s) * 256;
-      for (int k = 0; k < n_classes; ++k)
-        if (row[first[k]] != kDeadState) buckets[static_cast<std::size_t>(k)].emplace_back(c, row[first[k]]);
+      for (int k = 0; k < n_classes; ++k) {
+        const int32_t t = row[first[k]];
+        columns[static_cast<std::size_t>(k) * m + j] = t;
+        uint64_t& h = column_hash[static_cast<std::size_t>(k)];
+        h = (h ^ static_cast<uint32_t>(t + 2)) * 0x9E3779B97F4A7C15ull;
+      }
     }
     for (int k = 0; k < n_classes; ++k) {
-      Tuple& bucket = buckets[static_cast<std::size_t>(k)];
-      const int32_t id = bucket.empty() ? kDeadState : id_of(bucket);
+      const int32_t* column = columns.data() + static_cast<std::size_t>(k) * m;
+      const uint64_t h = column_hash[static_cast<std::size_t>(k)];
+      std::size_t slot = h >> 55;
+      int shared = -1;
+      for (; class_at[slot] >= 0; slot = (slot + 1) & 511) {
+        const auto k2 = static_cast<std::size_t>(class_at[slot]);
+        if (column_hash[k2] == h && std::equal(column, column + m, columns.data() + k2 * m)) {
+          shared = static_cast<int>(k2);
+          break;
+        }
+      }
+      if (shared >= 0) {
+        class_target[static_cast<std::size_t>(k)] = class_target[static_cast<std::size_t>(shared)];
+        continue;
+      }
+      class_at[slot] = static_cast<int16_t>(k);
+      used_slots.push_back(slot);
+      next.clear();
+      for (std::size_t j = 0; j < m; ++j)
+        if (column[j] != kDeadState) next.emplace_back(components[j], column[j]);
+      const int32_t id = next.empty() ? kDeadState : id_of(next);
       if (id == kTooLarge) {
         out.too_large = true;
         return out;
       }
       class_target[static_cast<std::size_t>(k)] = id;
     }
-    for (int b = 0; b < 256; ++b) out.trans.push_back(class_target[class_of[b]]);
+    for (const std::size_t slot : used_slots) class_at[slot] = -1;
+    used_slots.clear();
+    out.class_trans.insert(out.class_trans.end(), class_target.begin(), class_target.end());
   }
   out.n_states = static_cast<int32_t>(states.size());
   out.member_begin.push_back(0);
@@ -147,6 +185,12 @@ DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<
     out.member_begin.push_back(static_cast<uint32_t>(out.members.size() / 2));
   }
   return out;
+}
+
+void DFAUnion::byte_moves(int32_t* trans) const {
+  const auto k = static_cast<std::size_t>(n_classes);
+  for (std::size_t s = 0; s < static_cast<std::size_t>(n_states); ++s)
+    for (int b = 0; b < 256; ++b) trans[s * 256 + static_cast<std::size_t>(b)] = class_trans[s * k + class_of[b]];
 }
 
 }  // namespace constrain

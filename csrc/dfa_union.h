@@ -8,19 +8,26 @@
 // state are its live components and their states, (component, state) pairs by component.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
 namespace constrain {
 
 struct DFAUnion {
-  std::vector<int32_t> trans;          // n_states * 256
+  // moves by byte class: state s goes to class_trans[s * n_classes + class_of[b]] on byte b
+  std::vector<int32_t> class_trans;    // n_states * n_classes
+  std::array<uint8_t, 256> class_of{};
+  int n_classes = 0;
   std::vector<uint32_t> tag_begin;     // n_states + 1 (CSR over tags)
   std::vector<int32_t> tags;
   std::vector<uint32_t> member_begin;  // n_states + 1 (CSR over members)
   std::vector<int32_t> members;        // 2 entries per member: component, component state
   int32_t n_states = 0;
   bool too_large = false;              // stopped at max_states
+
+  // the n_states * 256 byte moves into `trans`
+  void byte_moves(int32_t* trans) const;
 };
 
 // `tables[i]` has n_states[i] * 256 entries, `accepting[i]` n_states[i]; starts are state 0.
