@@ -641,3 +641,39 @@ def test_a_terminal_too_large_on_its_own_is_named_and_located():
     with pytest.raises(GrammarError, match="terminal X") as info:
         compile_lark('start: "a" X\nX: /(a|b)*a(a|b){20}/\n', vocab)
     assert info.value.line == 2
+
+
+@st.composite
+def grammars_with_unit_rules(draw):
+    """Random grammars where some nonterminals have one rule of one symbol (a unit chain)."""
+    nts = ["start", "p", "q", "r", "s"]
+    symbols = nts + ['"a"', '"b"']
+    lines = []
+    for nt in nts:
+        if nt != "start" and draw(st.booleans()):
+            lines.append(f"{nt}: {draw(st.sampled_from(symbols))}")
+            continue
+        alts = draw(st.lists(st.lists(st.sampled_from(symbols), max_size=3), min_size=1, max_size=3))
+        lines.append(f"{nt}: " + " | ".join(dict.fromkeys(" ".join(a) for a in alts)))
+    return "\n".join(lines)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grammars_with_unit_rules())
+def test_inline_unit_rules_keeps_the_language(text):
+    from constrain.grammars.cfg import inline_unit_rules
+    try:
+        grammar = load_lark(text)
+    except GrammarError:
+        return
+    rules = inline_unit_rules(grammar.rules, grammar.start)
+    inlined = Grammar(grammar.terminals, rules, grammar.start)
+    counts = {}
+    for r in rules:
+        counts[r.lhs] = counts.get(r.lhs, 0) + 1
+    assert not any(len(r.rhs) == 1 and counts[r.lhs] == 1 and r.lhs != grammar.start for r in rules)
+    before, after = Reference(grammar), Reference(inlined)
+    terms = grammar.parser_terminals
+    for n in range(5):
+        for w in itertools.product(terms, repeat=n):
+            assert before.sentence(w) == after.sentence(w), w

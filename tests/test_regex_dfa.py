@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from constrain.automata.dfa import DEAD, ByteDFA
 from constrain.automata.nfa import _size, build_nfa
-from constrain.automata.regex import cached_regex_to_dfa, regex_to_dfa, terminals_to_dfa
+from constrain.automata.regex import cached_regex_to_dfa, regex_to_dfa, terminals_to_dfa, words_dfa
 from constrain.automata.regex_parser import parse
 from constrain.errors import AutomatonTooLargeError, RegexError, UnsupportedRegexError
 
@@ -546,3 +546,27 @@ def test_format_automata_are_minimal(name):
     from constrain.grammars.json_schema.formats import FORMATS
     dfa = regex_to_dfa(FORMATS[name], max_states=50000)
     assert dfa.n_states == moore_blocks(dfa, list(dfa.accepting))
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=st.lists(st.binary(max_size=6), max_size=6), probes=st.lists(st.binary(max_size=7), max_size=20))
+def test_words_dfa_accepts_exactly_its_words(words, probes):
+    dfa = words_dfa(words)
+    assert dfa.start == 0
+    for text in set(words) | {w[:i] for w in words for i in range(len(w))} | set(probes):
+        assert dfa.matches(text) == (text in words)
+    # trimmed: every state lies on a path to an accepting state
+    if words:
+        assert all(_accepts_from(dfa, s) for s in range(dfa.n_states))
+
+
+def _accepts_from(dfa: ByteDFA, state: int) -> bool:
+    seen, todo = {state}, [state]
+    while todo:
+        s = todo.pop()
+        if dfa.accepting[s]:
+            return True
+        for t in set(dfa.trans[s].tolist()) - {DEAD} - seen:
+            seen.add(t)
+            todo.append(t)
+    return False

@@ -197,6 +197,30 @@ def literal_dfa(data: bytes) -> ByteDFA:
     return ByteDFA(trans, accepting, 0)
 
 
+def words_dfa(words: list[bytes]) -> ByteDFA:
+    """The DFA of exactly the byte strings `words`: their trie (start 0; every state is
+    reachable and, each node lying on a word, co-reachable)."""
+    children: list[dict[int, int]] = [{}]
+    sources, labels, targets, ends = [], [], [], []
+    for word in words:
+        node = 0
+        for b in word:
+            child = children[node].get(b)
+            if child is None:
+                child = children[node][b] = len(children)
+                children.append({})
+                sources.append(node)
+                labels.append(b)
+                targets.append(child)
+            node = child
+        ends.append(node)
+    trans = np.full((len(children), 256), -1, dtype=np.int32)
+    trans[sources, labels] = targets
+    accepting = np.zeros(len(children), dtype=bool)
+    accepting[ends] = True
+    return ByteDFA(trans, accepting, 0)
+
+
 def _compile(asts: list[Node], max_states: int) -> tuple[ByteDFA, list[frozenset[int]]] | None:
     nfa = build_nfa(asts)
     alphabet = Alphabet(label for edges in nfa.edges for label, _ in edges)

@@ -18,7 +18,7 @@ import json
 import numpy as np
 
 from constrain.automata.dfa import ByteDFA
-from constrain.automata.regex import dfa_union, literal_dfa, regex_to_dfa, trimmed
+from constrain.automata.regex import dfa_union, regex_to_dfa, trimmed, words_dfa
 from constrain.errors import ConstrainError
 from constrain.grammars.lark_frontend import translate_regex
 from constrain.grammars.json_schema.strings import NotExpressible, any_text, pattern_ast, string_regex
@@ -55,10 +55,10 @@ class KeyPartition:
         try:
             parts = [spelling_dfa(string_regex(any_text()) if allowed is None else allowed)]
             parts += [spelling_dfa(string_regex(pattern_ast(p))) for p in patterns]
-            spelled = [literal_dfa(json.dumps(n, ensure_ascii=False).encode()) for n in dict.fromkeys(names)]
+            spelled = [json.dumps(n, ensure_ascii=False).encode() for n in dict.fromkeys(names)]
             self.names_part = len(parts) if spelled else None
             if spelled:
-                parts.append(dfa_union(spelled, max_states=MAX_KEY_STATES)[0])
+                parts.append(words_dfa(spelled))
             self.product, accepts = dfa_union(parts, max_states=MAX_KEY_STATES)
         except ConstrainError as e:
             raise NotExpressible(f"the key languages of these patterns ({e})") from None
