@@ -424,7 +424,7 @@ class Emitter(Negations, OneOf, Scalars):
         else:
             if value_types(flat) != {"string"} or set(flat) - ANNOTATIONS - {"type", "pattern", "format", "minLength"}:
                 return None
-            term = self.string(flat, pointer)
+            term = self.string(flat, pointer, as_regex=True)
             regex = next((r for r, name in self.terminals.items() if name == term), None)
             if regex is None or not open_ended(spelling_dfa(regex)):
                 return None

@@ -18,6 +18,7 @@ from constrain.automata.regex_parser import parse
 from constrain.errors import ConstrainError
 from constrain.grammars.json_schema import numeric
 from constrain.grammars.json_schema.formats import FORMATS
+from constrain.grammars.json_schema.lengths import length_string_dfa
 from constrain.grammars.json_schema.negation import EXCLUDED, NOT_MATCHING
 from constrain.grammars.json_schema.normalize import ALSO_MATCHING, NOT_MULTIPLE
 from constrain.grammars.json_schema.strings import (
@@ -156,7 +157,9 @@ class Scalars:
             f"integers between {lo} and {hi}, multiples of {step} and of none of {nots} (at {pointer})")
 
     # --- strings -------------------------------------------------------------------------
-    def string(self, node: dict, pointer: str) -> str | None:
+    def string(self, node: dict, pointer: str, *, as_regex: bool = False) -> str | None:
+        """The terminal of the strings `node` allows; `as_regex`: one written as a regex
+        (distinct_item reads it), never an automaton built directly."""
         lo, hi = count(node, "minLength", 0), count(node, "maxLength", None)
         pattern, fmt = node.get("pattern"), node.get("format")
         if fmt is not None and fmt not in FORMATS:
@@ -170,6 +173,11 @@ class Scalars:
             return self.term(ANY_STRING)
         if pattern is None and fmt is None and not failing and max(lo, hi or 0) > LONG_STRING:
             return self.long_string(lo, hi)
+        if self.for_compile and not as_regex and pattern is None and fmt is None and not failing \
+                and not node.get(ALSO_MATCHING):
+            # lengths alone: built directly (compiling the regex costs a subset construction)
+            return self.automaton_term(("length", lo, hi), lambda: length_string_dfa(lo, hi),
+                                       f"strings of {lo}..{hi} characters")
         keyword = "pattern" if pattern is not None else "format" if fmt else "maxLength"
         try:
             required = text_parts({"pattern": pattern, "format": fmt, ALSO_MATCHING: node.get(ALSO_MATCHING, [])}) \
