@@ -138,13 +138,21 @@ def test_small_grammars_exact(name):
 
 @st.composite
 def random_grammars(draw):
-    nts = ["start", "p", "q"]
-    symbols = nts + ['"a"', '"b"', '"c"']
+    return _draw_grammar(draw, ["start", "p", "q"], ['"a"', '"b"', '"c"'], min_alternatives=2)
+
+
+def _draw_grammar(draw, nts: list[str], terminals: list[str], *, min_alternatives: int,
+                  unit_rules: bool = False) -> str:
+    """Lark text of a random grammar over `nts`; with `unit_rules`, each nonterminal but start
+    may have one rule of one symbol instead (a unit chain)."""
+    symbols = nts + terminals
     lines = []
     for nt in nts:
-        alts = draw(st.lists(st.lists(st.sampled_from(symbols), max_size=3), min_size=2, max_size=3))
-        alts = list(dict.fromkeys(" ".join(a) for a in alts))
-        lines.append(f"{nt}: " + " | ".join(alts))
+        if unit_rules and nt != "start" and draw(st.booleans()):
+            lines.append(f"{nt}: {draw(st.sampled_from(symbols))}")
+            continue
+        alts = draw(st.lists(st.lists(st.sampled_from(symbols), max_size=3), min_size=min_alternatives, max_size=3))
+        lines.append(f"{nt}: " + " | ".join(dict.fromkeys(" ".join(a) for a in alts)))
     return "\n".join(lines)
 
 
@@ -645,17 +653,7 @@ def test_a_terminal_too_large_on_its_own_is_named_and_located():
 
 @st.composite
 def grammars_with_unit_rules(draw):
-    """Random grammars where some nonterminals have one rule of one symbol (a unit chain)."""
-    nts = ["start", "p", "q", "r", "s"]
-    symbols = nts + ['"a"', '"b"']
-    lines = []
-    for nt in nts:
-        if nt != "start" and draw(st.booleans()):
-            lines.append(f"{nt}: {draw(st.sampled_from(symbols))}")
-            continue
-        alts = draw(st.lists(st.lists(st.sampled_from(symbols), max_size=3), min_size=1, max_size=3))
-        lines.append(f"{nt}: " + " | ".join(dict.fromkeys(" ".join(a) for a in alts)))
-    return "\n".join(lines)
+    return _draw_grammar(draw, ["start", "p", "q", "r", "s"], ['"a"', '"b"'], min_alternatives=1, unit_rules=True)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -166,7 +166,7 @@ def cached_regex_to_dfa(pattern: str, flags: str, max_states: int) -> ByteDFA:
     if dfa is None:
         text = None if "i" in flags or "x" in flags else literal_text(pattern)
         if text is not None and len(text) < max_states:
-            dfa = literal_dfa(text.encode("utf-8"))
+            dfa = words_dfa([text.encode("utf-8")])
         else:
             dfa = regex_to_dfa(pattern, flags=flags, max_states=max_states)
         with _TERMINAL_LOCK:
@@ -186,15 +186,6 @@ def literal_text(pattern: str) -> str | None:
         return None
     text = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)) if m.group(3) is None else m.group(3), pattern)
     return None if any(0xD800 <= ord(c) <= 0xDFFF for c in text) else text
-
-
-def literal_dfa(data: bytes) -> ByteDFA:
-    """The DFA of exactly the byte string `data` (a chain)."""
-    trans = np.full((len(data) + 1, 256), -1, dtype=np.int32)
-    trans[np.arange(len(data)), np.frombuffer(data, dtype=np.uint8)] = np.arange(1, len(data) + 1, dtype=np.int32)
-    accepting = np.zeros(len(data) + 1, dtype=bool)
-    accepting[-1] = True
-    return ByteDFA(trans, accepting, 0)
 
 
 def words_dfa(words: list[bytes]) -> ByteDFA:

@@ -158,12 +158,12 @@ class LALRParser:
             """The terminals shifted after their reductions from the stack real[k:] + pushed.
             Terminals that reduce by the same rule share that reduction (and the ones after)."""
             out: list[int] = []
-            work = [(pushed, k, list(action[pushed[-1] if pushed else real_at(k)]))]
+            work: list[tuple[list[int], int, list[int] | None]] = [(pushed, k, None)]   # None: every terminal
             while work:
                 pushed, k, terms = work.pop()
                 row = action[pushed[-1] if pushed else real_at(k)]
                 by_rule: dict[int, list[int]] = {}
-                for t in terms:
+                for t in row if terms is None else terms:
                     a = row.get(t)
                     if a is None:
                         continue
