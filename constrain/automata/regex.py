@@ -97,13 +97,16 @@ def ast_to_dfa(ast: Node, *, max_states: int = 20000) -> ByteDFA:
 class ProductDFA:
     """A union (product) DFA and what its states are made of.
 
-    `accepts[s]`: the components accepting in state s (`dfa.accepting[s]` iff non-empty);
+    `accepts[s]`: the components accepting in state s (`dfa.accepting[s]` iff non-empty), also
+    flat: `tags[tag_begin[s]:tag_begin[s + 1]]`, ascending;
     `members(s)`: s's live components with their own states, `((component, state), ...)` by
     component. Two states with equal members restricted to a set of components behave alike
     as far as those components go (the product moves each component on its own)."""
 
     dfa: ByteDFA
     accepts: list[frozenset[int]]
+    tag_begin: np.ndarray
+    tags: np.ndarray
     member_begin: np.ndarray
     member_rows: np.ndarray
 
@@ -149,7 +152,7 @@ def product_dfa(parts: list[ByteDFA], *, max_states: int = 50000) -> ProductDFA:
     bounds, tag_list = tag_begin.tolist(), tags.tolist()
     for s in np.flatnonzero(accepting).tolist():
         accepts[s] = frozenset(tag_list[bounds[s]:bounds[s + 1]])
-    return ProductDFA(ByteDFA(trans, accepting, 0), accepts, member_begin, member_rows)
+    return ProductDFA(ByteDFA(trans, accepting, 0), accepts, tag_begin, tags, member_begin, member_rows)
 
 
 def dfa_union(parts: list[ByteDFA], *, max_states: int = 50000) -> tuple[ByteDFA, list[frozenset[int]]]:

@@ -139,20 +139,18 @@ class Lexers:
         self.core = CoreDFA(dfa.trans, dfa.accepting.astype(np.uint8))
         self.behaviours = Behaviours(product)
         self._index = {name: i for i, name in enumerate(self.names)}
-        states_of: list[list[int]] = [[] for _ in terminals]
-        shared: set[frozenset[int]] = set()
-        for s, acc in enumerate(accepts):
-            for c in acc:
-                states_of[c].append(s)
-            if len(acc) > 1:
-                shared.add(acc)
+        per_state = np.diff(product.tag_begin)
         #: terminal -> the terminals sharing a text with it
         self.partners: dict[str, set[str]] = {}
-        for acc in shared:
+        for acc in {accepts[s] for s in np.flatnonzero(per_state > 1).tolist()}:
             names = {self.names[i] for i in acc}
             for name in names:
                 self.partners.setdefault(name, set()).update(names - {name})
-        self._accepting_states = [np.array(states, dtype=np.int64) for states in states_of]
+        # the states accepting each component: the (state, component) pairs sorted by component
+        by_component = np.argsort(product.tags, kind="stable")
+        state_of_pair = np.repeat(np.arange(dfa.n_states, dtype=np.int64), per_state)[by_component]
+        cuts = np.searchsorted(product.tags[by_component], np.arange(len(terminals) + 1)).tolist()
+        self._accepting_states = [state_of_pair[cuts[c]:cuts[c + 1]] for c in range(len(terminals))]
         # per component, its place in a reading (best first)
         ranked = sorted(range(len(terminals)), key=lambda i: _rank(terminals[i]))
         self._rank = {c: place for place, c in enumerate(ranked)}

@@ -196,7 +196,8 @@ class Scalars:
                 ast = None if ast is None else intersect(ast, other)
             for excluded in forbidden:
                 ast = None if ast is None else subtract(ast, excluded)
-            ast = None if ast is None else with_length(ast, lo, hi)
+            # compiling, a length bound the regex cannot be rewritten for goes to the automaton
+            ast = None if ast is None else with_length(ast, lo, hi, algebra_ok=as_regex or not self.for_compile)
         except NotExpressible as e:
             # no (small) regex: the automaton of all the constraints at once, built directly
             try:

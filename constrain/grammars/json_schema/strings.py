@@ -142,25 +142,28 @@ def length_range(node: Node) -> tuple[int, int | None]:
     return 0, 0
 
 
-def with_length(node: Node, lo: int, hi: int | None) -> Node | None:
+def with_length(node: Node, lo: int, hi: int | None, *, algebra_ok: bool = True) -> Node | None:
     """`node` restricted to strings of lo..hi characters (None: no such string): by rewriting
-    the AST where it is simple, else by intersecting automata; raises NotExpressible when the
-    result has no small exact regex."""
+    the AST where it is simple, else by intersecting automata (state elimination; with
+    `algebra_ok` False, NotExpressible instead); raises NotExpressible when the result has no
+    small exact regex."""
     a, b = length_range(node)
     if a >= lo and (hi is None or (b is not None and b <= hi)):
         return node
     if hi is not None and a > hi or b is not None and b < lo:
         return None
     if isinstance(node, Alt):
-        kept = [r for r in (with_length(n, lo, hi) for n in node.items) if r is not None]
+        kept = [r for r in (with_length(n, lo, hi, algebra_ok=algebra_ok) for n in node.items) if r is not None]
         return _alt(kept) if kept else None
     if isinstance(node, Repeat) and isinstance(node.item, Chars):
         return _bounded(node.item, max(node.min, lo), _min_opt(node.max, hi))
     if isinstance(node, Concat):
         try:
-            return _concat_with_length(list(node.items), lo, hi)
+            return _concat_with_length(list(node.items), lo, hi, algebra_ok)
         except NotExpressible:
             pass
+    if not algebra_ok:
+        raise NotExpressible("a length bound on this pattern (no rewrite of its regex)")
     return _algebra(algebra.intersection, node, any_text(lo, hi), "a length bound on this pattern")
 
 
@@ -172,7 +175,7 @@ def _bounded(item: Chars, lo: int, hi: int | None) -> Node | None:
     return None if hi is not None and lo > hi else Repeat(item, lo, hi)
 
 
-def _concat_with_length(items: list[Node], lo: int, hi: int | None) -> Node | None:
+def _concat_with_length(items: list[Node], lo: int, hi: int | None, algebra_ok: bool) -> Node | None:
     items = [m for n in items for m in (n.items if isinstance(n, Concat) else (n,))]
     ranges = [length_range(n) for n in items]
     variable = [i for i, (a, b) in enumerate(ranges) if a != b]
@@ -180,13 +183,13 @@ def _concat_with_length(items: list[Node], lo: int, hi: int | None) -> Node | No
     simple = [i for i in variable if isinstance(items[i], Repeat) and isinstance(items[i].item, Chars)]
     if len(variable) == 1:
         i = variable[0]
-        inner = with_length(items[i], max(lo - fixed, 0), None if hi is None else hi - fixed)
+        inner = with_length(items[i], max(lo - fixed, 0), None if hi is None else hi - fixed, algebra_ok=algebra_ok)
         return None if inner is None else Concat(tuple(items[:i] + [inner] + items[i + 1:]))
     alts = [i for i in variable if isinstance(items[i], Alt)]
     if len(variable) > 1 and alts:
         # distribute over an alternation, so that each branch has fewer variable parts
         i = alts[0]
-        kept = [r for r in (with_length(Concat(tuple(items[:i] + [b] + items[i + 1:])), lo, hi)
+        kept = [r for r in (with_length(Concat(tuple(items[:i] + [b] + items[i + 1:])), lo, hi, algebra_ok=algebra_ok)
                             for b in items[i].items) if r is not None]
         return _alt(kept) if kept else None
     if len(variable) == 2 and simple == variable and all(items[i].min == 0 and items[i].max is None for i in variable):
