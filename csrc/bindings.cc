@@ -154,33 +154,26 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "union_dfa",
-      [](const py::list& tables, const py::list& accepting, int32_t max_states) -> py::object {
-        if (tables.size() != accepting.size() || tables.size() == 0)
-          throw std::invalid_argument("union_dfa needs matching, non-empty lists of tables and accepting arrays");
-        using I32 = py::array_t<int32_t, py::array::c_style | py::array::forcecast>;
-        using U8 = py::array_t<uint8_t, py::array::c_style | py::array::forcecast>;
-        std::vector<I32> keep_t;
-        std::vector<U8> keep_a;
+      [](const py::list& parts, int32_t max_states) -> py::object {
+        if (parts.size() == 0) throw std::invalid_argument("union_dfa needs at least one DFA");
+        std::vector<ByteDFA*> dfas;
         std::vector<const int32_t*> t_ptrs;
-        std::vector<const uint8_t*> a_ptrs;
+        std::vector<const uint8_t*> a_ptrs, c_ptrs;
         std::vector<int32_t> sizes;
-        for (size_t i = 0; i < tables.size(); ++i) {
-          keep_t.push_back(tables[i].cast<I32>());
-          keep_a.push_back(accepting[i].cast<U8>());
-          const I32& t = keep_t.back();
-          const U8& a = keep_a.back();
-          if (t.ndim() != 2 || t.shape(1) != 256 || a.ndim() != 1 || a.shape(0) != t.shape(0) || t.shape(0) == 0)
-            throw std::invalid_argument("each table must be (n_states, 256) with n_states accepting entries");
-          for (py::ssize_t k = 0; k < t.size(); ++k)
-            if (t.data()[k] < -1 || t.data()[k] >= t.shape(0)) throw std::invalid_argument("transition out of range");
-          t_ptrs.push_back(t.data());
-          a_ptrs.push_back(a.data());
-          sizes.push_back(static_cast<int32_t>(t.shape(0)));
+        for (const py::handle part : parts) {
+          ByteDFA& dfa = part.cast<ByteDFA&>();
+          if (!dfa.live.empty()) throw std::invalid_argument("union_dfa needs whole DFAs, not restricted views");
+          if (dfa.n_states == 0) throw std::invalid_argument("union_dfa needs DFAs with a start state");
+          dfa.ensure_byte_classes();  // with the GIL held: the one mutation
+          t_ptrs.push_back(dfa.trans());
+          a_ptrs.push_back(dfa.accepting.data());
+          c_ptrs.push_back(dfa.classes->data());
+          sizes.push_back(dfa.n_states);
         }
         constrain::DFAUnion u;
         {
           py::gil_scoped_release release;
-          u = constrain::union_dfa(t_ptrs, a_ptrs, sizes, max_states);
+          u = constrain::union_dfa(t_ptrs, a_ptrs, sizes, c_ptrs, max_states);
         }
         if (u.too_large) return py::none();
         py::array_t<int32_t> trans({static_cast<py::ssize_t>(u.n_states), static_cast<py::ssize_t>(256)});
@@ -189,11 +182,12 @@ PYBIND11_MODULE(_core, m) {
         std::copy(u.members.begin(), u.members.end(), members.mutable_data());
         return py::make_tuple(trans, to_array(u.tag_begin), to_array(u.tags), to_array(u.member_begin), members);
       },
-      py::arg("tables"), py::arg("accepting"), py::arg("max_states"),
-      "Product (union) DFA of byte DFAs (start 0 each): (trans, tag_begin, tags, member_begin, "
-      "members) where the tags of state s are tags[tag_begin[s]:tag_begin[s+1]], the components "
-      "accepting there, and members[member_begin[s]:member_begin[s+1]] its (component, component "
-      "state) rows, one per live component; None past max_states.");
+      py::arg("parts"), py::arg("max_states"),
+      "Product (union) DFA of C++ ByteDFAs (start 0 each; their byte classes are computed once "
+      "and kept): (trans, tag_begin, tags, member_begin, members) where the tags of state s are "
+      "tags[tag_begin[s]:tag_begin[s+1]], the components accepting there, and "
+      "members[member_begin[s]:member_begin[s+1]] its (component, component state) rows, one "
+      "per live component; None past max_states.");
 
   m.def(
       "subset_construction",

@@ -1,5 +1,6 @@
 #include "byte_dfa.h"
 
+#include <array>
 #include <cstring>
 
 namespace constrain {
@@ -72,6 +73,41 @@ void for_slices(const TokenTrie& trie, size_t whole, uint32_t* alive, Walk walk)
 }
 
 }  // namespace
+
+int byte_classes(const int32_t* table, int32_t n_states, uint8_t* class_of) {
+  // a 64-bit signature of each byte's column, then an exact check: a byte whose column
+  // differs from its class's first byte gets a class of its own (a collision costs speed,
+  // never correctness)
+  std::array<uint64_t, 256> sig{};
+  for (size_t s = 0; s < static_cast<size_t>(n_states); ++s) {
+    const int32_t* row = table + s * 256;
+    for (int b = 0; b < 256; ++b) sig[b] = (sig[b] + static_cast<uint32_t>(row[b] + 2)) * 0x9E3779B97F4A7C15ull;
+  }
+  std::array<uint8_t, 256> first{};
+  int n = 0;
+  for (int b = 0; b < 256; ++b) {
+    int k = 0;
+    while (k < n && sig[first[k]] != sig[b]) ++k;
+    if (k == n) first[n++] = static_cast<uint8_t>(b);
+    class_of[b] = static_cast<uint8_t>(k);
+  }
+  std::array<uint8_t, 256> alike;
+  alike.fill(1);
+  for (size_t s = 0; s < static_cast<size_t>(n_states); ++s) {
+    const int32_t* row = table + s * 256;
+    for (int b = 0; b < 256; ++b) alike[b] &= row[b] == row[first[class_of[b]]];
+  }
+  for (int b = 0; b < 256; ++b)
+    if (!alike[b]) class_of[b] = static_cast<uint8_t>(n++);
+  return n;
+}
+
+void ByteDFA::ensure_byte_classes() {
+  if (classes) return;
+  auto out = std::make_shared<std::array<uint8_t, 256>>();
+  byte_classes(trans(), n_states, out->data());
+  classes = std::move(out);
+}
 
 void ByteDFA::ensure_predecessors() {
   if (preds) return;

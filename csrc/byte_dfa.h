@@ -7,6 +7,7 @@
 // the DFA alive" iff its walk never hits kDead.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -20,6 +21,11 @@ constexpr int32_t kDead = -1;
 // (slice state, DFA state) pairs a walk may visit to decide that it can take a slice whole
 constexpr size_t kSliceCheckBudget = 4096;
 
+// Byte classes of a table: bytes b and b' share a class iff every row sends them to the same
+// state. Sets `class_of` (256 entries) and returns the class count; classes are numbered in
+// the order of their first byte.
+int byte_classes(const int32_t* table, int32_t n_states, uint8_t* class_of);
+
 struct ByteDFA {
   std::shared_ptr<const std::vector<int32_t>> table;
   std::vector<uint8_t> live;
@@ -28,6 +34,8 @@ struct ByteDFA {
   // predecessor lists (CSR, duplicates removed), built on first use by `restricted`
   std::shared_ptr<const std::vector<uint32_t>> pred_begin;
   std::shared_ptr<const std::vector<int32_t>> preds;
+  // byte_classes of the table, computed on first use by `ensure_byte_classes`
+  std::shared_ptr<const std::array<uint8_t, 256>> classes;
 
   const int32_t* trans() const { return table->data(); }
   const uint8_t* live_or_null() const { return live.empty() ? nullptr : live.data(); }
@@ -47,6 +55,9 @@ struct ByteDFA {
 
   // Builds the predecessor lists once (not thread-safe: call with the GIL held).
   void ensure_predecessors();
+
+  // Computes `classes` once (not thread-safe: call with the GIL held).
+  void ensure_byte_classes();
 
   // A view of this automaton (sharing its table) with `accepting` (n_states entries) as its
   // accepting states and the states that cannot reach one of them cut off (not live).

@@ -24,19 +24,16 @@ struct TupleHash {
   }
 };
 
-// Byte classes of the components: bytes b and b' are alike when every row of every component
-// sends them to the same state. Found by a 64-bit signature per byte over all rows, then
-// checked exactly (a byte whose columns differ from its class's first byte gets a class of
-// its own), so a collision costs speed, never correctness. Returns the class count;
+// Byte classes of the union: the common refinement of the components' classes (bytes b and
+// b' are alike when every component puts them in one class). Found by a 64-bit signature per
+// byte over the components' class ids, then checked exactly (a byte whose classes differ
+// from its union class's first byte gets a class of its own). Returns the class count;
 // `class_of[b]` is b's class and `first[k]` the first byte of class k.
-int byte_classes(const std::vector<const int32_t*>& tables, const std::vector<int32_t>& n_states,
-                 std::array<uint8_t, 256>& class_of, std::array<uint8_t, 256>& first) {
+int union_classes(const std::vector<const uint8_t*>& classes, std::array<uint8_t, 256>& class_of,
+                  std::array<uint8_t, 256>& first) {
   std::array<uint64_t, 256> sig{};
-  for (std::size_t c = 0; c < tables.size(); ++c)
-    for (std::size_t s = 0; s < static_cast<std::size_t>(n_states[c]); ++s) {
-      const int32_t* row = tables[c] + s * 256;
-      for (int b = 0; b < 256; ++b) sig[b] = (sig[b] + static_cast<uint32_t>(row[b] + 2)) * 0x9E3779B97F4A7C15ull;
-    }
+  for (const uint8_t* part : classes)
+    for (int b = 0; b < 256; ++b) sig[b] = (sig[b] + part[b] + 1u) * 0x9E3779B97F4A7C15ull;
   int n = 0;
   for (int b = 0; b < 256; ++b) {
     int k = 0;
@@ -44,13 +41,10 @@ int byte_classes(const std::vector<const int32_t*>& tables, const std::vector<in
     if (k == n) first[n++] = static_cast<uint8_t>(b);
     class_of[b] = static_cast<uint8_t>(k);
   }
-  std::array<bool, 256> alike;
-  alike.fill(true);
-  for (std::size_t c = 0; c < tables.size(); ++c)
-    for (std::size_t s = 0; s < static_cast<std::size_t>(n_states[c]); ++s) {
-      const int32_t* row = tables[c] + s * 256;
-      for (int b = 0; b < 256; ++b) alike[b] = alike[b] && row[b] == row[first[class_of[b]]];
-    }
+  std::array<uint8_t, 256> alike;
+  alike.fill(1);
+  for (const uint8_t* part : classes)
+    for (int b = 0; b < 256; ++b) alike[b] &= part[b] == part[first[class_of[b]]];
   for (int b = 0; b < 256; ++b)
     if (!alike[b]) {
       first[n] = static_cast<uint8_t>(b);
@@ -62,7 +56,8 @@ int byte_classes(const std::vector<const int32_t*>& tables, const std::vector<in
 }  // namespace
 
 DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<const uint8_t*>& accepting,
-                   const std::vector<int32_t>& n_states, int32_t max_states) {
+                   const std::vector<int32_t>& n_states, const std::vector<const uint8_t*>& classes,
+                   int32_t max_states) {
   DFAUnion out;
   // product states of one live component are found by array (most of them: inside a
   // string or a key), the others by hashing their tuple
@@ -95,7 +90,7 @@ DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<
   Tuple next;
   std::array<uint8_t, 256> first{};
   std::array<uint8_t, 256>& class_of = out.class_of;
-  const int n_classes = out.n_classes = byte_classes(tables, n_states, class_of, first);
+  const int n_classes = out.n_classes = union_classes(classes, class_of, first);
   std::vector<int32_t> class_target(static_cast<std::size_t>(n_classes));
   // per multi-component state: column k holds the members' targets on class k; classes with
   // equal columns (found by hash, compared exactly) share one lookup of the target tuple

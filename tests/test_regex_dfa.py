@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from constrain.automata.dfa import DEAD, ByteDFA
 from constrain.automata.nfa import _size, build_nfa
-from constrain.automata.regex import cached_regex_to_dfa, regex_to_dfa, terminals_to_dfa, words_dfa
+from constrain.automata.regex import cached_regex_to_dfa, product_dfa, regex_to_dfa, terminals_to_dfa, words_dfa
 from constrain.automata.regex_parser import parse
 from constrain.errors import AutomatonTooLargeError, RegexError, UnsupportedRegexError
 
@@ -515,6 +515,44 @@ def test_union_is_the_product_of_the_terminals(rng=random.Random(7)):
         parts = [cached_regex_to_dfa(p, f, 50000) for p, f in terminals]
         walked = tuple((i, q) for i, part in enumerate(parts) if (q := part.walk(0, s.encode())) != DEAD)
         assert (product.members(state) if state != DEAD else ()) == walked, s
+
+
+@st.composite
+def _dfas_with_byte_classes(draw):
+    """Small DFAs whose rows are built from a few byte groups (so each has its own nontrivial
+    byte classes, which the union must refine exactly), not necessarily trimmed."""
+    n = draw(st.integers(1, 4))
+    groups = np.array(draw(st.lists(st.integers(0, 3), min_size=256, max_size=256)))
+    trans = np.empty((n, 256), dtype=np.int32)
+    for s in range(n):
+        targets = draw(st.lists(st.integers(DEAD, n - 1), min_size=4, max_size=4))
+        trans[s] = np.array(targets, dtype=np.int32)[groups]
+    accepting = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    return ByteDFA(trans, accepting, 0)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_dfas_with_byte_classes(), min_size=1, max_size=4),
+       st.lists(st.binary(min_size=0, max_size=5), min_size=1, max_size=20))
+def test_union_refines_the_parts_byte_classes_exactly(parts, texts):
+    product = product_dfa(parts)
+    for data in texts + [bytes([b]) for b in range(256)]:
+        state = product.dfa.walk(0, data)
+        walked = tuple((i, q) for i, part in enumerate(parts) if (q := part.walk(0, data)) != DEAD)
+        assert (product.members(state) if state != DEAD else ()) == walked, data
+        accepting = frozenset(i for i, q in walked if parts[i].accepting[q])
+        assert (product.accepts[state] if state != DEAD else frozenset()) == accepting, data
+
+
+def test_core_union_refuses_views_and_empty_lists():
+    from constrain._core import union_dfa
+
+    dfa = words_dfa([b"ab", b"c"])
+    with pytest.raises(ValueError, match="at least one"):
+        union_dfa([], 100)
+    view = dfa.core().restricted(np.array([0, 0, 1, 0][:dfa.n_states], dtype=np.uint8))
+    with pytest.raises(ValueError, match="restricted"):
+        union_dfa([dfa.core(), view], 100)
 
 
 def test_core_subset_construction_and_hopcroft_refuse_bad_arrays():

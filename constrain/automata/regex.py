@@ -143,7 +143,7 @@ def terminals_to_dfa(
 
 def product_dfa(parts: list[ByteDFA], *, max_states: int = 50000) -> ProductDFA:
     """The product (union) DFA of `parts`, built in C++."""
-    product = union_dfa([d.trans for d in parts], [d.accepting.astype(np.uint8) for d in parts], max_states)
+    product = union_dfa([d.core() for d in parts], max_states)
     if product is None:
         raise AutomatonTooLargeError(f"the union of {len(parts)} automata exceeds max_states={max_states}")
     trans, tag_begin, tags, member_begin, member_rows = product

@@ -17,6 +17,7 @@ unmatched `]` and `}`, and a `-` next to a class escape inside `[...]` (`[\\w-.]
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from constrain.automata.charset import (
@@ -80,7 +81,10 @@ def check_flags(flags: str, pattern: str) -> None:
             raise RegexError(f"unknown regex flag {f!r} (known: {KNOWN_FLAGS!r})", pattern)
 
 
+@functools.lru_cache(maxsize=1024)
 def parse(pattern: str, flags: str = "", *, lookahead: bool = False) -> Node:
+    """The AST of `pattern` (remembered for the most recent patterns: ASTs are immutable, and
+    formats and common patterns recur across schemas)."""
     check_flags(flags, pattern)
     return _Parser(pattern, flags, lookahead).parse()
 

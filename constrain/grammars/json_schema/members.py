@@ -29,11 +29,14 @@ class ObjectMembers:
         self.mn, self.mx = mn, mx
         self.base = f"o{len(emitter.rules)}"
         self.comma, self.colon = emitter.punct[","], emitter.punct[":"]
+        self._heads: dict[int, str] = {}
 
     def member(self, k: int, c: int, rest: str) -> str:
-        key, value, _ = self.slots[k]
-        sep = f"{self.comma} " if c else ""
-        return f"{sep}{self.e.term(literal_regex(json.dumps(key, ensure_ascii=False)))} {self.colon} {value} {rest}"
+        head = self._heads.get(k)
+        if head is None:        # the slot's key terminal, colon and value rule
+            key, value, _ = self.slots[k]
+            head = self._heads[k] = f"{self.e.term(literal_regex(json.dumps(key, ensure_ascii=False)))} {self.colon} {value}"
+        return f"{self.comma} {head} {rest}" if c else f"{head} {rest}"
 
     def tail(self, c: int) -> list[str]:
         """Alternatives once the named slots are done, c members emitted."""
