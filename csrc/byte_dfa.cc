@@ -74,6 +74,17 @@ void for_slices(const TokenTrie& trie, size_t whole, uint32_t* alive, Walk walk)
 
 }  // namespace
 
+int classes_by_signature(const std::array<uint64_t, 256>& sig, uint8_t* class_of, uint8_t* first) {
+  int n = 0;
+  for (int b = 0; b < 256; ++b) {
+    int k = 0;
+    while (k < n && sig[first[k]] != sig[b]) ++k;
+    if (k == n) first[n++] = static_cast<uint8_t>(b);
+    class_of[b] = static_cast<uint8_t>(k);
+  }
+  return n;
+}
+
 int byte_classes(const int32_t* table, int32_t n_states, uint8_t* class_of) {
   // a 64-bit signature of each byte's column, then an exact check: a byte whose column
   // differs from its class's first byte gets a class of its own (a collision costs speed,
@@ -84,13 +95,7 @@ int byte_classes(const int32_t* table, int32_t n_states, uint8_t* class_of) {
     for (int b = 0; b < 256; ++b) sig[b] = (sig[b] + static_cast<uint32_t>(row[b] + 2)) * 0x9E3779B97F4A7C15ull;
   }
   std::array<uint8_t, 256> first{};
-  int n = 0;
-  for (int b = 0; b < 256; ++b) {
-    int k = 0;
-    while (k < n && sig[first[k]] != sig[b]) ++k;
-    if (k == n) first[n++] = static_cast<uint8_t>(b);
-    class_of[b] = static_cast<uint8_t>(k);
-  }
+  int n = classes_by_signature(sig, class_of, first.data());
   std::array<uint8_t, 256> alike;
   alike.fill(1);
   for (size_t s = 0; s < static_cast<size_t>(n_states); ++s) {

@@ -21,6 +21,10 @@ constexpr int32_t kDead = -1;
 // (slice state, DFA state) pairs a walk may visit to decide that it can take a slice whole
 constexpr size_t kSliceCheckBudget = 4096;
 
+// Bytes grouped by equal 64-bit signature: sets class_of[b] and first[k] (the first byte of
+// class k), classes numbered in the order of their first byte; returns the class count.
+int classes_by_signature(const std::array<uint64_t, 256>& sig, uint8_t* class_of, uint8_t* first);
+
 // Byte classes of a table: bytes b and b' share a class iff every row sends them to the same
 // state. Sets `class_of` (256 entries) and returns the class count; classes are numbered in
 // the order of their first byte.

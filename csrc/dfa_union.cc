@@ -1,5 +1,7 @@
 #include "dfa_union.h"
 
+#include "byte_dfa.h"
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -34,13 +36,7 @@ int union_classes(const std::vector<const uint8_t*>& classes, std::array<uint8_t
   std::array<uint64_t, 256> sig{};
   for (const uint8_t* part : classes)
     for (int b = 0; b < 256; ++b) sig[b] = (sig[b] + part[b] + 1u) * 0x9E3779B97F4A7C15ull;
-  int n = 0;
-  for (int b = 0; b < 256; ++b) {
-    int k = 0;
-    while (k < n && sig[first[k]] != sig[b]) ++k;
-    if (k == n) first[n++] = static_cast<uint8_t>(b);
-    class_of[b] = static_cast<uint8_t>(k);
-  }
+  int n = classes_by_signature(sig, class_of.data(), first.data());
   std::array<uint8_t, 256> alike;
   alike.fill(1);
   for (const uint8_t* part : classes)
