@@ -156,24 +156,22 @@ PYBIND11_MODULE(_core, m) {
       "union_dfa",
       [](const py::list& parts, int32_t max_states) -> py::object {
         if (parts.size() == 0) throw std::invalid_argument("union_dfa needs at least one DFA");
-        std::vector<ByteDFA*> dfas;
-        std::vector<const int32_t*> t_ptrs;
-        std::vector<const uint8_t*> a_ptrs, c_ptrs;
+        std::vector<const constrain::ClassTable*> tables;
+        std::vector<const uint8_t*> accepting;
         std::vector<int32_t> sizes;
         for (const py::handle part : parts) {
           ByteDFA& dfa = part.cast<ByteDFA&>();
           if (!dfa.live.empty()) throw std::invalid_argument("union_dfa needs whole DFAs, not restricted views");
           if (dfa.n_states == 0) throw std::invalid_argument("union_dfa needs DFAs with a start state");
-          dfa.ensure_byte_classes();  // with the GIL held: the one mutation
-          t_ptrs.push_back(dfa.trans());
-          a_ptrs.push_back(dfa.accepting.data());
-          c_ptrs.push_back(dfa.classes->data());
+          dfa.ensure_class_table();  // with the GIL held: the one mutation
+          tables.push_back(dfa.classes.get());
+          accepting.push_back(dfa.accepting.data());
           sizes.push_back(dfa.n_states);
         }
         constrain::DFAUnion u;
         {
           py::gil_scoped_release release;
-          u = constrain::union_dfa(t_ptrs, a_ptrs, sizes, c_ptrs, max_states);
+          u = constrain::union_dfa(tables, accepting, sizes, max_states);
         }
         if (u.too_large) return py::none();
         py::array_t<int32_t> trans({static_cast<py::ssize_t>(u.n_states), static_cast<py::ssize_t>(256)});

@@ -85,33 +85,38 @@ int classes_by_signature(const std::array<uint64_t, 256>& sig, uint8_t* class_of
   return n;
 }
 
-int byte_classes(const int32_t* table, int32_t n_states, uint8_t* class_of) {
+ClassTable class_table(const int32_t* table, int32_t n_states) {
   // a 64-bit signature of each byte's column, then an exact check: a byte whose column
   // differs from its class's first byte gets a class of its own (a collision costs speed,
   // never correctness)
+  ClassTable out;
   std::array<uint64_t, 256> sig{};
   for (size_t s = 0; s < static_cast<size_t>(n_states); ++s) {
     const int32_t* row = table + s * 256;
     for (int b = 0; b < 256; ++b) sig[b] = (sig[b] + static_cast<uint32_t>(row[b] + 2)) * 0x9E3779B97F4A7C15ull;
   }
   std::array<uint8_t, 256> first{};
-  int n = classes_by_signature(sig, class_of, first.data());
+  int n = classes_by_signature(sig, out.class_of.data(), first.data());
   std::array<uint8_t, 256> alike;
   alike.fill(1);
   for (size_t s = 0; s < static_cast<size_t>(n_states); ++s) {
     const int32_t* row = table + s * 256;
-    for (int b = 0; b < 256; ++b) alike[b] &= row[b] == row[first[class_of[b]]];
+    for (int b = 0; b < 256; ++b) alike[b] &= row[b] == row[first[out.class_of[b]]];
   }
   for (int b = 0; b < 256; ++b)
-    if (!alike[b]) class_of[b] = static_cast<uint8_t>(n++);
-  return n;
+    if (!alike[b]) {
+      first[n] = static_cast<uint8_t>(b);
+      out.class_of[b] = static_cast<uint8_t>(n++);
+    }
+  out.n_classes = n;
+  out.moves.resize(static_cast<size_t>(n_states) * static_cast<size_t>(n));
+  for (size_t s = 0; s < static_cast<size_t>(n_states); ++s)
+    for (int k = 0; k < n; ++k) out.moves[s * static_cast<size_t>(n) + static_cast<size_t>(k)] = table[s * 256 + first[k]];
+  return out;
 }
 
-void ByteDFA::ensure_byte_classes() {
-  if (classes) return;
-  auto out = std::make_shared<std::array<uint8_t, 256>>();
-  byte_classes(trans(), n_states, out->data());
-  classes = std::move(out);
+void ByteDFA::ensure_class_table() {
+  if (!classes) classes = std::make_shared<const ClassTable>(class_table(trans(), n_states));
 }
 
 void ByteDFA::ensure_predecessors() {

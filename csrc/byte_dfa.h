@@ -25,10 +25,16 @@ constexpr size_t kSliceCheckBudget = 4096;
 // class k), classes numbered in the order of their first byte; returns the class count.
 int classes_by_signature(const std::array<uint64_t, 256>& sig, uint8_t* class_of, uint8_t* first);
 
-// Byte classes of a table: bytes b and b' share a class iff every row sends them to the same
-// state. Sets `class_of` (256 entries) and returns the class count; classes are numbered in
-// the order of their first byte.
-int byte_classes(const int32_t* table, int32_t n_states, uint8_t* class_of);
+// A table by byte class: bytes b and b' share a class iff every row sends them to the same
+// state; state s goes to moves[s * n_classes + class_of[b]] on byte b (a copy of the table
+// 256 / n_classes times smaller, which is what a product construction reads).
+struct ClassTable {
+  std::array<uint8_t, 256> class_of{};
+  int n_classes = 0;
+  std::vector<int32_t> moves;
+};
+
+ClassTable class_table(const int32_t* table, int32_t n_states);
 
 struct ByteDFA {
   std::shared_ptr<const std::vector<int32_t>> table;
@@ -38,8 +44,8 @@ struct ByteDFA {
   // predecessor lists (CSR, duplicates removed), built on first use by `restricted`
   std::shared_ptr<const std::vector<uint32_t>> pred_begin;
   std::shared_ptr<const std::vector<int32_t>> preds;
-  // byte_classes of the table, computed on first use by `ensure_byte_classes`
-  std::shared_ptr<const std::array<uint8_t, 256>> classes;
+  // class_table of the table, computed on first use by `ensure_class_table`
+  std::shared_ptr<const ClassTable> classes;
 
   const int32_t* trans() const { return table->data(); }
   const uint8_t* live_or_null() const { return live.empty() ? nullptr : live.data(); }
@@ -61,7 +67,7 @@ struct ByteDFA {
   void ensure_predecessors();
 
   // Computes `classes` once (not thread-safe: call with the GIL held).
-  void ensure_byte_classes();
+  void ensure_class_table();
 
   // A view of this automaton (sharing its table) with `accepting` (n_states entries) as its
   // accepting states and the states that cannot reach one of them cut off (not live).

@@ -1,7 +1,5 @@
 #include "dfa_union.h"
 
-#include "byte_dfa.h"
-
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -31,16 +29,16 @@ struct TupleHash {
 // byte over the components' class ids, then checked exactly (a byte whose classes differ
 // from its union class's first byte gets a class of its own). Returns the class count;
 // `class_of[b]` is b's class and `first[k]` the first byte of class k.
-int union_classes(const std::vector<const uint8_t*>& classes, std::array<uint8_t, 256>& class_of,
+int union_classes(const std::vector<const ClassTable*>& parts, std::array<uint8_t, 256>& class_of,
                   std::array<uint8_t, 256>& first) {
   std::array<uint64_t, 256> sig{};
-  for (const uint8_t* part : classes)
-    for (int b = 0; b < 256; ++b) sig[b] = (sig[b] + part[b] + 1u) * 0x9E3779B97F4A7C15ull;
+  for (const ClassTable* part : parts)
+    for (int b = 0; b < 256; ++b) sig[b] = (sig[b] + part->class_of[b] + 1u) * 0x9E3779B97F4A7C15ull;
   int n = classes_by_signature(sig, class_of.data(), first.data());
   std::array<uint8_t, 256> alike;
   alike.fill(1);
-  for (const uint8_t* part : classes)
-    for (int b = 0; b < 256; ++b) alike[b] &= part[b] == part[first[class_of[b]]];
+  for (const ClassTable* part : parts)
+    for (int b = 0; b < 256; ++b) alike[b] &= part->class_of[b] == part->class_of[first[class_of[b]]];
   for (int b = 0; b < 256; ++b)
     if (!alike[b]) {
       first[n] = static_cast<uint8_t>(b);
@@ -51,14 +49,13 @@ int union_classes(const std::vector<const uint8_t*>& classes, std::array<uint8_t
 
 }  // namespace
 
-DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<const uint8_t*>& accepting,
-                   const std::vector<int32_t>& n_states, const std::vector<const uint8_t*>& classes,
-                   int32_t max_states) {
+DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vector<const uint8_t*>& accepting,
+                   const std::vector<int32_t>& n_states, int32_t max_states) {
   DFAUnion out;
   // product states of one live component are found by array (most of them: inside a
   // string or a key), the others by hashing their tuple
-  std::vector<std::vector<int32_t>> single(tables.size());
-  for (std::size_t c = 0; c < tables.size(); ++c) single[c].assign(static_cast<std::size_t>(n_states[c]), kDeadState);
+  std::vector<std::vector<int32_t>> single(parts.size());
+  for (std::size_t c = 0; c < parts.size(); ++c) single[c].assign(static_cast<std::size_t>(n_states[c]), kDeadState);
   std::unordered_map<Tuple, int32_t, TupleHash> ids;
   std::vector<Tuple> states;
   const auto id_of = [&](Tuple& t) -> int32_t {
@@ -80,13 +77,22 @@ DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<
     return id;
   };
   Tuple start;
-  for (int32_t c = 0; c < static_cast<int32_t>(tables.size()); ++c) start.emplace_back(c, 0);
+  for (int32_t c = 0; c < static_cast<int32_t>(parts.size()); ++c) start.emplace_back(c, 0);
   id_of(start);
   out.tag_begin.push_back(0);
   Tuple next;
   std::array<uint8_t, 256> first{};
   std::array<uint8_t, 256>& class_of = out.class_of;
-  const int n_classes = out.n_classes = union_classes(classes, class_of, first);
+  const int n_classes = out.n_classes = union_classes(parts, class_of, first);
+  const auto nk = static_cast<std::size_t>(n_classes);
+  // part_class[c * nk + k]: component c's class of the bytes of union class k
+  std::vector<uint8_t> part_class(parts.size() * nk);
+  for (std::size_t c = 0; c < parts.size(); ++c)
+    for (std::size_t k = 0; k < nk; ++k) part_class[c * nk + k] = parts[c]->class_of[first[k]];
+  const auto row_of = [&](int32_t c, int32_t s) {
+    const ClassTable& part = *parts[static_cast<std::size_t>(c)];
+    return part.moves.data() + static_cast<std::size_t>(s) * static_cast<std::size_t>(part.n_classes);
+  };
   std::vector<int32_t> class_target(static_cast<std::size_t>(n_classes));
   // per multi-component state: column k holds the members' targets on class k; classes with
   // equal columns (found by hash, compared exactly) share one lookup of the target tuple
@@ -102,11 +108,12 @@ DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<
     if (states[i].size() == 1) {
       // one component: its row, renamed
       const auto [c, s] = states[i][0];
-      const int32_t* row = tables[static_cast<std::size_t>(c)] + static_cast<std::size_t>(s) * 256;
+      const int32_t* row = row_of(c, s);
+      const uint8_t* cls = part_class.data() + static_cast<std::size_t>(c) * nk;
       for (int k = 0; k < n_classes; ++k) {
         int32_t id = kDeadState;
-        if (row[first[k]] != kDeadState) {
-          next.assign(1, {c, row[first[k]]});
+        if (row[cls[k]] != kDeadState) {
+          next.assign(1, {c, row[cls[k]]});
           id = id_of(next);
         }
         if (id == kTooLarge) {
@@ -126,9 +133,10 @@ DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<
     for (std::size_t j = 0; j < m; ++j) {
       const auto [c, s] = states[i][j];
       components.push_back(c);
-      const int32_t* row = tables[static_cast<std::size_t>(c)] + static_cast<std::size_t>(s) * 256;
+      const int32_t* row = row_of(c, s);
+      const uint8_t* cls = part_class.data() + static_cast<std::size_t>(c) * nk;
       for (int k = 0; k < n_classes; ++k) {
-        const int32_t t = row[first[k]];
+        const int32_t t = row[cls[k]];
         columns[static_cast<std::size_t>(k) * m + j] = t;
         uint64_t& h = column_hash[static_cast<std::size_t>(k)];
         h = (h ^ static_cast<uint32_t>(t + 2)) * 0x9E3779B97F4A7C15ull;

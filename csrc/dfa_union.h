@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "byte_dfa.h"
+
 namespace constrain {
 
 struct DFAUnion {
@@ -30,10 +32,9 @@ struct DFAUnion {
   void byte_moves(int32_t* trans) const;
 };
 
-// `tables[i]` has n_states[i] * 256 entries, `accepting[i]` n_states[i]; starts are state 0;
-// `classes[i]` is byte_classes (byte_dfa.h) of tables[i], 256 entries.
-DFAUnion union_dfa(const std::vector<const int32_t*>& tables, const std::vector<const uint8_t*>& accepting,
-                   const std::vector<int32_t>& n_states, const std::vector<const uint8_t*>& classes,
-                   int32_t max_states);
+// `parts[i]` is component i's class_table (byte_dfa.h) with n_states[i] states, `accepting[i]`
+// has n_states[i] entries; starts are state 0.
+DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vector<const uint8_t*>& accepting,
+                   const std::vector<int32_t>& n_states, int32_t max_states);
 
 }  // namespace constrain
