@@ -194,6 +194,13 @@ def literal_text(pattern: str) -> str | None:
 def words_dfa(words: list[bytes]) -> ByteDFA:
     """The DFA of exactly the byte strings `words`: their trie (start 0; every state is
     reachable and, each node lying on a word, co-reachable)."""
+    if len(words) == 1:         # a chain (most calls: one JSON key or literal)
+        n = len(words[0])
+        trans = np.full((n + 1, 256), -1, dtype=np.int32)
+        trans[np.arange(n), np.frombuffer(words[0], dtype=np.uint8)] = np.arange(1, n + 1, dtype=np.int32)
+        accepting = np.zeros(n + 1, dtype=bool)
+        accepting[n] = True
+        return ByteDFA(trans, accepting, 0)
     children: list[dict[int, int]] = [{}]
     sources, labels, targets, ends = [], [], [], []
     for word in words:

@@ -14,7 +14,7 @@ Invariants (checked by `Grammar.__post_init__`, relied on by the parsers):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 from functools import cached_property
 from typing import NamedTuple
 
@@ -72,13 +72,18 @@ PYTHON_INDENTER = IndenterSpec(
 
 @dataclass(frozen=True)
 class Grammar:
+    """`reduced=True` says that `rules` come from `reduce_rules(rules, start)` (or from a
+    rewrite that keeps its output reduced, such as `inline_unit_rules`): the reduction check,
+    which would compute that again, is then skipped; the other checks run."""
+
     terminals: dict[str, Terminal]
     rules: tuple[Rule, ...]
     start: str
     ignore: frozenset[str] = frozenset()
     indenter: IndenterSpec | None = None
+    reduced: InitVar[bool] = False
 
-    def __post_init__(self):
+    def __post_init__(self, reduced: bool):
         produced = self.produced_terminals
         for rule in self.rules:
             for sym in rule.rhs:
@@ -86,7 +91,7 @@ class Grammar:
                     raise GrammarError(f"symbol {sym!r} in rule {rule} is neither a rule nor a terminal")
         if len(set(self.rules)) != len(self.rules):
             raise GrammarError("duplicate rules")
-        if reduce_rules(self.rules, self.start) != self.rules:
+        if not reduced and reduce_rules(self.rules, self.start) != self.rules:
             raise GrammarError(f"grammar is not reduced (useless rules, or start {self.start!r} undefined)")
         for name in self.ignore:
             if name not in self.terminals:

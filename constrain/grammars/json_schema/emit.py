@@ -147,7 +147,7 @@ class Emitter(Negations, OneOf, Scalars):
             else:
                 pattern, flags = translate_regex(regex)
                 terminals[name] = Terminal(name, pattern, flags)
-        return Grammar(terminals, rules, "start")
+        return Grammar(terminals, rules, "start", reduced=True)    # expand_rules reduced them
 
     def lark(self, start: str) -> str:
         lines = [f"start: {start}"]
