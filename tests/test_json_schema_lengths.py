@@ -38,3 +38,23 @@ def test_compiled_schema_enforces_lengths(llama3):
     grammar = compile_json_schema({"type": "string", "minLength": 2, "maxLength": 200}, vocab)
     for text, ok in [("ab", True), ("x" * 200, True), ("é" * 200, True), ("a", False), ("x" * 201, False)]:
         assert accepts(grammar, tok, json.dumps(text, ensure_ascii=False)) == ok, text
+
+
+def test_pattern_with_a_length_the_regex_cannot_be_rewritten_for(llama3):
+    """A pattern whose length bound needs an intersection: compiling builds the automaton of
+    both at once; json_schema_to_lark still writes the intersected regex. Both enforce both."""
+    import re
+
+    from constrain.grammars.json_schema import json_schema_to_lark
+
+    vocab, tok = llama3
+    schema = {"type": "string", "pattern": "^(ab|c)+$", "minLength": 3, "maxLength": 5}
+    grammar = compile_json_schema(schema, vocab)
+    shown = json_schema_to_lark(schema)
+    assert "AUTOMATON" not in shown                                 # the shown grammar has a regex
+    regex = re.compile(r'"(?:ab|c)+"')
+    for text in ["abc", "cab", "ccc", "abab", "ababc", "cabab", "ab", "cc", "ababab", "abcabc", "abx", "bca"]:
+        ok = bool(regex.fullmatch(json.dumps(text))) and 3 <= len(text) <= 5
+        assert accepts(grammar, tok, json.dumps(text)) == ok, text
+    # the compiled grammar reads the string through an automaton built directly
+    assert any(t.pattern.startswith('"automaton') for t in grammar.ir.terminals.values())
