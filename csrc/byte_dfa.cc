@@ -205,13 +205,10 @@ void ByteDFA::token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive,
 }
 
 size_t ByteDFA::whole_slices(const TokenTrie& trie, int32_t state) const {
-  int exhausted = 0;
-  for (size_t k = trie.n_slices() - 1; k > 0; --k) {
-    size_t budget = kSliceCheckBudget;
-    if (keeps_alive(trie.languages[k - 1], trans(), live_or_null(), state, budget)) return k;
-    if (budget == 0 && ++exhausted == kSliceCheckGiveUp) return 0;
-  }
-  return 0;
+  size_t k = trie.n_slices() - 1;
+  size_t budget = kSliceCheckBudget;     // shared by the checks of one call
+  while (k > 0 && !keeps_alive(trie.languages[k - 1], trans(), live_or_null(), state, budget)) --k;
+  return k;
 }
 
 void ByteDFA::lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* roots, size_t n_roots,

@@ -18,10 +18,9 @@
 namespace constrain {
 
 constexpr int32_t kDead = -1;
-// (slice state, DFA state) pairs one slice check may visit; after kSliceCheckGiveUp checks
-// that ran out of budget, a walk stops checking smaller slices (they rarely decide sooner)
+// (slice state, DFA state) pairs a walk may visit, over all slices, to decide which slices it
+// can take whole
 constexpr size_t kSliceCheckBudget = 4096;
-constexpr int kSliceCheckGiveUp = 2;
 
 // Bytes grouped by equal 64-bit signature: sets class_of[b] and first[k] (the first byte of
 // class k), classes numbered in the order of their first byte; returns the class count.
