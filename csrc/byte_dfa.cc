@@ -206,8 +206,7 @@ void ByteDFA::token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive,
 
 size_t ByteDFA::whole_slices(const TokenTrie& trie, int32_t state) const {
   size_t k = trie.n_slices() - 1;
-  size_t budget = kSliceCheckBudget;     // shared by the checks of one call
-  while (k > 0 && !keeps_alive(trie.languages[k - 1], trans(), live_or_null(), state, budget)) --k;
+  while (k > 0 && !keeps_alive(trie.languages[k - 1], trans(), live_or_null(), state, kSliceCheckBudget)) --k;
   return k;
 }
 

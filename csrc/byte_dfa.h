@@ -18,8 +18,7 @@
 namespace constrain {
 
 constexpr int32_t kDead = -1;
-// (slice state, DFA state) pairs a walk may visit, over all slices, to decide which slices it
-// can take whole
+// (slice state, DFA state) pairs a walk may visit to decide that it can take a slice whole
 constexpr size_t kSliceCheckBudget = 4096;
 
 // Bytes grouped by equal 64-bit signature: sets class_of[b] and first[k] (the first byte of

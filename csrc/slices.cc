@@ -50,12 +50,11 @@ class PairSet {
 }  // namespace
 
 bool keeps_alive(const SliceLanguage& language, const int32_t* trans, const uint8_t* live, int32_t state,
-                 size_t& budget) {
-  if (budget == 0) return false;
-  --budget;
+                 size_t budget) {
   PairSet seen;
   std::vector<std::pair<int32_t, int32_t>> todo{{0, state}};
   seen.insert(0, state);
+  size_t visited = 1;
   const int32_t* lang = language.trans.data();
   while (!todo.empty()) {
     const auto [r, s] = todo.back();
@@ -68,8 +67,7 @@ bool keeps_alive(const SliceLanguage& language, const int32_t* trans, const uint
       const int32_t s2 = dfa_row[b];
       if (s2 < 0 || (live != nullptr && !live[s2])) return false;
       if (seen.insert(r2, s2)) {
-        if (budget == 0) return false;
-        --budget;
+        if (++visited > budget) return false;
         todo.emplace_back(r2, s2);
       }
     }

@@ -22,10 +22,10 @@ struct SliceLanguage {
 };
 
 // Whether every prefix of every string of `language` keeps the DFA `trans` (moves into states
-// that are not `live` count as dead; `live` may be null) alive from `state`. Each (language
-// state, DFA state) pair visited costs one unit of `budget`, which is decreased; answers
-// false, the safe side, when the budget runs out before the answer is known.
+// that are not `live` count as dead; `live` may be null) alive from `state`. Answers false,
+// the safe side, when deciding it would visit more than `budget` (language state, DFA state)
+// pairs.
 bool keeps_alive(const SliceLanguage& language, const int32_t* trans, const uint8_t* live, int32_t state,
-                 size_t& budget);
+                 size_t budget);
 
 }  // namespace constrain
