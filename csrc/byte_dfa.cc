@@ -85,6 +85,15 @@ int classes_by_signature(const std::array<uint64_t, 256>& sig, uint8_t* class_of
   return n;
 }
 
+int split_unlike(const std::array<uint8_t, 256>& alike, int n_classes, uint8_t* class_of, uint8_t* first) {
+  for (int b = 0; b < 256; ++b)
+    if (!alike[b]) {
+      first[n_classes] = static_cast<uint8_t>(b);
+      class_of[b] = static_cast<uint8_t>(n_classes++);
+    }
+  return n_classes;
+}
+
 ClassTable class_table(const int32_t* table, int32_t n_states) {
   // a 64-bit signature of each byte's column, then an exact check: a byte whose column
   // differs from its class's first byte gets a class of its own (a collision costs speed,
@@ -103,11 +112,7 @@ ClassTable class_table(const int32_t* table, int32_t n_states) {
     const int32_t* row = table + s * 256;
     for (int b = 0; b < 256; ++b) alike[b] &= row[b] == row[first[out.class_of[b]]];
   }
-  for (int b = 0; b < 256; ++b)
-    if (!alike[b]) {
-      first[n] = static_cast<uint8_t>(b);
-      out.class_of[b] = static_cast<uint8_t>(n++);
-    }
+  n = split_unlike(alike, n, out.class_of.data(), first.data());
   out.n_classes = n;
   out.moves.resize(static_cast<size_t>(n_states) * static_cast<size_t>(n));
   for (size_t s = 0; s < static_cast<size_t>(n_states); ++s)

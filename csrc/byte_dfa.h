@@ -25,6 +25,10 @@ constexpr size_t kSliceCheckBudget = 4096;
 // class k), classes numbered in the order of their first byte; returns the class count.
 int classes_by_signature(const std::array<uint64_t, 256>& sig, uint8_t* class_of, uint8_t* first);
 
+// The exact check after classes_by_signature: each byte b with !alike[b] (its columns differ
+// from its class's first byte) gets a class of its own; returns the new class count.
+int split_unlike(const std::array<uint8_t, 256>& alike, int n_classes, uint8_t* class_of, uint8_t* first);
+
 // A table by byte class: bytes b and b' share a class iff every row sends them to the same
 // state; state s goes to moves[s * n_classes + class_of[b]] on byte b (a copy of the table
 // 256 / n_classes times smaller, which is what a product construction reads).

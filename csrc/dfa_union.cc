@@ -39,12 +39,7 @@ int union_classes(const std::vector<const ClassTable*>& parts, std::array<uint8_
   alike.fill(1);
   for (const ClassTable* part : parts)
     for (int b = 0; b < 256; ++b) alike[b] &= part->class_of[b] == part->class_of[first[class_of[b]]];
-  for (int b = 0; b < 256; ++b)
-    if (!alike[b]) {
-      first[n] = static_cast<uint8_t>(b);
-      class_of[b] = static_cast<uint8_t>(n++);
-    }
-  return n;
+  return split_unlike(alike, n, class_of.data(), first.data());
 }
 
 }  // namespace

@@ -545,6 +545,7 @@ def test_union_refines_the_parts_byte_classes_exactly(parts, texts):
 
 
 def test_core_union_refuses_views_and_empty_lists():
+    from constrain._core import ByteDFA as CoreDFA
     from constrain._core import union_dfa
 
     dfa = words_dfa([b"ab", b"c"])
@@ -553,6 +554,9 @@ def test_core_union_refuses_views_and_empty_lists():
     view = dfa.core().restricted(np.array([0, 0, 1, 0][:dfa.n_states], dtype=np.uint8))
     with pytest.raises(ValueError, match="restricted"):
         union_dfa([dfa.core(), view], 100)
+    no_states = CoreDFA(np.zeros((0, 256), dtype=np.int32), np.zeros(0, dtype=np.uint8))
+    with pytest.raises(ValueError, match="start state"):
+        union_dfa([dfa.core(), no_states], 100)
 
 
 def test_core_subset_construction_and_hopcroft_refuse_bad_arrays():
