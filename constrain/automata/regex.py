@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -97,18 +98,23 @@ def ast_to_dfa(ast: Node, *, max_states: int = 20000) -> ByteDFA:
 class ProductDFA:
     """A union (product) DFA and what its states are made of.
 
-    `accepts[s]`: the components accepting in state s (`dfa.accepting[s]` iff non-empty), also
-    flat: `tags[tag_begin[s]:tag_begin[s + 1]]`, ascending;
+    `tags[tag_begin[s]:tag_begin[s + 1]]`: the components accepting in state s, ascending
+    (`dfa.accepting[s]` iff there is one); `accepts[s]`: the same as a frozenset, built on
+    first use (a lexer reads the flat arrays and keeps no per-state objects);
     `members(s)`: s's live components with their own states, `((component, state), ...)` by
     component. Two states with equal members restricted to a set of components behave alike
     as far as those components go (the product moves each component on its own)."""
 
     dfa: ByteDFA
-    accepts: list[frozenset[int]]
     tag_begin: np.ndarray
     tags: np.ndarray
     member_begin: np.ndarray
     member_rows: np.ndarray
+
+    @cached_property
+    def accepts(self) -> list[frozenset[int]]:
+        bounds, tags = self.tag_begin.tolist(), self.tags.tolist()
+        return [frozenset(tags[b:e]) if e > b else _NO_PARTS for b, e in zip(bounds, bounds[1:])]
 
     def members(self, s: int) -> tuple[tuple[int, int], ...]:
         rows = self.member_rows[self.member_begin[s]:self.member_begin[s + 1]].tolist()
@@ -148,11 +154,7 @@ def product_dfa(parts: list[ByteDFA], *, max_states: int = 50000) -> ProductDFA:
         raise AutomatonTooLargeError(f"the union of {len(parts)} automata exceeds max_states={max_states}")
     trans, tag_begin, tags, member_begin, member_rows = product
     accepting = tag_begin[1:] > tag_begin[:-1]
-    accepts = [_NO_PARTS] * trans.shape[0]
-    bounds, tag_list = tag_begin.tolist(), tags.tolist()
-    for s in np.flatnonzero(accepting).tolist():
-        accepts[s] = frozenset(tag_list[bounds[s]:bounds[s + 1]])
-    return ProductDFA(ByteDFA(trans, accepting, 0), accepts, tag_begin, tags, member_begin, member_rows)
+    return ProductDFA(ByteDFA(trans, accepting, 0), tag_begin, tags, member_begin, member_rows)
 
 
 def dfa_union(parts: list[ByteDFA], *, max_states: int = 50000) -> tuple[ByteDFA, list[frozenset[int]]]:

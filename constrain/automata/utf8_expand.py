@@ -68,18 +68,7 @@ def _byte_nfa(chars: MinimalDFA, classes: list[CharSet], sequences=utf8_sequence
     nfa = NFA()  # linear in the character DFA, which max_states already bounds
     while nfa.n_states < n:
         nfa.new_state()
-    # Trie nodes are shared by suffix: node (rest, t) reads the byte ranges `rest`, then is in t.
     suffix_nodes: dict[tuple, int] = {}
-
-    def node_for(rest: tuple, t: int) -> int:
-        if not rest:
-            return t
-        node = suffix_nodes.get((rest, t))
-        if node is None:
-            node = suffix_nodes[(rest, t)] = nfa.new_state()
-            nfa.edges[node].append((rest[0], node_for(rest[1:], t)))
-        return node
-
     for s, row in enumerate(chars.trans.tolist()):
         nfa.tags[s] = chars.tags[s]
         by_target: dict[int, list[CharSet]] = {}
@@ -88,8 +77,21 @@ def _byte_nfa(chars: MinimalDFA, classes: list[CharSet], sequences=utf8_sequence
                 by_target.setdefault(t, []).append(column_chars[col])
         for t, sets in by_target.items():
             for seq in sequences(CharSet().union(*sets)):
-                nfa.edges[s].append((seq[0], node_for(seq[1:], t)))
+                nfa.edges[s].append((seq[0], _suffix_node(nfa, suffix_nodes, seq[1:], t)))
     return nfa
+
+
+def _suffix_node(nfa: NFA, suffix_nodes: dict[tuple, int], rest: tuple, t: int) -> int:
+    """The state that reads the byte ranges `rest`, then is in t. Trie nodes are shared by
+    suffix (`suffix_nodes`). A module function, not a closure: a recursive closure is a
+    reference cycle that would keep the whole NFA alive until the cyclic collector runs."""
+    if not rest:
+        return t
+    node = suffix_nodes.get((rest, t))
+    if node is None:
+        node = suffix_nodes[(rest, t)] = nfa.new_state()
+        nfa.edges[node].append((rest[0], _suffix_node(nfa, suffix_nodes, rest[1:], t)))
+    return node
 
 
 def _byte_classes(nfa: NFA) -> list[int]:

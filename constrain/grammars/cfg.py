@@ -162,21 +162,25 @@ def reduce_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
 def inline_unit_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
     """Reduced `rules` without the nonterminals (other than `start`) whose one rule is
     `A -> X`, X one symbol: every use of A reads X instead (the language is the same; the
-    parsers then make fewer reductions). In reduced rules no such chain is a cycle (its
-    nonterminals would derive nothing), so following the chains ends."""
-    count: dict[str, int] = {}
-    for r in rules:
-        count[r.lhs] = count.get(r.lhs, 0) + 1
-    alias = {r.lhs: r.rhs[0] for r in rules
-             if len(r.rhs) == 1 and count[r.lhs] == 1 and r.lhs != start}
-    if not alias:
-        return rules
-    for name in alias:
-        target = alias[name]
-        while target in alias:
-            target = alias[target]
-        alias[name] = target
-    return tuple(dict.fromkeys(Rule(r.lhs, tuple(alias.get(s, s) for s in r.rhs)) for r in rules if r.lhs not in alias))
+    parsers then make fewer reductions), and without rules `A -> A`. Repeated until none is
+    left, since inlining can leave a nonterminal with one such rule (`A -> B | C` with `C -> B`).
+    In reduced rules no chain of them is a cycle (its nonterminals would derive nothing), so
+    following the chains ends; each round removes a nonterminal, so the rounds end."""
+    while True:
+        count: dict[str, int] = {}
+        for r in rules:
+            count[r.lhs] = count.get(r.lhs, 0) + 1
+        alias = {r.lhs: r.rhs[0] for r in rules
+                 if len(r.rhs) == 1 and count[r.lhs] == 1 and r.lhs != start}
+        if not alias:
+            return rules
+        for name in alias:
+            target = alias[name]
+            while target in alias:
+                target = alias[target]
+            alias[name] = target
+        inlined = (Rule(r.lhs, tuple(alias.get(s, s) for s in r.rhs)) for r in rules if r.lhs not in alias)
+        rules = tuple(dict.fromkeys(r for r in inlined if r.rhs != (r.lhs,)))
 
 
 def lookup_terminal(ids: dict[str, int], name: str) -> int:

@@ -49,24 +49,29 @@ class EarleyParser:
         self._nullable = nullable_table(rules, aug + 1)
         self._next: list[int | None] = []
         self._lhs: list[int] = []          # item -> lhs of its rule, or -1 for the augmented rule
-        self._start_items: list[list[int]] = [[] for _ in range(aug + 1)]
+        start_items: list[list[int]] = [[] for _ in range(aug + 1)]
         for i, (lhs, rhs) in enumerate(rules):
-            self._start_items[lhs].append(len(self._next))
+            start_items[lhs].append(len(self._next))
             self._next.extend(rhs)
             self._next.append(None)
             self._lhs.extend([-1 if i == 0 else lhs] * (len(rhs) + 1))
+        # tuples of ints, which the cyclic collector stops tracking (a live parser's lists
+        # would be rescanned by every full collection)
+        self._start_items = tuple(map(tuple, start_items))
         self._static_by_pred: dict[frozenset[int], _Static] = {}
         self._static_by_nts: dict[frozenset[int], _Static] = {}
         self._intern: dict[tuple, int] = {}
         self._names: dict[frozenset[int], frozenset[str]] = {}
         self._lookahead: dict[tuple[int, tuple[int, ...]], tuple[frozenset[int], bool] | None] = {}
-        self._initial = EarleyState(self, {}, self._static(frozenset({aug})), False, ())
+        # the initial set's parts, not the set: a state refers to its parser, and a parser
+        # holding a state would be a reference cycle that only the cyclic collector frees
+        self._initial_static = self._static(frozenset({aug}))
 
     def terminal_id(self, name: str) -> int:
         return lookup_terminal(self._ids, name)
 
     def initial(self) -> EarleyState:
-        return self._initial
+        return EarleyState(self, {}, self._initial_static, False, ())
 
     def _static(self, predicted: frozenset[int]) -> _Static:
         hit = self._static_by_pred.get(predicted)

@@ -12,9 +12,10 @@ Invariants:
   shared between states and never mutated;
 - `allowed_terminals` is exact: t is allowed iff simulating the reductions on t ends in a
   shift (LR parsers never shift an erroneous terminal, and the grammar is reduced, so every
-  viable prefix has a completion). The simulation's answer depends only on the top states
-  it reads, so it is memoized in a decision tree keyed by those states, top first; the same
-  holds after any fixed terminal sequence (`lookahead`), memoized per sequence.
+  viable prefix has a completion). The simulation's answer depends only on the stack
+  states it consults, so it is memoized in a decision tree over those states (a reduction
+  pops states without reading them: only the state it exposes is consulted); the same holds
+  after any fixed terminal sequence (`lookahead`), memoized per sequence.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class LALRTables:
 
 
 MAX_LR_STATES = 1_000_000
+_READ = -1     # in a decision-tree node, the key of the depth it consults (states are >= 0)
 
 
 def build_lalr(grammar: Grammar) -> LALRTables:
@@ -91,6 +93,7 @@ class LALRParser:
         self._rule_lhs = tables.rule_lhs
         self.n_states = len(tables.action)
         self._memo: dict = {}
+        self._leaves: dict = {}     # each distinct answer once, shared by the trees' leaves
 
     def terminal_id(self, name: str) -> int:
         return lookup_terminal(self._ids, name)
@@ -104,15 +107,20 @@ class LALRParser:
 
     def _lookahead(self, stack, seq: tuple[int, ...]):
         """(allowed ids, names, can_end) after feeding the terminals `seq` to `stack`, or
-        None when `seq` is rejected; memoized per `seq` in a decision tree over the stack
-        states the computation reads (top first)."""
+        None when `seq` is rejected; memoized per `seq` in a decision tree: a node
+        `{_READ: depth, state: child}` consults the state `depth` below the top (in the order
+        the simulation first consulted them), a leaf is the answer."""
         node = self._memo.get(seq)
         if node is not None:
-            node = node.get(stack[0])
-            below = stack
+            at, depth = stack, 0
             while type(node) is dict:
-                below = below[1]
-                node = node.get(below[0])
+                wanted = node[_READ]
+                if wanted < depth:
+                    at, depth = stack, 0
+                while depth < wanted:
+                    at = at[1]
+                    depth += 1
+                node = node.get(at[0])
         if node is None:
             node = self._compute(stack, seq)
         return node or None
@@ -121,6 +129,7 @@ class LALRParser:
         action, goto, rule_len, rule_lhs = self._action, self._goto, self._rule_len, self._rule_lhs
         real = [stack[0]]
         cursor = stack
+        reads: list[tuple[int, int]] = []      # (depth, state) in the order first consulted
 
         def real_at(k: int) -> int:
             """The k-th state from the top of the persistent stack (unpacked on demand)."""
@@ -128,6 +137,8 @@ class LALRParser:
             while len(real) <= k:
                 cursor = cursor[1]
                 real.append(cursor[0])
+            if all(k != d for d, _ in reads):
+                reads.append((k, real[k]))
             return real[k]
 
         def reduce(a: int, pushed: list[int], k: int) -> int:
@@ -187,14 +198,12 @@ class LALRParser:
             ok = shifted(pushed, k)
             ids = frozenset(t for t in ok if t != self.end_id)
             leaf = (ids, frozenset(self.terminals[t] for t in ids), self.end_id in ok)
-        tree = self._memo.setdefault(seq, {})
-        if len(real) == 1:
-            tree[real[0]] = leaf
-        else:
-            node = tree.setdefault(real[0], {})
-            for s in real[1:-1]:
-                node = node.setdefault(s, {})
-            node[real[-1]] = leaf
+        leaf = self._leaves.setdefault(leaf, leaf)
+        # the same values consulted give the same computation, hence the same next depth
+        node = self._memo.setdefault(seq, {_READ: reads[0][0]})
+        for (_, state), (depth, _) in zip(reads, reads[1:]):
+            node = node.setdefault(state, {_READ: depth})
+        node[reads[-1][1]] = leaf
         return leaf
 
 

@@ -33,19 +33,21 @@ from constrain.grammars.cfg import Grammar, Terminal
 
 class Readings(dict):
     """`reading[s]` of one lexer, filled on first use: the candidates accepting in union state
-    s, best first (`rank_of`: the candidates' component indices -> their place in that order),
-    the best only when `keep` is 1; () where none accepts."""
+    s (read from the union's flat `tag_begin`/`tags`), best first (`rank_of`: the candidates'
+    component indices -> their place in that order), the best only when `keep` is 1; () where
+    none accepts."""
 
-    def __init__(self, accepts: list[frozenset[int]], rank_of: dict[int, int], names: list[str], keep: int | None):
+    def __init__(self, product, rank_of: dict[int, int], names: list[str], keep: int | None):
         super().__init__()
-        self._accepts = accepts
+        self._product = product
         self._rank_of = rank_of
         self._names = names
         self._keep = keep
 
     def __missing__(self, s: int) -> tuple[str, ...]:
-        rank_of = self._rank_of
-        here = sorted((c for c in self._accepts[s] if c in rank_of), key=rank_of.__getitem__)
+        rank_of, begin = self._rank_of, self._product.tag_begin
+        accepting = self._product.tags[begin[s]:begin[s + 1]].tolist()
+        here = sorted((c for c in accepting if c in rank_of), key=rank_of.__getitem__)
         found = tuple(self._names[c] for c in here[:self._keep])
         self[s] = found
         return found
@@ -130,19 +132,19 @@ class Lexers:
         except ConstrainError as e:
             culprit = _culprit([t for t in terminals if t.name not in (terminal_dfas or {})], max_states)
             raise _terminal_error(f"terminal {culprit}: {e}" if culprit else f"lexer: {e}", culprit) from None
-        dfa, accepts = product.dfa, product.accepts
-        empty = sorted(self.names[i] for i in accepts[dfa.start])
+        dfa, begin, tags = product.dfa, product.tag_begin, product.tags
+        empty = sorted(self.names[i] for i in tags[begin[dfa.start]:begin[dfa.start + 1]].tolist())
         if empty:
             raise _terminal_error(f"terminal {empty[0]} matches the empty string", empty[0])
         self.dfa = dfa
-        self.accepts = accepts
+        self.product = product
         self.core = CoreDFA(dfa.trans, dfa.accepting.astype(np.uint8))
         self.behaviours = Behaviours(product)
         self._index = {name: i for i, name in enumerate(self.names)}
-        per_state = np.diff(product.tag_begin)
+        per_state = np.diff(begin)
         #: terminal -> the terminals sharing a text with it
         self.partners: dict[str, set[str]] = {}
-        for acc in {accepts[s] for s in np.flatnonzero(per_state > 1).tolist()}:
+        for acc in {tuple(tags[begin[s]:begin[s + 1]].tolist()) for s in np.flatnonzero(per_state > 1).tolist()}:
             names = {self.names[i] for i in acc}
             for name in names:
                 self.partners.setdefault(name, set()).update(names - {name})
@@ -166,7 +168,7 @@ class Lexers:
         accepting = np.zeros(self.dfa.n_states, dtype=np.uint8)
         for c in components:
             accepting[self._accepting_states[c]] = 1
-        reading = Readings(self.accepts, {c: self._rank[c] for c in components}, self.names,
+        reading = Readings(self.product, {c: self._rank[c] for c in components}, self.names,
                            None if self.all_readings else 1)
         core = self.core.restricted(accepting)
         selected = np.zeros(len(self.names), dtype=bool)
