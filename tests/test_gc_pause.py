@@ -6,6 +6,7 @@ import threading
 
 from constrain import Vocabulary, compile_json_schema
 from constrain.gc_pause import gc_paused
+from constrain.grammars.cfg_matcher import compile_lark
 
 
 def test_pause_nests_and_restores():
@@ -56,3 +57,25 @@ def test_compile_restores_the_collector_even_on_error():
     except Exception:
         pass
     assert gc.isenabled()
+
+
+def test_compiling_and_masking_leave_no_reference_cycles():
+    """Nothing that compiling builds is kept alive by a reference cycle: garbage is freed
+    when dropped, and a cached grammar is not one the cyclic collector must keep rescanning
+    to free. An ambiguous grammar (the Earley parser) over a non-ASCII class (the UTF-8
+    byte trie) covers the two cycles this once had."""
+    vocab = Vocabulary([b"a", "α".encode(), "ω".encode(), b"b"], eos_token_ids=[4], size=5)
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        grammar = compile_lark("start: start start | X\nX: /[α-ω]+|a/\n", vocab)
+        assert grammar.parser.kind == "earley"
+        matcher = grammar.matcher()
+        assert matcher.accept_token(1) and matcher.next_token_mask()[0]
+        del grammar, matcher
+        gc.collect()
+        ours = [type(o).__qualname__ for o in gc.garbage if type(o).__module__.startswith("constrain")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert ours == []
