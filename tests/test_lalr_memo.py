@@ -43,7 +43,7 @@ def test_memoized_lookahead_equals_a_fresh_simulation(choices, seq_len):
     shared = LALRParser(grammar)              # its memo fills across the walk
     n_terms = len(grammar.parser_terminals)
     state = shared.initial()
-    for i, c in enumerate(choices):
+    for c in choices:
         seq = tuple((c >> (4 * j)) % (n_terms + 1) for j in range(seq_len))
         assert shared._lookahead(state._stack, seq) == _fresh_answer(grammar, state.key, seq)
         allowed = sorted(state.allowed_ids())
