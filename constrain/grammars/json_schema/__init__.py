@@ -79,7 +79,8 @@ def compile_json_schema(schema, vocab: Vocabulary, *, whitespace: str = "flexibl
         raise ValueError(f"property_order must be 'schema' or 'any', not {property_order!r}")
     options = Options(whitespace, lenient, additional_properties, property_order)
     loaded = load_schema(schema)
-    key = (json.dumps(loaded, sort_keys=True), options, vocab.fingerprint)
+    # key order kept: schemas that differ only in their `properties` order differ in member order
+    key = (json.dumps(loaded), options, vocab.fingerprint)
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
     if hit is not None:

@@ -195,7 +195,9 @@ class Emitter(Negations, OneOf, Scalars):
             return None
         if isinstance(node, dict) and set(node) - ANNOTATIONS == {"$ref"} or self.doc.ref_only(node):
             return self.ref(self.doc.resolve(node["$ref"], pointer))
-        key = json.dumps([node, self.doc.base_of.get(pointer, "")], sort_keys=True)
+        # key order kept: subschemas equal but for their `properties` order emit different
+        # member orders (and enum objects keep their key order), so they get different rules
+        key = json.dumps([node, self.doc.base_of.get(pointer, "")])
         return self.memoized(key, lambda: self.plain(self.flatten(node, pointer, 0), pointer), pointer)
 
     def ref(self, target: str) -> str | None:
@@ -582,7 +584,7 @@ class Emitter(Negations, OneOf, Scalars):
                 continue
             else:
                 schema, at = extra, pointer_join(pointer, "additionalProperties")
-            by_schema.setdefault(json.dumps(schema, sort_keys=True), (schema, at, set()))[2].add(region)
+            by_schema.setdefault(json.dumps(schema), (schema, at, set()))[2].add(region)
         out = []
         for schema, at, group in by_schema.values():
             value = self.value(schema, at)

@@ -1,0 +1,44 @@
+"""Member order follows each subschema's own `properties` order, also where two subschemas
+(or two schemas compiled one after the other) are equal but for that order: neither shares
+the other's rule or cached grammar."""
+from __future__ import annotations
+
+import json
+
+from constrain.grammars.json_schema import compile_json_schema
+from tests.test_json_schema import accepts, llama3  # noqa: F401 (a fixture)
+
+AB = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}}, "required": ["a", "b"]}
+BA = {"type": "object", "properties": {"b": {"type": "string"}, "a": {"type": "string"}}, "required": ["a", "b"]}
+
+
+def _text(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def test_sibling_subschemas_differing_only_in_order_keep_their_own_orders(llama3):
+    vocab, tok = llama3
+    schema = {"type": "object", "properties": {"x": AB, "y": BA}, "required": ["x", "y"],
+              "additionalProperties": False}
+    grammar = compile_json_schema(schema, vocab)
+    ab, ba = {"a": "1", "b": "2"}, {"b": "2", "a": "1"}
+    assert accepts(grammar, tok, _text({"x": ab, "y": ba}))
+    assert not accepts(grammar, tok, _text({"x": ba, "y": ba}))
+    assert not accepts(grammar, tok, _text({"x": ab, "y": ab}))
+
+
+def test_schemas_differing_only_in_order_are_cached_apart(llama3):
+    vocab, tok = llama3
+    first, second = compile_json_schema(AB, vocab), compile_json_schema(BA, vocab)
+    assert first is not second
+    assert accepts(first, tok, _text({"a": "1", "b": "2"})) and not accepts(first, tok, _text({"b": "2", "a": "1"}))
+    assert accepts(second, tok, _text({"b": "2", "a": "1"})) and not accepts(second, tok, _text({"a": "1", "b": "2"}))
+    assert compile_json_schema(json.loads(json.dumps(AB)), vocab) is first      # an equal schema hits
+
+
+def test_pattern_regions_with_schemas_differing_only_in_order(llama3):
+    vocab, tok = llama3
+    schema = {"type": "object", "patternProperties": {"^p": AB, "^q": BA}, "additionalProperties": False}
+    grammar = compile_json_schema(schema, vocab)
+    assert accepts(grammar, tok, _text({"p1": {"a": "1", "b": "2"}, "q1": {"b": "2", "a": "1"}}))
+    assert not accepts(grammar, tok, _text({"q1": {"a": "1", "b": "2"}}))
