@@ -1,6 +1,7 @@
 """Member order follows each subschema's own `properties` order, also where two subschemas
 (or two schemas compiled one after the other) are equal but for that order: neither shares
-the other's rule or cached grammar."""
+the other's rule or cached grammar. Names an anyOf/oneOf branch adds go where its keyword is
+written."""
 from __future__ import annotations
 
 import json
@@ -42,3 +43,28 @@ def test_pattern_regions_with_schemas_differing_only_in_order(llama3):
     grammar = compile_json_schema(schema, vocab)
     assert accepts(grammar, tok, _text({"p1": {"a": "1", "b": "2"}, "q1": {"b": "2", "a": "1"}}))
     assert not accepts(grammar, tok, _text({"q1": {"a": "1", "b": "2"}}))
+
+
+def test_branch_names_go_where_the_branch_keyword_is_written(llama3):
+    """Names only a oneOf/anyOf branch adds come before `properties`' names when the keyword
+    is written first, after them otherwise; names both list keep `properties`' order."""
+    vocab, tok = llama3
+    string = {"type": "string"}
+    before = {"type": "object", "oneOf": [{"properties": {"config": string}, "required": ["config"]}],
+              "properties": {"content": string}, "required": ["content"]}
+    grammar = compile_json_schema(before, vocab)
+    assert accepts(grammar, tok, _text({"config": "c", "content": "t"}))
+    assert not accepts(grammar, tok, _text({"content": "t", "config": "c"}))
+    after = {"type": "object", "properties": {"content": string}, "required": ["content"],
+             "anyOf": [{"properties": {"config": string}, "required": ["config"]}]}
+    grammar = compile_json_schema(after, vocab)
+    assert accepts(grammar, tok, _text({"content": "t", "config": "c"}))
+    assert not accepts(grammar, tok, _text({"config": "c", "content": "t"}))
+    shared = {"type": "object", "additionalProperties": False,
+              "oneOf": [{"properties": {"grant": {"enum": ["code"]}, "response": {"enum": ["c"]}}, "required": ["grant"]},
+                        {"properties": {"grant": {"enum": ["token"]}, "response": {"enum": ["t"]}}, "required": ["grant"]}],
+              "properties": {"grant": string, "uris": {"type": "array", "items": string}, "response": string}}
+    grammar = compile_json_schema(shared, vocab)
+    assert accepts(grammar, tok, _text({"grant": "code", "uris": ["u"], "response": "c"}))
+    assert not accepts(grammar, tok, _text({"grant": "code", "response": "c", "uris": ["u"]}))
+    assert not accepts(grammar, tok, _text({"grant": "code", "uris": ["u"], "response": "t"}))

@@ -10,7 +10,9 @@ What the output looks like (documented policy):
 - whitespace "flexible": up to 12 JSON whitespace characters on each side of `{ } [ ] , :`
   (so at most 24 in a row, e.g. in `[ ]`), none before or after the top-level value;
   "compact": none; any other string is a Python regex used on each side instead;
-- object members in the schema's `properties` order (optional ones may be left out), then
+- object members in the schema's `properties` order (optional ones may be left out; names
+  only an anyOf/oneOf branch adds come before the others when the keyword is written before
+  `properties`, after them otherwise), then
   required names missing from `properties`, then additional members (allowed unless the
   schema or `additional_properties=False` forbids them); `property_order="any"`: named
   members in any order for objects with at most 6 of them, additional members still last;

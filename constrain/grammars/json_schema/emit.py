@@ -1,8 +1,8 @@
 """Schema -> grammar rules (shown as Lark text, or turned into the IR directly).
 
-One rule per distinct (sub)schema; negation lives in negation.py, number and string terminals
-in scalars.py (string algebra in strings.py), object member chains in members.py, `contains`
-chains in contains.py, additional-key languages in keys.py; leaf values (strings with their
+One rule per distinct (sub)schema; negation lives in negation.py, anyOf/oneOf in one_of.py,
+number and string terminals in scalars.py (string algebra in strings.py), object member chains
+in members.py, `contains` chains in contains.py, additional-key languages in keys.py; leaf values (strings with their
 constraints, bounded numbers, literals) are single terminals; objects and arrays are chains of rules that
 count what was emitted. Punctuation terminals carry the whitespace policy on their sides.
 
@@ -31,7 +31,6 @@ from constrain.grammars.ebnf import expand_rules
 from constrain.grammars.lark_frontend import translate_regex
 from constrain.grammars.json_schema import numeric
 from constrain.grammars.json_schema.disjoint import json_type as _json_type
-from constrain.grammars.json_schema.disjoint import pairwise_disjoint
 from constrain.grammars.json_schema.normalize import (
     ALSO_MATCHING,
     ANNOTATIONS,
@@ -55,7 +54,6 @@ from constrain.grammars.json_schema.negation import (
     EXCLUDED,
     NOT_MATCHING,
     ONLY_TYPES,
-    CannotNegate,
     Negations,
     has_value,
     value_types,
@@ -79,7 +77,6 @@ from constrain.grammars.json_schema.strings import (
 
 FLEXIBLE_WHITESPACE = r"[ \t\n\r]{0,12}"
 MAX_FLATTEN_DEPTH = 32
-MAX_ALTERNATIVES = 256         # branches of one anyOf/oneOf after combining with siblings and other groups
 MAX_COUNT = 512              # member counts (rules grow with slots x count)
 MAX_ITEMS = 1024             # item counts (one rule per count)
 ANY_ORDER_MAX = 6
@@ -195,8 +192,7 @@ class Emitter(Negations, OneOf, Scalars):
             return None
         if isinstance(node, dict) and set(node) - ANNOTATIONS == {"$ref"} or self.doc.ref_only(node):
             return self.ref(self.doc.resolve(node["$ref"], pointer))
-        # key order kept: subschemas equal but for their `properties` order emit different
-        # member orders (and enum objects keep their key order), so they get different rules
+        # key order kept: subschemas equal but for their properties' order get different rules
         key = json.dumps([node, self.doc.base_of.get(pointer, "")])
         return self.memoized(key, lambda: self.plain(self.flatten(node, pointer, 0), pointer), pointer)
 
@@ -278,32 +274,6 @@ class Emitter(Negations, OneOf, Scalars):
         if "object" in types:
             alts.append(self.object(node, pointer))
         return self.rule([a for a in alts if a is not None])
-
-    def alternatives(self, node: dict, pointer: str) -> str | None:
-        base = {k: v for k, v in node.items() if k not in ("anyOf", "oneOf", BRANCH_GROUPS)}
-        branches = [base]
-        groups = [(kw, node[kw]) for kw in ("anyOf", "oneOf") if kw in node] + node.get(BRANCH_GROUPS, [])
-        for kw, group in groups:
-            flat = [self.flatten(b, pointer_join(pointer, kw, i), 0) for i, b in enumerate(group)]
-            merged = []
-            for b in branches:
-                combined, written = [], []
-                for f in flat:
-                    try:
-                        combined.append(merge(b, f))
-                        written.append(f)
-                    except NotMergeable as e:
-                        self.skip(e.args[0], pointer, f"cannot intersect {kw} branch with its siblings")
-                if kw == "oneOf" and not pairwise_disjoint(combined, lambda n: self.flatten(n, pointer, 0)):
-                    try:
-                        combined = self.one_of(combined, written)
-                    except (CannotNegate, NotMergeable):
-                        self.skip("oneOf", pointer, "branches not provably disjoint")
-                merged += combined
-            if len(merged) > MAX_ALTERNATIVES:
-                raise UnsupportedSchemaError(kw, pointer, "too many combined branches")
-            branches = merged
-        return self.rule([r for r in (self.plain(b, pointer) for b in branches) if r is not None])
 
     def meets_internal(self, value, node: dict, pointer: str) -> bool:
         """`_meets_internal`, with a negated string constraint that has no automaton (an

@@ -1,4 +1,5 @@
-"""Exact `oneOf` when the branches are not pairwise disjoint as written.
+"""anyOf/oneOf: the branches merged with their siblings (`alternatives`), and an exact
+`oneOf` when the branches are not pairwise disjoint as written.
 
 A value is valid when exactly one branch accepts it. Two ways to see that without negating
 every branch against every other:
@@ -17,12 +18,32 @@ only, and the nodes are pairwise disjoint.
 """
 from __future__ import annotations
 
+from constrain.errors import UnsupportedSchemaError
 from constrain.grammars.json_schema.disjoint import member_schema, pairwise_disjoint
-from constrain.grammars.json_schema.negation import ONLY_TYPES, value_types
-from constrain.grammars.json_schema.normalize import KEYWORD_TYPE, asserting, json_equal, merge
+from constrain.grammars.json_schema.negation import ONLY_TYPES, CannotNegate, value_types
+from constrain.grammars.json_schema.normalize import (
+    BRANCH_GROUPS,
+    KEYWORD_TYPE,
+    NotMergeable,
+    asserting,
+    json_equal,
+    merge,
+    pointer_join,
+)
 
 TYPE_CLASSES = ("null", "boolean", "object", "array", "number", "string")   # number: with integer
 MAX_DISCRIMINATOR_DEPTH = 3
+MAX_ALTERNATIVES = 256         # branches of one anyOf/oneOf after combining with siblings and other groups
+
+
+def _added_first(merged, base):
+    """`merged` with the properties that `base` does not name moved before base's own."""
+    if not isinstance(merged, dict) or "properties" not in merged:
+        return merged
+    own = base.get("properties", {}) if isinstance(base, dict) else {}
+    props = merged["properties"]
+    added = {k: v for k, v in props.items() if k not in own}
+    return dict(merged, properties={**added, **{k: v for k, v in props.items() if k in own}})
 
 
 def restricted(node, kind: str):
@@ -44,7 +65,39 @@ def accepts_all(node: dict, kind: str) -> bool:
 
 
 class OneOf:
-    """Mixin of the Emitter: needs `exclusive` and `flatten`."""
+    """Mixin of the Emitter: needs `exclusive`, `flatten`, `plain`, `rule` and `skip`."""
+
+    def alternatives(self, node: dict, pointer: str) -> str | None:
+        """Each anyOf/oneOf branch merged with its siblings; the properties a branch adds
+        (not among its siblings') go first when its keyword stands before `properties` in the
+        schema (document order), last otherwise; shared names keep the siblings' order."""
+        base = {k: v for k, v in node.items() if k not in ("anyOf", "oneOf", BRANCH_GROUPS)}
+        branches, keys = [base], list(node)
+        groups = [(kw, node[kw], kw) for kw in ("anyOf", "oneOf") if kw in node]
+        groups += [(kw, group, BRANCH_GROUPS) for kw, group in node.get(BRANCH_GROUPS, [])]
+        for kw, group, written_as in groups:
+            branch_first = "properties" in keys and keys.index(written_as) < keys.index("properties")
+            flat = [self.flatten(b, pointer_join(pointer, kw, i), 0) for i, b in enumerate(group)]
+            merged = []
+            for b in branches:
+                combined, written = [], []
+                for f in flat:
+                    try:
+                        both = merge(b, f)
+                        combined.append(_added_first(both, b) if branch_first else both)
+                        written.append(f)
+                    except NotMergeable as e:
+                        self.skip(e.args[0], pointer, f"cannot intersect {kw} branch with its siblings")
+                if kw == "oneOf" and not pairwise_disjoint(combined, lambda n: self.flatten(n, pointer, 0)):
+                    try:
+                        combined = self.one_of(combined, written)
+                    except (CannotNegate, NotMergeable):
+                        self.skip("oneOf", pointer, "branches not provably disjoint")
+                merged += combined
+            if len(merged) > MAX_ALTERNATIVES:
+                raise UnsupportedSchemaError(kw, pointer, "too many combined branches")
+            branches = merged
+        return self.rule([r for r in (self.plain(b, pointer) for b in branches) if r is not None])
 
     def one_of(self, combined: list, raw: list | None = None) -> list:
         """Disjoint nodes whose union is the values exactly one of `combined` accepts.
