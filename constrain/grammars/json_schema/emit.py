@@ -2,9 +2,10 @@
 
 One rule per distinct (sub)schema; negation lives in negation.py, anyOf/oneOf in one_of.py,
 number and string terminals in scalars.py (string algebra in strings.py), object member chains
-in members.py, `contains` chains in contains.py, additional-key languages in keys.py; leaf values (strings with their
-constraints, bounded numbers, literals) are single terminals; objects and arrays are chains of rules that
-count what was emitted. Punctuation terminals carry the whitespace policy on their sides.
+in members.py, `contains` chains in contains.py, additional-key languages in keys.py; leaf
+values (strings with their constraints, bounded numbers, literals) are single terminals;
+objects and arrays are chains of rules that count what was emitted. Punctuation terminals
+carry the whitespace policy on their sides.
 
 Invariants:
 - the grammar's language is a subset of the instances the schema accepts (never larger);
