@@ -116,6 +116,10 @@ class ProductDFA:
         bounds, tags = self.tag_begin.tolist(), self.tags.tolist()
         return [frozenset(tags[b:e]) if e > b else _NO_PARTS for b, e in zip(bounds, bounds[1:])]
 
+    def accepting_in(self, s: int) -> list[int]:
+        """The components accepting in state s, ascending (`accepts[s]` without the set)."""
+        return self.tags[self.tag_begin[s]:self.tag_begin[s + 1]].tolist()
+
     def members(self, s: int) -> tuple[tuple[int, int], ...]:
         rows = self.member_rows[self.member_begin[s]:self.member_begin[s + 1]].tolist()
         return tuple(map(tuple, rows))

@@ -33,9 +33,9 @@ from constrain.grammars.cfg import Grammar, Terminal
 
 class Readings(dict):
     """`reading[s]` of one lexer, filled on first use: the candidates accepting in union state
-    s (read from the union's flat `tag_begin`/`tags`), best first (`rank_of`: the candidates'
-    component indices -> their place in that order), the best only when `keep` is 1; () where
-    none accepts."""
+    s (`ProductDFA.accepting_in`: no per-state set is kept), best first (`rank_of`: the
+    candidates' component indices -> their place in that order), the best only when `keep` is
+    1; () where none accepts."""
 
     def __init__(self, product, rank_of: dict[int, int], names: list[str], keep: int | None):
         super().__init__()
@@ -45,9 +45,8 @@ class Readings(dict):
         self._keep = keep
 
     def __missing__(self, s: int) -> tuple[str, ...]:
-        rank_of, begin = self._rank_of, self._product.tag_begin
-        accepting = self._product.tags[begin[s]:begin[s + 1]].tolist()
-        here = sorted((c for c in accepting if c in rank_of), key=rank_of.__getitem__)
+        rank_of = self._rank_of
+        here = sorted((c for c in self._product.accepting_in(s) if c in rank_of), key=rank_of.__getitem__)
         found = tuple(self._names[c] for c in here[:self._keep])
         self[s] = found
         return found
@@ -132,8 +131,8 @@ class Lexers:
         except ConstrainError as e:
             culprit = _culprit([t for t in terminals if t.name not in (terminal_dfas or {})], max_states)
             raise _terminal_error(f"terminal {culprit}: {e}" if culprit else f"lexer: {e}", culprit) from None
-        dfa, begin, tags = product.dfa, product.tag_begin, product.tags
-        empty = sorted(self.names[i] for i in tags[begin[dfa.start]:begin[dfa.start + 1]].tolist())
+        dfa = product.dfa
+        empty = sorted(self.names[i] for i in product.accepting_in(dfa.start))
         if empty:
             raise _terminal_error(f"terminal {empty[0]} matches the empty string", empty[0])
         self.dfa = dfa
@@ -141,10 +140,10 @@ class Lexers:
         self.core = CoreDFA(dfa.trans, dfa.accepting.astype(np.uint8))
         self.behaviours = Behaviours(product)
         self._index = {name: i for i, name in enumerate(self.names)}
-        per_state = np.diff(begin)
+        per_state = np.diff(product.tag_begin)
         #: terminal -> the terminals sharing a text with it
         self.partners: dict[str, set[str]] = {}
-        for acc in {tuple(tags[begin[s]:begin[s + 1]].tolist()) for s in np.flatnonzero(per_state > 1).tolist()}:
+        for acc in {tuple(product.accepting_in(s)) for s in np.flatnonzero(per_state > 1).tolist()}:
             names = {self.names[i] for i in acc}
             for name in names:
                 self.partners.setdefault(name, set()).update(names - {name})
