@@ -6,14 +6,13 @@ mask-store row plus the EOS bits when the state is accepting.
 """
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 from constrain.automata.dfa import DEAD, ByteDFA
 from constrain.automata.mask_store import DFAMaskStore
 from constrain.automata.regex import regex_to_dfa
 from constrain.gc_pause import gc_paused
+from constrain.grammar_cache import GrammarCache
 from constrain.matcher import CompiledGrammar, Matcher
 from constrain.vocab import Vocabulary
 
@@ -62,21 +61,16 @@ class RegexGrammar(CompiledGrammar):
         return f"RegexGrammar({self.pattern!r}, states={self.dfa.n_states}, {self.vocab!r})"
 
 
-_CACHE: dict[tuple, RegexGrammar] = {}
-_CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 256
+_CACHE = GrammarCache(256)
 
 
 def compile_regex(pattern: str, vocab: Vocabulary, *, flags: str = "", max_states: int = 20000) -> RegexGrammar:
-    """Compile `pattern` (fullmatch semantics) against `vocab`; cached per (pattern, flags, vocab)."""
+    """Compile `pattern` (fullmatch semantics) against `vocab`; cached per (pattern, flags, vocab)
+    as constrain/grammar_cache.py says."""
     key = (pattern, flags, max_states, vocab.fingerprint)
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
+    hit = _CACHE.get(key)
     if hit is not None:
         return hit
     with gc_paused():
         grammar = RegexGrammar(regex_to_dfa(pattern, flags=flags, max_states=max_states), vocab, pattern)
-    with _CACHE_LOCK:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        return _CACHE.setdefault(key, grammar)
+    return _CACHE.put(key, grammar)

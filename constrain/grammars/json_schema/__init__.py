@@ -27,10 +27,10 @@ or, with `lenient=True`, is listed in `grammar.ignored_keywords` as (keyword, js
 from __future__ import annotations
 
 import json
-import threading
 
 from constrain.errors import GrammarError, UnsupportedSchemaError
 from constrain.gc_pause import gc_paused
+from constrain.grammar_cache import GrammarCache
 from constrain.grammars.cfg_matcher import CFGGrammar
 from constrain.grammars.distinct_items import DistinctItems
 from constrain.grammars.json_schema.emit import Emitter, Options
@@ -38,9 +38,7 @@ from constrain.grammars.json_schema.normalize import SchemaDoc, load_schema
 from constrain.vocab import Vocabulary
 
 MAX_GRAMMAR_CHARS = 4_000_000
-_CACHE: dict[tuple, CFGGrammar] = {}
-_CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 128
+_CACHE = GrammarCache(128)
 
 
 def _emit(schema, options: Options, for_compile: bool = False) -> tuple[str | None, Emitter, str]:
@@ -76,23 +74,20 @@ def compile_json_schema(schema, vocab: Vocabulary, *, whitespace: str = "flexibl
     additional_properties=False forbids members the schema does not name even where the
     schema leaves additionalProperties unset; property_order="any" lets the named properties of
     objects with at most 6 of them come in any order (larger objects keep the schema order).
-    Cached per (schema, options, vocabulary)."""
+    Cached per (schema, options, vocabulary): found while the caller holds it, kept once the
+    same key is compiled again (constrain/grammar_cache.py)."""
     if property_order not in ("schema", "any"):
         raise ValueError(f"property_order must be 'schema' or 'any', not {property_order!r}")
     options = Options(whitespace, lenient, additional_properties, property_order)
     loaded = load_schema(schema)
     # key order kept: schemas that differ only in their `properties` order differ in member order
     key = (json.dumps(loaded), options, vocab.fingerprint)
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
+    hit = _CACHE.get(key)
     if hit is not None:
         return hit
     with gc_paused():
         grammar = _compile(loaded, options, vocab)
-    with _CACHE_LOCK:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        return _CACHE.setdefault(key, grammar)
+    return _CACHE.put(key, grammar)
 
 
 def _compile(loaded, options: Options, vocab: Vocabulary) -> CFGGrammar:
