@@ -28,6 +28,7 @@ from constrain.grammars.json_schema.strings import (
     encode,
     excluding,
     intersect,
+    literal_ast,
     literal_regex,
     pattern_ast,
     string_dfa,
@@ -166,9 +167,9 @@ class Scalars:
             self.skip("format", pointer, f"unknown format {fmt!r}")
             fmt = None
         words = [v for v in node.get(EXCLUDED, []) if isinstance(v, str)]
-        if words:
-            return self.excluded_string(lo, hi, pattern, fmt, words, pointer)
         failing = node.get(NOT_MATCHING, [])
+        if words and pattern is None and fmt is None and not failing and not node.get(ALSO_MATCHING):
+            return self.excluded_string(lo, hi, words, pointer)
         if not lo and hi is None and pattern is None and fmt is None and not failing:
             return self.term(ANY_STRING)
         if pattern is None and fmt is None and not failing and max(lo, hi or 0) > LONG_STRING:
@@ -182,7 +183,7 @@ class Scalars:
         try:
             required = text_parts({"pattern": pattern, "format": fmt, ALSO_MATCHING: node.get(ALSO_MATCHING, [])}) \
                 or [any_text()]
-            forbidden = [x for x in map(text_ast, failing) if x is not None]
+            forbidden = [x for x in map(text_ast, failing) if x is not None] + [literal_ast(w) for w in words]
         except NotExpressible as e:
             self.skip(keyword, pointer, str(e))
             return self.term(ANY_STRING)
@@ -201,7 +202,7 @@ class Scalars:
         except NotExpressible as e:
             # no (small) regex: the automaton of all the constraints at once, built directly
             try:
-                return self.automaton_term(("string", json.dumps([pattern, fmt, node.get(ALSO_MATCHING), failing, lo, hi])),
+                return self.automaton_term(("string", json.dumps([pattern, fmt, node.get(ALSO_MATCHING), failing, words, lo, hi])),
                                            lambda: string_dfa(required + [any_text(lo, hi)], forbidden,
                                                               max_states=MAX_STRING_STATES),
                                            f"strings: pattern {pattern!r}, format {fmt!r}, {lo}..{hi} characters (at {pointer})")
@@ -210,10 +211,8 @@ class Scalars:
                 return self.term(ANY_STRING)
         return None if ast is None else self.term(string_regex(ast))
 
-    def excluded_string(self, lo: int, hi: int | None, pattern, fmt, words: list[str], pointer: str) -> str | None:
+    def excluded_string(self, lo: int, hi: int | None, words: list[str], pointer: str) -> str | None:
         """Strings of lo..hi characters other than `words` (`not` of string values)."""
-        if pattern is not None or fmt is not None:
-            self.skip("not", pointer, "excluding values from a pattern or format")
         try:
             ast = excluding(any_text(lo, hi), words)
         except NotExpressible as e:
