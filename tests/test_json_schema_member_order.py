@@ -1,9 +1,11 @@
 """Member order follows each subschema's own `properties` order, also where two subschemas
 (or two schemas compiled one after the other) are equal but for that order: neither shares
-the other's rule or cached grammar. Names an anyOf/oneOf branch adds go where its keyword is
-written."""
+the other's rule or cached grammar. Otherwise members come in the order the schema text first
+names them: allOf parts, `$ref` targets and anyOf/oneOf branches add theirs where their keyword
+is written."""
 from __future__ import annotations
 
+import itertools
 import json
 
 from constrain.grammars.json_schema import compile_json_schema
@@ -46,8 +48,9 @@ def test_pattern_regions_with_schemas_differing_only_in_order(llama3):
 
 
 def test_branch_names_go_where_the_branch_keyword_is_written(llama3):
-    """Names only a oneOf/anyOf branch adds come before `properties`' names when the keyword
-    is written first, after them otherwise; names both list keep `properties`' order."""
+    """A oneOf/anyOf branch's names come before `properties`' names when the keyword is
+    written first, after them otherwise; `additionalProperties` written first places the
+    node's own names first (Github_easy/o10011), so names both list keep `properties`' order."""
     vocab, tok = llama3
     string = {"type": "string"}
     before = {"type": "object", "oneOf": [{"properties": {"config": string}, "required": ["config"]}],
@@ -68,3 +71,30 @@ def test_branch_names_go_where_the_branch_keyword_is_written(llama3):
     assert accepts(grammar, tok, _text({"grant": "code", "uris": ["u"], "response": "c"}))
     assert not accepts(grammar, tok, _text({"grant": "code", "response": "c", "uris": ["u"]}))
     assert not accepts(grammar, tok, _text({"grant": "code", "uris": ["u"], "response": "t"}))
+
+
+DOCUMENT_ORDER = [      # (schema, the one order of members a, b, c, d it accepts)
+    ({"properties": {"a": {}}, "allOf": [{"properties": {"b": {}}}]}, "ab"),
+    ({"allOf": [{"properties": {"b": {}}}], "properties": {"a": {}}}, "ba"),
+    ({"properties": {"a": {}}, "$ref": "#/$defs/b", "allOf": [{"properties": {"c": {}}}],
+      "$defs": {"b": {"properties": {"b": {}}}}}, "abc"),
+    ({"anyOf": [{"properties": {"c": {}}}], "allOf": [{"properties": {"b": {}}}], "properties": {"a": {}}}, "cba"),
+    ({"properties": {"a": {}}, "anyOf": [{"properties": {"c": {}}}], "allOf": [{"properties": {"b": {}}}]}, "acb"),
+    # the branch's names between two allOf parts' (Github_medium/o60846)
+    ({"allOf": [{"properties": {"a": {}}}, {"anyOf": [{"properties": {"b": {}}}]}, {"properties": {"c": {}}}]}, "abc"),
+    ({"properties": {"a": {}}, "allOf": [{"anyOf": [{"properties": {"c": {}}}], "properties": {"b": {}}},
+                                         {"properties": {"d": {}}}]}, "acbd"),
+    # a name both list keeps its first place
+    ({"properties": {"a": {}, "b": {}}, "allOf": [{"properties": {"b": {}, "c": {}}}]}, "abc"),
+]
+
+
+def test_members_come_in_the_order_the_schema_text_first_names_them(llama3):
+    """allOf parts, `$ref` targets and anyOf/oneOf branches add their names where their
+    keyword is written, relative to `properties` (the order llguidance follows)."""
+    vocab, tok = llama3
+    for schema, order in DOCUMENT_ORDER:
+        grammar = compile_json_schema({"type": "object", **schema}, vocab)
+        accepted = ["".join(names) for names in itertools.permutations(sorted(order))
+                    if accepts(grammar, tok, _text({name: 1 for name in names}))]
+        assert accepted == [order], (schema, accepted)

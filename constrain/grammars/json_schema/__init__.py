@@ -10,9 +10,11 @@ What the output looks like (documented policy):
 - whitespace "flexible": up to 12 JSON whitespace characters on each side of `{ } [ ] , :`
   (so at most 24 in a row, e.g. in `[ ]`), none before or after the top-level value;
   "compact": none; any other string is a Python regex used on each side instead;
-- object members in the schema's `properties` order (optional ones may be left out; names
-  only an anyOf/oneOf branch adds come before the others when the keyword is written before
-  `properties`, after them otherwise), then
+- object members in the order the schema text first names them (optional ones may be left
+  out): a node's `properties` (placed where `properties` or `additionalProperties` is
+  written, whichever comes first), its `allOf` parts and `$ref` target, and the branch an
+  anyOf/oneOf takes each add their names where their keyword is written, recursively (the
+  order llguidance follows, and so MaskBench's reordered instances); then
   required names missing from `properties`, then additional members (allowed unless the
   schema or `additional_properties=False` forbids them); `property_order="any"`: named
   members in any order for objects with at most 6 of them, additional members still last;

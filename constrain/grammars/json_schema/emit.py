@@ -36,6 +36,7 @@ from constrain.grammars.json_schema.normalize import (
     ALSO_MATCHING,
     ANNOTATIONS,
     BRANCH_GROUPS,
+    BRANCH_PLACES,
     INTERNAL,
     NOT_MULTIPLE,
     SOME_MEMBER,
@@ -49,7 +50,7 @@ from constrain.grammars.json_schema.normalize import (
 )
 from constrain.grammars.json_schema.contains import containing_array
 from constrain.grammars.json_schema.members import ObjectMembers
-from constrain.grammars.json_schema.one_of import OneOf
+from constrain.grammars.json_schema.one_of import OneOf, own_position, with_places
 from constrain.grammars.json_schema.scalars import Scalars, count, text_ast
 from constrain.grammars.json_schema.negation import (
     EXCLUDED,
@@ -217,25 +218,40 @@ class Emitter(Negations, OneOf, Scalars):
         return name
 
     def flatten(self, node, pointer: str, depth: int):
-        """`node` normalized with its top-level `$ref` and `allOf` merged in."""
+        """`node` normalized with its top-level `$ref` and `allOf` merged in. The parts are
+        merged in the order their keywords are written (the node's own keywords at
+        `own_position`), so members come in the order the text first names them; the
+        names written before each anyOf/oneOf are recorded as its BRANCH_PLACES."""
         if depth > MAX_FLATTEN_DEPTH:
             raise UnsupportedSchemaError("$ref", pointer, "recursion through allOf/$ref siblings")
         node = self.doc.normalized(node)
         if isinstance(node, bool):
             return node
-        parts = []
+        keys = list(node)
+        own = {k: v for k, v in node.items() if k not in ("$ref", "allOf")}
+        pieces = []         # (where the part's keyword is written, the part)
         if "$ref" in node:
             target = self.doc.resolve(node["$ref"], pointer)
-            parts.append(self.flatten(self.doc.get(target), target, depth + 1))
+            pieces.append((keys.index("$ref"), self.flatten(self.doc.get(target), target, depth + 1)))
         for i, branch in enumerate(node.get("allOf", [])):
-            parts.append(self.flatten(branch, pointer_join(pointer, "allOf", i), depth + 1))
-        out = {}
-        # the referenced/allOf parts first: their properties come first in member order
-        for part in parts + [{k: v for k, v in node.items() if k not in ("$ref", "allOf")}]:
+            pieces.append((keys.index("allOf"), self.flatten(branch, pointer_join(pointer, "allOf", i), depth + 1)))
+        pieces.append((own_position(keys), own))
+        out, named_at = {}, {}
+        for at, part in sorted(pieces, key=lambda piece: piece[0]):
             try:
-                out = merge(out, part)
+                merged = merge(out, part)
             except NotMergeable as e:
                 self.skip(e.args[0], pointer, "cannot intersect allOf/$ref branches exactly")
+                continue
+            if isinstance(merged, dict):
+                names = list(merged.get("properties", {}))
+                for name in names:
+                    named_at.setdefault(name, at)
+                if part is own:     # merge placed the parts' branches; own's go where written
+                    merged = with_places(merged, {**merged.get(BRANCH_PLACES, {}), **{
+                        kw: [n for n in names if named_at[n] < keys.index(kw)]
+                        for kw in ("anyOf", "oneOf") if kw in own and kw not in out}})
+            out = merged
         return out
 
     def plain(self, node, pointer: str) -> str | None:

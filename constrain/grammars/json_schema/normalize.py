@@ -19,11 +19,16 @@ from constrain.errors import SchemaError, UnsupportedSchemaError
 from constrain.grammars.json_schema.metaschema import metaschema_validator
 from constrain.grammars.json_schema.metaschema_quick import quick_check
 
+# internal, an annotation (member order, no assertion): {"anyOf"|"oneOf": [names]}, the
+# property names written before that keyword across the allOf/$ref parts flatten merged (the
+# names a branch adds go right after them)
+BRANCH_PLACES = "$constrain:branch_places"
 ANNOTATIONS = frozenset({
     "title", "description", "default", "examples", "example", "$comment", "readOnly", "writeOnly",
     "deprecated", "$schema", "$id", "id", "$anchor", "$dynamicAnchor", "$recursiveAnchor",
     "$vocabulary", "$defs", "definitions", "contentEncoding", "contentMediaType", "contentSchema",
     "discriminator", "xml", "externalDocs",
+    BRANCH_PLACES,
 })
 # Every standard assertion/applicator keyword; others (x-*, vendor keys) are annotations per spec.
 STANDARD = frozenset({
@@ -286,6 +291,8 @@ def merge(a, b) -> dict | bool:
     a, b = normalized(a, False), normalized(b, False)      # nested schemas arrive as written
     out = dict(a)
     for key, vb in b.items():
+        if key == BRANCH_PLACES:        # set below
+            continue
         if key not in out:
             out[key] = vb
             continue
@@ -306,7 +313,22 @@ def merge(a, b) -> dict | bool:
         _close_properties(out, side, other)
     if "prefixItems" in a or "prefixItems" in b:
         _merge_positions(out, a, b)
+    places = _merged_places(a, b)
+    out.pop(BRANCH_PLACES, None)
+    if places:
+        out[BRANCH_PLACES] = places
     return out
+
+
+def _merged_places(a: dict, b: dict) -> dict:
+    """BRANCH_PLACES of merge(a, b): a's, and for the anyOf/oneOf only b has, a's property
+    names (which come first) and then those b records before it."""
+    places = dict(a.get(BRANCH_PLACES, {}))
+    earlier, recorded = list(a.get("properties", {})), b.get(BRANCH_PLACES, {})
+    for kw in ("anyOf", "oneOf"):
+        if kw in recorded and kw not in a:
+            places[kw] = earlier + [name for name in recorded[kw] if name not in earlier]
+    return places
 
 
 def _merge_positions(out: dict, a: dict, b: dict) -> None:

@@ -23,6 +23,7 @@ from constrain.grammars.json_schema.disjoint import member_schema, pairwise_disj
 from constrain.grammars.json_schema.negation import ONLY_TYPES, CannotNegate, value_types
 from constrain.grammars.json_schema.normalize import (
     BRANCH_GROUPS,
+    BRANCH_PLACES,
     KEYWORD_TYPE,
     NotMergeable,
     asserting,
@@ -36,14 +37,36 @@ MAX_DISCRIMINATOR_DEPTH = 3
 MAX_ALTERNATIVES = 256         # branches of one anyOf/oneOf after combining with siblings and other groups
 
 
-def _added_first(merged, base):
-    """`merged` with the properties that `base` does not name moved before base's own."""
-    if not isinstance(merged, dict) or "properties" not in merged:
+def with_places(merged, places: dict):
+    """`merged` with its BRANCH_PLACES set to `places` (none when empty)."""
+    if not isinstance(merged, dict):
         return merged
+    merged = {k: v for k, v in merged.items() if k != BRANCH_PLACES}
+    return {**merged, BRANCH_PLACES: places} if places else merged
+
+
+def own_position(keys: list) -> int:
+    """Where a node's own object keywords count as written among its `$ref`/`allOf`/anyOf/
+    oneOf keywords (`keys`, in document order): at its `properties` or `additionalProperties`,
+    whichever comes first, else after them all (llguidance's order)."""
+    return min((keys.index(kw) for kw in ("properties", "additionalProperties") if kw in keys), default=len(keys))
+
+
+def _placed(merged, base, branch, before: list[str], keep_shared: bool = False):
+    """`merged` (base and a branch) with its property names in the order first named: base's
+    names in `before` (those written before the keyword), then the branch's (with
+    `keep_shared`, only those base does not name), then base's others; an anyOf/oneOf inside
+    the branch gets that order's BRANCH_PLACES."""
+    if not isinstance(merged, dict):
+        return merged
+    props = merged.get("properties", {})
     own = base.get("properties", {}) if isinstance(base, dict) else {}
-    props = merged["properties"]
-    added = {k: v for k, v in props.items() if k not in own}
-    return dict(merged, properties={**added, **{k: v for k, v in props.items() if k in own}})
+    theirs = branch.get("properties", {}) if isinstance(branch, dict) else {}
+    first = [k for k in props if k in own and k in before]
+    order = dict.fromkeys(first + [k for k in theirs if k in props and not (keep_shared and k in own)] + list(props))
+    recorded = branch.get(BRANCH_PLACES, {}) if isinstance(branch, dict) else {}
+    places = {kw: first + [n for n in names if n not in first] for kw, names in recorded.items() if kw in merged}
+    return with_places(dict(merged, properties={k: props[k] for k in order}) if props else merged, places)
 
 
 def restricted(node, kind: str):
@@ -68,23 +91,27 @@ class OneOf:
     """Mixin of the Emitter: needs `exclusive`, `flatten`, `plain`, `rule` and `skip`."""
 
     def alternatives(self, node: dict, pointer: str) -> str | None:
-        """Each anyOf/oneOf branch merged with its siblings; the properties a branch adds
-        (not among its siblings') go first when its keyword stands before `properties` in the
-        schema (document order), last otherwise; shared names keep the siblings' order."""
-        base = {k: v for k, v in node.items() if k not in ("anyOf", "oneOf", BRANCH_GROUPS)}
-        branches, keys = [base], list(node)
+        """Each anyOf/oneOf branch merged with its siblings; the branch's property names
+        come right after the names written before its keyword (the node's BRANCH_PLACES, else
+        all of `properties` or none, by `own_position`), unless named there already."""
+        base = {k: v for k, v in node.items() if k not in ("anyOf", "oneOf", BRANCH_GROUPS, BRANCH_PLACES)}
+        branches, keys, places = [base], list(node), node.get(BRANCH_PLACES, {})
         groups = [(kw, node[kw], kw) for kw in ("anyOf", "oneOf") if kw in node]
         groups += [(kw, group, BRANCH_GROUPS) for kw, group in node.get(BRANCH_GROUPS, [])]
         for kw, group, written_as in groups:
-            branch_first = "properties" in keys and keys.index(written_as) < keys.index("properties")
+            before = places.get(written_as)
+            # no places: a node made here (a negation, merged groups), its key order not the
+            # text's; the branch's new names go first or last by it, shared ones stay put
+            keep_shared = before is None
+            if keep_shared:
+                before = [] if keys.index(written_as) < own_position(keys) else list(node.get("properties", {}))
             flat = [self.flatten(b, pointer_join(pointer, kw, i), 0) for i, b in enumerate(group)]
             merged = []
             for b in branches:
                 combined, written = [], []
                 for f in flat:
                     try:
-                        both = merge(b, f)
-                        combined.append(_added_first(both, b) if branch_first else both)
+                        combined.append(_placed(merge(b, f), b, f, before, keep_shared))
                         written.append(f)
                     except NotMergeable as e:
                         self.skip(e.args[0], pointer, f"cannot intersect {kw} branch with its siblings")
