@@ -47,10 +47,11 @@ from constrain.grammars.json_schema.normalize import (
     merge,
     pointer_join,
     type_set,
+    with_places,
 )
 from constrain.grammars.json_schema.contains import containing_array
 from constrain.grammars.json_schema.members import ObjectMembers
-from constrain.grammars.json_schema.one_of import OneOf, own_position, with_places
+from constrain.grammars.json_schema.one_of import OneOf, own_position
 from constrain.grammars.json_schema.scalars import Scalars, count, text_ast
 from constrain.grammars.json_schema.negation import (
     EXCLUDED,

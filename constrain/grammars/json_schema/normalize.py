@@ -313,11 +313,19 @@ def merge(a, b) -> dict | bool:
         _close_properties(out, side, other)
     if "prefixItems" in a or "prefixItems" in b:
         _merge_positions(out, a, b)
-    places = _merged_places(a, b)
+    places = _merged_places(a, b)      # out is a fresh dict: set in place
     out.pop(BRANCH_PLACES, None)
     if places:
         out[BRANCH_PLACES] = places
     return out
+
+
+def with_places(node, places: dict):
+    """`node` with its BRANCH_PLACES set to `places` (none when empty); a new dict."""
+    if not isinstance(node, dict):
+        return node
+    node = {k: v for k, v in node.items() if k != BRANCH_PLACES}
+    return {**node, BRANCH_PLACES: places} if places else node
 
 
 def _merged_places(a: dict, b: dict) -> dict:

@@ -30,19 +30,12 @@ from constrain.grammars.json_schema.normalize import (
     json_equal,
     merge,
     pointer_join,
+    with_places,
 )
 
 TYPE_CLASSES = ("null", "boolean", "object", "array", "number", "string")   # number: with integer
 MAX_DISCRIMINATOR_DEPTH = 3
 MAX_ALTERNATIVES = 256         # branches of one anyOf/oneOf after combining with siblings and other groups
-
-
-def with_places(merged, places: dict):
-    """`merged` with its BRANCH_PLACES set to `places` (none when empty)."""
-    if not isinstance(merged, dict):
-        return merged
-    merged = {k: v for k, v in merged.items() if k != BRANCH_PLACES}
-    return {**merged, BRANCH_PLACES: places} if places else merged
 
 
 def own_position(keys: list) -> int:
