@@ -229,6 +229,11 @@ class Emitter(Negations, OneOf, Scalars):
         if isinstance(node, bool):
             return node
         keys = list(node)
+        if "$ref" not in node and "allOf" not in node:     # nothing to merge: own places only
+            before = list(node.get("properties", {})) if "properties" in node else []
+            at = own_position(keys)
+            places = {kw: before if at < keys.index(kw) else [] for kw in ("anyOf", "oneOf") if kw in node}
+            return with_places(node, places) if places else node
         own = {k: v for k, v in node.items() if k not in ("$ref", "allOf")}
         pieces = []         # (where the part's keyword is written, the part)
         if "$ref" in node:

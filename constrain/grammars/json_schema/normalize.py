@@ -313,10 +313,11 @@ def merge(a, b) -> dict | bool:
         _close_properties(out, side, other)
     if "prefixItems" in a or "prefixItems" in b:
         _merge_positions(out, a, b)
-    places = _merged_places(a, b)      # out is a fresh dict: set in place
-    out.pop(BRANCH_PLACES, None)
-    if places:
-        out[BRANCH_PLACES] = places
+    if BRANCH_PLACES in a or BRANCH_PLACES in b:
+        places = _merged_places(a, b)      # out is a fresh dict: set in place
+        out.pop(BRANCH_PLACES, None)
+        if places:
+            out[BRANCH_PLACES] = places
     return out
 
 
