@@ -61,7 +61,7 @@ from constrain.grammars.json_schema.negation import (
     has_value,
     value_types,
 )
-from constrain.grammars.json_schema.keys import KeyPartition, open_ended, spelling_dfa
+from constrain.grammars.json_schema.keys import KeyPartition, key_language, open_ended, spelling_dfa
 from constrain.grammars.json_schema.strings import (
     ANY_STRING,
     NotExpressible,
@@ -596,7 +596,7 @@ class Emitter(Negations, OneOf, Scalars):
         described = ", ".join("none" if not r else " and ".join(patterns[i] for i in sorted(r)) for r in regions)
         return self.automaton_term(
             ("keys", patterns, tuple(names), allowed, frozenset(regions)),
-            lambda: KeyPartition(list(patterns), names, allowed).language(regions),
+            lambda: key_language(list(patterns), names, allowed, regions),
             f"keys matching exactly the patterns: {described}; not {names}" + ("" if allowed is None else f"; within {allowed}"))
 
     def automaton_term(self, cache_key: tuple, build, what: str) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 import numpy as np
 
@@ -74,3 +75,59 @@ class KeyPartition:
 
     def language(self, regions: set[frozenset[int]]) -> ByteDFA | None:
         return trimmed(self.product, [r is not None and r in regions for r in self.region_of])
+
+
+def key_language(patterns: list[str], names: list[str], allowed: str | None, regions: set[frozenset[int]]) -> ByteDFA | None:
+    """`KeyPartition(patterns, names, allowed).language(regions)`, built directly for the
+    common case (no patterns, no propertyNames: every key but the names)."""
+    if not patterns and allowed is None and regions == {frozenset()}:
+        return other_keys_dfa(names)
+    return KeyPartition(patterns, names, allowed).language(regions)
+
+
+QUOTE = 0x22
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+
+
+def _spelled(name: str) -> bytes:
+    """The canonical spelling of a key (json.dumps, ensure_ascii=False), quotes included."""
+    if _ESCAPED.search(name):
+        return json.dumps(name, ensure_ascii=False).encode()
+    return b'"' + name.encode() + b'"'
+
+
+@functools.lru_cache(maxsize=1)
+def _canonical_strings() -> tuple[ByteDFA, list[list[int]], np.ndarray]:
+    """The canonical JSON string automaton, its rows as lists, and its table (read-only)."""
+    base = spelling_dfa(string_regex(any_text()))
+    table = base.trans.copy()
+    table.setflags(write=False)
+    return base, base.trans.tolist(), table
+
+
+def other_keys_dfa(names: list[str]) -> ByteDFA:
+    """The canonical spellings of every key but `names`: the canonical string automaton with
+    the trie of the names' spellings laid over it (each trie node paired with the state its
+    prefix reaches there, its other bytes leading back into that automaton), each name's
+    closing quote cut off (no spelling is a prefix of another). No product is built."""
+    base, rows, shifted = _canonical_strings()
+    paired, children, sources, labels, targets, cut = [base.start], [{}], [], [], [], []
+    for word in dict.fromkeys(map(_spelled, names)):
+        node = 0
+        for b in word[:-1]:
+            child = children[node].get(b)
+            if child is None:
+                child = children[node][b] = len(paired)
+                children.append({})
+                paired.append(rows[paired[node]][b])     # a canonical spelling: never DEAD
+                sources.append(node)
+                labels.append(b)
+                targets.append(child)
+            node = child
+        cut.append(node)
+    n_trie = len(paired)
+    shifted = np.where(shifted >= 0, shifted + n_trie, -1)
+    top = shifted[paired]
+    top[sources, labels] = targets
+    top[cut, QUOTE] = -1
+    return ByteDFA(np.concatenate([top, shifted]), np.concatenate([base.accepting[paired], base.accepting]), 0)
