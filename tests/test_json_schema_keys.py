@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from constrain._core import coreachable
 from constrain.automata.regex import dfa_union
-from constrain.grammars.json_schema.keys import KeyPartition, other_keys_dfa
+from constrain.grammars.json_schema.keys import KeyPartition, _spelled, other_keys_dfa
 
 _names = st.lists(st.text(alphabet=st.sampled_from(['a', 'b', '"', '\\', '\n', '\x01', 'é', '€', '😀', '/']),
                           max_size=4), max_size=5)
@@ -39,3 +39,8 @@ def test_other_keys_match_the_partition(names):
 def test_every_state_of_the_direct_automaton_can_still_accept():
     dfa = other_keys_dfa(["a", "ab", 'q"uote'])
     assert coreachable(dfa.trans, dfa.accepting).all()
+
+
+@given(name=st.text(max_size=6))
+def test_a_key_is_spelled_as_json_dumps_spells_it(name):
+    assert _spelled(name) == json.dumps(name, ensure_ascii=False).encode()

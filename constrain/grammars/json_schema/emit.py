@@ -230,7 +230,7 @@ class Emitter(Negations, OneOf, Scalars):
             return node
         keys = list(node)
         if "$ref" not in node and "allOf" not in node:     # nothing to merge: own places only
-            before = list(node.get("properties", {})) if "properties" in node else []
+            before = list(node.get("properties", {}))
             at = own_position(keys)
             places = {kw: before if at < keys.index(kw) else [] for kw in ("anyOf", "oneOf") if kw in node}
             return with_places(node, places) if places else node

@@ -4,7 +4,9 @@ JSON spellings of keys (strings.py's spelling rule), never written as regexes.
 An object's additional keys (those `propertyNames` allows, when given) fall into regions by the set of `patternProperties` patterns
 they match (the empty set: matched by none, governed by `additionalProperties`); the named
 `properties` are no region's. `KeyPartition` builds the product automaton of the canonical
-string automaton, every pattern and the names once, and reads any union of regions off it.
+string automaton, every pattern and the names once, and reads any union of regions off it;
+without patterns or propertyNames (one region: every key but the names) `other_keys_dfa`
+builds that language directly.
 
 Invariant: `language(regions)` accepts exactly the canonical spellings of the keys that are
 not named and whose set of matched patterns is one of `regions`; distinct region sets give
@@ -25,6 +27,16 @@ from constrain.grammars.lark_frontend import translate_regex
 from constrain.grammars.json_schema.strings import NotExpressible, any_text, pattern_ast, string_regex
 
 MAX_KEY_STATES = 50000
+
+_QUOTE = 0x22
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+
+
+def _spelled(name: str) -> bytes:
+    """The canonical spelling of a key (json.dumps, ensure_ascii=False), quotes included."""
+    if _ESCAPED.search(name):
+        return json.dumps(name, ensure_ascii=False).encode()
+    return b'"' + name.encode() + b'"'
 
 
 @functools.lru_cache(maxsize=256)
@@ -56,7 +68,7 @@ class KeyPartition:
         try:
             parts = [spelling_dfa(string_regex(any_text()) if allowed is None else allowed)]
             parts += [spelling_dfa(string_regex(pattern_ast(p))) for p in patterns]
-            spelled = [json.dumps(n, ensure_ascii=False).encode() for n in dict.fromkeys(names)]
+            spelled = [_spelled(n) for n in dict.fromkeys(names)]
             self.names_part = len(parts) if spelled else None
             if spelled:
                 parts.append(words_dfa(spelled))
@@ -85,17 +97,6 @@ def key_language(patterns: list[str], names: list[str], allowed: str | None, reg
     return KeyPartition(patterns, names, allowed).language(regions)
 
 
-QUOTE = 0x22
-_ESCAPED = re.compile(r'["\\\x00-\x1f]')
-
-
-def _spelled(name: str) -> bytes:
-    """The canonical spelling of a key (json.dumps, ensure_ascii=False), quotes included."""
-    if _ESCAPED.search(name):
-        return json.dumps(name, ensure_ascii=False).encode()
-    return b'"' + name.encode() + b'"'
-
-
 @functools.lru_cache(maxsize=1)
 def _canonical_strings() -> tuple[ByteDFA, list[list[int]], np.ndarray]:
     """The canonical JSON string automaton, its rows as lists, and its table (read-only)."""
@@ -110,7 +111,7 @@ def other_keys_dfa(names: list[str]) -> ByteDFA:
     the trie of the names' spellings laid over it (each trie node paired with the state its
     prefix reaches there, its other bytes leading back into that automaton), each name's
     closing quote cut off (no spelling is a prefix of another). No product is built."""
-    base, rows, shifted = _canonical_strings()
+    base, rows, table = _canonical_strings()
     paired, children, sources, labels, targets, cut = [base.start], [{}], [], [], [], []
     for word in dict.fromkeys(map(_spelled, names)):
         node = 0
@@ -126,8 +127,8 @@ def other_keys_dfa(names: list[str]) -> ByteDFA:
             node = child
         cut.append(node)
     n_trie = len(paired)
-    shifted = np.where(shifted >= 0, shifted + n_trie, -1)
+    shifted = np.where(table >= 0, table + n_trie, -1)      # the automaton's states after the trie's
     top = shifted[paired]
     top[sources, labels] = targets
-    top[cut, QUOTE] = -1
+    top[cut, _QUOTE] = -1
     return ByteDFA(np.concatenate([top, shifted]), np.concatenate([base.accepting[paired], base.accepting]), 0)
