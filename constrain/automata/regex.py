@@ -207,6 +207,18 @@ def words_dfa(words: list[bytes]) -> ByteDFA:
         accepting = np.zeros(n + 1, dtype=bool)
         accepting[n] = True
         return ByteDFA(trans, accepting, 0)
+    n_nodes, sources, labels, targets, ends = trie_edges(words)
+    trans = np.full((n_nodes, 256), -1, dtype=np.int32)
+    trans[sources, labels] = targets
+    accepting = np.zeros(n_nodes, dtype=bool)
+    accepting[ends] = True
+    return ByteDFA(trans, accepting, 0)
+
+
+def trie_edges(words) -> tuple[int, list[int], list[int], list[int], list[int]]:
+    """The trie of the byte strings `words`: (node count, then its edges as parallel lists of
+    source, byte and target, each node created after its parent; then each word's end node).
+    Node 0 is the root."""
     children: list[dict[int, int]] = [{}]
     sources, labels, targets, ends = [], [], [], []
     for word in words:
@@ -221,11 +233,7 @@ def words_dfa(words: list[bytes]) -> ByteDFA:
                 targets.append(child)
             node = child
         ends.append(node)
-    trans = np.full((len(children), 256), -1, dtype=np.int32)
-    trans[sources, labels] = targets
-    accepting = np.zeros(len(children), dtype=bool)
-    accepting[ends] = True
-    return ByteDFA(trans, accepting, 0)
+    return len(children), sources, labels, targets, ends
 
 
 def _compile(asts: list[Node], max_states: int) -> tuple[ByteDFA, list[frozenset[int]]] | None:

@@ -21,7 +21,7 @@ import re
 import numpy as np
 
 from constrain.automata.dfa import ByteDFA
-from constrain.automata.regex import dfa_union, regex_to_dfa, trimmed, words_dfa
+from constrain.automata.regex import dfa_union, regex_to_dfa, trie_edges, trimmed, words_dfa
 from constrain.errors import ConstrainError
 from constrain.grammars.lark_frontend import translate_regex
 from constrain.grammars.json_schema.strings import NotExpressible, any_text, pattern_ast, string_regex
@@ -112,21 +112,11 @@ def other_keys_dfa(names: list[str]) -> ByteDFA:
     prefix reaches there, its other bytes leading back into that automaton), each name's
     closing quote cut off (no spelling is a prefix of another). No product is built."""
     base, rows, table = _canonical_strings()
-    paired, children, sources, labels, targets, cut = [base.start], [{}], [], [], [], []
-    for word in dict.fromkeys(map(_spelled, names)):
-        node = 0
-        for b in word[:-1]:
-            child = children[node].get(b)
-            if child is None:
-                child = children[node][b] = len(paired)
-                children.append({})
-                paired.append(rows[paired[node]][b])     # a canonical spelling: never DEAD
-                sources.append(node)
-                labels.append(b)
-                targets.append(child)
-            node = child
-        cut.append(node)
-    n_trie = len(paired)
+    # each name's trie path stops before its closing quote, which is cut there
+    n_trie, sources, labels, targets, cut = trie_edges(word[:-1] for word in dict.fromkeys(map(_spelled, names)))
+    paired = [base.start] * n_trie
+    for source, label, target in zip(sources, labels, targets):     # parents come first
+        paired[target] = rows[paired[source]][label]     # a canonical spelling: never DEAD
     shifted = np.where(table >= 0, table + n_trie, -1)      # the automaton's states after the trie's
     top = shifted[paired]
     top[sources, labels] = targets
