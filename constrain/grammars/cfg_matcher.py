@@ -82,8 +82,8 @@ class CFGGrammar(CompiledGrammar):
         self.lexers = Lexers(grammar, max_states=max_lexer_states, all_readings=all_readings,
                              terminal_dfas=terminal_dfas)
         self.parser = make_parser(grammar)
-        if (all_readings and self.parser.kind == "lalr" and self.lexers.partners
-                and self.lexers.overlap_within(self.parser.state_terminals())):
+        if (all_readings and self.parser.kind == "lalr"
+                and self.lexers.overlap_within(*self.parser.state_terminals(), self.parser.terminals)):
             self.parser = EarleyParser(grammar)
         self.walks = LexemeWalks(vocab)
         self.ignore = grammar.ignore

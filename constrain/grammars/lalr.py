@@ -35,6 +35,8 @@ class LALRTables:
     rule_len: list[int]
     rule_lhs: list[int]
     conflicts: tuple[str, ...]
+    #: (state, terminal id) of every action on a terminal other than the end marker, as two arrays
+    action_pairs: tuple[np.ndarray, np.ndarray]
 
 
 MAX_LR_STATES = 1_000_000
@@ -71,7 +73,9 @@ def build_lalr(grammar: Grammar) -> LALRTables:
                       f"{grammar.rules[r - 1]} (state {p})"
                       for p, t, r, kind in flat_conflicts.reshape(-1, 4).tolist())
     rule_len = [rhs_begin[r + 1] - rhs_begin[r] for r in range(len(lhs))]
-    return LALRTables(action, goto, rule_len, lhs, conflicts)
+    state_of_entry = np.repeat(np.arange(n_states), np.diff(row_begin))
+    on_terminal = (row_symbol >= 0) & (row_symbol < end)
+    return LALRTables(action, goto, rule_len, lhs, conflicts, (state_of_entry[on_terminal], row_symbol[on_terminal]))
 
 
 class LALRParser:
@@ -89,6 +93,7 @@ class LALRParser:
         self._ids = {name: i for i, name in enumerate(self.terminals)}
         self._action = tables.action
         self._goto = tables.goto
+        self._action_pairs = tables.action_pairs
         self._rule_len = tables.rule_len
         self._rule_lhs = tables.rule_lhs
         self.n_states = len(tables.action)
@@ -98,9 +103,10 @@ class LALRParser:
     def terminal_id(self, name: str) -> int:
         return lookup_terminal(self._ids, name)
 
-    def state_terminals(self) -> list[frozenset[str]]:
-        """Per LR state, the terminals with an action (a superset of those allowed there)."""
-        return [frozenset(self.terminals[t] for t in a if t < self.end_id) for a in self._action]
+    def state_terminals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per LR state, the terminals with an action (a superset of those allowed there), as
+        (state, terminal id) pairs in two arrays."""
+        return self._action_pairs
 
     def initial(self) -> LALRState:
         return LALRState(self, (0, None))

@@ -141,15 +141,11 @@ class Lexers:
         self.behaviours = Behaviours(product)
         self._index = {name: i for i, name in enumerate(self.names)}
         per_state = np.diff(product.tag_begin)
-        #: terminal -> the terminals sharing a text with it
-        self.partners: dict[str, set[str]] = {}
-        for acc in {tuple(product.accepting_in(s)) for s in np.flatnonzero(per_state > 1).tolist()}:
-            names = {self.names[i] for i in acc}
-            for name in names:
-                self.partners.setdefault(name, set()).update(names - {name})
+        pair_state = np.repeat(np.arange(dfa.n_states, dtype=np.int64), per_state)
+        self._shared_texts = _shared_texts(pair_state, product.tags, per_state, len(terminals))
         # the states accepting each component: the (state, component) pairs sorted by component
         by_component = np.argsort(product.tags, kind="stable")
-        state_of_pair = np.repeat(np.arange(dfa.n_states, dtype=np.int64), per_state)[by_component]
+        state_of_pair = pair_state[by_component]
         cuts = np.searchsorted(product.tags[by_component], np.arange(len(terminals) + 1)).tolist()
         self._accepting_states = [state_of_pair[cuts[c]:cuts[c + 1]] for c in range(len(terminals))]
         # per component, its place in a reading (best first)
@@ -180,15 +176,39 @@ class Lexers:
                 self._by_candidates[names] = lexer
         return lexer
 
-    def overlap_within(self, terminal_sets) -> bool:
-        """Whether some text is accepted by two terminals of one of `terminal_sets` (then a
-        parser that reads one terminal per lexeme cannot follow every reading)."""
-        partners = self.partners
-        return any(not partners[t].isdisjoint(allowed)
-                   for allowed in set(terminal_sets) for t in allowed if t in partners)
+    def overlap_within(self, sets: np.ndarray, terminals: np.ndarray, names: list[str]) -> bool:
+        """Whether some text is accepted by two terminals of one set (then a parser that reads
+        one terminal per lexeme cannot follow every reading). The sets are given as pairs:
+        set `sets[i]` holds the terminal `names[terminals[i]]`."""
+        shared = self._shared_texts
+        columns = np.flatnonzero(shared.any(axis=0))     # the components sharing some text
+        if len(columns) < 2:
+            return False
+        column_of = np.full(len(self.names) + 1, -1, dtype=np.int64)
+        column_of[columns] = np.arange(len(columns))
+        component = np.array([self._index.get(n, len(self.names)) for n in names], dtype=np.int64)
+        column = column_of[component[terminals]]
+        keep = column >= 0
+        rows = np.unique(sets[keep], return_inverse=True)[1]
+        members = np.zeros((rows.max(initial=-1) + 1, len(columns)), dtype=np.float32)
+        members[rows, column[keep]] = 1
+        members = members[members.sum(axis=1) >= 2]
+        # two readings of one text in a set: the set holds two components a union state accepts
+        return bool((members @ shared[:, columns].T.astype(np.float32) >= 2).any())
 
     def __len__(self) -> int:
         return len(self._by_candidates)
+
+
+def _shared_texts(pair_state: np.ndarray, tags: np.ndarray, per_state: np.ndarray, n: int) -> np.ndarray:
+    """Per union state accepting several components (in state order), which components it
+    accepts: a boolean matrix with n columns (no rows when no text has two readings)."""
+    multi = per_state > 1
+    row_of_state = np.cumsum(multi) - 1
+    pairs = multi[pair_state]
+    shared = np.zeros((int(multi.sum()), n), dtype=bool)
+    shared[row_of_state[pair_state[pairs]], tags[pairs]] = True
+    return shared
 
 
 def _culprit(terminals: list[Terminal], max_states: int) -> str | None:
