@@ -531,10 +531,13 @@ def _dfas_with_byte_classes(draw):
     return ByteDFA(trans, accepting, 0)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_dfas_with_byte_classes(), min_size=1, max_size=4),
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_dfas_with_byte_classes(), min_size=1, max_size=5), st.integers(0, 6),
        st.lists(st.binary(min_size=0, max_size=5), min_size=1, max_size=20))
-def test_union_refines_the_parts_byte_classes_exactly(parts, texts):
+def test_union_refines_the_parts_byte_classes_exactly(parts, copies, texts):
+    """Also with many components (a union state of 8 or more splits its classes by interned
+    partitions) and with copies of one component (equal partitions, applied once)."""
+    parts = parts + [ByteDFA(parts[0].trans.copy(), parts[0].accepting.copy(), 0) for _ in range(copies)]
     product = product_dfa(parts)
     for data in texts + [bytes([b]) for b in range(256)]:
         state = product.dfa.walk(0, data)
