@@ -179,36 +179,42 @@ class Lexers:
     def overlap_within(self, sets: np.ndarray, terminals: np.ndarray, names: list[str]) -> bool:
         """Whether some text is accepted by two terminals of one set (then a parser that reads
         one terminal per lexeme cannot follow every reading). The sets are given as pairs:
-        set `sets[i]` holds the terminal `names[terminals[i]]`."""
+        set `sets[i]` holds the terminal `names[terminals[i]]`. Decided on the pairs of one
+        set's terminals that share texts at all, by their bit sets of union states."""
         shared = self._shared_texts
-        columns = np.flatnonzero(shared.any(axis=0))     # the components sharing some text
-        if len(columns) < 2:
-            return False
-        column_of = np.full(len(self.names) + 1, -1, dtype=np.int64)
-        column_of[columns] = np.arange(len(columns))
-        component = np.array([self._index.get(n, len(self.names)) for n in names], dtype=np.int64)
-        column = column_of[component[terminals]]
-        keep = column >= 0
-        rows = np.unique(sets[keep], return_inverse=True)[1]
-        members = np.zeros((rows.max(initial=-1) + 1, len(columns)), dtype=np.float32)
-        members[rows, column[keep]] = 1
-        members = members[members.sum(axis=1) >= 2]
-        # two readings of one text in a set: the set holds two components a union state accepts
-        return bool((members @ shared[:, columns].T.astype(np.float32) >= 2).any())
+        sharing = np.append(shared.any(axis=1), False)       # last: terminals not lexed
+        component = np.array([self._index.get(n, -1) for n in names], dtype=np.int64)[terminals]
+        keep = sharing[component]
+        sets, component = sets[keep], component[keep]
+        order = np.lexsort((component, sets))
+        sets, component = sets[order], component[order]
+        starts = np.flatnonzero(np.r_[True, sets[1:] != sets[:-1]]) if len(sets) else np.zeros(0, dtype=np.int64)
+        sizes = np.diff(np.r_[starts, len(sets)])
+        later = np.repeat(sizes, sizes) - (np.arange(len(sets)) - np.repeat(starts, sizes)) - 1
+        first = np.repeat(np.arange(len(sets)), later)        # each pair of one set's terminals
+        second = first + 1 + np.arange(len(first)) - np.repeat(np.cumsum(later) - later, later)
+        pairs = np.unique(component[first] * len(self.names) + component[second])
+        for chunk in range(0, len(pairs), 4096):
+            a, b = np.divmod(pairs[chunk:chunk + 4096], len(self.names))
+            if (shared[a] & shared[b]).any():
+                return True
+        return False
 
     def __len__(self) -> int:
         return len(self._by_candidates)
 
 
 def _shared_texts(pair_state: np.ndarray, tags: np.ndarray, per_state: np.ndarray, n: int) -> np.ndarray:
-    """Per union state accepting several components (in state order), which components it
-    accepts: a boolean matrix with n columns (no rows when no text has two readings)."""
+    """Per component, the union states where it accepts together with another component, as a
+    bit set: row c of an (n, words) uint64 array has bit r set when component c accepts in
+    the r-th union state accepting several components."""
     multi = per_state > 1
     row_of_state = np.cumsum(multi) - 1
     pairs = multi[pair_state]
-    shared = np.zeros((int(multi.sum()), n), dtype=bool)
-    shared[row_of_state[pair_state[pairs]], tags[pairs]] = True
-    return shared
+    rows = row_of_state[pair_state[pairs]]
+    bits = np.zeros((n, (int(multi.sum()) + 63) // 64), dtype=np.uint64)
+    np.bitwise_or.at(bits, (tags[pairs], rows >> 6), np.left_shift(np.uint64(1), (rows & 63).astype(np.uint64)))
+    return bits
 
 
 def _culprit(terminals: list[Terminal], max_states: int) -> str | None:
