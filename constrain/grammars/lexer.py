@@ -179,29 +179,32 @@ class Lexers:
     def overlap_within(self, sets: np.ndarray, terminals: np.ndarray, names: list[str]) -> bool:
         """Whether some text is accepted by two terminals of one set (then a parser that reads
         one terminal per lexeme cannot follow every reading). The sets are given as pairs:
-        set `sets[i]` holds the terminal `names[terminals[i]]`. Decided on the pairs of one
-        set's terminals that share texts at all, by their bit sets of union states."""
+        set `sets[i]` holds the terminal `names[terminals[i]]`. A set has such a pair iff
+        the bit sets of its terminals' multi-accepting union states (`_shared_texts`) are not
+        disjoint: the bits of their union are fewer than their bits counted one by one."""
         shared = self._shared_texts
         sharing = np.append(shared.any(axis=1), False)       # last: terminals not lexed
         component = np.array([self._index.get(n, -1) for n in names], dtype=np.int64)[terminals]
         keep = sharing[component]
-        sets, component = sets[keep], component[keep]
-        order = np.lexsort((component, sets))
-        sets, component = sets[order], component[order]
-        starts = np.flatnonzero(np.r_[True, sets[1:] != sets[:-1]]) if len(sets) else np.zeros(0, dtype=np.int64)
-        sizes = np.diff(np.r_[starts, len(sets)])
-        later = np.repeat(sizes, sizes) - (np.arange(len(sets)) - np.repeat(starts, sizes)) - 1
-        first = np.repeat(np.arange(len(sets)), later)        # each pair of one set's terminals
-        second = first + 1 + np.arange(len(first)) - np.repeat(np.cumsum(later) - later, later)
-        pairs = np.unique(component[first] * len(self.names) + component[second])
-        for chunk in range(0, len(pairs), 4096):
-            a, b = np.divmod(pairs[chunk:chunk + 4096], len(self.names))
-            if (shared[a] & shared[b]).any():
-                return True
-        return False
+        if not keep.any():
+            return False
+        order = np.argsort(sets[keep], kind="stable")
+        sets, component = sets[keep][order], component[keep][order]
+        starts = np.flatnonzero(np.r_[True, sets[1:] != sets[:-1]])
+        union = np.bitwise_or.reduceat(shared[component], starts, axis=0)
+        counted = np.add.reduceat(_bit_count(shared)[component], starts)
+        return bool((_bit_count(union) < counted).any())
 
     def __len__(self) -> int:
         return len(self._by_candidates)
+
+
+_BITS_IN_BYTE = np.array([bin(b).count("1") for b in range(256)], dtype=np.int64)
+
+
+def _bit_count(words: np.ndarray) -> np.ndarray:
+    """The number of set bits in each row of a 2-d uint64 array."""
+    return _BITS_IN_BYTE[words.view(np.uint8)].sum(axis=1)
 
 
 def _shared_texts(pair_state: np.ndarray, tags: np.ndarray, per_state: np.ndarray, n: int) -> np.ndarray:
