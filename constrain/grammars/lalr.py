@@ -28,10 +28,33 @@ from constrain.errors import GrammarError
 from constrain.grammars.cfg import Grammar, lookup_terminal
 
 
+class RowDicts:
+    """The rows of a table kept as flat arrays, row s being `symbols[starts[s]:ends[s]]` with
+    `values` alike, each turned into a dict (symbol -> value) on first use: a parser reads
+    the rows of the states it visits, a small part of a large table. Rows built twice by two
+    threads are equal, so the race is harmless."""
+
+    __slots__ = ("_starts", "_ends", "_symbols", "_values", "_rows")
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray, symbols: np.ndarray, values: np.ndarray):
+        self._starts, self._ends, self._symbols, self._values = starts, ends, symbols, values
+        self._rows: list[dict[int, int] | None] = [None] * len(starts)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, s: int) -> dict[int, int]:
+        row = self._rows[s]
+        if row is None:
+            b, e = self._starts[s], self._ends[s]
+            row = self._rows[s] = dict(zip(self._symbols[b:e].tolist(), self._values[b:e].tolist()))
+        return row
+
+
 @dataclass(frozen=True)
 class LALRTables:
-    action: list[dict[int, int]]   # state -> terminal id -> shift target (>= 0) or ~rule
-    goto: list[dict[int, int]]     # state -> nonterminal id -> state
+    action: RowDicts   # state -> terminal id -> shift target (>= 0) or ~rule
+    goto: RowDicts     # state -> nonterminal id -> state
     rule_len: list[int]
     rule_lhs: list[int]
     conflicts: tuple[str, ...]
@@ -64,10 +87,9 @@ def build_lalr(grammar: Grammar) -> LALRTables:
     n_states, row_begin, row_symbol, row_value, flat_conflicts = built
     # a row lists its nonterminals (gotos) first, then its terminals (actions)
     nonterminals_before = np.concatenate(([0], np.cumsum(row_symbol < 0)))
-    splits = (row_begin[:-1] + np.diff(nonterminals_before[row_begin])).tolist()
-    bounds, symbols, values, nonterminals = row_begin.tolist(), row_symbol.tolist(), row_value.tolist(), (~row_symbol).tolist()
-    action = [dict(zip(symbols[k:e], values[k:e])) for k, e in zip(splits, bounds[1:])]
-    goto = [dict(zip(nonterminals[b:k], values[b:k])) for b, k in zip(bounds, splits)]
+    splits = row_begin[:-1] + np.diff(nonterminals_before[row_begin])
+    action = RowDicts(splits, row_begin[1:], row_symbol, row_value)
+    goto = RowDicts(row_begin[:-1], splits, ~row_symbol, row_value)
     names = list(terms) + ["$END"]
     conflicts = tuple(f"{('shift/reduce', 'reduce/reduce')[kind]} conflict on {names[t]} reducing "
                       f"{grammar.rules[r - 1]} (state {p})"
