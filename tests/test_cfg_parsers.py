@@ -715,3 +715,19 @@ def test_all_readings_grammar_with_two_readings_in_one_state_is_parsed_by_earley
     apart = load_lark('start: A "b" C\nA: /a+/\nC: /ab?/')
     assert CFGGrammar(together, vocab, all_readings=True).parser.kind == "earley"
     assert CFGGrammar(apart, vocab, all_readings=True).parser.kind == "lalr"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.lists(st.integers(-5, 2), max_size=3)), max_size=12))
+def test_nullable_table_is_the_least_fixpoint(rules):
+    """A nonterminal is nullable iff some rule of it has only nullable nonterminals; compared
+    with that definition iterated to its least fixpoint."""
+    from constrain.grammars.cfg import nullable_table
+    rules = [(lhs, tuple(rhs)) for lhs, rhs in rules]
+    expected = [False] * 5
+    while True:
+        step = [any(lhs == a and all(s < 0 and expected[~s] for s in rhs) for lhs, rhs in rules) for a in range(5)]
+        if step == expected:
+            break
+        expected = step
+    assert nullable_table(rules, 5) == expected
