@@ -731,3 +731,24 @@ def test_nullable_table_is_the_least_fixpoint(rules):
             break
         expected = step
     assert nullable_table(rules, 5) == expected
+
+
+def test_large_tables_build_their_rows_on_first_use(monkeypatch):
+    """Above EAGER_ROWS states the action and goto rows are RowDicts, built on first use;
+    every row equals the one built at once, and a state outside the table is a KeyError."""
+    import constrain.grammars.lalr as lalr
+    grammar = load_builtin("json")
+    eager = build_lalr(grammar)
+    monkeypatch.setattr(lalr, "EAGER_ROWS", 0)
+    lazy = build_lalr(grammar)
+    assert isinstance(lazy.action, lalr.RowDicts) and isinstance(eager.action, list)
+    assert lazy.n_states == eager.n_states == len(eager.action)
+    assert [lazy.action[s] for s in range(lazy.n_states)] == eager.action
+    assert [lazy.goto[s] for s in range(lazy.n_states)] == eager.goto
+    with pytest.raises(KeyError):
+        lazy.action[lazy.n_states]
+    # a parser on either table allows the same terminals, at the start and one terminal in
+    lazy_start, eager_start = LALRParser(grammar, lazy).initial(), LALRParser(grammar, eager).initial()
+    assert lazy_start.allowed_terminals() == eager_start.allowed_terminals()
+    for t in sorted(eager_start.allowed_terminals()):
+        assert lazy_start.advance(t).allowed_terminals() == eager_start.advance(t).allowed_terminals()

@@ -28,33 +28,36 @@ from constrain.errors import GrammarError
 from constrain.grammars.cfg import Grammar, lookup_terminal
 
 
-class RowDicts:
-    """The rows of a table kept as flat arrays, row s being `symbols[starts[s]:ends[s]]` with
-    `values` alike, each turned into a dict (symbol -> value) on first use: a parser reads
-    the rows of the states it visits, a small part of a large table. Rows built twice by two
-    threads are equal, so the race is harmless."""
+EAGER_ROWS = 2000     # tables up to this many states get every row at once (lists of dicts)
 
-    __slots__ = ("_starts", "_ends", "_symbols", "_values", "_rows")
 
-    def __init__(self, starts: np.ndarray, ends: np.ndarray, symbols: np.ndarray, values: np.ndarray):
+class RowDicts(dict):
+    """The rows of a large table kept as flat lists, row s being `symbols[starts[s]:ends[s]]`
+    with `values` alike, turned into a dict (symbol -> value) at `self[s]` on first use: a
+    parser visits a small part of a large table. A row built twice by two threads is equal,
+    so the race is harmless. (Tables of at most EAGER_ROWS rows are plain lists of dicts:
+    building them at once costs less than one by one while parsing.)"""
+
+    __slots__ = ("_starts", "_ends", "_symbols", "_values", "n_rows")
+
+    def __init__(self, starts: list[int], ends: list[int], symbols: list[int], values: list[int]):
+        super().__init__()
         self._starts, self._ends, self._symbols, self._values = starts, ends, symbols, values
-        self._rows: list[dict[int, int] | None] = [None] * len(starts)
+        self.n_rows = len(starts)
 
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def __getitem__(self, s: int) -> dict[int, int]:
-        row = self._rows[s]
-        if row is None:
-            b, e = self._starts[s], self._ends[s]
-            row = self._rows[s] = dict(zip(self._symbols[b:e].tolist(), self._values[b:e].tolist()))
+    def __missing__(self, s: int) -> dict[int, int]:
+        if not 0 <= s < self.n_rows:
+            raise KeyError(s)
+        b, e = self._starts[s], self._ends[s]
+        row = self[s] = dict(zip(self._symbols[b:e], self._values[b:e]))
         return row
 
 
 @dataclass(frozen=True)
 class LALRTables:
-    action: RowDicts   # state -> terminal id -> shift target (>= 0) or ~rule
-    goto: RowDicts     # state -> nonterminal id -> state
+    n_states: int
+    action: list[dict[int, int]] | RowDicts   # state -> terminal id -> shift target (>= 0) or ~rule
+    goto: list[dict[int, int]] | RowDicts     # state -> nonterminal id -> state
     rule_len: list[int]
     rule_lhs: list[int]
     conflicts: tuple[str, ...]
@@ -87,9 +90,14 @@ def build_lalr(grammar: Grammar) -> LALRTables:
     n_states, row_begin, row_symbol, row_value, flat_conflicts = built
     # a row lists its nonterminals (gotos) first, then its terminals (actions)
     nonterminals_before = np.concatenate(([0], np.cumsum(row_symbol < 0)))
-    splits = row_begin[:-1] + np.diff(nonterminals_before[row_begin])
-    action = RowDicts(splits, row_begin[1:], row_symbol, row_value)
-    goto = RowDicts(row_begin[:-1], splits, ~row_symbol, row_value)
+    splits = (row_begin[:-1] + np.diff(nonterminals_before[row_begin])).tolist()
+    bounds, symbols, values, nonterminals = row_begin.tolist(), row_symbol.tolist(), row_value.tolist(), (~row_symbol).tolist()
+    if n_states <= EAGER_ROWS:
+        action = [dict(zip(symbols[k:e], values[k:e])) for k, e in zip(splits, bounds[1:])]
+        goto = [dict(zip(nonterminals[b:k], values[b:k])) for b, k in zip(bounds, splits)]
+    else:
+        action = RowDicts(splits, bounds[1:], symbols, values)
+        goto = RowDicts(bounds[:-1], splits, nonterminals, values)
     names = list(terms) + ["$END"]
     conflicts = tuple(f"{('shift/reduce', 'reduce/reduce')[kind]} conflict on {names[t]} reducing "
                       f"{grammar.rules[r - 1]} (state {p})"
@@ -97,7 +105,7 @@ def build_lalr(grammar: Grammar) -> LALRTables:
     rule_len = [rhs_begin[r + 1] - rhs_begin[r] for r in range(len(lhs))]
     state_of_entry = np.repeat(np.arange(n_states), np.diff(row_begin))
     on_terminal = (row_symbol >= 0) & (row_symbol < end)
-    return LALRTables(action, goto, rule_len, lhs, conflicts, (state_of_entry[on_terminal], row_symbol[on_terminal]))
+    return LALRTables(n_states, action, goto, rule_len, lhs, conflicts, (state_of_entry[on_terminal], row_symbol[on_terminal]))
 
 
 class LALRParser:
@@ -118,7 +126,7 @@ class LALRParser:
         self._action_pairs = tables.action_pairs
         self._rule_len = tables.rule_len
         self._rule_lhs = tables.rule_lhs
-        self.n_states = len(tables.action)
+        self.n_states = tables.n_states
         self._memo: dict = {}
         self._leaves: dict = {}     # each distinct answer once, shared by the trees' leaves
 

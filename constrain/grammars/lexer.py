@@ -183,6 +183,8 @@ class Lexers:
         the bit sets of its terminals' multi-accepting union states (`_shared_texts`) are not
         disjoint: the bits of their union are fewer than their bits counted one by one."""
         shared = self._shared_texts
+        if shared.shape[1] == 0:                             # no text has two readings
+            return False
         sharing = np.append(shared.any(axis=1), False)       # last: terminals not lexed
         component = np.array([self._index.get(n, -1) for n in names], dtype=np.int64)[terminals]
         keep = sharing[component]
@@ -212,6 +214,8 @@ def _shared_texts(pair_state: np.ndarray, tags: np.ndarray, per_state: np.ndarra
     bit set: row c of an (n, words) uint64 array has bit r set when component c accepts in
     the r-th union state accepting several components."""
     multi = per_state > 1
+    if not multi.any():
+        return np.zeros((n, 0), dtype=np.uint64)
     row_of_state = np.cumsum(multi) - 1
     pairs = multi[pair_state]
     rows = row_of_state[pair_state[pairs]]
