@@ -30,6 +30,10 @@ def to_byte_dfa(
 ) -> tuple[ByteDFA, list[frozenset[int]]]:
     """`sequences(C)`: the byte spellings of the characters C (default: UTF-8); `quote`: the
     byte that opens and closes every accepted string (then the one tag is 0)."""
+    if sequences is utf8_sequences and quote is None:
+        ascii_only = _ascii_byte_dfa(chars, classes)
+        if ascii_only is not None:
+            return ascii_only
     nfa = _byte_nfa(chars, classes, sequences)
     if quote is not None:
         _between(nfa, chars.trans.shape[0], quote)
@@ -45,6 +49,23 @@ def to_byte_dfa(
     trans = np.ascontiguousarray(result.trans[:, result.column_of_class[class_of]], dtype=np.int32)
     accepting = np.array([bool(t) for t in result.tags], dtype=bool)
     return ByteDFA(trans, accepting, 0), result.tags
+
+
+def _ascii_byte_dfa(chars: MinimalDFA, classes: list[CharSet]) -> tuple[ByteDFA, list[frozenset[int]]] | None:
+    """The byte DFA when every character a move reads is ASCII, one byte in UTF-8: the
+    character DFA itself, already trimmed and minimal with start 0 (strings telling two
+    states apart are ASCII too). None when some move reads another character."""
+    live = (chars.trans >= 0).any(axis=0)
+    trans = np.full((chars.trans.shape[0], 256), -1, dtype=np.int32)
+    for c, column in enumerate(chars.column_of_class.tolist()):
+        if not live[column]:
+            continue
+        for lo, hi in classes[c].ranges:
+            if hi >= 0x80:
+                return None
+            trans[:, lo:hi + 1] = chars.trans[:, column, None]
+    accepting = np.array([bool(t) for t in chars.tags], dtype=bool)
+    return ByteDFA(trans, accepting, 0), chars.tags
 
 
 def _between(nfa: NFA, n_chars: int, quote: int) -> None:
