@@ -51,7 +51,8 @@ class MovePartitions {
  public:
   MovePartitions(std::size_t n_parts, const std::vector<int32_t>& n_states, std::size_t n_classes)
       : n_classes_(n_classes), first_state_(n_parts + 1, 0) {
-    for (std::size_t c = 0; c < n_parts; ++c) first_state_[c + 1] = first_state_[c] + static_cast<std::size_t>(n_states[c]);
+    for (std::size_t c = 0; c < n_parts; ++c)
+      first_state_[c + 1] = first_state_[c] + static_cast<std::size_t>(n_states[c]);
     id_.assign(first_state_.back(), -1);
   }
 
@@ -235,8 +236,8 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
       std::fill(group.begin(), group.end(), 0);
       n_groups = 1;
       for (const auto& [c, s] : states[i]) {
-        const auto p = static_cast<std::size_t>(
-            partitions.of(c, s, *parts[static_cast<std::size_t>(c)], part_class.data() + static_cast<std::size_t>(c) * nk));
+        const uint8_t* cls = part_class.data() + static_cast<std::size_t>(c) * nk;
+        const auto p = static_cast<std::size_t>(partitions.of(c, s, *parts[static_cast<std::size_t>(c)], cls));
         if (p >= refined_at.size()) refined_at.resize(p + 1, 0);
         if (refined_at[p] == i + 1) continue;
         refined_at[p] = i + 1;
@@ -266,7 +267,8 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
       next.clear();
       for (std::size_t j = 0; j < m; ++j) {
         const auto [c, s] = states[i][j];
-        const int32_t t = m < kShareFrom ? columns[k * m + j] : row_of(c, s)[part_class[static_cast<std::size_t>(c) * nk + k]];
+        const int32_t t =
+            m < kShareFrom ? columns[k * m + j] : row_of(c, s)[part_class[static_cast<std::size_t>(c) * nk + k]];
         if (t != kDeadState) next.emplace_back(c, t);
       }
       const int32_t id = next.empty() ? kDeadState : id_of(next);

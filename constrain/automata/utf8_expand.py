@@ -4,7 +4,9 @@ Each character-level move `s --C--> t` becomes byte paths over the UTF-8 sequenc
 (utf8.py); the intermediate (continuation-byte) nodes are shared by suffix: one node per
 (remaining byte ranges, target), whatever state the path started from. The result is an NFA
 (paths from one state can start with overlapping byte ranges) that the subset construction
-determinizes over byte classes, and minimize.py reduces again.
+determinizes over byte classes, and minimize.py reduces again. When every move reads ASCII
+characters only (one byte each), the character DFA is already the byte DFA and is returned
+as it is.
 
 Invariants of the `ByteDFA` returned by `to_byte_dfa`: it accepts exactly the UTF-8 encodings
 of the character-level language (so never an invalid UTF-8 string), it is trimmed and minimal

@@ -105,7 +105,8 @@ def build_lalr(grammar: Grammar) -> LALRTables:
     rule_len = [rhs_begin[r + 1] - rhs_begin[r] for r in range(len(lhs))]
     state_of_entry = np.repeat(np.arange(n_states), np.diff(row_begin))
     on_terminal = (row_symbol >= 0) & (row_symbol < end)
-    return LALRTables(n_states, action, goto, rule_len, lhs, conflicts, (state_of_entry[on_terminal], row_symbol[on_terminal]))
+    return LALRTables(n_states, action, goto, rule_len, lhs, conflicts,
+                      (state_of_entry[on_terminal], row_symbol[on_terminal]))
 
 
 class LALRParser:
