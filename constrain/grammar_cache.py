@@ -13,6 +13,8 @@ from __future__ import annotations
 import threading
 import weakref
 
+from constrain.gc_pause import gc_paused
+
 
 class GrammarCache:
     """Compiled grammars by key: `size` kept (keys compiled at least twice), the rest found
@@ -25,6 +27,16 @@ class GrammarCache:
         self._in_use: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
         self._seen: dict[int, None] = {}
         self._lock = threading.Lock()
+
+    def get_or_compile(self, key, compile_grammar):
+        """The grammar for `key`: found (`get`), or `compile_grammar()` run with the cyclic
+        collector paused and recorded (`put`)."""
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        with gc_paused():
+            grammar = compile_grammar()
+        return self.put(key, grammar)
 
     def get(self, key):
         """The grammar compiled for `key`, if it is kept or still in use (then it is kept from

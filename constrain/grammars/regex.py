@@ -11,7 +11,6 @@ import numpy as np
 from constrain.automata.dfa import DEAD, ByteDFA
 from constrain.automata.mask_store import DFAMaskStore
 from constrain.automata.regex import regex_to_dfa
-from constrain.gc_pause import gc_paused
 from constrain.grammar_cache import GrammarCache
 from constrain.matcher import CompiledGrammar, Matcher
 from constrain.vocab import Vocabulary
@@ -68,9 +67,5 @@ def compile_regex(pattern: str, vocab: Vocabulary, *, flags: str = "", max_state
     """Compile `pattern` (fullmatch semantics) against `vocab`; cached per (pattern, flags, vocab)
     as constrain/grammar_cache.py says."""
     key = (pattern, flags, max_states, vocab.fingerprint)
-    hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
-    with gc_paused():
-        grammar = RegexGrammar(regex_to_dfa(pattern, flags=flags, max_states=max_states), vocab, pattern)
-    return _CACHE.put(key, grammar)
+    return _CACHE.get_or_compile(
+        key, lambda: RegexGrammar(regex_to_dfa(pattern, flags=flags, max_states=max_states), vocab, pattern))

@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 
 from constrain.errors import GrammarError, UnsupportedSchemaError
-from constrain.gc_pause import gc_paused
 from constrain.grammar_cache import GrammarCache
 from constrain.grammars.cfg_matcher import CFGGrammar
 from constrain.grammars.distinct_items import DistinctItems
@@ -84,12 +83,7 @@ def compile_json_schema(schema, vocab: Vocabulary, *, whitespace: str = "flexibl
     loaded = load_schema(schema)
     # key order kept: schemas that differ only in their `properties` order differ in member order
     key = (json.dumps(loaded), options, vocab.fingerprint)
-    hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
-    with gc_paused():
-        grammar = _compile(loaded, options, vocab)
-    return _CACHE.put(key, grammar)
+    return _CACHE.get_or_compile(key, lambda: _compile(loaded, options, vocab))
 
 
 def _compile(loaded, options: Options, vocab: Vocabulary) -> CFGGrammar:
