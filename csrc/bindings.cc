@@ -154,7 +154,7 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "union_dfa",
-      [](const py::list& parts, int32_t max_states) -> py::object {
+      [](const py::list& parts, int32_t max_states, bool as_core) -> py::object {
         if (parts.size() == 0) throw std::invalid_argument("union_dfa needs at least one DFA");
         std::vector<const constrain::ClassTable*> tables;
         std::vector<const uint8_t*> accepting;
@@ -174,18 +174,33 @@ PYBIND11_MODULE(_core, m) {
           u = constrain::union_dfa(tables, accepting, sizes, max_states);
         }
         if (u.too_large) return py::none();
-        py::array_t<int32_t> trans({static_cast<py::ssize_t>(u.n_states), static_cast<py::ssize_t>(256)});
-        u.byte_moves(trans.mutable_data());
         py::array_t<int32_t> members({static_cast<py::ssize_t>(u.members.size() / 2), static_cast<py::ssize_t>(2)});
         std::copy(u.members.begin(), u.members.end(), members.mutable_data());
-        return py::make_tuple(trans, to_array(u.tag_begin), to_array(u.tags), to_array(u.member_begin), members);
+        const auto n = static_cast<std::size_t>(u.n_states);
+        py::object moves;
+        if (as_core) {
+          ByteDFA dfa;
+          dfa.n_states = u.n_states;
+          auto table = std::make_shared<std::vector<int32_t>>(n * 256);
+          u.byte_moves(table->data());
+          dfa.table = std::move(table);
+          dfa.accepting.resize(n);
+          for (std::size_t s = 0; s < n; ++s) dfa.accepting[s] = u.tag_begin[s + 1] > u.tag_begin[s];
+          moves = py::cast(std::move(dfa));
+        } else {
+          py::array_t<int32_t> trans({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(256)});
+          u.byte_moves(trans.mutable_data());
+          moves = trans;
+        }
+        return py::make_tuple(moves, to_array(u.tag_begin), to_array(u.tags), to_array(u.member_begin), members);
       },
-      py::arg("parts"), py::arg("max_states"),
+      py::arg("parts"), py::arg("max_states"), py::arg("as_core") = false,
       "Product (union) DFA of C++ ByteDFAs (start 0 each; their byte classes are computed once "
       "and kept): (trans, tag_begin, tags, member_begin, members) where the tags of state s are "
       "tags[tag_begin[s]:tag_begin[s+1]], the components accepting there, and "
       "members[member_begin[s]:member_begin[s+1]] its (component, component state) rows, one "
-      "per live component; None past max_states.");
+      "per live component; None past max_states. With as_core, a C++ ByteDFA (accepting where "
+      "a component accepts) in place of trans.");
 
   m.def(
       "subset_construction",

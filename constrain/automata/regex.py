@@ -129,12 +129,18 @@ def terminals_to_dfa(
     patterns: list[tuple[str, str]], *, max_states: int = 50000, prebuilt: dict[int, ByteDFA] | None = None
 ) -> ProductDFA:
     """Union DFA of anchored `(pattern, flags)` regexes, for lexing: the product of the
-    patterns' DFAs, pattern i being component i. Built as the product of the patterns' own
-    minimal DFAs (each cached by pattern, so terminals shared by many grammars compile once;
-    the product runs in C++): trimmed, with start 0, but not necessarily minimal.
-    A pattern whose language is empty raises `RegexError`. `prebuilt[i]`, when given, is
-    pattern i's DFA built by the caller (trimmed, start 0); its pattern is then not compiled.
-    """
+    patterns' DFAs (`terminal_automata`), pattern i being component i; the product runs in
+    C++: trimmed, with start 0, but not necessarily minimal."""
+    return product_dfa(terminal_automata(patterns, max_states=max_states, prebuilt=prebuilt), max_states=max_states)
+
+
+def terminal_automata(
+    patterns: list[tuple[str, str]], *, max_states: int = 50000, prebuilt: dict[int, ByteDFA] | None = None
+) -> list[ByteDFA]:
+    """The minimal DFAs of anchored `(pattern, flags)` regexes (each cached by pattern, so
+    terminals shared by many grammars compile once). A pattern whose language is empty
+    raises `RegexError`. `prebuilt[i]`, when given, is pattern i's DFA built by the caller
+    (trimmed, start 0); its pattern is then not compiled."""
     if not patterns:
         raise RegexError("terminals_to_dfa needs at least one pattern")
     parts = []
@@ -148,7 +154,7 @@ def terminals_to_dfa(
             if e.args and "language is empty" in str(e.args[0]):
                 raise RegexError(f"terminal {i} matches no string (its language is empty)", pattern) from None
             raise
-    return product_dfa(parts, max_states=max_states)
+    return parts
 
 
 def product_dfa(parts: list[ByteDFA], *, max_states: int = 50000) -> ProductDFA:

@@ -2,7 +2,7 @@
 
 The pieces: `lark_frontend.load_lark` (grammar text -> IR), `parser.make_parser` (LALR(1)
 or Earley, incremental, exact allowed terminals, with the Python indenter when the grammar
-has one), `lexer.Lexers` (one union DFA per candidate-terminal set, maximal munch) and
+has one), `lexer.Lexers` (one lexer DFA per candidate-terminal set, maximal munch) and
 `cfg_masks.cfg_mask` (the token mask). A matcher state is a `CFGState`.
 
 Invariants: CFGGrammar is immutable apart from its caches (each filled idempotently, safe
@@ -21,6 +21,7 @@ from constrain.grammars.builtin import load_builtin
 from constrain.grammars.cfg import Grammar
 from constrain.grammars.cfg_masks import LexemeWalks, cfg_mask
 from constrain.grammars.earley import EarleyParser
+from constrain.grammars.lalr import LALRParser
 from constrain.grammars.lark_frontend import load_lark, located_error
 from constrain.grammars.lexer import LexerDFA, Lexers
 from constrain.grammars.parser import make_parser
@@ -79,12 +80,14 @@ class CFGGrammar(CompiledGrammar):
         super().__init__(vocab)
         self.distinct = distinct
         self.ir = grammar
-        self.lexers = Lexers(grammar, max_states=max_lexer_states, all_readings=all_readings,
-                             terminal_dfas=terminal_dfas)
         self.parser = make_parser(grammar)
-        if (all_readings and self.parser.kind == "lalr"
-                and self.lexers.overlap_within(*self.parser.state_terminals(), self.parser.terminals)):
+        lalr = isinstance(self.parser, LALRParser)
+        action_sets = (*self.parser.state_terminals(), self.parser.terminals, self.parser.n_states) if lalr else None
+        self.lexers = Lexers(grammar, max_states=max_lexer_states, all_readings=all_readings,
+                             terminal_dfas=terminal_dfas, action_sets=action_sets)
+        if all_readings and lalr and self.lexers.overlap_within(*self.parser.state_terminals(), self.parser.terminals):
             self.parser = EarleyParser(grammar)
+            self.lexers.use_one_union()
         self.walks = LexemeWalks(vocab)
         self.ignore = grammar.ignore
         self.text_sensitive = frozenset({grammar.indenter.newline}) if grammar.indenter else frozenset()
@@ -99,7 +102,8 @@ class CFGGrammar(CompiledGrammar):
         allowed = parser_state.allowed_terminals()
         lexer = self._lexer_of.get(allowed)
         if lexer is None:
-            lexer = self._lexer_of.setdefault(allowed, self.lexers.for_candidates(allowed | self.ignore))
+            lr_state = parser_state.lr_state if self.lexers.sharded else None
+            lexer = self._lexer_of.setdefault(allowed, self.lexers.for_candidates(allowed | self.ignore, lr_state))
         return lexer
 
     def start_state(self) -> CFGState:

@@ -272,6 +272,11 @@ class LALRState:
     def advance(self, terminal: str, text: str = "") -> LALRState | None:
         return self.advance_id(self._parser.terminal_id(terminal))
 
+    @property
+    def lr_state(self) -> int:
+        """The LR state on top of the stack (the allowed terminals have actions there)."""
+        return self._stack[0]
+
     def _leaf(self):
         if self._allowed is None:
             self._allowed = self._parser._lookahead(self._stack, ())

@@ -2,7 +2,8 @@
 
 At each point of the input, the candidates are the terminals the parser accepts next plus
 the `%ignore` terminals. `Lexers.for_candidates(names)` builds (once, then cached) the union
-DFA of their patterns: a `LexerDFA`.
+DFA of their patterns, a `LexerDFA`, as a restriction of a union built at compile time: of all
+terminals, or of the shard of LR states the parser is in (lexer_shards.py).
 
 Lexing rule: a lexeme is the longest match (maximal munch: it ends where the next byte
 would kill the DFA, or at the end of the input). By default (Lark's rule, one reading per
@@ -26,27 +27,29 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from constrain._core import ByteDFA as CoreDFA
-from constrain.automata.regex import cached_regex_to_dfa, terminals_to_dfa
-from constrain.errors import ConstrainError, GrammarError
+from constrain._core import union_dfa
+from constrain.automata.regex import cached_regex_to_dfa, literal_text, terminal_automata
+from constrain.errors import AutomatonTooLargeError, ConstrainError, GrammarError
 from constrain.grammars.cfg import Grammar, Terminal
+from constrain.grammars.lexer_shards import SHARD_FROM, plan_shards
 
 
 class Readings(dict):
     """`reading[s]` of one lexer, filled on first use: the candidates accepting in union state
-    s (`ProductDFA.accepting_in`: no per-state set is kept), best first (`rank_of`: the
+    s (`TerminalUnion.accepting_in`: no per-state set is kept), best first (`rank_of`: the
     candidates' component indices -> their place in that order), the best only when `keep` is
     1; () where none accepts."""
 
-    def __init__(self, product, rank_of: dict[int, int], names: list[str], keep: int | None):
+    def __init__(self, union, rank_of: dict[int, int], names: list[str], keep: int | None):
         super().__init__()
-        self._product = product
+        self._union = union
         self._rank_of = rank_of
         self._names = names
         self._keep = keep
 
     def __missing__(self, s: int) -> tuple[str, ...]:
         rank_of = self._rank_of
-        here = sorted((c for c in self._product.accepting_in(s) if c in rank_of), key=rank_of.__getitem__)
+        here = sorted((c for c in self._union.accepting_in(s) if c in rank_of), key=rank_of.__getitem__)
         found = tuple(self._names[c] for c in here[:self._keep])
         self[s] = found
         return found
@@ -55,20 +58,20 @@ class Readings(dict):
 class Behaviours:
     """Ids of lexing behaviours, shared by all the LexerDFAs of one grammar.
 
-    A state of the union DFA is a tuple of terminal automaton states (its members); a lexer
-    sees only its candidates' members. (lexer, state) pairs whose candidate members are equal
-    get one id: from both, every byte string lives, dies and ends lexemes alike, with the
-    same readings, so whatever is computed from one (a trie walk, a mask) holds for the other."""
+    A state of a union DFA is a tuple of terminal automaton states (its members, by global
+    component index); a lexer sees only its candidates' members. (lexer, state) pairs whose
+    candidate members are equal get one id, whichever union they come from: from both, every
+    byte string lives, dies and ends lexemes alike, with the same readings, so whatever is
+    computed from one (a trie walk, a mask) holds for the other."""
 
-    def __init__(self, product):
-        self.product = product
-        self._ids: dict[tuple, int] = {}
+    def __init__(self):
+        self._ids: dict[bytes, int] = {}
         self._lock = threading.Lock()
 
-    def of(self, selected: np.ndarray, state: int) -> int:
-        """The id of union state `state` for a lexer whose components are those `selected`
-        (a boolean array over components); the key is the bytes of its selected members."""
-        begin, rows = self.product.member_begin, self.product.member_rows
+    def of(self, union, selected: np.ndarray, state: int) -> int:
+        """The id of state `state` of `union` (a TerminalUnion) for a lexer whose components are those
+        `selected` (a boolean array over components); the key is the bytes of its selected members."""
+        begin, rows = union.member_begin, union.member_rows
         members = rows[begin[state]:begin[state + 1]]
         key = members[selected[members[:, 0]]].tobytes()
         found = self._ids.get(key)
@@ -80,8 +83,8 @@ class Behaviours:
 
 @dataclass(eq=False)
 class LexerDFA:
-    """The lexer of one candidate set: the grammar's union DFA with transitions into states
-    that cannot complete a candidate removed (so "not DEAD" means "a candidate terminal can
+    """The lexer of one candidate set: a union DFA holding its candidates (`union`) with
+    transitions into states that cannot complete a candidate removed (so "not DEAD" means "a candidate terminal can
     still be completed"), and where its lexemes end. `components`: the candidates' indices
     in the union (`selected`: the same as a boolean array); `behaviour(q)` names what state q
     does for this lexer (see Behaviours)."""
@@ -93,13 +96,14 @@ class LexerDFA:
     start: int
     components: frozenset[int]
     selected: np.ndarray = field(repr=False)
+    union: TerminalUnion = field(repr=False)
     behaviours: Behaviours = field(repr=False)
     _behaviour: dict[int, int] = field(default_factory=dict, repr=False)
 
     def behaviour(self, q: int) -> int:
         found = self._behaviour.get(q)
         if found is None:
-            found = self._behaviour.setdefault(q, self.behaviours.of(self.selected, q))
+            found = self._behaviour.setdefault(q, self.behaviours.of(self.union, self.selected, q))
         return found
 
 
@@ -107,72 +111,128 @@ def _rank(t: Terminal) -> tuple:
     return (-t.priority, t.literal is None, t.name)
 
 
+class TerminalUnion:
+    """The union (product) DFA of some of a grammar's terminals: `components`, ascending
+    global indices, in C++ only (`core`). Its states' tags (`tags[tag_begin[s]:tag_begin[s + 1]]`,
+    the components accepting in s) and members (`member_rows[member_begin[s]:member_begin[s + 1]]`,
+    (component, component state) rows) name components by global index, so readings and
+    behaviour keys mean the same in every union of one grammar. Kept beside them: the states
+    accepting each component, and `shared_texts` (see `_shared_texts`, rows by global index)."""
+
+    def __init__(self, parts: list, components: np.ndarray, n: int, max_states: int):
+        built = union_dfa([parts[c].core() for c in components.tolist()], max_states, True)
+        if built is None:
+            raise AutomatonTooLargeError(f"the union of {len(components)} automata exceeds max_states={max_states}")
+        self.core, self.tag_begin, tags, self.member_begin, rows = built
+        if len(components) < n:                     # local component numbers -> global ones
+            rows[:, 0] = components.astype(rows.dtype)[rows[:, 0]]
+            tags = components.astype(tags.dtype)[tags]
+        self.tags, self.member_rows = tags, rows
+        self.components = components
+        self.n_states = self.core.n_states
+        per_state = np.diff(self.tag_begin)
+        pair_state = np.repeat(np.arange(self.n_states, dtype=np.int64), per_state)
+        self.shared_texts = _shared_texts(pair_state, tags, per_state, n)
+        # the states accepting each component: the (state, component) pairs sorted by component
+        by_component = np.argsort(tags, kind="stable")
+        self._state_of_pair = pair_state[by_component]
+        self._cuts = np.searchsorted(tags[by_component], np.arange(n + 1))
+
+    def accepting_in(self, s: int) -> list[int]:
+        """The components accepting in state s, ascending."""
+        return self.tags[self.tag_begin[s]:self.tag_begin[s + 1]].tolist()
+
+    def accepting_states(self, c: int) -> np.ndarray:
+        return self._state_of_pair[self._cuts[c]:self._cuts[c + 1]]
+
+
 class Lexers:
     """All LexerDFAs of one grammar (thread-safe cache keyed by candidate set).
 
-    One union DFA of every lexed terminal is built at compile time; a candidate set only
-    restricts it (accept sets intersected with the set, then states that can no longer reach
-    acceptance cut off, in C++), which costs a graph walk, not a regex compilation.
-    `terminal_dfas` supplies automata for some terminals (by name) built by the caller; their
-    patterns are then not compiled."""
+    The terminals' union DFAs are built at compile time; a candidate set only restricts one
+    that holds it (accept sets intersected with the set, then states that can no longer reach
+    acceptance cut off, in C++), which costs a graph walk, not a regex compilation. One union
+    of all terminals, or, for an LALR parser whose terminal automata are big (`action_sets`
+    given: its (LR state, terminal id) action pairs, the terminal names and the number of LR
+    states), one union per shard of its LR states (lexer_shards.py): `for_candidates` then
+    takes the top LR state. `terminal_dfas` supplies automata for some terminals (by name)
+    built by the caller; their patterns are then not compiled."""
 
     def __init__(self, grammar: Grammar, *, max_states: int = 50000, all_readings: bool = False,
-                 terminal_dfas: dict | None = None):
+                 terminal_dfas: dict | None = None, action_sets: tuple | None = None):
         if all_readings and (grammar.ignore or grammar.indenter):
             raise GrammarError("all_readings needs a grammar without %ignore and indenter")
         self.grammar = grammar
         self.all_readings = all_readings
+        self.max_states = max_states
         self.names = sorted(grammar.terminals)
         terminals = [grammar.terminals[n] for n in self.names]
+        prebuilt = {i: terminal_dfas[t.name] for i, t in enumerate(terminals) if t.name in (terminal_dfas or {})}
         try:
-            prebuilt = {i: terminal_dfas[t.name] for i, t in enumerate(terminals) if t.name in (terminal_dfas or {})}
-            product = terminals_to_dfa([(t.pattern, t.flags) for t in terminals], max_states=max_states,
-                                       prebuilt=prebuilt)
+            self._parts = terminal_automata([(t.pattern, t.flags) for t in terminals], max_states=max_states,
+                                            prebuilt=prebuilt)
         except ConstrainError as e:
             culprit = _culprit([t for t in terminals if t.name not in (terminal_dfas or {})], max_states)
             raise _terminal_error(f"terminal {culprit}: {e}" if culprit else f"lexer: {e}", culprit) from None
-        dfa = product.dfa
-        empty = sorted(self.names[i] for i in product.accepting_in(dfa.start))
+        empty = [self.names[i] for i, part in enumerate(self._parts) if part.accepting[part.start]]
         if empty:
             raise _terminal_error(f"terminal {empty[0]} matches the empty string", empty[0])
-        self.dfa = dfa
-        self.product = product
-        self.core = CoreDFA(dfa.trans, dfa.accepting.astype(np.uint8))
-        self.behaviours = Behaviours(product)
         self._index = {name: i for i, name in enumerate(self.names)}
-        per_state = np.diff(product.tag_begin)
-        pair_state = np.repeat(np.arange(dfa.n_states, dtype=np.int64), per_state)
-        self._shared_texts = _shared_texts(pair_state, product.tags, per_state, len(terminals))
-        # the states accepting each component: the (state, component) pairs sorted by component
-        by_component = np.argsort(product.tags, kind="stable")
-        state_of_pair = pair_state[by_component]
-        cuts = np.searchsorted(product.tags[by_component], np.arange(len(terminals) + 1)).tolist()
-        self._accepting_states = [state_of_pair[cuts[c]:cuts[c + 1]] for c in range(len(terminals))]
+        self._shard_of_state = None
+        everything = [np.arange(len(self.names))]
+        total = sum(part.n_states for part in self._parts)
+        if action_sets is None or total < SHARD_FROM:
+            self._build_unions(everything)
+        elif not self._build_unions(everything, within=max(total, SHARD_FROM)):
+            multiplies = np.array([i in prebuilt or t.flags or literal_text(t.pattern) is None
+                                   for i, t in enumerate(terminals)], dtype=bool)
+            always = np.array(sorted(self._index[n] for n in grammar.ignore), dtype=np.int64)
+            sets, terminals_of_pair, parser_names, n_states = action_sets
+            plan = plan_shards(*self._lexed_pairs(sets, terminals_of_pair, parser_names), multiplies, always,
+                               n_states)
+            if plan is not None:
+                self._shard_of_state = plan.shard_of_state
+            self._build_unions(everything if plan is None else plan.members)
+        self.behaviours = Behaviours()
         # per component, its place in a reading (best first)
         ranked = sorted(range(len(terminals)), key=lambda i: _rank(terminals[i]))
         self._rank = {c: place for place, c in enumerate(ranked)}
         self._by_candidates: dict[frozenset[str], LexerDFA] = {}
         self._lock = threading.Lock()
 
-    def for_candidates(self, names: frozenset[str]) -> LexerDFA:
+    @property
+    def sharded(self) -> bool:
+        """Whether `for_candidates` needs the top LR state (one union per shard)."""
+        return self._shard_of_state is not None
+
+    def use_one_union(self) -> None:
+        """Drop the shards for one union of all terminals (for a parser other than the LALR
+        one they were planned for); only before the first `for_candidates`."""
+        if self.sharded:
+            self._shard_of_state = None
+            self._build_unions([np.arange(len(self.names))])
+
+    def for_candidates(self, names: frozenset[str], lr_state: int | None = None) -> LexerDFA:
+        """The lexer of the candidate set `names`; `lr_state`: the parser's top LR state, when sharded."""
         lexer = self._by_candidates.get(names)
         if lexer is not None:
             return lexer
+        union = self._unions[0 if lr_state is None else int(self._shard_of_state[lr_state])]
         # no candidates (the parse is complete and nothing is ignored): every transition is DEAD
         components = frozenset(self._index[n] for n in names if n in self._index)
-        accepting = np.zeros(self.dfa.n_states, dtype=np.uint8)
+        accepting = np.zeros(union.n_states, dtype=np.uint8)
         for c in components:
-            accepting[self._accepting_states[c]] = 1
-        reading = Readings(self.product, {c: self._rank[c] for c in components}, self.names,
+            accepting[union.accepting_states(c)] = 1
+        reading = Readings(union, {c: self._rank[c] for c in components}, self.names,
                            None if self.all_readings else 1)
-        core = self.core.restricted(accepting)
+        core = union.core.restricted(accepting)
         selected = np.zeros(len(self.names), dtype=bool)
         selected[list(components)] = True
         with self._lock:
             lexer = self._by_candidates.get(names)
             if lexer is None:
-                lexer = LexerDFA(len(self._by_candidates), names, reading, core, self.dfa.start, components,
-                                 selected, self.behaviours)
+                lexer = LexerDFA(len(self._by_candidates), names, reading, core, 0, components,
+                                 selected, union, self.behaviours)
                 self._by_candidates[names] = lexer
         return lexer
 
@@ -185,9 +245,8 @@ class Lexers:
         shared = self._shared_texts
         if shared.shape[1] == 0:                             # no text has two readings
             return False
-        sharing = np.append(shared.any(axis=1), False)       # last: terminals not lexed
-        component = np.array([self._index.get(n, -1) for n in names], dtype=np.int64)[terminals]
-        keep = sharing[component]
+        sets, component = self._lexed_pairs(sets, terminals, names)
+        keep = shared.any(axis=1)[component]
         if not keep.any():
             return False
         order = np.argsort(sets[keep], kind="stable")
@@ -199,6 +258,28 @@ class Lexers:
 
     def __len__(self) -> int:
         return len(self._by_candidates)
+
+    def _lexed_pairs(self, sets: np.ndarray, terminals: np.ndarray, names) -> tuple[np.ndarray, np.ndarray]:
+        """The action pairs (LR state, component) of the lexed terminals."""
+        component = np.array([self._index.get(n, -1) for n in names], dtype=np.int64)[terminals]
+        lexed = component >= 0
+        return sets[lexed], component[lexed]
+
+    def _build_unions(self, members: list[np.ndarray], within: int | None = None) -> bool:
+        """One union per member array (`_unions`), and their `shared_texts` side by side (a text
+        two terminals share shows in every union holding both). False, and nothing built, when
+        a union would have more states than `within`."""
+        limit = self.max_states if within is None else min(within, self.max_states)
+        try:
+            self._unions = [TerminalUnion(self._parts, m, len(self.names), limit) for m in members]
+        except AutomatonTooLargeError as e:
+            if within is not None:
+                return False
+            raise _terminal_error(f"lexer: {e}", None) from None
+        except ConstrainError as e:
+            raise _terminal_error(f"lexer: {e}", None) from None
+        self._shared_texts = np.hstack([u.shared_texts for u in self._unions])
+        return True
 
 
 _BITS_IN_BYTE = np.array([bin(b).count("1") for b in range(256)], dtype=np.int64)

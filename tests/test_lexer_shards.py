@@ -1,0 +1,139 @@
+"""Lexers sharded by LR action set (constrain/grammars/lexer_shards.py): the plan keeps every
+action set inside its shard, and sharded lexers give the very masks one union of all
+terminals gives."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import constrain.grammars.lexer as lexer_module
+from constrain import Vocabulary
+from constrain.grammars.cfg_matcher import CFGGrammar, compile_lark
+from constrain.grammars.json_schema import Options, _compile
+from constrain.grammars.lalr import LALRParser
+from constrain.grammars.lark_frontend import load_lark
+from constrain.grammars.lexer import Lexers
+from constrain.grammars.lexer_shards import plan_shards
+from tests.conftest import require_tokenizer
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 8), st.integers(1, 9), st.data())
+def test_plan_keeps_every_action_set_inside_its_shard(n_states, n_components, data):
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, n_states - 1), st.integers(0, n_components - 1)),
+                               unique=True, max_size=30))
+    multiplies = np.array(data.draw(st.lists(st.booleans(), min_size=n_components, max_size=n_components)))
+    always = np.array(sorted(data.draw(st.sets(st.integers(0, n_components - 1), max_size=2))), dtype=np.int64)
+    pair_state = np.array([s for s, _ in pairs], dtype=np.int64)
+    pair_component = np.array([c for _, c in pairs], dtype=np.int64)
+    action_sets = [{c for s, c in pairs if s == state} for state in range(n_states)]
+    # a lexer's candidates: an action set and the ignored terminals
+    regex_sets = [frozenset(c for c in a | set(always.tolist()) if multiplies[c]) for a in action_sets]
+    plan = plan_shards(pair_state, pair_component, multiplies, always, n_states)
+    if plan is None:
+        # one union serves: no regex terminal, or one regex set holding every other
+        largest = max(regex_sets, key=len)
+        assert all(r <= largest for r in regex_sets)
+        return
+    assert len(plan.members) > 1
+    for state, action_set in enumerate(action_sets):
+        shard = set(plan.members[plan.shard_of_state[state]].tolist())
+        assert action_set <= shard and set(always.tolist()) <= shard
+    for members in plan.members:
+        # the regex terminals of a shard all meet in one action set: no product beyond them
+        shard_regexes = {c for c in members.tolist() if multiplies[c]}
+        assert any(shard_regexes <= r for r in regex_sets)
+
+
+def _same_masks(sharded, whole, texts: list[bytes], vocab: Vocabulary, rng: random.Random) -> int:
+    """Walk both grammars over each text's tokens and then at random; every mask and end
+    decision must agree. Returns the number of masks compared."""
+    compared = 0
+    for text in texts:
+        a, b = sharded.matcher(), whole.matcher()
+        for step in range(60):
+            mask = a.next_token_mask()
+            assert np.array_equal(mask, b.next_token_mask()), (text, step)
+            assert a.can_end() == b.can_end()
+            compared += 1
+            bits = np.unpackbits(mask.view(np.uint8), bitorder="little")[: vocab.size]
+            allowed = [int(t) for t in np.flatnonzero(bits) if vocab.token_bytes(int(t)) is not None]
+            forced = [t for t in allowed if text.startswith(vocab.token_bytes(t))]
+            if not allowed:
+                break
+            token = max(forced, key=lambda t: len(vocab.token_bytes(t))) if forced else rng.choice(allowed)
+            text = text[len(vocab.token_bytes(token)):] if forced else b""
+            assert a.accept_token(token) and b.accept_token(token)
+    return compared
+
+
+# three counters that never meet in one LR state: one union multiplies them (3 * 4 * 5 states)
+COUNTERS = """
+start: "a" X | "b" Y | "c" Z
+X: /(?:[0-9]{3})+x/
+Y: /(?:[0-9]{4})+y/
+Z: /(?:[0-9]{5})+z/
+%ignore " "
+"""
+
+
+def test_sharded_lark_lexers_mask_like_one_union(monkeypatch):
+    tokens = [bytes([b]) for b in b"abcxyz0123456789 "] + [b"00", b"000", b"0x", b"a0", b" 1", b"9y", b"12345z"]
+    vocab = Vocabulary(tokens + [None], eos_token_ids=[len(tokens)])
+    whole = compile_lark(COUNTERS, vocab)
+    monkeypatch.setattr(lexer_module, "SHARD_FROM", 0)
+    sharded = compile_lark(COUNTERS, vocab)
+    assert sharded.lexers.sharded and not whole.lexers.sharded
+    texts = [b"a000x", b"b 0000 0000y", b"c00000z", b"a000000x"]
+    assert _same_masks(sharded, whole, texts, vocab, random.Random(5)) > 40
+
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "mail": {"type": "string", "format": "email"},
+        "name": {"type": "string", "pattern": "^[0-9a-z][-.0-9@_a-z]{0,30}[0-9a-z]$"},
+        "id": {"type": "string", "pattern": "^[0-9a-f]{24}$"},
+        "n": {"type": "integer", "minimum": 3},
+    },
+    "required": ["mail"],
+}
+
+
+def test_sharded_json_schema_lexers_mask_like_one_union(monkeypatch):
+    vocab = Vocabulary.from_file(require_tokenizer("llama3"))
+    options = Options("flexible", False, True, "schema")
+    whole = _compile(SCHEMA, options, vocab)
+    monkeypatch.setattr(lexer_module, "SHARD_FROM", 0)
+    sharded = _compile(SCHEMA, options, vocab)
+    assert sharded.lexers.sharded and not whole.lexers.sharded
+    assert sharded.parser.kind == whole.parser.kind == "lalr"
+    texts = [b'{"mail": "a.b@c.de", "name": "x-1@y", "id": "0123456789abcdef01234567", "n": 12}',
+             b'{"mail": "q@w.io", "n": 3}', b'{"mail": "z@z.z", "id": "ffffffffffffffffffffffff"}']
+    assert _same_masks(sharded, whole, texts, vocab, random.Random(11)) > 60
+
+
+COUNTER_TERMINALS = '\nX: /(?:[0-9]{3})+x/\nY: /(?:[0-9]{4})+y/\nZ: /(?:[0-9]{5})+z/\nA: /a+/\nC: /ab?/'
+
+
+@pytest.mark.parametrize("rules, overlaps", [('start: A "b" | C', True), ('start: A "b" C', False)])
+def test_sharded_lexers_find_two_readings_in_one_state(monkeypatch, rules, overlaps):
+    """The overlap check sees the texts shared inside any shard: a state where "a" reads as
+    A or C is found (then the grammar gets Earley, lexing with one union of everything)."""
+    vocab = Vocabulary([b"a", b"b", b"x", b"0", None], eos_token_ids=[4])
+    grammar = load_lark(rules + ' | "x" X | "y" Y | "z" Z' + COUNTER_TERMINALS)
+    monkeypatch.setattr(lexer_module, "SHARD_FROM", 0)
+    parser = LALRParser(grammar)
+    lexers = Lexers(grammar, all_readings=True, action_sets=(*parser.state_terminals(), parser.terminals,
+                                                             parser.n_states))
+    assert lexers.sharded
+    assert lexers.overlap_within(*parser.state_terminals(), parser.terminals) == overlaps
+    compiled = CFGGrammar(grammar, vocab, all_readings=True)
+    assert compiled.parser.kind == ("earley" if overlaps else "lalr")
+    assert compiled.lexers.sharded != overlaps
+    m = compiled.matcher()
+    assert m.accept_token(2) and all(m.accept_token(3) for _ in range(3)) and m.accept_token(2) and m.can_end()
