@@ -57,11 +57,11 @@ ByteDFA make_dfa(const py::array_t<int32_t, py::array::c_style | py::array::forc
   if (accepting.ndim() != 1 || accepting.shape(0) != n) throw std::invalid_argument("accepting must have n_states entries");
   ByteDFA dfa;
   dfa.n_states = static_cast<int32_t>(n);
-  auto table = std::make_shared<std::vector<int32_t>>(trans.data(), trans.data() + n * 256);
+  const int32_t* moves = trans.data();
+  for (py::ssize_t i = 0; i < n * 256; ++i)
+    if (moves[i] < constrain::kDead || moves[i] >= dfa.n_states) throw std::invalid_argument("transition to a state out of range");
   dfa.accepting.assign(accepting.data(), accepting.data() + n);
-  for (int32_t t : *table)
-    if (t < constrain::kDead || t >= dfa.n_states) throw std::invalid_argument("transition to a state out of range");
-  dfa.table = std::move(table);
+  dfa.table = std::make_shared<const constrain::ClassTable>(constrain::class_table(moves, dfa.n_states));
   return dfa;
 }
 
@@ -163,8 +163,7 @@ PYBIND11_MODULE(_core, m) {
           ByteDFA& dfa = part.cast<ByteDFA&>();
           if (!dfa.live.empty()) throw std::invalid_argument("union_dfa needs whole DFAs, not restricted views");
           if (dfa.n_states == 0) throw std::invalid_argument("union_dfa needs DFAs with a start state");
-          dfa.ensure_class_table();  // with the GIL held: the one mutation
-          tables.push_back(dfa.classes.get());
+          tables.push_back(dfa.table.get());
           accepting.push_back(dfa.accepting.data());
           sizes.push_back(dfa.n_states);
         }
@@ -181,9 +180,7 @@ PYBIND11_MODULE(_core, m) {
         if (as_core) {
           ByteDFA dfa;
           dfa.n_states = u.n_states;
-          auto table = std::make_shared<std::vector<int32_t>>(n * 256);
-          u.byte_moves(table->data());
-          dfa.table = std::move(table);
+          dfa.table = std::make_shared<const constrain::ClassTable>(u.class_of, u.n_classes, u.class_trans.data(), n);
           dfa.accepting.resize(n);
           for (std::size_t s = 0; s < n; ++s) dfa.accepting[s] = u.tag_begin[s + 1] > u.tag_begin[s];
           moves = py::cast(std::move(dfa));
@@ -195,8 +192,7 @@ PYBIND11_MODULE(_core, m) {
         return py::make_tuple(moves, to_array(u.tag_begin), to_array(u.tags), to_array(u.member_begin), members);
       },
       py::arg("parts"), py::arg("max_states"), py::arg("as_core") = false,
-      "Product (union) DFA of C++ ByteDFAs (start 0 each; their byte classes are computed once "
-      "and kept): (trans, tag_begin, tags, member_begin, members) where the tags of state s are "
+      "Product (union) DFA of C++ ByteDFAs (start 0 each; read by byte class): (trans, tag_begin, tags, member_begin, members) where the tags of state s are "
       "tags[tag_begin[s]:tag_begin[s+1]], the components accepting there, and "
       "members[member_begin[s]:member_begin[s+1]] its (component, component state) rows, one "
       "per live component; None past max_states. With as_core, a C++ ByteDFA (accepting where "

@@ -1,5 +1,6 @@
 #include "byte_dfa.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -21,8 +22,11 @@ inline void set_bit(uint32_t* words, int32_t id) {
 // whose byte kills the walk; `on_token(id, state)` for every token ending at a live node,
 // when kPerToken.
 template <bool kBits, bool kPerToken, class OnDead, class OnToken>
-void walk_range(const TokenTrie& trie, const int32_t* trans, const uint8_t* live, size_t begin, size_t end,
+void walk_range(const TokenTrie& trie, const ClassTable& table, const uint8_t* live, size_t begin, size_t end,
                 int32_t state, int32_t* stack, uint32_t* alive, OnDead on_dead, OnToken on_token) {
+  const int32_t* moves = table.moves.data();
+  const uint8_t* class_of = table.class_of.data();
+  const int shift = table.shift;
   const TrieNode* nodes = trie.nodes.data();
   const int32_t* ids = trie.ids.data();
   uint32_t scratch = 0;
@@ -33,7 +37,7 @@ void walk_range(const TokenTrie& trie, const int32_t* trans, const uint8_t* live
   while (i < end) {
     const TrieNode& node = nodes[i];
     const int32_t parent = node.depth == prev_depth + 1 ? prev_state : stack[node.depth - 1];
-    const int32_t s = trans[static_cast<size_t>(parent) * 256 + node.byte];
+    const int32_t s = moves[(static_cast<size_t>(parent) << shift) + class_of[node.byte]];
     if (s == kDead || (live != nullptr && !live[s])) {
       on_dead(i, parent);
       i = node.skip;
@@ -94,46 +98,49 @@ int split_unlike(const std::array<uint8_t, 256>& alike, int n_classes, uint8_t* 
   return n_classes;
 }
 
+ClassTable::ClassTable(const std::array<uint8_t, 256>& class_of_, int n_classes_, const int32_t* rows, size_t n_states)
+    : class_of(class_of_), n_classes(n_classes_) {
+  while ((1 << shift) < n_classes) ++shift;
+  const size_t k = static_cast<size_t>(n_classes);
+  moves.assign(n_states << shift, kDead);
+  for (size_t s = 0; s < n_states; ++s) std::copy(rows + s * k, rows + (s + 1) * k, moves.begin() + static_cast<std::ptrdiff_t>(s << shift));
+}
+
 ClassTable class_table(const int32_t* table, int32_t n_states) {
   // a 64-bit signature of each byte's column, then an exact check: a byte whose column
   // differs from its class's first byte gets a class of its own (a collision costs speed,
   // never correctness)
-  ClassTable out;
+  std::array<uint8_t, 256> class_of{};
   std::array<uint64_t, 256> sig{};
   for (size_t s = 0; s < static_cast<size_t>(n_states); ++s) {
     const int32_t* row = table + s * 256;
     for (int b = 0; b < 256; ++b) sig[b] = (sig[b] + static_cast<uint32_t>(row[b] + 2)) * 0x9E3779B97F4A7C15ull;
   }
   std::array<uint8_t, 256> first{};
-  int n = classes_by_signature(sig, out.class_of.data(), first.data());
+  int n = classes_by_signature(sig, class_of.data(), first.data());
   std::array<uint8_t, 256> alike;
   alike.fill(1);
   for (size_t s = 0; s < static_cast<size_t>(n_states); ++s) {
     const int32_t* row = table + s * 256;
-    for (int b = 0; b < 256; ++b) alike[b] &= row[b] == row[first[out.class_of[b]]];
+    for (int b = 0; b < 256; ++b) alike[b] &= row[b] == row[first[class_of[b]]];
   }
-  n = split_unlike(alike, n, out.class_of.data(), first.data());
-  out.n_classes = n;
-  out.moves.resize(static_cast<size_t>(n_states) * static_cast<size_t>(n));
+  n = split_unlike(alike, n, class_of.data(), first.data());
+  std::vector<int32_t> rows(static_cast<size_t>(n_states) * static_cast<size_t>(n));
   for (size_t s = 0; s < static_cast<size_t>(n_states); ++s)
-    for (int k = 0; k < n; ++k) out.moves[s * static_cast<size_t>(n) + static_cast<size_t>(k)] = table[s * 256 + first[k]];
-  return out;
-}
-
-void ByteDFA::ensure_class_table() {
-  if (!classes) classes = std::make_shared<const ClassTable>(class_table(trans(), n_states));
+    for (int k = 0; k < n; ++k) rows[s * static_cast<size_t>(n) + static_cast<size_t>(k)] = table[s * 256 + first[k]];
+  return ClassTable(class_of, n, rows.data(), static_cast<size_t>(n_states));
 }
 
 void ByteDFA::ensure_predecessors() {
   if (preds) return;
   const size_t n = static_cast<size_t>(n_states);
-  const int32_t* t_of = trans();
-  // per state, its distinct successors (a state often sends many bytes to the same target)
+  const size_t k = static_cast<size_t>(table->n_classes);
+  // per state, its distinct successors (a state often sends many classes to the same target)
   std::vector<int32_t> seen_from(n, -1);
   std::vector<uint32_t> begin(n + 1, 0);
   for (size_t s = 0; s < n; ++s)
-    for (size_t b = 0; b < 256; ++b) {
-      const int32_t t = t_of[s * 256 + b];
+    for (size_t c = 0; c < k; ++c) {
+      const int32_t t = table->row(static_cast<int32_t>(s))[c];
       if (t != kDead && seen_from[static_cast<size_t>(t)] != static_cast<int32_t>(s)) {
         seen_from[static_cast<size_t>(t)] = static_cast<int32_t>(s);
         ++begin[static_cast<size_t>(t) + 1];
@@ -144,8 +151,8 @@ void ByteDFA::ensure_predecessors() {
   std::vector<uint32_t> fill(begin.begin(), begin.end() - 1);
   std::fill(seen_from.begin(), seen_from.end(), -1);
   for (size_t s = 0; s < n; ++s)
-    for (size_t b = 0; b < 256; ++b) {
-      const int32_t t = t_of[s * 256 + b];
+    for (size_t c = 0; c < k; ++c) {
+      const int32_t t = table->row(static_cast<int32_t>(s))[c];
       if (t != kDead && seen_from[static_cast<size_t>(t)] != static_cast<int32_t>(s)) {
         seen_from[static_cast<size_t>(t)] = static_cast<int32_t>(s);
         (*out)[fill[static_cast<size_t>(t)]++] = static_cast<int32_t>(s);
@@ -195,7 +202,7 @@ void ByteDFA::token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive,
   const auto ignore_dead = [](size_t, int32_t) {};
   if (ends_accepting == nullptr) {
     for_slices(trie, whole_slices(trie, state), alive, [&](uint32_t root) {
-      walk_range<true, false>(trie, trans(), live_or_null(), root + 1, trie.nodes[root].skip, state, stack, alive,
+      walk_range<true, false>(trie, *table, live_or_null(), root + 1, trie.nodes[root].skip, state, stack, alive,
                               ignore_dead, [](int32_t, int32_t) {});
     });
     return;
@@ -203,7 +210,7 @@ void ByteDFA::token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive,
   std::memset(ends_accepting, 0, trie.words() * sizeof(uint32_t));
   const uint8_t* acc = accepting.data();
   for (uint32_t root : trie.roots)
-    walk_range<true, true>(trie, trans(), live_or_null(), root + 1, trie.nodes[root].skip, state, stack, alive,
+    walk_range<true, true>(trie, *table, live_or_null(), root + 1, trie.nodes[root].skip, state, stack, alive,
                            ignore_dead, [&](int32_t id, int32_t s) {
                              if (acc[s]) set_bit(ends_accepting, id);
                            });
@@ -211,7 +218,7 @@ void ByteDFA::token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive,
 
 size_t ByteDFA::whole_slices(const TokenTrie& trie, int32_t state) const {
   size_t k = trie.n_slices() - 1;
-  while (k > 0 && !keeps_alive(trie.languages[k - 1], trans(), live_or_null(), state, kSliceCheckBudget)) --k;
+  while (k > 0 && !keeps_alive(trie.languages[k - 1], *table, live_or_null(), state, kSliceCheckBudget)) --k;
   return k;
 }
 
@@ -229,9 +236,9 @@ void ByteDFA::lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* 
   const auto walk_subtree = [&](uint32_t root) {
     const size_t begin = trie.nodes[root].depth == 0 ? root + 1 : root;
     if (alive_ids != nullptr)
-      walk_range<false, true>(trie, trans(), live_or_null(), begin, trie.nodes[root].skip, state, stack, nullptr, on_dead, collect);
+      walk_range<false, true>(trie, *table, live_or_null(), begin, trie.nodes[root].skip, state, stack, nullptr, on_dead, collect);
     else
-      walk_range<true, false>(trie, trans(), live_or_null(), begin, trie.nodes[root].skip, state, stack, alive, on_dead,
+      walk_range<true, false>(trie, *table, live_or_null(), begin, trie.nodes[root].skip, state, stack, alive, on_dead,
                               [](int32_t, int32_t) {});
   };
   for (size_t r = 0; r < n_roots; ++r) {

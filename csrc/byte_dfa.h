@@ -1,10 +1,12 @@
 // ByteDFA: a deterministic automaton over bytes, and the two walks a mask needs.
 //
-// Invariants: the shared table has n_states * 256 entries; (*table)[s * 256 + b] is the next
-// state or kDead (-1); `live` is empty or has n_states entries, and a move into a state that
-// is not live counts as kDead (a restricted view shares its base's table); the automaton is
-// trimmed under that rule (every live state can still reach acceptance), so a token "keeps
-// the DFA alive" iff its walk never hits kDead.
+// Invariants: the shared table holds the moves by byte class (ClassTable::move), the next
+// state or kDead (-1) (bytes that
+// share a class move alike from every state; a table is n_classes / 256 the size of a byte
+// table); `live` is empty or has n_states entries, and a move into a state that is not live
+// counts as kDead (a restricted view shares its base's table); the automaton is trimmed
+// under that rule (every live state can still reach acceptance), so a token "keeps the DFA
+// alive" iff its walk never hits kDead.
 #pragma once
 
 #include <array>
@@ -29,33 +31,39 @@ int classes_by_signature(const std::array<uint64_t, 256>& sig, uint8_t* class_of
 // from its class's first byte) gets a class of its own; returns the new class count.
 int split_unlike(const std::array<uint8_t, 256>& alike, int n_classes, uint8_t* class_of, uint8_t* first);
 
-// A table by byte class: bytes b and b' share a class iff every row sends them to the same
-// state; state s goes to moves[s * n_classes + class_of[b]] on byte b (a copy of the table
-// 256 / n_classes times smaller, which is what a product construction reads).
+// A table by byte class: state s goes to moves[(s << shift) + class_of[b]] on byte b (rows
+// padded to a power of two, 1 << shift >= n_classes, so that a walk shifts rather than
+// multiplies). Bytes that share a class move alike from every state (the classes of
+// `class_table` are the coarsest such; a product's may be finer).
 struct ClassTable {
   std::array<uint8_t, 256> class_of{};
   int n_classes = 0;
+  int shift = 0;
   std::vector<int32_t> moves;
+
+  // rows of n_classes moves each (`rows`, n_states * n_classes entries) as a padded table
+  ClassTable(const std::array<uint8_t, 256>& class_of, int n_classes, const int32_t* rows, size_t n_states);
+
+  const int32_t* row(int32_t state) const { return moves.data() + (static_cast<size_t>(state) << shift); }
+  int32_t move(int32_t state, uint8_t b) const { return row(state)[class_of[b]]; }
 };
 
+// The class table of a byte table (n_states * 256 moves).
 ClassTable class_table(const int32_t* table, int32_t n_states);
 
 struct ByteDFA {
-  std::shared_ptr<const std::vector<int32_t>> table;
+  std::shared_ptr<const ClassTable> table;
   std::vector<uint8_t> live;
   std::vector<uint8_t> accepting;
   int32_t n_states = 0;
   // predecessor lists (CSR, duplicates removed), built on first use by `restricted`
   std::shared_ptr<const std::vector<uint32_t>> pred_begin;
   std::shared_ptr<const std::vector<int32_t>> preds;
-  // class_table of the table, computed on first use by `ensure_class_table`
-  std::shared_ptr<const ClassTable> classes;
 
-  const int32_t* trans() const { return table->data(); }
   const uint8_t* live_or_null() const { return live.empty() ? nullptr : live.data(); }
 
   int32_t step(int32_t state, uint8_t b) const {
-    const int32_t t = (*table)[static_cast<size_t>(state) * 256 + b];
+    const int32_t t = table->move(state, b);
     return t == kDead || live.empty() || live[static_cast<size_t>(t)] ? t : kDead;
   }
 
@@ -69,9 +77,6 @@ struct ByteDFA {
 
   // Builds the predecessor lists once (not thread-safe: call with the GIL held).
   void ensure_predecessors();
-
-  // Computes `classes` once (not thread-safe: call with the GIL held).
-  void ensure_class_table();
 
   // A view of this automaton (sharing its table) with `accepting` (n_states entries) as its
   // accepting states and the states that cannot reach one of them cut off (not live).

@@ -63,7 +63,7 @@ class MovePartitions {
     int32_t& id = id_[first_state_[static_cast<std::size_t>(c)] + static_cast<std::size_t>(s)];
     if (id >= 0) return id;
     const auto n_own = static_cast<std::size_t>(part.n_classes);
-    const int32_t* row = part.moves.data() + static_cast<std::size_t>(s) * n_own;
+    const int32_t* row = part.row(s);
     targets_.clear();
     own_block_.resize(n_own);
     for (std::size_t j = 0; j < n_own; ++j) {
@@ -153,7 +153,7 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
     for (std::size_t k = 0; k < nk; ++k) part_class[c * nk + k] = parts[c]->class_of[first[k]];
   const auto row_of = [&](int32_t c, int32_t s) {
     const ClassTable& part = *parts[static_cast<std::size_t>(c)];
-    return part.moves.data() + static_cast<std::size_t>(s) * static_cast<std::size_t>(part.n_classes);
+    return part.row(s);
   };
   std::vector<int32_t> class_target(static_cast<std::size_t>(n_classes));
   MovePartitions partitions(parts.size(), n_states, nk);

@@ -1,5 +1,7 @@
 #include "slices.h"
 
+#include "byte_dfa.h"
+
 namespace constrain {
 
 bool SliceLanguage::accepts(const uint8_t* data, size_t n) const {
@@ -49,7 +51,7 @@ class PairSet {
 
 }  // namespace
 
-bool keeps_alive(const SliceLanguage& language, const int32_t* trans, const uint8_t* live, int32_t state,
+bool keeps_alive(const SliceLanguage& language, const ClassTable& table, const uint8_t* live, int32_t state,
                  size_t budget) {
   PairSet seen;
   std::vector<std::pair<int32_t, int32_t>> todo{{0, state}};
@@ -60,11 +62,10 @@ bool keeps_alive(const SliceLanguage& language, const int32_t* trans, const uint
     const auto [r, s] = todo.back();
     todo.pop_back();
     const int32_t* lang_row = lang + static_cast<size_t>(r) * 256;
-    const int32_t* dfa_row = trans + static_cast<size_t>(s) * 256;
     for (int b = 0; b < 256; ++b) {
       const int32_t r2 = lang_row[b];
       if (r2 < 0) continue;
-      const int32_t s2 = dfa_row[b];
+      const int32_t s2 = table.move(s, static_cast<uint8_t>(b));
       if (s2 < 0 || (live != nullptr && !live[s2])) return false;
       if (seen.insert(r2, s2)) {
         if (++visited > budget) return false;

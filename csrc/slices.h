@@ -13,6 +13,8 @@
 
 namespace constrain {
 
+struct ClassTable;
+
 struct SliceLanguage {
   std::vector<int32_t> trans;      // n_states * 256; -1 = dead
   std::vector<uint8_t> accepting;  // n_states
@@ -21,11 +23,11 @@ struct SliceLanguage {
   bool accepts(const uint8_t* data, size_t n) const;
 };
 
-// Whether every prefix of every string of `language` keeps the DFA `trans` (moves into states
+// Whether every prefix of every string of `language` keeps the DFA `table` (moves into states
 // that are not `live` count as dead; `live` may be null) alive from `state`. Answers false,
 // the safe side, when deciding it would visit more than `budget` (language state, DFA state)
 // pairs.
-bool keeps_alive(const SliceLanguage& language, const int32_t* trans, const uint8_t* live, int32_t state,
+bool keeps_alive(const SliceLanguage& language, const ClassTable& table, const uint8_t* live, int32_t state,
                  size_t budget);
 
 }  // namespace constrain

@@ -1,5 +1,7 @@
 #include "token_trie.h"
 
+#include "byte_dfa.h"
+
 #include <algorithm>
 #include <numeric>
 #include <stdexcept>
@@ -20,7 +22,8 @@ TokenTrie::TokenTrie(const std::vector<std::string>& tokens, int32_t vocab_size_
         std::any_of(l.trans.begin(), l.trans.end(), [&](int32_t t) { return t < -1 || t >= l.n_states; }))
       throw std::invalid_argument("a slice language must be a (n_states, 256) table with n_states accepting flags");
   for (size_t k = 0; k + 1 < languages.size(); ++k)
-    if (!keeps_alive(languages[k], languages[k + 1].trans.data(), nullptr, 0, SIZE_MAX))
+    if (!keeps_alive(languages[k], class_table(languages[k + 1].trans.data(), languages[k + 1].n_states), nullptr, 0,
+                     SIZE_MAX))
       throw std::invalid_argument("slice languages must be nested");
 
   tok_begin.assign(tokens.size() + 1, 0);

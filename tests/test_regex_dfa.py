@@ -547,6 +547,26 @@ def test_union_refines_the_parts_byte_classes_exactly(parts, copies, texts):
         assert (product.accepts[state] if state != DEAD else frozenset()) == accepting, data
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_dfas_with_byte_classes(), min_size=1, max_size=4),
+       st.lists(st.binary(min_size=0, max_size=6), min_size=1, max_size=20))
+def test_core_automata_read_by_byte_class_walk_like_the_byte_tables(parts, texts):
+    """The C++ automaton keeps its moves by byte class (rows padded to a power of two): built
+    from a byte table, or straight from a union (as_core), it walks like the byte table."""
+    from constrain._core import union_dfa
+
+    product = product_dfa(parts)
+    core_union = union_dfa([p.core() for p in parts], 50000, True)[0]
+    pairs = [(p, p.core()) for p in parts] + [(product.dfa, core_union)]
+    for data in texts + [bytes([b]) for b in range(256)]:
+        for dfa, core in pairs:
+            state, stop = core.walk_until_dead(0, data)
+            expected, at = 0, 0
+            while at < len(data) and (nxt := dfa.walk(expected, data[at:at + 1])) != DEAD:
+                expected, at = nxt, at + 1
+            assert (state, stop) == (expected, at), data
+
+
 def test_core_union_refuses_views_and_empty_lists():
     from constrain._core import ByteDFA as CoreDFA
     from constrain._core import union_dfa
