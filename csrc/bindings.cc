@@ -59,7 +59,8 @@ ByteDFA make_dfa(const py::array_t<int32_t, py::array::c_style | py::array::forc
   dfa.n_states = static_cast<int32_t>(n);
   const int32_t* moves = trans.data();
   for (py::ssize_t i = 0; i < n * 256; ++i)
-    if (moves[i] < constrain::kDead || moves[i] >= dfa.n_states) throw std::invalid_argument("transition to a state out of range");
+    if (moves[i] < constrain::kDead || moves[i] >= dfa.n_states)
+      throw std::invalid_argument("transition to a state out of range");
   dfa.accepting.assign(accepting.data(), accepting.data() + n);
   dfa.table = std::make_shared<const constrain::ClassTable>(constrain::class_table(moves, dfa.n_states));
   return dfa;
@@ -192,7 +193,8 @@ PYBIND11_MODULE(_core, m) {
         return py::make_tuple(moves, to_array(u.tag_begin), to_array(u.tags), to_array(u.member_begin), members);
       },
       py::arg("parts"), py::arg("max_states"), py::arg("as_core") = false,
-      "Product (union) DFA of C++ ByteDFAs (start 0 each; read by byte class): (trans, tag_begin, tags, member_begin, members) where the tags of state s are "
+      "Product (union) DFA of C++ ByteDFAs (start 0 each; read by byte class): (trans, "
+      "tag_begin, tags, member_begin, members) where the tags of state s are "
       "tags[tag_begin[s]:tag_begin[s+1]], the components accepting there, and "
       "members[member_begin[s]:member_begin[s+1]] its (component, component state) rows, one "
       "per live component; None past max_states. With as_core, a C++ ByteDFA (accepting where "

@@ -103,7 +103,8 @@ ClassTable::ClassTable(const std::array<uint8_t, 256>& class_of_, int n_classes_
   while ((1 << shift) < n_classes) ++shift;
   const size_t k = static_cast<size_t>(n_classes);
   moves.assign(n_states << shift, kDead);
-  for (size_t s = 0; s < n_states; ++s) std::copy(rows + s * k, rows + (s + 1) * k, moves.begin() + static_cast<std::ptrdiff_t>(s << shift));
+  for (size_t s = 0; s < n_states; ++s)
+    std::copy(rows + s * k, rows + (s + 1) * k, moves.begin() + static_cast<std::ptrdiff_t>(s << shift));
 }
 
 ClassTable class_table(const int32_t* table, int32_t n_states) {
@@ -236,7 +237,8 @@ void ByteDFA::lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* 
   const auto walk_subtree = [&](uint32_t root) {
     const size_t begin = trie.nodes[root].depth == 0 ? root + 1 : root;
     if (alive_ids != nullptr)
-      walk_range<false, true>(trie, *table, live_or_null(), begin, trie.nodes[root].skip, state, stack, nullptr, on_dead, collect);
+      walk_range<false, true>(trie, *table, live_or_null(), begin, trie.nodes[root].skip, state, stack, nullptr, on_dead,
+                              collect);
     else
       walk_range<true, false>(trie, *table, live_or_null(), begin, trie.nodes[root].skip, state, stack, alive, on_dead,
                               [](int32_t, int32_t) {});

@@ -142,7 +142,7 @@ def terminal_automata(
     raises `RegexError`. `prebuilt[i]`, when given, is pattern i's DFA built by the caller
     (trimmed, start 0); its pattern is then not compiled."""
     if not patterns:
-        raise RegexError("terminals_to_dfa needs at least one pattern")
+        raise RegexError("no terminal patterns given")
     parts = []
     for i, (pattern, flags) in enumerate(patterns):
         if prebuilt and i in prebuilt:

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from constrain._core import ByteDFA as CoreDFA
 from constrain._core import union_dfa
 from constrain.automata.regex import cached_regex_to_dfa, literal_text, terminal_automata
 from constrain.errors import AutomatonTooLargeError, ConstrainError, GrammarError
@@ -69,8 +68,9 @@ class Behaviours:
         self._lock = threading.Lock()
 
     def of(self, union, selected: np.ndarray, state: int) -> int:
-        """The id of state `state` of `union` (a TerminalUnion) for a lexer whose components are those
-        `selected` (a boolean array over components); the key is the bytes of its selected members."""
+        """The id of state `state` of `union` (a TerminalUnion) for a lexer whose components
+        are those `selected` (a boolean array over components); the key is the bytes of its
+        selected members."""
         begin, rows = union.member_begin, union.member_rows
         members = rows[begin[state]:begin[state + 1]]
         key = members[selected[members[:, 0]]].tobytes()
@@ -84,8 +84,8 @@ class Behaviours:
 @dataclass(eq=False)
 class LexerDFA:
     """The lexer of one candidate set: a union DFA holding its candidates (`union`) with
-    transitions into states that cannot complete a candidate removed (so "not DEAD" means "a candidate terminal can
-    still be completed"), and where its lexemes end. `components`: the candidates' indices
+    transitions into states that cannot complete a candidate removed (so "not DEAD" means "a
+    candidate terminal can still be completed"), and where its lexemes end. `components`: the candidates' indices
     in the union (`selected`: the same as a boolean array); `behaviour(q)` names what state q
     does for this lexer (see Behaviours)."""
 
@@ -112,8 +112,8 @@ def _rank(t: Terminal) -> tuple:
 
 
 class TerminalUnion:
-    """The union (product) DFA of some of a grammar's terminals: `components`, ascending
-    global indices, in C++ only (`core`). Its states' tags (`tags[tag_begin[s]:tag_begin[s + 1]]`,
+    """The union (product) DFA of some of a grammar's terminals (`components`, ascending
+    global indices), in C++ only (`core`). Its states' tags (`tags[tag_begin[s]:tag_begin[s + 1]]`,
     the components accepting in s) and members (`member_rows[member_begin[s]:member_begin[s + 1]]`,
     (component, component state) rows) name components by global index, so readings and
     behaviour keys mean the same in every union of one grammar. Kept beside them: the states
@@ -128,7 +128,6 @@ class TerminalUnion:
             rows[:, 0] = components.astype(rows.dtype)[rows[:, 0]]
             tags = components.astype(tags.dtype)[tags]
         self.tags, self.member_rows = tags, rows
-        self.components = components
         self.n_states = self.core.n_states
         per_state = np.diff(self.tag_begin)
         pair_state = np.repeat(np.arange(self.n_states, dtype=np.int64), per_state)
