@@ -159,12 +159,19 @@ def terminal_automata(
 
 def product_dfa(parts: list[ByteDFA], *, max_states: int = 50000) -> ProductDFA:
     """The product (union) DFA of `parts`, built in C++."""
-    product = union_dfa([d.core() for d in parts], max_states)
-    if product is None:
-        raise AutomatonTooLargeError(f"the union of {len(parts)} automata exceeds max_states={max_states}")
-    trans, tag_begin, tags, member_begin, member_rows = product
+    trans, tag_begin, tags, member_begin, member_rows = core_union(parts, max_states)
     accepting = tag_begin[1:] > tag_begin[:-1]
     return ProductDFA(ByteDFA(trans, accepting, 0), tag_begin, tags, member_begin, member_rows)
+
+
+def core_union(parts: list[ByteDFA], max_states: int, as_core: bool = False) -> tuple:
+    """`union_dfa` of the parts' C++ twins: (moves, tag_begin, tags, member_begin, members),
+    moves being the byte table, or the C++ automaton itself when `as_core`;
+    AutomatonTooLargeError past `max_states` states."""
+    built = union_dfa([d.core() for d in parts], max_states, as_core)
+    if built is None:
+        raise AutomatonTooLargeError(f"the union of {len(parts)} automata exceeds max_states={max_states}")
+    return built
 
 
 def dfa_union(parts: list[ByteDFA], *, max_states: int = 50000) -> tuple[ByteDFA, list[frozenset[int]]]:

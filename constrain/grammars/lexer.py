@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from constrain._core import union_dfa
-from constrain.automata.regex import cached_regex_to_dfa, literal_text, terminal_automata
+from constrain.automata.regex import cached_regex_to_dfa, core_union, literal_text, terminal_automata
 from constrain.errors import AutomatonTooLargeError, ConstrainError, GrammarError
 from constrain.grammars.cfg import Grammar, Terminal
 from constrain.grammars.lexer_shards import SHARD_FROM, plan_shards
@@ -120,10 +119,8 @@ class TerminalUnion:
     accepting each component, and `shared_texts` (see `_shared_texts`, rows by global index)."""
 
     def __init__(self, parts: list, components: np.ndarray, n: int, max_states: int):
-        built = union_dfa([parts[c].core() for c in components.tolist()], max_states, True)
-        if built is None:
-            raise AutomatonTooLargeError(f"the union of {len(components)} automata exceeds max_states={max_states}")
-        self.core, self.tag_begin, tags, self.member_begin, rows = built
+        self.core, self.tag_begin, tags, self.member_begin, rows = core_union(
+            [parts[c] for c in components.tolist()], max_states, as_core=True)
         if len(components) < n:                     # local component numbers -> global ones
             rows[:, 0] = components.astype(rows.dtype)[rows[:, 0]]
             tags = components.astype(tags.dtype)[tags]
@@ -178,20 +175,15 @@ class Lexers:
             raise _terminal_error(f"terminal {empty[0]} matches the empty string", empty[0])
         self._index = {name: i for i, name in enumerate(self.names)}
         self._shard_of_state = None
-        everything = [np.arange(len(self.names))]
         total = sum(part.n_states for part in self._parts)
+        # the union of everything while it stays within its parts' states, else shards
         if action_sets is None or total < SHARD_FROM:
-            self._build_unions(everything)
-        elif not self._build_unions(everything, within=max(total, SHARD_FROM)):
-            multiplies = np.array([i in prebuilt or t.flags or literal_text(t.pattern) is None
-                                   for i, t in enumerate(terminals)], dtype=bool)
-            always = np.array(sorted(self._index[n] for n in grammar.ignore), dtype=np.int64)
-            sets, terminals_of_pair, parser_names, n_states = action_sets
-            plan = plan_shards(*self._lexed_pairs(sets, terminals_of_pair, parser_names), multiplies, always,
-                               n_states)
+            self._build_unions([self._everything()])
+        elif not self._build_unions([self._everything()], within=total):
+            plan = self._plan_shards(terminals, prebuilt, action_sets)
             if plan is not None:
                 self._shard_of_state = plan.shard_of_state
-            self._build_unions(everything if plan is None else plan.members)
+            self._build_unions([self._everything()] if plan is None else plan.members)
         self.behaviours = Behaviours()
         # per component, its place in a reading (best first)
         ranked = sorted(range(len(terminals)), key=lambda i: _rank(terminals[i]))
@@ -209,7 +201,7 @@ class Lexers:
         one they were planned for); only before the first `for_candidates`."""
         if self.sharded:
             self._shard_of_state = None
-            self._build_unions([np.arange(len(self.names))])
+            self._build_unions([self._everything()])
 
     def for_candidates(self, names: frozenset[str], lr_state: int | None = None) -> LexerDFA:
         """The lexer of the candidate set `names`; `lr_state`: the parser's top LR state, when sharded."""
@@ -257,6 +249,18 @@ class Lexers:
 
     def __len__(self) -> int:
         return len(self._by_candidates)
+
+    def _everything(self) -> np.ndarray:
+        return np.arange(len(self.names))
+
+    def _plan_shards(self, terminals: list[Terminal], prebuilt: dict, action_sets: tuple):
+        """lexer_shards.plan_shards for the LR action sets; regex terminals (prebuilt automata,
+        flagged patterns, patterns other than plain strings) are the ones that may multiply."""
+        multiplies = np.array([i in prebuilt or t.flags or literal_text(t.pattern) is None
+                               for i, t in enumerate(terminals)], dtype=bool)
+        always = np.array(sorted(self._index[n] for n in self.grammar.ignore), dtype=np.int64)
+        sets, terminals_of_pair, parser_names, n_states = action_sets
+        return plan_shards(*self._lexed_pairs(sets, terminals_of_pair, parser_names), multiplies, always, n_states)
 
     def _lexed_pairs(self, sets: np.ndarray, terminals: np.ndarray, names) -> tuple[np.ndarray, np.ndarray]:
         """The action pairs (LR state, component) of the lexed terminals."""
