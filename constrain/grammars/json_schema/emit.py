@@ -29,6 +29,7 @@ from constrain.automata.regex_parser import Alt
 from constrain.errors import ConstrainError, UnsupportedSchemaError
 from constrain.grammars.cfg import Grammar, Terminal, inline_unit_rules
 from constrain.grammars.ebnf import expand_rules
+from constrain.grammars.json_schema.content_key import content_key
 from constrain.grammars.lark_frontend import translate_regex
 from constrain.grammars.json_schema import numeric
 from constrain.grammars.json_schema.disjoint import json_type as _json_type
@@ -195,8 +196,7 @@ class Emitter(Negations, OneOf, Scalars):
             return None
         if isinstance(node, dict) and set(node) - ANNOTATIONS == {"$ref"} or self.doc.ref_only(node):
             return self.ref(self.doc.resolve(node["$ref"], pointer))
-        # key order kept: subschemas equal but for their properties' order get different rules
-        key = json.dumps([node, self.doc.base_of.get(pointer, "")])
+        key = content_key(node, self.doc.base_of.get(pointer, ""))
         return self.memoized(key, lambda: self.plain(self.flatten(node, pointer, 0), pointer), pointer)
 
     def ref(self, target: str) -> str | None:

@@ -1,0 +1,68 @@
+"""Subschemas equal but for what asserts nothing (annotations, vendor keywords) share one rule;
+subschemas that differ in anything asserted, or in names and data that look like annotations,
+do not; and sharing never lets an assertion slip past the checks of the emitter."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import constrain
+from constrain import UnsupportedSchemaError
+from constrain.grammars.json_schema.content_key import content_key
+from tests.test_json_schema import accepts, llama3  # noqa: F401 (a fixture)
+
+REF = {"type": "object", "properties": {"curie": {"type": "string", "pattern": "^[a-z]+:[a-z]+$"},
+                                        "id": {"type": "string", "maxLength": 20}},
+       "required": ["curie", "id"], "additionalProperties": False}
+
+
+def _annotated(description: str) -> dict:
+    return {**REF, "description": description, "title": description, "x-vendor": {"rule": description},
+            "properties": {name: {**sub, "$comment": description} for name, sub in REF["properties"].items()}}
+
+
+def _rule_count(schema) -> int:
+    return sum(1 for line in constrain.json_schema_to_lark(schema).splitlines() if ": " in line and line[0].islower())
+
+
+def test_annotations_and_vendor_keywords_do_not_split_rules():
+    assert content_key(_annotated("made by"), "") == content_key(REF, "")
+    same = {"type": "object", "properties": {"creator": REF, "updater": REF}}
+    annotated = {"type": "object", "properties": {"creator": _annotated("made by"), "updater": _annotated("changed by")}}
+    assert _rule_count(annotated) == _rule_count(same) < _rule_count(
+        {"type": "object", "properties": {"creator": REF, "updater": {**REF, "required": ["id"]}}})
+
+
+@pytest.mark.parametrize("a,b", [
+    ({"properties": {"title": {"type": "string"}}}, {"properties": {"description": {"type": "string"}}}),
+    ({"enum": [{"title": 1}]}, {"enum": [{"title": 2}]}),
+    ({"type": "string"}, {"type": "string", "contentEncoding": "base64"}),
+    ({"$ref": "#/$defs/a"}, {"$id": "other.json", "$ref": "#/$defs/a"}),
+    ({"dependencies": {"a": ["b"]}}, {"dependencies": {"a": ["c"]}}),
+    ({"items": [{"type": "string"}]}, {"items": [{"type": "string", "minLength": 1}]}),
+])
+def test_what_looks_like_an_annotation_but_is_a_name_or_data_keeps_its_own_key(a, b):
+    assert content_key(a, "") != content_key(b, "")
+
+
+def test_names_that_look_like_annotations_keep_their_own_rules(llama3):
+    vocab, tok = llama3
+    schema = {"type": "object", "additionalProperties": False, "required": ["a", "b"], "properties": {
+        "a": {"type": "object", "properties": {"title": {"type": "string"}}, "additionalProperties": False},
+        "b": {"type": "object", "properties": {"description": {"type": "string"}}, "additionalProperties": False}}}
+    grammar = constrain.compile_json_schema(schema, vocab)
+    assert accepts(grammar, tok, json.dumps({"a": {"title": "x"}, "b": {"description": "y"}}))
+    assert not accepts(grammar, tok, json.dumps({"a": {"description": "y"}, "b": {"title": "x"}}))
+
+
+def test_an_old_draft_content_assertion_is_refused_after_an_equal_schema_without_it(llama3):
+    vocab, _ = llama3
+    schema = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "properties": {
+        "plain": {"type": "string", "description": "text"},
+        "encoded": {"type": "string", "contentEncoding": "base64"}}}
+    with pytest.raises(UnsupportedSchemaError) as e:
+        constrain.compile_json_schema(schema, vocab)
+    assert e.value.keyword == "contentEncoding" and e.value.pointer == "#/properties/encoded"
+    lenient = constrain.compile_json_schema(schema, vocab, lenient=True)
+    assert ("contentEncoding", "#/properties/encoded") in lenient.ignored_keywords
