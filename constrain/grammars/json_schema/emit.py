@@ -196,7 +196,7 @@ class Emitter(Negations, OneOf, Scalars):
             return None
         if isinstance(node, dict) and set(node) - ANNOTATIONS == {"$ref"} or self.doc.ref_only(node):
             return self.ref(self.doc.resolve(node["$ref"], pointer))
-        key = content_key(node, self.doc.base_of.get(pointer, ""))
+        key = content_key(node, self.doc.base_at(pointer))
         return self.memoized(key, lambda: self.plain(self.flatten(node, pointer, 0), pointer), pointer)
 
     def ref(self, target: str) -> str | None:

@@ -80,33 +80,51 @@ class SchemaDoc:
         self.validator = cls(root, format_checker=cls.FORMAT_CHECKER)
         self.by_id: dict[str, str] = {}      # absolute URI (no fragment) -> pointer
         self.anchors: dict[str, str] = {}    # absolute URI#anchor -> pointer
-        self.base_of: dict[str, str] = {}    # pointer -> base URI
+        self._bases: dict[str, str] = {}     # pointer -> base URI, where it differs from the parent's
         self._written: set[int] = set()      # ids of the document's own schema objects
-        self._index(root, "#", "")
+        if isinstance(root, dict):
+            self._index(root, [], "")
 
-    def _index(self, node, pointer: str, base: str) -> None:
+    def _index(self, node, path: list, base: str) -> None:
+        """Record `node` (reached by the pointer tokens `path`) and what it holds: written
+        schema objects, `$id` targets, anchors, and the bases that differ from the parent's."""
         if isinstance(node, list):
             for i, item in enumerate(node):
-                self._index(item, pointer_join(pointer, i), base)
-            return
-        if not isinstance(node, dict):
+                if isinstance(item, (dict, list)):
+                    path.append(i)
+                    self._index(item, path, base)
+                    path.pop()
             return
         self._written.add(id(node))
         ident = node.get("$id", node.get("id") if self.legacy else None)
-        if isinstance(ident, str) and "$ref" not in node:
-            uri, frag = urldefrag(urljoin(base, ident))
-            if uri:
-                base = uri
-                self.by_id.setdefault(uri, pointer)
-            if frag and not frag.startswith("/"):
-                self.anchors.setdefault(f"{uri}#{frag}", pointer)
-        if isinstance(node.get("$anchor"), str):
-            self.anchors.setdefault(f"{base}#{node['$anchor']}", pointer)
-        self.base_of[pointer] = base
+        anchor = node.get("$anchor")
+        if isinstance(ident, str) and "$ref" not in node or isinstance(anchor, str) or not path:
+            pointer = pointer_join("#", *path)
+            if isinstance(ident, str) and "$ref" not in node:
+                uri, frag = urldefrag(urljoin(base, ident))
+                if uri:
+                    base = uri
+                    self.by_id.setdefault(uri, pointer)
+                if frag and not frag.startswith("/"):
+                    self.anchors.setdefault(f"{uri}#{frag}", pointer)
+            if isinstance(anchor, str):
+                self.anchors.setdefault(f"{base}#{anchor}", pointer)
+            if base != self.base_at(pointer) or not path:
+                self._bases[pointer] = base
         for key, value in node.items():
-            if key in ("enum", "const", "examples", "default", "example"):
-                continue
-            self._index(value, pointer_join(pointer, key), base)
+            if isinstance(value, (dict, list)) and key not in ("enum", "const", "examples", "default", "example"):
+                path.append(key)
+                self._index(value, path, base)
+                path.pop()
+
+    def base_at(self, pointer: str) -> str:
+        """The base URI that `$ref`s written at `pointer` resolve against (that of the
+        innermost enclosing `$id`, else the root's)."""
+        if len(self._bases) <= 1:
+            return self._bases.get("#", "")
+        while pointer not in self._bases and "/" in pointer:
+            pointer = pointer.rpartition("/")[0]
+        return self._bases.get(pointer, "")
 
     def ref_only(self, node) -> bool:
         """Whether `node`'s `$ref` overrides its siblings: drafts before 2019-09, and only in
@@ -120,9 +138,8 @@ class SchemaDoc:
 
     def resolve(self, ref: str, pointer: str) -> str:
         """The pointer of the subschema `ref` (found at `pointer`) refers to."""
-        base = self.base_of.get(pointer, "")
-        uri, frag = urldefrag(urljoin(base, ref))
-        root_uri = self.base_of.get("#", "")
+        uri, frag = urldefrag(urljoin(self.base_at(pointer), ref))
+        root_uri = self.base_at("#")
         if uri and uri != root_uri and uri not in self.by_id:
             raise UnsupportedSchemaError("$ref", pointer, f"remote reference {ref!r}")
         doc_pointer = self.by_id.get(uri, "#") if uri else "#"

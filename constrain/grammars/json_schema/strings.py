@@ -392,9 +392,13 @@ def _is_atom(text: str) -> bool:
     return False
 
 
+# what `_char` writes for each ASCII character (others stand for themselves)
+_LITERAL_ESCAPES = {cp: _char(cp) for cp in range(0x80) if _char(cp) != chr(cp)}
+
+
 def literal_regex(text: str) -> str:
-    """Python regex matching exactly `text`."""
-    return "".join(_char(ord(c)) for c in text)
+    """Python regex matching exactly `text` (`_char` of each character)."""
+    return text.translate(_LITERAL_ESCAPES)
 
 
 def string_regex(node: Node) -> str:
