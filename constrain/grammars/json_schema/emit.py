@@ -271,7 +271,7 @@ class Emitter(Negations, OneOf, Scalars):
             elif self.doc.legacy and key in ("contentMediaType", "contentEncoding"):
                 self.skip(key, pointer, "an assertion in drafts before 2019-09")
         if "enum" in node:
-            values = [v for v in node["enum"] if self.doc.valid(v, node) and self.meets_internal(v, node, pointer)]
+            values = [v for v in self.doc.enum_values(node) if self.meets_internal(v, node, pointer)]
             return self.rule([self.literal(v) for v in values])
         if "anyOf" in node or "oneOf" in node or BRANCH_GROUPS in node:
             return self.alternatives(node, pointer)
@@ -411,7 +411,7 @@ class Emitter(Negations, OneOf, Scalars):
         if not isinstance(flat, dict) or not value_types(flat) & {"string"}:
             return None
         if "enum" in flat:
-            values = [v for v in flat["enum"] if self.doc.valid(v, flat) and self.meets_internal(v, flat, pointer)]
+            values = [v for v in self.doc.enum_values(flat) if self.meets_internal(v, flat, pointer)]
             if not values or not all(isinstance(v, str) for v in values):
                 return None
             spellings = sorted({json.dumps(v, ensure_ascii=False) for v in values})
@@ -632,7 +632,7 @@ class Emitter(Negations, OneOf, Scalars):
                 self.skip("propertyNames", pointer, str(e))
                 return None
         if "enum" in flat:
-            words = [v for v in flat["enum"] if isinstance(v, str) and v not in names and self.doc.valid(v, flat)]
+            words = [v for v in self.doc.enum_values(flat) if isinstance(v, str) and v not in names]
             if not words:
                 return None
             return Alt(tuple(literal_ast(w) for w in words)) if len(words) > 1 else literal_ast(words[0])

@@ -167,6 +167,13 @@ class SchemaDoc:
     def valid(self, instance, node) -> bool:
         return self.validator.evolve(schema=node).is_valid(instance)
 
+    def enum_values(self, node: dict) -> list:
+        """The values of `node`'s `enum` that `node` accepts: those meeting its other keywords
+        (each value is in the enum, so that is not checked again: a quadratic cost for long
+        enums), without those equal to nothing, such as NaN, that no enum holds."""
+        meets_the_rest = self.validator.evolve(schema={k: v for k, v in node.items() if k != "enum"}).is_valid
+        return [v for v in node["enum"] if json_equal(v, v) and meets_the_rest(v)]
+
 
 def normalized(node, legacy: bool) -> dict | bool:
     """`node` with older spellings rewritten (see the module docstring); a new dict."""
