@@ -1,9 +1,8 @@
 // ByteDFA: a deterministic automaton over bytes, and the two walks a mask needs.
 //
 // Invariants: the shared table holds the moves by byte class (ClassTable::move), the next
-// state or kDead (-1) (bytes that
-// share a class move alike from every state; a table is n_classes / 256 the size of a byte
-// table); `live` is empty or has n_states entries, and a move into a state that is not live
+// state or kDead (-1) (bytes that share a class move alike from every state; a table is
+// n_classes / 256 the size of a byte table); `live` is empty or has n_states entries, and a move into a state that is not live
 // counts as kDead (a restricted view shares its base's table); the automaton is trimmed
 // under that rule (every live state can still reach acceptance), so a token "keeps the DFA
 // alive" iff its walk never hits kDead.

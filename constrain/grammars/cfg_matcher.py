@@ -81,11 +81,12 @@ class CFGGrammar(CompiledGrammar):
         self.distinct = distinct
         self.ir = grammar
         self.parser = make_parser(grammar)
-        lalr = isinstance(self.parser, LALRParser)
-        action_sets = (*self.parser.state_terminals(), self.parser.terminals, self.parser.n_states) if lalr else None
+        # an LALR parser's action pairs: (LR states, terminal ids), read by the lexer's shards
+        pairs = self.parser.state_terminals() if isinstance(self.parser, LALRParser) else None
+        action_sets = None if pairs is None else (*pairs, self.parser.terminals, self.parser.n_states)
         self.lexers = Lexers(grammar, max_states=max_lexer_states, all_readings=all_readings,
                              terminal_dfas=terminal_dfas, action_sets=action_sets)
-        if all_readings and lalr and self.lexers.overlap_within(*self.parser.state_terminals(), self.parser.terminals):
+        if all_readings and pairs is not None and self.lexers.overlap_within(*pairs, self.parser.terminals):
             self.parser = EarleyParser(grammar)
             self.lexers.use_one_union()
         self.walks = LexemeWalks(vocab)

@@ -84,9 +84,9 @@ class Behaviours:
 class LexerDFA:
     """The lexer of one candidate set: a union DFA holding its candidates (`union`) with
     transitions into states that cannot complete a candidate removed (so "not DEAD" means "a
-    candidate terminal can still be completed"), and where its lexemes end. `components`: the candidates' indices
-    in the union (`selected`: the same as a boolean array); `behaviour(q)` names what state q
-    does for this lexer (see Behaviours)."""
+    candidate terminal can still be completed"), and where its lexemes end. `components`:
+    the candidates' indices in the union (`selected`: the same as a boolean array);
+    `behaviour(q)` names what state q does for this lexer (see Behaviours)."""
 
     id: int
     candidates: frozenset[str]
