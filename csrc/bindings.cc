@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "bnf.h"
 #include "byte_dfa.h"
 #include "dfa_union.h"
 #include "lalr.h"
@@ -90,6 +91,53 @@ constrain::CSR checked_csr(const IntArray& begin, const IntArray& value, int32_t
   for (py::ssize_t i = 0; i < value.shape(0); ++i)
     if (value.data()[i] < 0 || value.data()[i] >= bound) throw std::invalid_argument(std::string(what) + ": value out of range");
   return {b, value.data()};
+}
+
+
+// A str's UTF-8 text (cached in the object: valid while it lives); TypeError for other objects.
+std::string_view utf8_of(const py::handle& text, const char* what) {
+  if (!PyUnicode_Check(text.ptr())) throw py::type_error(std::string(what) + " must be str");
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(text.ptr(), &size);
+  if (data == nullptr) throw py::error_already_set();
+  return {data, static_cast<size_t>(size)};
+}
+
+// (rules, error, body, token): the rules as a tuple of `rule_type(lhs, rhs)` named tuples
+// (made as tuple.__new__ makes them: no Python call per rule), each name one str object;
+// or (None, error code, index of the body at fault, operator) when `status` is an error.
+py::tuple bnf_result(const constrain::BNFRules& rules, const constrain::BNFStatus& status, const py::handle& rule_type) {
+  if (status.error != constrain::BNFError::kNone)
+    return py::make_tuple(py::none(), static_cast<int32_t>(status.error), status.body, std::string(1, status.token));
+  if (!PyType_Check(rule_type.ptr()) || !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(rule_type.ptr()), &PyTuple_Type))
+    throw py::type_error("rule_type must be a tuple subclass");
+  std::vector<py::object> names(rules.names.size());
+  const auto name = [&](int32_t s) -> py::object& {
+    py::object& found = names[static_cast<size_t>(s)];
+    if (!found) found = py::str(rules.names[static_cast<size_t>(s)].data(), rules.names[static_cast<size_t>(s)].size());
+    return found;
+  };
+  py::tuple out(rules.size());
+  for (size_t r = 0; r < rules.size(); ++r) {
+    py::tuple rhs(static_cast<size_t>(rules.begin[r + 1] - rules.begin[r]));
+    for (int32_t k = rules.begin[r]; k < rules.begin[r + 1]; ++k)
+      rhs[static_cast<size_t>(k - rules.begin[r])] = name(rules.rhs[static_cast<size_t>(k)]);
+    const py::tuple args = py::make_tuple(py::make_tuple(name(rules.lhs[r]), rhs));
+    PyObject* rule = PyTuple_Type.tp_new(reinterpret_cast<PyTypeObject*>(rule_type.ptr()), args.ptr(), nullptr);
+    if (rule == nullptr) throw py::error_already_set();
+    out[r] = py::reinterpret_steal<py::object>(rule);
+  }
+  return py::make_tuple(out, 0, -1, "");
+}
+
+// Reduced (and with `inline_units`, unit rules inlined) after `status` of building them.
+constrain::BNFStatus finish_bnf(constrain::BNFRules& rules, constrain::BNFStatus status, std::string_view start,
+                                bool inline_units) {
+  if (status.error != constrain::BNFError::kNone) return status;
+  const int32_t start_id = rules.symbol(start);
+  status = constrain::reduce_bnf(rules, start_id);
+  if (status.error == constrain::BNFError::kNone && inline_units) constrain::inline_unit_bnf(rules, start_id);
+  return status;
 }
 
 }  // namespace
@@ -233,6 +281,51 @@ PYBIND11_MODULE(_core, m) {
       py::arg("tags"), py::arg("start"), py::arg("n_classes"), py::arg("max_states"),
       "Subset construction of a CSR-encoded NFA over symbol classes (see csrc/subset.h): (trans "
       "[n_states, n_classes] with -1 = dead, tag_begin, tags), or None past max_states states.");
+
+
+  m.def(
+      "expand_ebnf",
+      [](const py::dict& bodies, const py::str& start, bool inline_units, const py::handle& rule_type) {
+        std::vector<py::object> held;    // the texts stay alive while the GIL is released
+        std::vector<std::string_view> lhs, text;
+        for (const auto& [name, body] : bodies) {
+          held.push_back(py::reinterpret_borrow<py::object>(name));
+          held.push_back(py::reinterpret_borrow<py::object>(body));
+          lhs.push_back(utf8_of(name, "a rule name"));
+          text.push_back(utf8_of(body, "a rule body"));
+        }
+        const std::string_view start_name = utf8_of(start, "start");
+        constrain::BNFRules rules;
+        constrain::BNFStatus status;
+        {
+          py::gil_scoped_release release;
+          status = finish_bnf(rules, constrain::expand_ebnf(lhs, text, rules), start_name, inline_units);
+        }
+        return bnf_result(rules, status, rule_type);
+      },
+      py::arg("bodies"), py::arg("start"), py::arg("inline_units"), py::arg("rule_type"),
+      "BNF rules of EBNF bodies {lhs: body} (csrc/bnf.h), reduced from `start`, unit rules inlined "
+      "when asked: (tuple of rule_type(lhs, rhs), 0, -1, '') or (None, error, body index, operator).");
+
+  m.def(
+      "reduce_bnf",
+      [](const py::sequence& given, const py::str& start, bool inline_units, const py::handle& rule_type) {
+        constrain::BNFRules rules;
+        std::vector<int32_t> rhs;
+        for (const auto& item : given) {
+          if (!PyTuple_Check(item.ptr()) || PyTuple_GET_SIZE(item.ptr()) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(item.ptr(), 1)))
+            throw py::type_error("a rule must be a (lhs, rhs tuple) pair");
+          const auto rule = py::reinterpret_borrow<py::tuple>(item);
+          rhs.clear();
+          for (const auto& s : py::reinterpret_borrow<py::tuple>(rule[1])) rhs.push_back(rules.symbol(utf8_of(s, "a symbol")));
+          rules.add(rules.symbol(utf8_of(rule[0], "a rule's lhs")), rhs.data(), rhs.data() + rhs.size());
+        }
+        const constrain::BNFStatus status = finish_bnf(rules, {}, utf8_of(start, "start"), inline_units);
+        return bnf_result(rules, status, rule_type);
+      },
+      py::arg("rules"), py::arg("start"), py::arg("inline_units"), py::arg("rule_type"),
+      "`rules` ((lhs, rhs) pairs, held by the caller) reduced from `start`, unit rules inlined when "
+      "asked; the result as expand_ebnf's.");
 
   m.def(
       "build_lalr",

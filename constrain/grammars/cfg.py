@@ -18,6 +18,7 @@ from dataclasses import InitVar, dataclass
 from functools import cached_property
 from typing import NamedTuple
 
+from constrain._core import reduce_bnf
 from constrain.errors import GrammarError
 
 
@@ -118,45 +119,9 @@ class Grammar:
 def reduce_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
     """Drop rules using unproductive symbols, then rules unreachable from `start` (order kept).
 
-    Terminals count as productive. Raises GrammarError when the language is empty."""
-    lhs = {r.lhs for r in rules}
-    if start not in lhs:
-        raise GrammarError(f"start rule {start!r} is not defined")
-    # worklist: a rule's count of nonterminal occurrences not yet known productive
-    missing: list[int] = []
-    uses: dict[str, list[int]] = {}
-    for i, r in enumerate(rules):
-        count = 0
-        for s in r.rhs:
-            if s in lhs:
-                count += 1
-                uses.setdefault(s, []).append(i)
-        missing.append(count)
-    productive: set[str] = set()
-    todo = [r.lhs for r, m in zip(rules, missing) if m == 0]
-    while todo:
-        sym = todo.pop()
-        if sym in productive:
-            continue
-        productive.add(sym)
-        for i in uses.get(sym, ()):
-            missing[i] -= 1
-            if missing[i] == 0:
-                todo.append(rules[i].lhs)
-    if start not in productive:
-        raise GrammarError(f"the grammar generates no string (rule {start!r} never terminates)")
-    useful = [r for r, m in zip(rules, missing) if m == 0]    # every nonterminal used is productive
-    reachable, todo = {start}, [start]
-    by_lhs: dict[str, list[Rule]] = {}
-    for r in useful:
-        by_lhs.setdefault(r.lhs, []).append(r)
-    while todo:
-        for r in by_lhs[todo.pop()]:
-            for s in r.rhs:
-                if s in lhs and s not in reachable:
-                    reachable.add(s)
-                    todo.append(s)
-    return tuple(r for r in useful if r.lhs in reachable)
+    Terminals count as productive. Raises GrammarError when the language is empty. (In C++:
+    csrc/bnf.cc.)"""
+    return bnf_rules(reduce_bnf(rules, start, False, Rule), start)
 
 
 def inline_unit_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
@@ -165,22 +130,27 @@ def inline_unit_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
     parsers then make fewer reductions), and without rules `A -> A`. Repeated until none is
     left, since inlining can leave a nonterminal with one such rule (`A -> B | C` with `C -> B`).
     In reduced rules no chain of them is a cycle (its nonterminals would derive nothing), so
-    following the chains ends; each round removes a nonterminal, so the rounds end."""
-    while True:
-        count: dict[str, int] = {}
-        for r in rules:
-            count[r.lhs] = count.get(r.lhs, 0) + 1
-        alias = {r.lhs: r.rhs[0] for r in rules
-                 if len(r.rhs) == 1 and count[r.lhs] == 1 and r.lhs != start}
-        if not alias:
-            return rules
-        for name in alias:
-            target = alias[name]
-            while target in alias:
-                target = alias[target]
-            alias[name] = target
-        inlined = (Rule(r.lhs, tuple(alias.get(s, s) for s in r.rhs)) for r in rules if r.lhs not in alias)
-        rules = tuple(dict.fromkeys(r for r in inlined if r.rhs != (r.lhs,)))
+    following the chains ends; each round removes a nonterminal, so the rounds end. (In C++,
+    after a reduction: csrc/bnf.cc.)"""
+    return bnf_rules(reduce_bnf(rules, start, True, Rule), start)
+
+
+_BODY_ERRORS = {1: "unexpected text in {body!r}", 2: "unbalanced {body!r}", 3: "missing ')'",
+                4: "unexpected {token!r}"}
+
+
+def bnf_rules(result: tuple, start: str, lhs_of=None, body_of=None) -> tuple[Rule, ...]:
+    """The rules of a csrc/bnf.cc result (rules, error, body index, token), or its error as a
+    GrammarError (`lhs_of` / `body_of`: the name and text of a body by index)."""
+    rules, error, at, token = result
+    if rules is not None:
+        return rules
+    if error == 5:
+        raise GrammarError(f"start rule {start!r} is not defined")
+    if error == 6:
+        raise GrammarError(f"the grammar generates no string (rule {start!r} never terminates)")
+    message = _BODY_ERRORS[error].format(body=body_of(at), token=token)
+    raise GrammarError(f"rule {lhs_of(at)!r}: {message}")
 
 
 def lookup_terminal(ids: dict[str, int], name: str) -> int:

@@ -27,7 +27,7 @@ from decimal import Decimal
 from constrain.automata.regex import ast_to_dfa
 from constrain.automata.regex_parser import Alt
 from constrain.errors import ConstrainError, UnsupportedSchemaError
-from constrain.grammars.cfg import Grammar, Terminal, inline_unit_rules
+from constrain.grammars.cfg import Grammar, Terminal
 from constrain.grammars.ebnf import expand_rules
 from constrain.grammars.json_schema.content_key import content_key
 from constrain.grammars.lark_frontend import translate_regex
@@ -137,7 +137,7 @@ class Emitter(Negations, OneOf, Scalars):
     def grammar(self, start: str) -> Grammar:
         """The IR of the grammar `lark(start)` writes, built without parsing that text (the
         terminals in `prebuilt` keep their placeholder pattern; their automata are given)."""
-        rules = inline_unit_rules(expand_rules({"start": start, **self.rules}, "start"), "start")
+        rules = expand_rules({"start": start, **self.rules}, "start", inline_units=True)
         regex_of = {name: regex for table in (self.terminals, self.guard_terms) for regex, name in table.items()}
         nonterminals = {r.lhs for r in rules}
         terminals = {}

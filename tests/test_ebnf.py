@@ -1,0 +1,116 @@
+"""The EBNF expander and the BNF reductions (csrc/bnf.cc through ebnf.py and cfg.py):
+the expanded rules generate the language Lark reads in the same text, before and after unit
+rules are inlined; bad bodies and bad arguments are refused."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from constrain._core import expand_ebnf, reduce_bnf
+from constrain.errors import GrammarError
+from constrain.grammars.cfg import Grammar, Rule, inline_unit_rules, reduce_rules
+from constrain.grammars.ebnf import expand_rules
+from constrain.grammars.lark_frontend import load_lark
+from tests.test_cfg_parsers import Reference
+
+NONTERMINALS = ["start", "p", "q"]
+TERMINALS = ["A", "B"]
+
+
+def _expressions(depth: int):
+    """EBNF text in the expander's subset: symbols, groups, and ? * + after either."""
+    symbol = st.sampled_from(NONTERMINALS + TERMINALS)
+    if depth == 0:
+        atom = symbol
+    else:
+        atom = st.one_of(symbol, _alternatives(depth - 1).map(lambda a: f"({a})" if a.strip() else "(A)"))
+    return st.tuples(atom, st.sampled_from(["", "", "?", "*", "+"])).map("".join)
+
+
+def _alternatives(depth: int):
+    sequence = st.lists(_expressions(depth), max_size=3).map(" ".join)
+    return st.lists(sequence, min_size=1, max_size=3).map(" | ".join)
+
+
+@st.composite
+def ebnf_bodies(draw):
+    return {nt: draw(_alternatives(1)) for nt in NONTERMINALS}
+
+
+def _sentences(grammar: Grammar, length: int) -> set[tuple[str, ...]]:
+    ref = Reference(grammar)
+    return {w for n in range(length + 1) for w in itertools.product(TERMINALS, repeat=n) if ref.sentence(w)}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ebnf_bodies())
+def test_expanded_rules_generate_what_lark_reads(bodies):
+    text = "\n".join(f"{nt}: {body}" for nt, body in bodies.items()) + '\nA: "a"\nB: "b"\n'
+    try:
+        lark = load_lark(text)
+    except GrammarError as e:
+        assert "generates no string" in str(e)
+        with pytest.raises(GrammarError, match="generates no string"):
+            expand_rules(bodies, "start")
+        return
+    expected = _sentences(lark, 4)
+    for inline in (False, True):
+        rules = expand_rules(bodies, "start", inline_units=inline)
+        assert all(type(r) is Rule for r in rules) and len(set(rules)) == len(rules)
+        grammar = Grammar(lark.terminals, rules, "start")          # checks that they are reduced
+        assert _sentences(grammar, 4) == expected
+        if inline:
+            counts = {}
+            for r in rules:
+                counts[r.lhs] = counts.get(r.lhs, 0) + 1
+            assert not any(len(r.rhs) == 1 and counts[r.lhs] == 1 and r.lhs != "start" for r in rules)
+
+
+def test_helper_rules_are_numbered_across_bodies_and_come_first():
+    rules = expand_rules({"start": "p A*", "p": "(A B)+ | B"}, "start")
+    assert rules == (Rule("start__rep0", ("A",)), Rule("start__rep0", ("start__rep0", "A")),
+                     Rule("start", ("p", "start__rep0")), Rule("start", ("p",)),
+                     Rule("p__rep1", ("A", "B")), Rule("p__rep1", ("p__rep1", "A", "B")),
+                     Rule("p", ("p__rep1",)), Rule("p", ("B",)))
+
+
+def test_reductions_drop_useless_rules_and_inline_chains():
+    rules = (Rule("start", ("a",)), Rule("a", ("b",)), Rule("b", ("X",)), Rule("b", ("Y", "b")),
+             Rule("dead", ("dead", "X")), Rule("start", ("dead",)), Rule("lost", ("X",)))
+    reduced = reduce_rules(rules, "start")
+    assert reduced == rules[:4]
+    assert inline_unit_rules(reduced, "start") == (Rule("start", ("b",)), Rule("b", ("X",)), Rule("b", ("Y", "b")))
+    with pytest.raises(GrammarError, match="start rule 'nowhere' is not defined"):
+        reduce_rules(rules, "nowhere")
+    with pytest.raises(GrammarError, match=r"generates no string \(rule 'dead'"):
+        reduce_rules(rules, "dead")
+
+
+@pytest.mark.parametrize("body, message", [
+    ("A 1B", "rule 'start': unexpected text in 'A 1B'"),
+    ("A é", "rule 'start': unexpected text in 'A é'"),
+    ("A (B", "rule 'start': missing '\\)'"),
+    ("A )", "rule 'start': unbalanced 'A \\)'"),
+    ("A | *", "rule 'start': unexpected '\\*'"),
+    ("A??", "rule 'start': unexpected '\\?'"),
+])
+def test_bad_bodies_are_named(body, message):
+    with pytest.raises(GrammarError, match=message):
+        expand_rules({"start": body}, "start")
+
+
+def test_the_core_refuses_bad_arguments():
+    with pytest.raises(TypeError):
+        expand_ebnf({"start": 3}, "start", False, Rule)
+    with pytest.raises(TypeError):
+        expand_ebnf({"start": "A"}, "start", False, dict)
+    with pytest.raises(TypeError):
+        reduce_bnf([("start",)], "start", False, Rule)
+    with pytest.raises(TypeError):
+        reduce_bnf([("start", ("A", 1))], "start", False, Rule)
+    for bad in (["start"], [("start", ["A"])]):
+        with pytest.raises(TypeError, match="a rule must be"):
+            reduce_bnf(bad, "start", False, Rule)
