@@ -1,6 +1,7 @@
 #include "lalr.h"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <unordered_map>
 #include <utility>
@@ -134,20 +135,24 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
     }
   }
 
+  // kernels, interned; kernel_list[s] points at state s's kernel (a key of `kernels`: nodes
+  // of an unordered_map do not move)
   std::unordered_map<std::vector<int32_t>, int32_t, VecHash> kernels;
-  std::vector<std::vector<int32_t>> kernel_list;
-  kernel_list.push_back({base[0]});
-  kernels.emplace(kernel_list[0], 0);
+  std::vector<const std::vector<int32_t>*> kernel_list;
+  kernel_list.push_back(&kernels.emplace(std::vector<int32_t>{base[0]}, 0).first->first);
   // trans[s]: (symbol, target) sorted by symbol; reductions[s]: rules complete in s
   std::vector<std::vector<std::pair<int32_t, int32_t>>> trans;
   std::vector<std::vector<int32_t>> reductions;
-  std::vector<int32_t> nt_mark(static_cast<std::size_t>(n_nonterminals), -1), items;
-  std::unordered_map<int32_t, std::vector<int32_t>> groups;
-  std::vector<int32_t> group_order;
+  std::vector<int32_t> nt_mark(static_cast<std::size_t>(n_nonterminals), -1), items, adv;
+  // per state: its symbols' groups numbered by first appearance (group_of[symbol + n_nonterminals],
+  // valid where group_stamp matches), and the (group, advanced item) pairs
+  const auto n_symbols = static_cast<std::size_t>(n_nonterminals) + static_cast<std::size_t>(n_terminals);
+  std::vector<int32_t> group_of(n_symbols), group_stamp(n_symbols, -1), group_symbol;
+  std::vector<std::pair<int32_t, int32_t>> moved;
   for (std::size_t s = 0; s < kernel_list.size(); ++s) {
-    items = kernel_list[s];
+    items = *kernel_list[s];
     const int32_t stamp = static_cast<int32_t>(s);
-    for (int32_t it : kernel_list[s]) {
+    for (int32_t it : *kernel_list[s]) {
       const int32_t sym = item_next[it];
       if (sym == kNone || sym >= 0) continue;
       for (int32_t n : predicted[~sym])
@@ -156,8 +161,8 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
           for (int32_t r : by_lhs[n]) items.push_back(base[r]);
         }
     }
-    groups.clear();
-    group_order.clear();
+    group_symbol.clear();
+    moved.clear();
     std::vector<int32_t> reds;
     for (int32_t it : items) {
       const int32_t sym = item_next[it];
@@ -165,15 +170,21 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
         reds.push_back(item_rule[it]);
         continue;
       }
-      auto [g, fresh] = groups.try_emplace(sym);
-      if (fresh) group_order.push_back(sym);
-      g->second.push_back(it + 1);
+      const auto slot = static_cast<std::size_t>(sym + n_nonterminals);
+      if (group_stamp[slot] != stamp) {
+        group_stamp[slot] = stamp;
+        group_of[slot] = static_cast<int32_t>(group_symbol.size());
+        group_symbol.push_back(sym);
+      }
+      moved.emplace_back(group_of[slot], it + 1);
     }
+    std::sort(moved.begin(), moved.end());
     std::vector<std::pair<int32_t, int32_t>> row;
-    for (int32_t sym : group_order) {
-      auto& adv = groups[sym];
-      std::sort(adv.begin(), adv.end());
-      adv.erase(std::unique(adv.begin(), adv.end()), adv.end());
+    for (std::size_t i = 0; i < moved.size();) {
+      const int32_t g = moved[i].first;
+      adv.clear();
+      for (; i < moved.size() && moved[i].first == g; ++i)
+        if (adv.empty() || adv.back() != moved[i].second) adv.push_back(moved[i].second);
       auto found = kernels.find(adv);
       int32_t target;
       if (found != kernels.end()) {
@@ -184,22 +195,15 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
           return out;
         }
         target = static_cast<int32_t>(kernel_list.size());
-        kernels.emplace(adv, target);
-        kernel_list.push_back(adv);
+        kernel_list.push_back(&kernels.emplace(adv, target).first->first);
       }
-      row.emplace_back(sym, target);
+      row.emplace_back(group_symbol[static_cast<std::size_t>(g)], target);
     }
     std::sort(row.begin(), row.end());
     trans.push_back(std::move(row));
     reductions.push_back(std::move(reds));
   }
   const int32_t n_states = static_cast<int32_t>(kernel_list.size());
-  auto target_of = [&](int32_t state, int32_t sym) {
-    const auto& row = trans[state];
-    auto it = std::lower_bound(row.begin(), row.end(), std::make_pair(sym, INT32_MIN));
-    return it->second;  // present by construction
-  };
-
   // DeRemer–Pennello: Read and Follow sets of the nonterminal transitions.
   std::vector<std::pair<int32_t, int32_t>> nt_trans;  // (state, nonterminal)
   std::vector<int32_t> nt_begin(static_cast<std::size_t>(n_states) + 1, 0);
@@ -207,28 +211,31 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
     for (auto it = trans[p].begin(); it != trans[p].end() && it->first < 0; ++it) nt_trans.emplace_back(p, ~it->first);
     nt_begin[p + 1] = static_cast<int32_t>(nt_trans.size());
   }
-  // index of transition (p, a): nonterminal symbols sort first in trans[p], in ascending symbol
-  // order, i.e. descending nonterminal id
-  auto nt_index = [&](int32_t p, int32_t a) {
+  // position of symbol `sym`'s move in trans[p] (present by construction); nonterminal
+  // symbols sort first, in ascending symbol order (descending nonterminal id), so the index of
+  // nonterminal transition (p, a) is nt_begin[p] + the position of ~a
+  auto position = [&](int32_t p, int32_t sym) {
     const auto& row = trans[p];
-    auto it = std::lower_bound(row.begin(), row.end(), std::make_pair(~a, INT32_MIN));
-    return nt_begin[p] + static_cast<int32_t>(it - row.begin());
+    return static_cast<int32_t>(std::lower_bound(row.begin(), row.end(), std::make_pair(sym, INT32_MIN)) - row.begin());
   };
   const std::size_t n_nt = nt_trans.size();
   Bitsets follow(n_nt, static_cast<std::size_t>(n_terminals));
   std::vector<std::vector<int32_t>> reads(n_nt), includes(n_nt);
   for (std::size_t i = 0; i < n_nt; ++i) {
-    const auto [p, a] = nt_trans[i];
-    const int32_t r = target_of(p, ~a);
-    for (const auto& [sym, t] : trans[r]) {
+    const int32_t p = nt_trans[i].first;
+    const int32_t r = trans[p][i - static_cast<std::size_t>(nt_begin[p])].second;
+    const auto& row = trans[r];
+    for (std::size_t k = 0; k < row.size(); ++k) {
+      const int32_t sym = row[k].first;
       if (sym >= 0)
         follow.set(i, sym);
       else if (nullable[~sym])
-        reads[i].push_back(nt_index(r, ~sym));
+        reads[i].push_back(nt_begin[r] + static_cast<int32_t>(k));
     }
   }
   digraph(reads, follow);  // now the Read sets
-  std::unordered_map<uint64_t, std::vector<int32_t>> lookback;  // (state << 32 | rule) -> nt transitions
+  // lookback: (state, rule, nt transition) triples, grouped by state below
+  std::vector<std::array<int32_t, 3>> lookback;
   for (std::size_t idx = 0; idx < n_nt; ++idx) {
     const auto [p, b] = nt_trans[idx];
     for (int32_t r : by_lhs[b]) {
@@ -238,11 +245,21 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
       int32_t q = p;
       for (int32_t k = rhs_begin[r]; k < rhs_begin[r + 1]; ++k) {
         const int32_t sym = rhs[k];
-        if (sym < 0 && k + 1 >= nullable_from) includes[nt_index(q, ~sym)].push_back(static_cast<int32_t>(idx));
-        q = target_of(q, sym);
+        const int32_t at = position(q, sym);
+        if (sym < 0 && k + 1 >= nullable_from) includes[nt_begin[q] + at].push_back(static_cast<int32_t>(idx));
+        q = trans[q][at].second;
       }
-      lookback[(static_cast<uint64_t>(q) << 32) | static_cast<uint32_t>(r)].push_back(static_cast<int32_t>(idx));
+      lookback.push_back({q, r, static_cast<int32_t>(idx)});
     }
+  }
+  // counting sort by state: state p's (rule, nt transition) pairs are at lookback_begin[p]..[p+1]
+  std::vector<int32_t> lookback_begin(static_cast<std::size_t>(n_states) + 1, 0);
+  for (const auto& t : lookback) ++lookback_begin[static_cast<std::size_t>(t[0]) + 1];
+  for (int32_t p = 0; p < n_states; ++p) lookback_begin[p + 1] += lookback_begin[p];
+  std::vector<std::pair<int32_t, int32_t>> lookback_of(lookback.size());
+  {
+    std::vector<int32_t> fill(lookback_begin.begin(), lookback_begin.end() - 1);
+    for (const auto& t : lookback) lookback_of[static_cast<std::size_t>(fill[t[0]]++)] = {t[1], t[2]};
   }
   digraph(includes, follow);  // now the Follow sets
 
@@ -262,11 +279,12 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
     }
     for (int32_t r : reductions[p]) {
       if (r == 0) continue;
-      auto lb = lookback.find((static_cast<uint64_t>(p) << 32) | static_cast<uint32_t>(r));
-      if (lb == lookback.end()) continue;
       std::fill(la.begin(), la.end(), 0);
-      for (int32_t idx : lb->second)
-        for (std::size_t w = 0; w < la.size(); ++w) la[w] |= follow[idx][w];
+      for (int32_t k = lookback_begin[p]; k < lookback_begin[p + 1]; ++k) {
+        const auto [rule, idx] = lookback_of[static_cast<std::size_t>(k)];
+        if (rule == r)
+          for (std::size_t w = 0; w < la.size(); ++w) la[w] |= follow[static_cast<std::size_t>(idx)][w];
+      }
       for (std::size_t w = 0; w < la.size(); ++w)
         for (uint64_t bits = la[w]; bits; bits &= bits - 1) {
           const int32_t t = static_cast<int32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits)));
