@@ -328,9 +328,50 @@ PYBIND11_MODULE(_core, m) {
       "asked; the result as expand_ebnf's.");
 
   m.def(
+      "encode_rules",
+      [](const py::sequence& rules, const py::dict& nonterminal_ids, const py::dict& terminal_ids, int32_t start,
+         int32_t end) {
+        // rule 0: $start -> start $END; then each rule, a nonterminal n written ~n
+        std::vector<int32_t> lhs{static_cast<int32_t>(nonterminal_ids.size())}, rhs_begin{0, 2}, rhs{~start, end};
+        const auto id_in = [](const py::dict& ids, PyObject* name) -> PyObject* {
+          PyObject* found = PyDict_GetItemWithError(ids.ptr(), name);
+          if (found == nullptr && PyErr_Occurred()) throw py::error_already_set();
+          return found;
+        };
+        for (const auto& item : rules) {
+          if (!PyTuple_Check(item.ptr()) || PyTuple_GET_SIZE(item.ptr()) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(item.ptr(), 1)))
+            throw py::type_error("a rule must be a (lhs, rhs tuple) pair");
+          PyObject* left = id_in(nonterminal_ids, PyTuple_GET_ITEM(item.ptr(), 0));
+          if (left == nullptr) throw py::key_error("a rule's lhs is not a nonterminal");
+          lhs.push_back(py::cast<int32_t>(left));
+          PyObject* symbols = PyTuple_GET_ITEM(item.ptr(), 1);
+          for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(symbols); ++k) {
+            PyObject* name = PyTuple_GET_ITEM(symbols, k);
+            if (PyObject* n = id_in(nonterminal_ids, name)) {
+              rhs.push_back(~py::cast<int32_t>(n));
+            } else if (PyObject* t = id_in(terminal_ids, name)) {
+              rhs.push_back(py::cast<int32_t>(t));
+            } else {
+              throw py::key_error("a rule's symbol is neither a nonterminal nor a terminal");
+            }
+          }
+          rhs_begin.push_back(static_cast<int32_t>(rhs.size()));
+        }
+        return py::make_tuple(to_array(lhs), to_array(rhs_begin), to_array(rhs));
+      },
+      py::arg("rules"), py::arg("nonterminal_ids"), py::arg("terminal_ids"), py::arg("start"), py::arg("end"),
+      "Rules ((lhs, rhs) pairs) as build_lalr's arrays (lhs, rhs_begin, rhs), the augmented rule "
+      "$start -> start $END first ($start = len(nonterminal_ids)); names by the two {name: id} dicts.");
+
+  m.def(
       "build_lalr",
-      [](const std::vector<int32_t>& lhs, const std::vector<int32_t>& rhs_begin, const std::vector<int32_t>& rhs,
-         int32_t n_terminals, int32_t n_nonterminals, int32_t max_states) -> py::object {
+      [](const IntArray& lhs_array, const IntArray& rhs_begin_array, const IntArray& rhs_array, int32_t n_terminals,
+         int32_t n_nonterminals, int32_t max_states) -> py::object {
+        if (lhs_array.ndim() != 1 || rhs_begin_array.ndim() != 1 || rhs_array.ndim() != 1)
+          throw std::invalid_argument("build_lalr: the rule arrays must be 1-d");
+        const std::vector<int32_t> lhs(lhs_array.data(), lhs_array.data() + lhs_array.size());
+        const std::vector<int32_t> rhs_begin(rhs_begin_array.data(), rhs_begin_array.data() + rhs_begin_array.size());
+        const std::vector<int32_t> rhs(rhs_array.data(), rhs_array.data() + rhs_array.size());
         if (lhs.empty() || rhs_begin.size() != lhs.size() + 1 || rhs_begin[0] != 0 ||
             rhs_begin.back() != static_cast<int32_t>(rhs.size()) || n_terminals < 1)
           throw std::invalid_argument("build_lalr: bad rule arrays");

@@ -1,6 +1,7 @@
-"""The EBNF expander and the BNF reductions (csrc/bnf.cc through ebnf.py and cfg.py):
-the expanded rules generate the language Lark reads in the same text, before and after unit
-rules are inlined; bad bodies and bad arguments are refused."""
+"""The EBNF expander and the BNF reductions (csrc/bnf.cc through ebnf.py and cfg.py), and
+the rules' encoding for the LALR builder: the expanded rules generate the language Lark reads
+in the same text, before and after unit rules are inlined; bad bodies and bad arguments are
+refused."""
 from __future__ import annotations
 
 import itertools
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from constrain._core import expand_ebnf, reduce_bnf
+from constrain._core import encode_rules, expand_ebnf, reduce_bnf
 from constrain.errors import GrammarError
 from constrain.grammars.cfg import Grammar, Rule, inline_unit_rules, reduce_rules
 from constrain.grammars.ebnf import expand_rules
@@ -114,3 +115,17 @@ def test_the_core_refuses_bad_arguments():
     for bad in (["start"], [("start", ["A"])]):
         with pytest.raises(TypeError, match="a rule must be"):
             reduce_bnf(bad, "start", False, Rule)
+
+
+def test_rules_encode_with_the_augmented_rule_first():
+    rules = (Rule("start", ("a", "X")), Rule("a", ()), Rule("a", ("Y", "a")))
+    nts, terms = {"a": 0, "start": 1}, {"X": 0, "Y": 1}
+    lhs, begin, rhs = encode_rules(rules, nts, terms, 1, 2)
+    assert lhs.tolist() == [2, 1, 0, 0] and begin.tolist() == [0, 2, 4, 4, 6]
+    assert rhs.tolist() == [~1, 2, ~0, 0, 1, ~0]
+    with pytest.raises(KeyError):
+        encode_rules((Rule("start", ("Z",)),), nts, terms, 1, 2)
+    with pytest.raises(KeyError):
+        encode_rules((Rule("b", ()),), nts, terms, 1, 2)
+    with pytest.raises(TypeError, match="a rule must be"):
+        encode_rules([("start", ["X"])], nts, terms, 1, 2)

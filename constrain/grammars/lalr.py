@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from constrain._core import build_lalr as _core_build_lalr
+from constrain._core import build_lalr as _core_build_lalr, encode_rules
 from constrain.errors import GrammarError
 from constrain.grammars.cfg import Grammar, lookup_terminal
 
@@ -79,11 +79,7 @@ def build_lalr(grammar: Grammar) -> LALRTables:
     ntid = {name: i for i, name in enumerate(nts)}
     aug = len(nts)
     # symbols: terminal ids >= 0, nonterminal n encoded as ~n; rule 0: $start -> start $END
-    lhs, rhs_begin, rhs = [aug], [0, 2], [~ntid[grammar.start], end]
-    for r in grammar.rules:
-        lhs.append(ntid[r.lhs])
-        rhs += [~ntid[s] if s in ntid else tid[s] for s in r.rhs]
-        rhs_begin.append(len(rhs))
+    lhs, rhs_begin, rhs = encode_rules(grammar.rules, ntid, tid, ntid[grammar.start], end)
     built = _core_build_lalr(lhs, rhs_begin, rhs, end + 1, aug + 1, MAX_LR_STATES)
     if built is None:
         raise GrammarError(f"the LALR automaton exceeds {MAX_LR_STATES} states")
@@ -102,10 +98,10 @@ def build_lalr(grammar: Grammar) -> LALRTables:
     conflicts = tuple(f"{('shift/reduce', 'reduce/reduce')[kind]} conflict on {names[t]} reducing "
                       f"{grammar.rules[r - 1]} (state {p})"
                       for p, t, r, kind in flat_conflicts.reshape(-1, 4).tolist())
-    rule_len = [rhs_begin[r + 1] - rhs_begin[r] for r in range(len(lhs))]
+    rule_len = np.diff(rhs_begin).tolist()
     state_of_entry = np.repeat(np.arange(n_states), np.diff(row_begin))
     on_terminal = (row_symbol >= 0) & (row_symbol < end)
-    return LALRTables(n_states, action, goto, rule_len, lhs, conflicts,
+    return LALRTables(n_states, action, goto, rule_len, lhs.tolist(), conflicts,
                       (state_of_entry[on_terminal], row_symbol[on_terminal]))
 
 
