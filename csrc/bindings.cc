@@ -438,6 +438,18 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<ByteDFA>(m, "ByteDFA")
       .def(py::init(&make_dfa), py::arg("trans"), py::arg("accepting"))
+      .def_static(
+          "chain",
+          [](const py::bytes& word) {
+            const std::string_view w(word);
+            ByteDFA dfa;
+            dfa.n_states = static_cast<int32_t>(w.size() + 1);
+            dfa.accepting.assign(w.size() + 1, 0);
+            dfa.accepting.back() = 1;
+            dfa.table = std::make_shared<const constrain::ClassTable>(constrain::chain_table(w));
+            return dfa;
+          },
+          py::arg("word"), "The DFA of exactly `word` (a chain of len(word) + 1 states), built without a byte table.")
       .def_readonly("n_states", &ByteDFA::n_states)
       .def(
           "restricted",

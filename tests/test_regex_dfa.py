@@ -625,6 +625,28 @@ def test_words_dfa_accepts_exactly_its_words(words, probes):
         assert all(_accepts_from(dfa, s) for s in range(dfa.n_states))
 
 
+@settings(max_examples=100, deadline=None)
+@given(word=st.one_of(st.binary(max_size=12), st.permutations(range(256)).map(bytes)),
+       texts=st.lists(st.binary(max_size=8), max_size=10))
+def test_a_one_word_automaton_has_a_chain_twin_that_walks_like_its_table(word, texts):
+    """words_dfa([w]) builds its C++ twin straight from w (ByteDFA.chain, no byte table): from
+    every state, every byte and text moves as in the byte table (all 256 bytes in w too)."""
+    dfa = words_dfa([word])
+    core = dfa.core()
+    assert core.n_states == dfa.n_states
+    for state in range(dfa.n_states):
+        for data in [bytes([b]) for b in range(256)] + texts + [word[state:]]:
+            expected, at = state, 0
+            while at < len(data) and (nxt := dfa.walk(expected, data[at:at + 1])) != DEAD:
+                expected, at = nxt, at + 1
+            assert core.walk_until_dead(state, data) == (expected, at), (state, data)
+    # its accepting state, as a union of one part reports it (members are (part, state) rows)
+    from constrain._core import union_dfa
+    _, tag_begin, _, member_begin, members = union_dfa([core], 50000, False)
+    accepting = {int(members[member_begin[u], 1]) for u in range(len(tag_begin) - 1) if tag_begin[u + 1] > tag_begin[u]}
+    assert accepting == {len(word)}
+
+
 def _accepts_from(dfa: ByteDFA, state: int) -> bool:
     seen, todo = {state}, [state]
     while todo:

@@ -21,7 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
-from constrain._core import coreachable, union_dfa
+from constrain._core import ByteDFA as CoreDFA, coreachable, union_dfa
 from constrain.automata.alphabet import Alphabet
 from constrain.automata.determinize import determinize
 from constrain.automata.dfa import ByteDFA
@@ -219,7 +219,7 @@ def words_dfa(words: list[bytes]) -> ByteDFA:
         trans[np.arange(n), np.frombuffer(words[0], dtype=np.uint8)] = np.arange(1, n + 1, dtype=np.int32)
         accepting = np.zeros(n + 1, dtype=bool)
         accepting[n] = True
-        return ByteDFA(trans, accepting, 0)
+        return ByteDFA(trans, accepting, 0, [CoreDFA.chain(words[0])])   # its C++ twin, built directly
     n_nodes, sources, labels, targets, ends = trie_edges(words)
     trans = np.full((n_nodes, 256), -1, dtype=np.int32)
     trans[sources, labels] = targets

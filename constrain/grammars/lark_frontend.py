@@ -125,7 +125,7 @@ def _terminal(tdef) -> Terminal:
     pat = tdef.pattern
     flags = set(pat.flags)
     if isinstance(pat, PatternStr):
-        return Terminal(str(tdef.name), "".join(_char(ord(c)) for c in pat.value),
+        return Terminal(str(tdef.name), pat.value.translate(_ESCAPES),
                         "i" if "i" in flags else "", tdef.priority, pat.value)
     if "l" in flags:
         raise GrammarError("the locale flag 'l' is not supported")
@@ -324,6 +324,17 @@ def _char(cp: int, in_class: bool = False) -> str:
     return c
 
 
+class _Escapes(dict):
+    """`_char` of each code point, filled on first use: a table for `str.translate`."""
+
+    def __missing__(self, cp: int) -> str:
+        found = self[cp] = _char(cp)
+        return found
+
+
+_ESCAPES = _Escapes()
+
+
 def _class(ranges) -> str:
     ranges = _normalize(ranges)
     if not ranges:
@@ -391,7 +402,7 @@ def translate_regex(pattern: str, flags: int = 0) -> tuple[str, str]:
     Remembered per pattern; a pattern without operators is escaped directly."""
     text = literal_text(pattern) if not flags else None
     if text is not None:
-        return "".join(_char(ord(c)) for c in text), ""
+        return text.translate(_ESCAPES), ""
     try:
         return _Translator(pattern, flags).result
     except re.error as e:

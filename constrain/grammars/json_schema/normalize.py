@@ -82,6 +82,7 @@ class SchemaDoc:
         self.anchors: dict[str, str] = {}    # absolute URI#anchor -> pointer
         self._bases: dict[str, str] = {}     # pointer -> base URI, where it differs from the parent's
         self._written: set[int] = set()      # ids of the document's own schema objects
+        self._resolved: dict[tuple[str, str], str] = {}   # (base, $ref) -> its target pointer
         if isinstance(root, dict):
             self._index(root, [], "")
 
@@ -137,8 +138,16 @@ class SchemaDoc:
         return normalized(node, self.ref_only(node))
 
     def resolve(self, ref: str, pointer: str) -> str:
-        """The pointer of the subschema `ref` (found at `pointer`) refers to."""
-        uri, frag = urldefrag(urljoin(self.base_at(pointer), ref))
+        """The pointer of the subschema `ref` (found at `pointer`) refers to (remembered per
+        base and ref once found; a ref that fails raises at each place it is written)."""
+        base = self.base_at(pointer)
+        found = self._resolved.get((base, ref))
+        if found is None:
+            found = self._resolved[base, ref] = self._resolve(ref, base, pointer)
+        return found
+
+    def _resolve(self, ref: str, base: str, pointer: str) -> str:
+        uri, frag = urldefrag(urljoin(base, ref))
         root_uri = self.base_at("#")
         if uri and uri != root_uri and uri not in self.by_id:
             raise UnsupportedSchemaError("$ref", pointer, f"remote reference {ref!r}")
