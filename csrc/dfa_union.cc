@@ -16,14 +16,67 @@ constexpr int32_t kTooLarge = -2;
 constexpr std::size_t kShareFrom = 8;
 
 // a product state: (component, component state) pairs of its live components, by component
-using Tuple = std::vector<std::pair<int32_t, int32_t>>;
+using Member = std::pair<int32_t, int32_t>;
+using Tuple = std::vector<Member>;
 
-struct TupleHash {
-  std::size_t operator()(const Tuple& t) const {
-    std::size_t h = t.size();
-    for (const auto& [c, s] : t) h = h * 1000003u ^ (static_cast<std::size_t>(c) << 20 ^ static_cast<std::size_t>(s));
-    return h;
+// The product states found so far, interned: state s's members lie at
+// members[begin[s] .. begin[s + 1]) (one flat array: no allocation per state); the states of
+// several members are also found by hash (open addressing over state ids, at most half full).
+class StateTable {
+ public:
+  int32_t size() const { return static_cast<int32_t>(begin_.size() - 1); }
+  const std::vector<Member>& members() const { return members_; }
+  const std::vector<uint32_t>& begin() const { return begin_; }
+
+  // a new state (the caller knows it is new)
+  int32_t append(const Member* first, const Member* last) {
+    members_.insert(members_.end(), first, last);
+    begin_.push_back(static_cast<uint32_t>(members_.size()));
+    hash_.push_back(0);
+    return size() - 1;
   }
+
+  // the id of the state [first, last), appended when new; kTooLarge when new past max_states
+  int32_t find_or_append(const Member* first, const Member* last, int32_t max_states) {
+    uint64_t h = static_cast<uint64_t>(last - first) * 0x9E3779B97F4A7C15ull;
+    for (const Member* m = first; m != last; ++m)
+      h = (h ^ (static_cast<uint64_t>(static_cast<uint32_t>(m->first)) << 32 | static_cast<uint32_t>(m->second))) *
+          0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t slot = static_cast<std::size_t>(h) & mask;
+    for (; slots_[slot] >= 0; slot = (slot + 1) & mask) {
+      const auto id = static_cast<std::size_t>(slots_[slot]);
+      if (hash_[id] == h && begin_[id + 1] - begin_[id] == static_cast<uint32_t>(last - first) &&
+          std::equal(first, last, members_.begin() + begin_[id]))
+        return slots_[slot];
+    }
+    if (size() >= max_states) return kTooLarge;
+    const int32_t id = append(first, last);
+    hash_.back() = h;
+    slots_[slot] = id;
+    if (2 * ++hashed_ > slots_.size()) grow();
+    return id;
+  }
+
+ private:
+  void grow() {
+    std::vector<int32_t> old(slots_.size() * 2, -1);
+    old.swap(slots_);
+    const std::size_t mask = slots_.size() - 1;
+    for (const int32_t id : old) {
+      if (id < 0) continue;
+      std::size_t slot = static_cast<std::size_t>(hash_[static_cast<std::size_t>(id)]) & mask;
+      while (slots_[slot] >= 0) slot = (slot + 1) & mask;
+      slots_[slot] = id;
+    }
+  }
+
+  std::vector<Member> members_;
+  std::vector<uint32_t> begin_{0};
+  std::vector<uint64_t> hash_;                       // per state (0 for one-member states)
+  std::vector<int32_t> slots_ = std::vector<int32_t>(1024, -1);
+  std::size_t hashed_ = 0;
 };
 
 // Byte classes of the union: the common refinement of the components' classes (bytes b and
@@ -118,25 +171,13 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
   // string or a key), the others by hashing their tuple
   std::vector<std::vector<int32_t>> single(parts.size());
   for (std::size_t c = 0; c < parts.size(); ++c) single[c].assign(static_cast<std::size_t>(n_states[c]), kDeadState);
-  std::unordered_map<Tuple, int32_t, TupleHash> ids;
-  std::vector<Tuple> states;
-  const auto id_of = [&](Tuple& t) -> int32_t {
-    int32_t* slot = nullptr;
-    if (t.size() == 1) {
-      slot = &single[static_cast<std::size_t>(t[0].first)][static_cast<std::size_t>(t[0].second)];
-      if (*slot != kDeadState) return *slot;
-    } else {
-      auto it = ids.find(t);
-      if (it != ids.end()) return it->second;
-    }
-    if (static_cast<int32_t>(states.size()) >= max_states) return kTooLarge;
-    const auto id = static_cast<int32_t>(states.size());
-    if (slot != nullptr)
-      *slot = id;
-    else
-      ids.emplace(t, id);
-    states.push_back(t);
-    return id;
+  StateTable states;
+  const auto id_of = [&](const Tuple& t) -> int32_t {
+    if (t.size() != 1) return states.find_or_append(t.data(), t.data() + t.size(), max_states);
+    int32_t& slot = single[static_cast<std::size_t>(t[0].first)][static_cast<std::size_t>(t[0].second)];
+    if (slot != kDeadState) return slot;
+    if (states.size() >= max_states) return kTooLarge;
+    return slot = states.append(t.data(), t.data() + 1);
   };
   Tuple start;
   for (int32_t c = 0; c < static_cast<int32_t>(parts.size()); ++c) start.emplace_back(c, 0);
@@ -169,14 +210,17 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
   // (group, block) -> its refined group while one partition is applied, else -1
   std::vector<int32_t> pair_group(nk * nk, -1);
   std::vector<std::size_t> paired;
-  std::vector<std::size_t> refined_at;  // per partition id: 1 + the last state refined by it
-  for (std::size_t i = 0; i < states.size(); ++i) {
-    for (const auto& [c, s] : states[i])
+  std::vector<int32_t> refined_at;  // per partition id: 1 + the last state refined by it
+  Tuple here;  // state i's members (copied: appending states may move the table's array)
+  for (int32_t i = 0; i < states.size(); ++i) {
+    here.assign(states.members().begin() + states.begin()[static_cast<std::size_t>(i)],
+                states.members().begin() + states.begin()[static_cast<std::size_t>(i) + 1]);
+    for (const auto& [c, s] : here)
       if (accepting[static_cast<std::size_t>(c)][s]) out.tags.push_back(c);
     out.tag_begin.push_back(static_cast<uint32_t>(out.tags.size()));
-    if (states[i].size() == 1) {
+    if (here.size() == 1) {
       // one component (most states: inside a string or a key): its row, renamed
-      const auto [c, s] = states[i][0];
+      const auto [c, s] = here[0];
       const int32_t* row = row_of(c, s);
       const uint8_t* cls = part_class.data() + static_cast<std::size_t>(c) * nk;
       for (std::size_t k = 0; k < nk; ++k) {
@@ -195,7 +239,7 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
       continue;
     }
     // several components: classes split into groups on which every member moves alike
-    const std::size_t m = states[i].size();
+    const std::size_t m = here.size();
     int32_t n_groups = 0;
     group_first.clear();
     if (m < kShareFrom) {
@@ -203,7 +247,7 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
       columns.resize(m * nk);
       std::fill(column_hash.begin(), column_hash.end(), m);
       for (std::size_t j = 0; j < m; ++j) {
-        const auto [c, s] = states[i][j];
+        const auto [c, s] = here[j];
         const int32_t* row = row_of(c, s);
         const uint8_t* cls = part_class.data() + static_cast<std::size_t>(c) * nk;
         for (std::size_t k = 0; k < nk; ++k) {
@@ -235,7 +279,7 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
       // common refinement of the members' partitions, each distinct partition applied once
       std::fill(group.begin(), group.end(), 0);
       n_groups = 1;
-      for (const auto& [c, s] : states[i]) {
+      for (const auto& [c, s] : here) {
         const uint8_t* cls = part_class.data() + static_cast<std::size_t>(c) * nk;
         const auto p = static_cast<std::size_t>(partitions.of(c, s, *parts[static_cast<std::size_t>(c)], cls));
         if (p >= refined_at.size()) refined_at.resize(p + 1, 0);
@@ -266,7 +310,7 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
       const auto k = static_cast<std::size_t>(group_first[static_cast<std::size_t>(g)]);
       next.clear();
       for (std::size_t j = 0; j < m; ++j) {
-        const auto [c, s] = states[i][j];
+        const auto [c, s] = here[j];
         const int32_t t =
             m < kShareFrom ? columns[k * m + j] : row_of(c, s)[part_class[static_cast<std::size_t>(c) * nk + k]];
         if (t != kDeadState) next.emplace_back(c, t);
@@ -281,14 +325,12 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
     for (std::size_t k = 0; k < nk; ++k) class_target[k] = group_target[group[k]];
     out.class_trans.insert(out.class_trans.end(), class_target.begin(), class_target.end());
   }
-  out.n_states = static_cast<int32_t>(states.size());
-  out.member_begin.push_back(0);
-  for (const Tuple& t : states) {
-    for (const auto& [c, s] : t) {
-      out.members.push_back(c);
-      out.members.push_back(s);
-    }
-    out.member_begin.push_back(static_cast<uint32_t>(out.members.size() / 2));
+  out.n_states = states.size();
+  out.member_begin = states.begin();
+  out.members.reserve(2 * states.members().size());
+  for (const auto& [c, s] : states.members()) {
+    out.members.push_back(c);
+    out.members.push_back(s);
   }
   return out;
 }
