@@ -59,8 +59,14 @@ def determinize(
             f"DFA exceeds max_states={max_states} during subset construction; simplify the pattern or raise max_states"
         )
     trans, tag_begin, tags = result
-    tag_begin, tags = tag_begin.tolist(), tags.tolist()
-    return SubsetDFA(trans, [frozenset(tags[tag_begin[s]:tag_begin[s + 1]]) for s in range(trans.shape[0])])
+    state_tags = [_NO_TAGS] * trans.shape[0]     # one empty set shared by the untagged states
+    bounds, tags = tag_begin.tolist(), tags.tolist()
+    for s in np.flatnonzero(np.diff(tag_begin)).tolist():
+        state_tags[s] = frozenset(tags[bounds[s]:bounds[s + 1]])
+    return SubsetDFA(trans, state_tags)
+
+
+_NO_TAGS: frozenset[int] = frozenset()
 
 
 def _csr(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:

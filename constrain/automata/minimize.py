@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from constrain._core import hopcroft
+from constrain._core import coreachable, hopcroft
 from constrain.automata.determinize import SubsetDFA
 from constrain.automata.dfa import DEAD
 
@@ -46,23 +46,11 @@ def minimize(sub: SubsetDFA) -> MinimalDFA | None:
 
 def _trim(trans: np.ndarray, tags: list[frozenset[int]]):
     """Drop states that cannot reach acceptance (all are reachable by construction)."""
-    n = trans.shape[0]
-    src, _ = np.nonzero(trans >= 0)
-    dst = trans[trans >= 0]
-    order = np.argsort(dst, kind="stable")
-    preds_of = src[order].tolist()
-    starts = np.concatenate(([0], np.cumsum(np.bincount(dst, minlength=n)))).tolist()
-    alive = [bool(t) for t in tags]
-    queue = [s for s in range(n) if alive[s]]
-    while queue:
-        t = queue.pop()
-        for s in preds_of[starts[t]:starts[t + 1]]:
-            if not alive[s]:
-                alive[s] = True
-                queue.append(s)
-    if not alive[0]:
+    accepting = np.fromiter(map(bool, tags), dtype=np.uint8, count=len(tags))
+    keep = coreachable(np.ascontiguousarray(trans, dtype=np.int32), accepting)
+    if not keep[0]:
         return None
-    keep = np.array(alive)
+    n = trans.shape[0]
     new_id = np.full(n + 1, DEAD, dtype=np.int32)  # index -1 (dead) maps to dead
     new_id[:n][keep] = np.arange(int(keep.sum()), dtype=np.int32)
     return new_id[trans[keep]], [t for t, k in zip(tags, keep) if k]
