@@ -135,8 +135,10 @@ def inline_unit_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
     return bnf_rules(reduce_bnf(rules, start, True, Rule), start)
 
 
+# csrc/bnf.h's BNFError codes: those of a body, then those of the whole grammar
 _BODY_ERRORS = {1: "unexpected text in {body!r}", 2: "unbalanced {body!r}", 3: "missing ')'",
                 4: "unexpected {token!r}"}
+_NO_START, _EMPTY_LANGUAGE = 5, 6
 
 
 def bnf_rules(result: tuple, start: str, lhs_of=None, body_of=None) -> tuple[Rule, ...]:
@@ -145,9 +147,9 @@ def bnf_rules(result: tuple, start: str, lhs_of=None, body_of=None) -> tuple[Rul
     rules, error, at, token = result
     if rules is not None:
         return rules
-    if error == 5:
+    if error == _NO_START:
         raise GrammarError(f"start rule {start!r} is not defined")
-    if error == 6:
+    if error == _EMPTY_LANGUAGE:
         raise GrammarError(f"the grammar generates no string (rule {start!r} never terminates)")
     message = _BODY_ERRORS[error].format(body=body_of(at), token=token)
     raise GrammarError(f"rule {lhs_of(at)!r}: {message}")

@@ -325,10 +325,13 @@ def _char(cp: int, in_class: bool = False) -> str:
 
 
 class _Escapes(dict):
-    """`_char` of each code point, filled on first use: a table for `str.translate`."""
+    """`_char` of each code point, filled on first use: a table for `str.translate` (at most
+    the 65,536 BMP code points are kept; `_char` leaves the others as they are)."""
 
     def __missing__(self, cp: int) -> str:
-        found = self[cp] = _char(cp)
+        found = _char(cp)
+        if cp < 0x10000:
+            self[cp] = found
         return found
 
 
