@@ -106,6 +106,9 @@ std::string_view utf8_of(const py::handle& text, const char* what) {
 // (rules, error, body, token): the rules as a tuple of `rule_type(lhs, rhs)` named tuples
 // (made as tuple.__new__ makes them: no Python call per rule), each name one str object;
 // or (None, error code, index of the body at fault, operator) when `status` is an error.
+// The rules and their rhs tuples hold only strs, so they cannot be part of a cycle: they are
+// untracked by the cyclic collector (as it would do itself at its first pass over them), which
+// then does not scan a grammar's thousands of rules when the compile's pause ends.
 py::tuple bnf_result(const constrain::BNFRules& rules, const constrain::BNFStatus& status, const py::handle& rule_type) {
   if (status.error != constrain::BNFError::kNone)
     return py::make_tuple(py::none(), static_cast<int32_t>(status.error), status.body, std::string(1, status.token));
@@ -122,9 +125,11 @@ py::tuple bnf_result(const constrain::BNFRules& rules, const constrain::BNFStatu
     py::tuple rhs(static_cast<size_t>(rules.begin[r + 1] - rules.begin[r]));
     for (int32_t k = rules.begin[r]; k < rules.begin[r + 1]; ++k)
       rhs[static_cast<size_t>(k - rules.begin[r])] = name(rules.rhs[static_cast<size_t>(k)]);
+    PyObject_GC_UnTrack(rhs.ptr());
     const py::tuple args = py::make_tuple(py::make_tuple(name(rules.lhs[r]), rhs));
     PyObject* rule = PyTuple_Type.tp_new(reinterpret_cast<PyTypeObject*>(rule_type.ptr()), args.ptr(), nullptr);
     if (rule == nullptr) throw py::error_already_set();
+    PyObject_GC_UnTrack(rule);
     out[r] = py::reinterpret_steal<py::object>(rule);
   }
   return py::make_tuple(out, 0, -1, "");
