@@ -120,6 +120,7 @@ class Emitter(Negations, OneOf, Scalars):
         self.ignored: list[tuple[str, str]] = []
         self.rules: dict[str, str] = {}
         self.terminals: dict[str, str] = {}        # python regex -> terminal name
+        self.key_terms: dict[str, str] = {}        # object key -> its terminal's name
         self.memo: dict[str, str | None] = {}
         self.prebuilt: dict[str, object] = {}       # terminal name -> ByteDFA built without its regex
         self.automaton_terms: dict[tuple, str | None] = {}   # terminals built as automata, by content
@@ -171,6 +172,13 @@ class Emitter(Negations, OneOf, Scalars):
         name = self.terminals.get(regex)
         if name is None:
             name = self.terminals[regex] = f"T{len(self.terminals)}"
+        return name
+
+    def key_term(self, key: str) -> str:
+        """The terminal of an object key, spelled canonically (remembered per key)."""
+        name = self.key_terms.get(key)
+        if name is None:
+            name = self.key_terms[key] = self.term(literal_regex(json.dumps(key, ensure_ascii=False)))
         return name
 
     def rule(self, alternatives: list[str], name: str | None = None) -> str | None:
@@ -322,7 +330,7 @@ class Emitter(Negations, OneOf, Scalars):
         if isinstance(value, dict):
             if not value:
                 return f"{p['{']} {p['}']}"
-            members = f" {p[',']} ".join(f"{self.term(literal_regex(json.dumps(k, ensure_ascii=False)))} {p[':']} "
+            members = f" {p[',']} ".join(f"{self.key_term(k)} {p[':']} "
                                          f"{self.literal(v)}" for k, v in value.items())
             return f"{p['{']} {members} {p['}']}"
         if isinstance(value, list):

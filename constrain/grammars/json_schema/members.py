@@ -8,10 +8,6 @@ witness met by one of them when there are witnesses), and has between `mn` and `
 """
 from __future__ import annotations
 
-import json
-
-from constrain.grammars.json_schema.strings import literal_regex
-
 
 class ObjectMembers:
     """The member rules of one object: named slots (key, value rule, required) in order,
@@ -35,7 +31,7 @@ class ObjectMembers:
         head = self._heads.get(k)
         if head is None:        # the slot's key terminal, colon and value rule
             key, value, _ = self.slots[k]
-            head = self._heads[k] = f"{self.e.term(literal_regex(json.dumps(key, ensure_ascii=False)))} {self.colon} {value}"
+            head = self._heads[k] = f"{self.e.key_term(key)} {self.colon} {value}"
         return f"{self.comma} {head} {rest}" if c else f"{head} {rest}"
 
     def tail(self, c: int) -> list[str]:
