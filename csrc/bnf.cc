@@ -17,16 +17,20 @@ int32_t BNFRules::owned_symbol(std::string name) {
 }
 
 uint64_t BNFRules::hash(int32_t left, const int32_t* first, const int32_t* last) const {
-  uint64_t h = static_cast<uint64_t>(left) * 0x9E3779B97F4A7C15ull;
-  for (const int32_t* s = first; s != last; ++s) h = (h ^ static_cast<uint32_t>(*s)) * 0x100000001B3ull;
-  return h ^ static_cast<uint64_t>(last - first);
+  uint64_t h = (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32 | static_cast<uint64_t>(last - first)) *
+               0x9E3779B97F4A7C15ull;
+  for (const int32_t* s = first; s != last; ++s) h = (h ^ static_cast<uint32_t>(*s)) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 29);
 }
 
 void BNFRules::add(int32_t left, const int32_t* first, const int32_t* last) {
-  auto& same_hash = by_hash_[hash(left, first, last)];
-  for (const int32_t r : same_hash)
-    if (lhs[r] == left && std::equal(first, last, rhs.begin() + begin[r], rhs.begin() + begin[r + 1])) return;
-  same_hash.push_back(static_cast<int32_t>(lhs.size()));
+  const uint64_t h = hash(left, first, last);
+  std::size_t slot = 0;
+  const int32_t found = rule_ids_.find(h, [&](int32_t r) {
+    return lhs[r] == left && std::equal(first, last, rhs.begin() + begin[r], rhs.begin() + begin[r + 1]);
+  }, slot);
+  if (found >= 0) return;
+  rule_ids_.add(slot, static_cast<int32_t>(lhs.size()), h);
   lhs.push_back(left);
   rhs.insert(rhs.end(), first, last);
   begin.push_back(static_cast<int32_t>(rhs.size()));
@@ -48,18 +52,27 @@ void append_new(Alternatives& to, Alternatives&& more) {
     if (std::find(to.begin(), to.end(), seq) == to.end()) to.push_back(std::move(seq));
 }
 
-// One body, by recursive descent over its tokens (a symbol id >= 0, or ~operator character).
+// The bodies, one after another: each tokenized (a symbol id >= 0, or ~operator character),
+// then its rules added: straight from the tokens when it has no group or repetition (most
+// bodies), else by recursive descent. Helper rules are numbered across bodies.
 class BodyParser {
  public:
-  BodyParser(BNFRules& out, int32_t& helpers, std::string_view lhs) : out_(out), helpers_(helpers), lhs_(lhs) {}
+  explicit BodyParser(BNFRules& out) : out_(out) {}
 
-  BNFStatus parse(std::string_view body, Alternatives& alts) {
+  BNFStatus expand(std::string_view lhs, std::string_view body) {
+    lhs_ = lhs;
+    const int32_t left = out_.symbol(lhs);
+    tokens_.clear();
+    pos_ = 0;
+    status_ = {};
+    bool flat = true;
     for (size_t i = 0; i < body.size();) {
       const char c = body[i];
       if (is_space(c)) {
         ++i;
       } else if (is_operator(c)) {
         tokens_.push_back(~static_cast<int32_t>(static_cast<unsigned char>(c)));
+        flat = flat && c == '|';
         ++i;
       } else if (starts_name(c)) {
         size_t j = i + 1;
@@ -70,8 +83,19 @@ class BodyParser {
         return {BNFError::kUnexpectedText};
       }
     }
-    alts = alternatives();
+    if (flat) {         // alternatives of plain sequences, added in order (add() drops repeats)
+      size_t from = 0;
+      for (size_t k = 0; k <= tokens_.size(); ++k)
+        if (k == tokens_.size() || tokens_[k] < 0) {
+          out_.add(left, tokens_.data() + from, tokens_.data() + k);
+          from = k + 1;
+        }
+      return status_;
+    }
+    const Alternatives alts = alternatives();
     if (status_.error == BNFError::kNone && pos_ != tokens_.size()) status_.error = BNFError::kUnbalanced;
+    if (status_.error == BNFError::kNone)
+      for (const auto& seq : alts) out_.add(left, seq.data(), seq.data() + seq.size());
     return status_;
   }
 
@@ -145,7 +169,7 @@ class BodyParser {
   }
 
   BNFRules& out_;
-  int32_t& helpers_;
+  int32_t helpers_ = 0;   // numbers the helper rules of all bodies, as ebnf.py does
   std::string_view lhs_;
   std::vector<int32_t> tokens_;
   size_t pos_ = 0;
@@ -178,21 +202,18 @@ void BNFRules::clear_rules() {
   lhs.clear();
   rhs.clear();
   begin.assign(1, 0);
-  by_hash_.clear();
+  rule_ids_.clear();
 }
 
 BNFStatus expand_ebnf(const std::vector<std::string_view>& lhs, const std::vector<std::string_view>& bodies,
                       BNFRules& out) {
-  int32_t helpers = 0;   // numbers the helper rules of all bodies, as ebnf.py does
-  Alternatives alts;
+  BodyParser parser(out);
   for (size_t i = 0; i < lhs.size(); ++i) {
-    const int32_t left = out.symbol(lhs[i]);
-    BNFStatus status = BodyParser(out, helpers, lhs[i]).parse(bodies[i], alts);
+    BNFStatus status = parser.expand(lhs[i], bodies[i]);
     if (status.error != BNFError::kNone) {
       status.body = static_cast<int32_t>(i);
       return status;
     }
-    for (const auto& seq : alts) out.add(left, seq.data(), seq.data() + seq.size());
   }
   return {};
 }

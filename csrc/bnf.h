@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "id_table.h"
+
 namespace constrain {
 
 class BNFRules {
@@ -30,7 +32,7 @@ class BNFRules {
  private:
   std::unordered_map<std::string_view, int32_t> ids_;
   std::deque<std::string> owned_;
-  std::unordered_map<uint64_t, std::vector<int32_t>> by_hash_;   // rule hash -> rules with it
+  IdTable rule_ids_;                                  // the rules, by hash
   uint64_t hash(int32_t left, const int32_t* first, const int32_t* last) const;
 };
 

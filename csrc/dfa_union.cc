@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "id_table.h"
+
 namespace constrain {
 
 namespace {
@@ -21,7 +23,7 @@ using Tuple = std::vector<Member>;
 
 // The product states found so far, interned: state s's members lie at
 // members[begin[s] .. begin[s + 1]) (one flat array: no allocation per state); the states of
-// several members are also found by hash (open addressing over state ids, at most half full).
+// several members are also found by hash (IdTable).
 class StateTable {
  public:
   int32_t size() const { return static_cast<int32_t>(begin_.size() - 1); }
@@ -32,51 +34,33 @@ class StateTable {
   int32_t append(const Member* first, const Member* last) {
     members_.insert(members_.end(), first, last);
     begin_.push_back(static_cast<uint32_t>(members_.size()));
-    hash_.push_back(0);
     return size() - 1;
   }
 
   // the id of the state [first, last), appended when new; kTooLarge when new past max_states
   int32_t find_or_append(const Member* first, const Member* last, int32_t max_states) {
-    uint64_t h = static_cast<uint64_t>(last - first) * 0x9E3779B97F4A7C15ull;
+    const auto n = static_cast<uint32_t>(last - first);
+    uint64_t h = n * 0x9E3779B97F4A7C15ull;
     for (const Member* m = first; m != last; ++m)
       h = (h ^ (static_cast<uint64_t>(static_cast<uint32_t>(m->first)) << 32 | static_cast<uint32_t>(m->second))) *
           0x9E3779B97F4A7C15ull;
     h ^= h >> 29;
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t slot = static_cast<std::size_t>(h) & mask;
-    for (; slots_[slot] >= 0; slot = (slot + 1) & mask) {
-      const auto id = static_cast<std::size_t>(slots_[slot]);
-      if (hash_[id] == h && begin_[id + 1] - begin_[id] == static_cast<uint32_t>(last - first) &&
-          std::equal(first, last, members_.begin() + begin_[id]))
-        return slots_[slot];
-    }
+    std::size_t slot = 0;
+    const int32_t found = ids_.find(h, [&](int32_t id) {
+      const auto s = static_cast<std::size_t>(id);
+      return begin_[s + 1] - begin_[s] == n && std::equal(first, last, members_.begin() + begin_[s]);
+    }, slot);
+    if (found >= 0) return found;
     if (size() >= max_states) return kTooLarge;
     const int32_t id = append(first, last);
-    hash_.back() = h;
-    slots_[slot] = id;
-    if (2 * ++hashed_ > slots_.size()) grow();
+    ids_.add(slot, id, h);
     return id;
   }
 
  private:
-  void grow() {
-    std::vector<int32_t> old(slots_.size() * 2, -1);
-    old.swap(slots_);
-    const std::size_t mask = slots_.size() - 1;
-    for (const int32_t id : old) {
-      if (id < 0) continue;
-      std::size_t slot = static_cast<std::size_t>(hash_[static_cast<std::size_t>(id)]) & mask;
-      while (slots_[slot] >= 0) slot = (slot + 1) & mask;
-      slots_[slot] = id;
-    }
-  }
-
   std::vector<Member> members_;
   std::vector<uint32_t> begin_{0};
-  std::vector<uint64_t> hash_;                       // per state (0 for one-member states)
-  std::vector<int32_t> slots_ = std::vector<int32_t>(1024, -1);
-  std::size_t hashed_ = 0;
+  IdTable ids_;                       // the states of several members
 };
 
 // Byte classes of the union: the common refinement of the components' classes (bytes b and
