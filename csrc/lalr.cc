@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
-#include <unordered_map>
 #include <utility>
 
-#include "vec_hash.h"
+#include "id_table.h"
 
 namespace constrain {
 
@@ -135,11 +134,28 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
     }
   }
 
-  // kernels, interned; kernel_list[s] points at state s's kernel (a key of `kernels`: nodes
-  // of an unordered_map do not move)
-  std::unordered_map<std::vector<int32_t>, int32_t, VecHash> kernels;
-  std::vector<const std::vector<int32_t>*> kernel_list;
-  kernel_list.push_back(&kernels.emplace(std::vector<int32_t>{base[0]}, 0).first->first);
+  // kernels, interned: state s's items are kernel_items[kernel_begin[s] .. kernel_begin[s + 1])
+  std::vector<int32_t> kernel_items, kernel_begin{0};
+  IdTable kernels;
+  const auto n_kernels = [&] { return static_cast<int32_t>(kernel_begin.size() - 1); };
+  // the state of a kernel (sorted items), added when new; -1 when new past max_states
+  const auto kernel_id = [&](const std::vector<int32_t>& kernel) -> int32_t {
+    uint64_t h = kernel.size() * 0x9E3779B97F4A7C15ull;
+    for (const int32_t it : kernel) h = (h ^ static_cast<uint32_t>(it)) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    std::size_t slot = 0;
+    const int32_t found = kernels.find(h, [&](int32_t k) {
+      return std::equal(kernel.begin(), kernel.end(), kernel_items.begin() + kernel_begin[k],
+                        kernel_items.begin() + kernel_begin[k + 1]);
+    }, slot);
+    if (found >= 0) return found;
+    if (n_kernels() >= max_states) return -1;
+    kernel_items.insert(kernel_items.end(), kernel.begin(), kernel.end());
+    kernel_begin.push_back(static_cast<int32_t>(kernel_items.size()));
+    kernels.add(slot, n_kernels() - 1, h);
+    return n_kernels() - 1;
+  };
+  kernel_id({base[0]});
   // trans[s]: (symbol, target) sorted by symbol; reductions[s]: rules complete in s
   std::vector<std::vector<std::pair<int32_t, int32_t>>> trans;
   std::vector<std::vector<int32_t>> reductions;
@@ -149,11 +165,12 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
   const auto n_symbols = static_cast<std::size_t>(n_nonterminals) + static_cast<std::size_t>(n_terminals);
   std::vector<int32_t> group_of(n_symbols), group_stamp(n_symbols, -1), group_symbol;
   std::vector<std::pair<int32_t, int32_t>> moved;
-  for (std::size_t s = 0; s < kernel_list.size(); ++s) {
-    items = *kernel_list[s];
-    const int32_t stamp = static_cast<int32_t>(s);
-    for (int32_t it : *kernel_list[s]) {
-      const int32_t sym = item_next[it];
+  for (int32_t s = 0; s < n_kernels(); ++s) {
+    items.assign(kernel_items.begin() + kernel_begin[s], kernel_items.begin() + kernel_begin[s + 1]);
+    const int32_t stamp = s;
+    const std::size_t kernel_size = items.size();
+    for (std::size_t k = 0; k < kernel_size; ++k) {
+      const int32_t sym = item_next[items[k]];
       if (sym == kNone || sym >= 0) continue;
       for (int32_t n : predicted[~sym])
         if (nt_mark[n] != stamp) {
@@ -185,17 +202,10 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
       adv.clear();
       for (; i < moved.size() && moved[i].first == g; ++i)
         if (adv.empty() || adv.back() != moved[i].second) adv.push_back(moved[i].second);
-      auto found = kernels.find(adv);
-      int32_t target;
-      if (found != kernels.end()) {
-        target = found->second;
-      } else {
-        if (static_cast<int32_t>(kernel_list.size()) >= max_states) {
-          out.too_large = true;
-          return out;
-        }
-        target = static_cast<int32_t>(kernel_list.size());
-        kernel_list.push_back(&kernels.emplace(adv, target).first->first);
+      const int32_t target = kernel_id(adv);
+      if (target < 0) {
+        out.too_large = true;
+        return out;
       }
       row.emplace_back(group_symbol[static_cast<std::size_t>(g)], target);
     }
@@ -203,7 +213,7 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
     trans.push_back(std::move(row));
     reductions.push_back(std::move(reds));
   }
-  const int32_t n_states = static_cast<int32_t>(kernel_list.size());
+  const int32_t n_states = n_kernels();
   // DeRemer–Pennello: Read and Follow sets of the nonterminal transitions.
   std::vector<std::pair<int32_t, int32_t>> nt_trans;  // (state, nonterminal)
   std::vector<int32_t> nt_begin(static_cast<std::size_t>(n_states) + 1, 0);
