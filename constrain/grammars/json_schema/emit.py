@@ -176,10 +176,9 @@ class Emitter(Negations, OneOf, Scalars):
 
     def key_term(self, key: str) -> str:
         """The terminal of an object key, spelled canonically (remembered per key)."""
-        name = self.key_terms.get(key)
-        if name is None:
-            name = self.key_terms[key] = self.term(literal_regex(json.dumps(key, ensure_ascii=False)))
-        return name
+        if key not in self.key_terms:
+            self.key_terms[key] = self.term(literal_regex(json.dumps(key, ensure_ascii=False)))
+        return self.key_terms[key]
 
     def rule(self, alternatives: list[str], name: str | None = None) -> str | None:
         alternatives = list(dict.fromkeys(alternatives))
