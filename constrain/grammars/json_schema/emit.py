@@ -242,12 +242,16 @@ class Emitter(Negations, OneOf, Scalars):
             places = {kw: before if at < keys.index(kw) else [] for kw in ("anyOf", "oneOf") if kw in node}
             return with_places(node, places) if places else node
         own = {k: v for k, v in node.items() if k not in ("$ref", "allOf")}
-        pieces = []         # (where the part's keyword is written, the part)
+        parts = [(keys.index("allOf"), branch, pointer_join(pointer, "allOf", i)) for i, branch in enumerate(node.get("allOf", []))]
         if "$ref" in node:
             target = self.doc.resolve(node["$ref"], pointer)
-            pieces.append((keys.index("$ref"), self.flatten(self.doc.get(target), target, depth + 1)))
-        for i, branch in enumerate(node.get("allOf", [])):
-            pieces.append((keys.index("allOf"), self.flatten(branch, pointer_join(pointer, "allOf", i), depth + 1)))
+            parts.insert(0, (keys.index("$ref"), self.doc.get(target), target))
+        pieces = []         # (where the part's keyword is written, the part)
+        for at, part, where in parts:
+            if self.doc.refs_move(part, where, pointer):
+                self.skip("$ref", pointer, "merging another resource's subschema here would read its references against this base")
+                continue
+            pieces.append((at, self.flatten(part, where, depth + 1)))
         pieces.append((own_position(keys), own))
         out, named_at = {}, {}
         for at, part in sorted(pieces, key=lambda piece: piece[0]):

@@ -62,6 +62,22 @@ def pointer_join(pointer: str, *parts) -> str:
     return pointer + "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+def split_reference(base: str, ref: str) -> tuple[str, str]:
+    """(absolute URI without its fragment, fragment) of `ref` read against `base`. A
+    fragment-only ref stays in the base's resource whatever its scheme: urllib's urljoin does
+    not resolve against URIs such as `urn:` or `tag:` ones and would drop the base."""
+    if ref.startswith("#"):
+        return urldefrag(base)[0], ref[1:]
+    return urldefrag(urljoin(base, ref))
+
+
+def _holds_ref(node) -> bool:
+    """Whether a `$ref` key appears anywhere in `node` (data included: a safe overestimate)."""
+    if isinstance(node, dict):
+        return "$ref" in node or any(_holds_ref(v) for v in node.values())
+    return isinstance(node, list) and any(_holds_ref(v) for v in node)
+
+
 def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
@@ -102,7 +118,7 @@ class SchemaDoc:
         if isinstance(ident, str) and "$ref" not in node or isinstance(anchor, str) or not path:
             pointer = pointer_join("#", *path)
             if isinstance(ident, str) and "$ref" not in node:
-                uri, frag = urldefrag(urljoin(base, ident))
+                uri, frag = split_reference(base, ident)
                 if uri:
                     base = uri
                     self.by_id.setdefault(uri, pointer)
@@ -127,6 +143,11 @@ class SchemaDoc:
             pointer = pointer.rpartition("/")[0]
         return self._bases.get(pointer, "")
 
+    def refs_move(self, part, where: str, pointer: str) -> bool:
+        """Whether `part` (the subschema at `where`) holds a `$ref` that would resolve
+        differently once merged into the node at `pointer` (another base: an `$id` between)."""
+        return self.base_at(where) != self.base_at(pointer) and _holds_ref(part)
+
     def ref_only(self, node) -> bool:
         """Whether `node`'s `$ref` overrides its siblings: drafts before 2019-09, and only in
         schemas as written (a node made by merging a `$ref` with constraints from elsewhere,
@@ -147,7 +168,7 @@ class SchemaDoc:
         return found
 
     def _resolve(self, ref: str, base: str, pointer: str) -> str:
-        uri, frag = urldefrag(urljoin(base, ref))
+        uri, frag = split_reference(base, ref)
         root_uri = self.base_at("#")
         if uri and uri != root_uri and uri not in self.by_id:
             raise UnsupportedSchemaError("$ref", pointer, f"remote reference {ref!r}")
