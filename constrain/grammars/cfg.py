@@ -141,9 +141,9 @@ _BODY_ERRORS = {1: "unexpected text in {body!r}", 2: "unbalanced {body!r}", 3: "
 _NO_START, _EMPTY_LANGUAGE = 5, 6
 
 
-def bnf_rules(result: tuple, start: str, lhs_of=None, body_of=None) -> tuple[Rule, ...]:
+def bnf_rules(result: tuple, start: str, bodies: list[tuple[str, str]] = ()) -> tuple[Rule, ...]:
     """The rules of a csrc/bnf.cc result (rules, error, body index, token), or its error as a
-    GrammarError (`lhs_of` / `body_of`: the name and text of a body by index)."""
+    GrammarError (`bodies`: the (name, text) pairs the result's body index refers to)."""
     rules, error, at, token = result
     if rules is not None:
         return rules
@@ -151,8 +151,8 @@ def bnf_rules(result: tuple, start: str, lhs_of=None, body_of=None) -> tuple[Rul
         raise GrammarError(f"start rule {start!r} is not defined")
     if error == _EMPTY_LANGUAGE:
         raise GrammarError(f"the grammar generates no string (rule {start!r} never terminates)")
-    message = _BODY_ERRORS[error].format(body=body_of(at), token=token)
-    raise GrammarError(f"rule {lhs_of(at)!r}: {message}")
+    lhs, body = bodies[at]
+    raise GrammarError(f"rule {lhs!r}: {_BODY_ERRORS[error].format(body=body, token=token)}")
 
 
 def lookup_terminal(ids: dict[str, int], name: str) -> int:

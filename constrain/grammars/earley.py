@@ -18,6 +18,7 @@ Invariants:
 """
 from __future__ import annotations
 
+from constrain._core import encode_rules
 from constrain.grammars.cfg import Grammar, lookup_terminal, nullable_table
 
 
@@ -43,9 +44,10 @@ class EarleyParser:
         nts = sorted(grammar.nonterminals)
         ntid = {name: i for i, name in enumerate(nts)}
         aug = len(nts)
-        rules = [(aug, (~ntid[grammar.start],))]
-        rules += [(ntid[r.lhs], tuple(~ntid[s] if s in ntid else self._ids[s] for s in r.rhs))
-                  for r in grammar.rules]
+        # the LALR builder's encoding, whose rule 0 ($start -> start $END) becomes $start -> start
+        lhs, begin, rhs = (a.tolist() for a in encode_rules(grammar.rules, ntid, self._ids, ntid[grammar.start],
+                                                            len(self.terminals)))
+        rules = [(aug, (rhs[0],))] + [(lhs[r], tuple(rhs[begin[r]:begin[r + 1]])) for r in range(1, len(lhs))]
         self._nullable = nullable_table(rules, aug + 1)
         self._next: list[int | None] = []
         self._lhs: list[int] = []          # item -> lhs of its rule, or -1 for the augmented rule

@@ -19,6 +19,4 @@ from constrain.grammars.cfg import Rule, bnf_rules
 
 
 def expand_rules(bodies: dict[str, str], start: str, *, inline_units: bool = False) -> tuple[Rule, ...]:
-    lhs = list(bodies)
-    return bnf_rules(expand_ebnf(bodies, start, inline_units, Rule), start,
-                     lambda i: lhs[i], lambda i: bodies[lhs[i]])
+    return bnf_rules(expand_ebnf(bodies, start, inline_units, Rule), start, list(bodies.items()))
