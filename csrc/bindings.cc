@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 #include "bnf.h"
 #include "byte_dfa.h"
@@ -95,6 +96,32 @@ constrain::CSR checked_csr(const IntArray& begin, const IntArray& value, int32_t
 
 
 // A str's UTF-8 text (cached in the object: valid while it lives); TypeError for other objects.
+struct RuleArrays {
+  std::vector<int32_t> lhs, rhs_begin, rhs;
+};
+
+// build_lalr's rule encoding (csrc/lalr.h), copied and checked: std::invalid_argument
+// naming `what` for arrays that are not 1-d, a malformed CSR, or an id out of range
+RuleArrays checked_rules(const IntArray& lhs_array, const IntArray& rhs_begin_array, const IntArray& rhs_array,
+                         int32_t n_terminals, int32_t n_nonterminals, const char* what) {
+  const std::string name(what);
+  if (lhs_array.ndim() != 1 || rhs_begin_array.ndim() != 1 || rhs_array.ndim() != 1)
+    throw std::invalid_argument(name + ": the rule arrays must be 1-d");
+  RuleArrays r{{lhs_array.data(), lhs_array.data() + lhs_array.size()},
+               {rhs_begin_array.data(), rhs_begin_array.data() + rhs_begin_array.size()},
+               {rhs_array.data(), rhs_array.data() + rhs_array.size()}};
+  if (r.lhs.empty() || r.rhs_begin.size() != r.lhs.size() + 1 || r.rhs_begin[0] != 0 ||
+      r.rhs_begin.back() != static_cast<int32_t>(r.rhs.size()))
+    throw std::invalid_argument(name + ": bad rule arrays");
+  for (size_t i = 0; i < r.lhs.size(); ++i)
+    if (r.lhs[i] < 0 || r.lhs[i] >= n_nonterminals || r.rhs_begin[i + 1] < r.rhs_begin[i])
+      throw std::invalid_argument(name + ": rule out of range");
+  for (int32_t sym : r.rhs)
+    if (sym >= n_terminals || (sym < 0 && ~sym >= n_nonterminals))
+      throw std::invalid_argument(name + ": symbol out of range");
+  return r;
+}
+
 std::string_view utf8_of(const py::handle& text, const char* what) {
   if (!PyUnicode_Check(text.ptr())) throw py::type_error(std::string(what) + " must be str");
   Py_ssize_t size = 0;
@@ -369,23 +396,26 @@ PYBIND11_MODULE(_core, m) {
       "$start -> start $END first ($start = len(nonterminal_ids)); names by the two {name: id} dicts.");
 
   m.def(
+      "nullable_nonterminals",
+      [](const IntArray& lhs_array, const IntArray& rhs_begin_array, const IntArray& rhs_array, int32_t n_terminals,
+         int32_t n_nonterminals) {
+        const auto [lhs, rhs_begin, rhs] = checked_rules(lhs_array, rhs_begin_array, rhs_array, n_terminals,
+                                                         n_nonterminals, "nullable_nonterminals");
+        const std::vector<uint8_t> nullable = constrain::nullable_nonterminals(lhs, rhs_begin, rhs, n_nonterminals);
+        py::array_t<bool> out(static_cast<py::ssize_t>(nullable.size()));
+        std::copy(nullable.begin(), nullable.end(), out.mutable_data());
+        return out;
+      },
+      py::arg("lhs"), py::arg("rhs_begin"), py::arg("rhs"), py::arg("n_terminals"), py::arg("n_nonterminals"),
+      "Which nonterminals derive the empty string, for rules encoded as build_lalr's: a bool array.");
+
+  m.def(
       "build_lalr",
       [](const IntArray& lhs_array, const IntArray& rhs_begin_array, const IntArray& rhs_array, int32_t n_terminals,
          int32_t n_nonterminals, int32_t max_states) -> py::object {
-        if (lhs_array.ndim() != 1 || rhs_begin_array.ndim() != 1 || rhs_array.ndim() != 1)
-          throw std::invalid_argument("build_lalr: the rule arrays must be 1-d");
-        const std::vector<int32_t> lhs(lhs_array.data(), lhs_array.data() + lhs_array.size());
-        const std::vector<int32_t> rhs_begin(rhs_begin_array.data(), rhs_begin_array.data() + rhs_begin_array.size());
-        const std::vector<int32_t> rhs(rhs_array.data(), rhs_array.data() + rhs_array.size());
-        if (lhs.empty() || rhs_begin.size() != lhs.size() + 1 || rhs_begin[0] != 0 ||
-            rhs_begin.back() != static_cast<int32_t>(rhs.size()) || n_terminals < 1)
-          throw std::invalid_argument("build_lalr: bad rule arrays");
-        for (size_t r = 0; r < lhs.size(); ++r)
-          if (lhs[r] < 0 || lhs[r] >= n_nonterminals || rhs_begin[r + 1] < rhs_begin[r])
-            throw std::invalid_argument("build_lalr: rule out of range");
-        for (int32_t sym : rhs)
-          if (sym >= n_terminals || (sym < 0 && ~sym >= n_nonterminals))
-            throw std::invalid_argument("build_lalr: symbol out of range");
+        if (n_terminals < 1) throw std::invalid_argument("build_lalr: no terminals");
+        const auto [lhs, rhs_begin, rhs] = checked_rules(lhs_array, rhs_begin_array, rhs_array, n_terminals,
+                                                         n_nonterminals, "build_lalr");
         constrain::LALRResult t;
         {
           py::gil_scoped_release release;

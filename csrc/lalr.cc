@@ -80,6 +80,39 @@ void digraph(const std::vector<std::vector<int32_t>>& rel, Bitsets& f) {
 
 }  // namespace
 
+std::vector<uint8_t> nullable_nonterminals(const std::vector<int32_t>& lhs, const std::vector<int32_t>& rhs_begin,
+                                           const std::vector<int32_t>& rhs, int32_t n_nonterminals) {
+  const auto n_rules = static_cast<int32_t>(lhs.size());
+  std::vector<uint8_t> nullable(static_cast<std::size_t>(n_nonterminals), 0);
+  // a rule without terminals waits for its nonterminal occurrences to be found nullable
+  std::vector<int32_t> waiting(static_cast<std::size_t>(n_rules)), todo;
+  std::vector<int32_t> use_begin(static_cast<std::size_t>(n_nonterminals) + 1, 0), uses;
+  for (int32_t r = 0; r < n_rules; ++r) {
+    waiting[r] = rhs_begin[r + 1] - rhs_begin[r];
+    if (std::any_of(rhs.begin() + rhs_begin[r], rhs.begin() + rhs_begin[r + 1], [](int32_t s) { return s >= 0; }))
+      waiting[r] = -1;
+    else if (waiting[r] == 0)
+      todo.push_back(lhs[r]);
+    else
+      for (int32_t k = rhs_begin[r]; k < rhs_begin[r + 1]; ++k) ++use_begin[~rhs[k] + 1];
+  }
+  for (int32_t n = 0; n < n_nonterminals; ++n) use_begin[n + 1] += use_begin[n];
+  uses.resize(static_cast<std::size_t>(use_begin.back()));
+  std::vector<int32_t> fill(use_begin.begin(), use_begin.end() - 1);
+  for (int32_t r = 0; r < n_rules; ++r)
+    if (waiting[r] > 0)
+      for (int32_t k = rhs_begin[r]; k < rhs_begin[r + 1]; ++k) uses[fill[~rhs[k]]++] = r;
+  while (!todo.empty()) {
+    const int32_t a = todo.back();
+    todo.pop_back();
+    if (nullable[a]) continue;
+    nullable[a] = 1;
+    for (int32_t u = use_begin[a]; u < use_begin[a + 1]; ++u)
+      if (--waiting[uses[u]] == 0) todo.push_back(lhs[uses[u]]);
+  }
+  return nullable;
+}
+
 LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t>& rhs_begin,
                       const std::vector<int32_t>& rhs, int32_t n_terminals, int32_t n_nonterminals,
                       int32_t max_states) {
@@ -88,16 +121,7 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
   std::vector<std::vector<int32_t>> by_lhs(static_cast<std::size_t>(n_nonterminals));
   for (int32_t r = 0; r < n_rules; ++r) by_lhs[lhs[r]].push_back(r);
 
-  std::vector<uint8_t> nullable(static_cast<std::size_t>(n_nonterminals), 0);
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (int32_t r = 0; r < n_rules; ++r) {
-      if (nullable[lhs[r]]) continue;
-      bool all = true;
-      for (int32_t k = rhs_begin[r]; k < rhs_begin[r + 1] && all; ++k) all = rhs[k] < 0 && nullable[~rhs[k]];
-      if (all) nullable[lhs[r]] = changed = true;
-    }
-  }
+  const std::vector<uint8_t> nullable = nullable_nonterminals(lhs, rhs_begin, rhs, n_nonterminals);
 
   // LR(0) items: item = base[r] + dot
   std::vector<int32_t> base(static_cast<std::size_t>(n_rules)), item_next, item_rule;

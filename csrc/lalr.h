@@ -22,6 +22,10 @@ struct LALRResult {
   bool too_large = false;  // the LR(0) automaton passed max_states
 };
 
+// which nonterminals derive the empty string (1 = nullable), by a worklist: linear in the rules
+std::vector<uint8_t> nullable_nonterminals(const std::vector<int32_t>& lhs, const std::vector<int32_t>& rhs_begin,
+                                           const std::vector<int32_t>& rhs, int32_t n_nonterminals);
+
 LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t>& rhs_begin,
                       const std::vector<int32_t>& rhs, int32_t n_terminals, int32_t n_nonterminals,
                       int32_t max_states);

@@ -627,7 +627,7 @@ def test_ebnf_expander_rules_and_bad_bodies():
 
 
 def test_core_build_lalr_refuses_bad_rules():
-    from constrain._core import build_lalr as core_build_lalr
+    from constrain._core import build_lalr as core_build_lalr, nullable_nonterminals
 
     # $start -> S $END ; S -> a   (terminal a = 0, $END = 1; S = 0, $start = 1)
     n_states, row_begin, row_symbol, row_value, conflicts = core_build_lalr([1, 0], [0, 2, 3], [~0, 1, 0], 2, 2, 100)
@@ -639,6 +639,8 @@ def test_core_build_lalr_refuses_bad_rules():
                 ([1, 0], [0, 2], [~0, 1, 0], 2, 2)):        # rule bounds
         with pytest.raises(ValueError):
             core_build_lalr(*bad, 100)
+        with pytest.raises(ValueError):
+            nullable_nonterminals(*bad)
 
 
 def test_a_terminal_too_large_on_its_own_is_named_and_located():
@@ -679,19 +681,21 @@ def test_inline_unit_rules_keeps_the_language(text):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 4), st.lists(st.integers(-5, 2), max_size=3)), max_size=12))
-def test_nullable_table_is_the_least_fixpoint(rules):
+@given(st.lists(st.tuples(st.integers(0, 4), st.lists(st.integers(-5, 2), max_size=3)), min_size=1, max_size=12))
+def test_nullable_nonterminals_is_the_least_fixpoint(rules):
     """A nonterminal is nullable iff some rule of it has only nullable nonterminals; compared
-    with that definition iterated to its least fixpoint."""
-    from constrain.grammars.cfg import nullable_table
-    rules = [(lhs, tuple(rhs)) for lhs, rhs in rules]
+    with that definition iterated to its least fixpoint (rules encoded as build_lalr's: 3
+    terminals, 5 nonterminals)."""
+    from constrain._core import nullable_nonterminals
     expected = [False] * 5
     while True:
         step = [any(lhs == a and all(s < 0 and expected[~s] for s in rhs) for lhs, rhs in rules) for a in range(5)]
         if step == expected:
             break
         expected = step
-    assert nullable_table(rules, 5) == expected
+    begin = list(itertools.accumulate((len(rhs) for _, rhs in rules), initial=0))
+    rhs = [s for _, body in rules for s in body]
+    assert nullable_nonterminals([lhs for lhs, _ in rules], begin, rhs, 3, 5).tolist() == expected
 
 
 def test_large_tables_build_their_rows_on_first_use(monkeypatch):

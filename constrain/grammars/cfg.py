@@ -161,31 +161,3 @@ def lookup_terminal(ids: dict[str, int], name: str) -> int:
         return ids[name]
     except KeyError:
         raise GrammarError(f"unknown terminal {name!r}; the parser's terminals are {', '.join(ids)}") from None
-
-
-def nullable_table(rules: list[tuple[int, tuple[int, ...]]], n_nonterminals: int) -> list[bool]:
-    """Which nonterminals derive the empty string, for rules encoded as the parsers do:
-    (lhs id, rhs) with nonterminal j written ~j and terminals as ids >= 0. A worklist: a
-    rule without terminals waits for its nonterminal occurrences to be found nullable."""
-    nullable = [False] * n_nonterminals
-    waiting: list[int] = []                       # per rule, occurrences not yet nullable
-    uses: list[list[int]] = [[] for _ in range(n_nonterminals)]
-    todo = []
-    for i, (lhs, rhs) in enumerate(rules):
-        waiting.append(len(rhs))
-        if any(s >= 0 for s in rhs):
-            continue
-        for s in rhs:
-            uses[~s].append(i)
-        if not rhs:
-            todo.append(lhs)
-    while todo:
-        a = todo.pop()
-        if nullable[a]:
-            continue
-        nullable[a] = True
-        for i in uses[a]:
-            waiting[i] -= 1
-            if waiting[i] == 0:
-                todo.append(rules[i][0])
-    return nullable

@@ -18,8 +18,10 @@ Invariants:
 """
 from __future__ import annotations
 
-from constrain._core import encode_rules
-from constrain.grammars.cfg import Grammar, lookup_terminal, nullable_table
+import numpy as np
+
+from constrain._core import encode_rules, nullable_nonterminals
+from constrain.grammars.cfg import Grammar, lookup_terminal
 
 
 class _Static:
@@ -45,21 +47,28 @@ class EarleyParser:
         ntid = {name: i for i, name in enumerate(nts)}
         aug = len(nts)
         # the LALR builder's encoding, whose rule 0 ($start -> start $END) becomes $start -> start
-        lhs, begin, rhs = (a.tolist() for a in encode_rules(grammar.rules, ntid, self._ids, ntid[grammar.start],
-                                                            len(self.terminals)))
-        rules = [(aug, (rhs[0],))] + [(lhs[r], tuple(rhs[begin[r]:begin[r + 1]])) for r in range(1, len(lhs))]
-        self._nullable = nullable_table(rules, aug + 1)
-        self._next: list[int | None] = []
-        self._lhs: list[int] = []          # item -> lhs of its rule, or -1 for the augmented rule
-        start_items: list[list[int]] = [[] for _ in range(aug + 1)]
-        for i, (lhs, rhs) in enumerate(rules):
-            start_items[lhs].append(len(self._next))
-            self._next.extend(rhs)
-            self._next.append(None)
-            self._lhs.extend([-1 if i == 0 else lhs] * (len(rhs) + 1))
+        lhs, begin, rhs = encode_rules(grammar.rules, ntid, self._ids, ntid[grammar.start], len(self.terminals))
+        rhs = np.delete(rhs, 1)
+        begin[1:] -= 1
+        self._nullable = nullable_nonterminals(lhs, begin, rhs, len(self.terminals), aug + 1).tolist()
+        # items: rule r's lie at first[r] .. first[r] + len(rhs of r), the last one complete
+        length = np.diff(begin)
+        first = begin + np.arange(len(begin))
+        complete = first[1:] - 1
+        nxt = np.empty(len(rhs) + len(lhs), dtype=np.int64)
+        nxt[np.delete(np.arange(len(nxt)), complete)] = rhs
+        self._next: list[int | None] = nxt.tolist()
+        for it in complete.tolist():
+            self._next[it] = None
+        item_lhs = np.repeat(lhs, length + 1)
+        item_lhs[:first[1]] = -1                       # the augmented rule's items
+        self._lhs: list[int] = item_lhs.tolist()       # item -> lhs of its rule, or -1
+        by_lhs = np.argsort(lhs, kind="stable")
+        cuts = np.searchsorted(lhs[by_lhs], np.arange(aug + 2)).tolist()
+        starts = first[by_lhs].tolist()
         # tuples of ints, which the cyclic collector stops tracking (a live parser's lists
         # would be rescanned by every full collection)
-        self._start_items = tuple(map(tuple, start_items))
+        self._start_items = tuple(tuple(starts[cuts[n]:cuts[n + 1]]) for n in range(aug + 1))
         self._static_by_pred: dict[frozenset[int], _Static] = {}
         self._static_by_nts: dict[frozenset[int], _Static] = {}
         self._intern: dict[tuple, int] = {}
