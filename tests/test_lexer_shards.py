@@ -123,7 +123,7 @@ COUNTER_TERMINALS = '\nX: /(?:[0-9]{3})+x/\nY: /(?:[0-9]{4})+y/\nZ: /(?:[0-9]{5}
 @pytest.mark.parametrize("rules, overlaps", [('start: A "b" | C', True), ('start: A "b" C', False)])
 def test_sharded_lexers_find_two_readings_in_one_state(monkeypatch, rules, overlaps):
     """The overlap check sees the texts shared inside any shard: a state where "a" reads as
-    A or C is found (then the grammar gets Earley, lexing with one union of everything)."""
+    A or C is found (then the grammar gets Earley, lexing with the shards)."""
     vocab = Vocabulary([b"a", b"b", b"x", b"0", None], eos_token_ids=[4])
     grammar = load_lark(rules + ' | "x" X | "y" Y | "z" Z' + COUNTER_TERMINALS)
     monkeypatch.setattr(lexer_module, "SHARD_FROM", 0)
@@ -137,3 +137,20 @@ def test_sharded_lexers_find_two_readings_in_one_state(monkeypatch, rules, overl
     assert compiled.lexers.sharded != overlaps
     m = compiled.matcher()
     assert m.accept_token(2) and all(m.accept_token(3) for _ in range(3)) and m.accept_token(2) and m.can_end()
+
+
+def test_earley_candidates_spanning_shards_get_a_union_of_their_own(monkeypatch):
+    """After "a", read as A or as C, Earley expects X or Y, whose LR states are in different
+    shards: the lexer of {X, Y} is a union of their own, and every mask equals the one from
+    one union of everything."""
+    tokens = [bytes([b]) for b in b"abcxyz0123456789"] + [b"00", b"000", b"0x", b"a0", b"ab0", b"9y", b"0000y"]
+    vocab = Vocabulary(tokens + [None], eos_token_ids=[len(tokens)])
+    grammar = load_lark('start: A X | C Y | "z" Z' + COUNTER_TERMINALS)
+    whole = CFGGrammar(grammar, vocab, all_readings=True)
+    monkeypatch.setattr(lexer_module, "SHARD_FROM", 0)
+    sharded = CFGGrammar(grammar, vocab, all_readings=True)
+    assert sharded.parser.kind == whole.parser.kind == "earley"
+    assert len(whole.lexers._unions) == 1 and len(sharded.lexers._unions) > 1
+    texts = [b"a000x", b"a0000y", b"aa000000x", b"ab0000y", b"z00000z"]
+    assert _same_masks(sharded, whole, texts, vocab, random.Random(3)) >= 20
+    assert frozenset(sharded.lexers._index[t] for t in ("X", "Y")) in sharded.lexers._own_unions

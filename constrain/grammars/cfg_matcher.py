@@ -88,7 +88,7 @@ class CFGGrammar(CompiledGrammar):
                              terminal_dfas=terminal_dfas, action_sets=action_sets)
         if all_readings and pairs is not None and self.lexers.overlap_within(*pairs, self.parser.terminals):
             self.parser = EarleyParser(grammar)
-            self.lexers.use_one_union()
+            self.lexers.forget_lr_states()
         self.walks = LexemeWalks(vocab)
         self.ignore = grammar.ignore
         self.text_sensitive = frozenset({grammar.indenter.newline}) if grammar.indenter else frozenset()

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from constrain.automata.regex import cached_regex_to_dfa, core_union, literal_text, terminal_automata
-from constrain.errors import AutomatonTooLargeError, ConstrainError, GrammarError
+from constrain.errors import ConstrainError, GrammarError
 from constrain.grammars.cfg import Grammar, Terminal
 from constrain.grammars.lexer_shards import SHARD_FROM, plan_shards
 
@@ -151,7 +151,8 @@ class Lexers:
     of all terminals, or, for an LALR parser whose terminal automata are big (`action_sets`
     given: its (LR state, terminal id) action pairs, the terminal names and the number of LR
     states), one union per shard of its LR states (lexer_shards.py): `for_candidates` then
-    takes the top LR state. `terminal_dfas` supplies automata for some terminals (by name)
+    takes the top LR state, or, for another parser (`forget_lr_states`), finds a shard holding
+    the candidates. `terminal_dfas` supplies automata for some terminals (by name)
     built by the caller; their patterns are then not compiled."""
 
     def __init__(self, grammar: Grammar, *, max_states: int = 50000, all_readings: bool = False,
@@ -176,14 +177,15 @@ class Lexers:
         self._index = {name: i for i, name in enumerate(self.names)}
         self._shard_of_state = None
         total = sum(part.n_states for part in self._parts)
-        # the union of everything while it stays within its parts' states, else shards
-        if action_sets is None or total < SHARD_FROM:
-            self._build_unions([self._everything()])
-        elif not self._build_unions([self._everything()], within=total):
+        plan = None
+        if action_sets is not None and total >= SHARD_FROM:
             plan = self._plan_shards(terminals, prebuilt, action_sets)
-            if plan is not None:
-                self._shard_of_state = plan.shard_of_state
-            self._build_unions([self._everything()] if plan is None else plan.members)
+        if plan is None:
+            self._build_unions([self._everything()])
+        else:
+            self._shard_of_state = plan.shard_of_state
+            self._build_unions(plan.members)
+        self._own_unions: dict[frozenset[int], TerminalUnion] = {}
         self.behaviours = Behaviours()
         # per component, its place in a reading (best first)
         ranked = sorted(range(len(terminals)), key=lambda i: _rank(terminals[i]))
@@ -196,21 +198,19 @@ class Lexers:
         """Whether `for_candidates` needs the top LR state (one union per shard)."""
         return self._shard_of_state is not None
 
-    def use_one_union(self) -> None:
-        """Drop the shards for one union of all terminals (for a parser other than the LALR
-        one they were planned for); only before the first `for_candidates`."""
-        if self.sharded:
-            self._shard_of_state = None
-            self._build_unions([self._everything()])
+    def forget_lr_states(self) -> None:
+        """For a parser other than the LALR one the shards were planned for: `for_candidates`
+        then takes no LR state and finds a union holding the candidates (`_union_holding`)."""
+        self._shard_of_state = None
 
     def for_candidates(self, names: frozenset[str], lr_state: int | None = None) -> LexerDFA:
         """The lexer of the candidate set `names`; `lr_state`: the parser's top LR state, when sharded."""
         lexer = self._by_candidates.get(names)
         if lexer is not None:
             return lexer
-        union = self._unions[0 if lr_state is None else int(self._shard_of_state[lr_state])]
         # no candidates (the parse is complete and nothing is ignored): every transition is DEAD
         components = frozenset(self._index[n] for n in names if n in self._index)
+        union = self._union_holding(components, lr_state)
         accepting = np.zeros(union.n_states, dtype=np.uint8)
         for c in components:
             accepting[union.accepting_states(c)] = 1
@@ -226,6 +226,24 @@ class Lexers:
                                  selected, union, self.behaviours)
                 self._by_candidates[names] = lexer
         return lexer
+
+    def _union_holding(self, components: frozenset[int], lr_state: int | None) -> TerminalUnion:
+        """A union holding the components: the only one; the shard of the top LR state; else
+        the first shard holding them all or, failing that, a union of their own (built on first
+        use and kept: candidate sets of a parser that reads a lexeme several ways may span
+        shards)."""
+        if len(self._unions) == 1:
+            return self._unions[0]
+        if lr_state is not None:
+            return self._unions[int(self._shard_of_state[lr_state])]
+        holding = np.flatnonzero(self._shard_holds[:, sorted(components)].all(axis=1))
+        if holding.size:
+            return self._unions[int(holding[0])]
+        own = self._own_unions.get(components)
+        if own is None:
+            own = self._build_union(np.array(sorted(components), dtype=np.int64))
+            own = self._own_unions.setdefault(components, own)
+        return own
 
     def overlap_within(self, sets: np.ndarray, terminals: np.ndarray, names: list[str]) -> bool:
         """Whether some text is accepted by two terminals of one set (then a parser that reads
@@ -268,21 +286,21 @@ class Lexers:
         lexed = component >= 0
         return sets[lexed], component[lexed]
 
-    def _build_unions(self, members: list[np.ndarray], within: int | None = None) -> bool:
-        """One union per member array (`_unions`), and their `shared_texts` side by side (a text
-        two terminals share shows in every union holding both). False, and nothing built, when
-        a union would have more states than `within`."""
-        limit = self.max_states if within is None else min(within, self.max_states)
+    def _build_unions(self, members: list[np.ndarray]) -> None:
+        """One union per member array (`_unions`; `_shard_holds[k, c]`: whether union k holds
+        component c), and their `shared_texts` side by side (a text two terminals share shows
+        in every union holding both)."""
+        self._unions = [self._build_union(m) for m in members]
+        self._shard_holds = np.zeros((len(members), len(self.names)), dtype=bool)
+        for k, m in enumerate(members):
+            self._shard_holds[k, m] = True
+        self._shared_texts = np.hstack([u.shared_texts for u in self._unions])
+
+    def _build_union(self, components: np.ndarray) -> TerminalUnion:
         try:
-            self._unions = [TerminalUnion(self._parts, m, len(self.names), limit) for m in members]
-        except AutomatonTooLargeError as e:
-            if within is not None:
-                return False
-            raise _terminal_error(f"lexer: {e}", None) from None
+            return TerminalUnion(self._parts, components, len(self.names), self.max_states)
         except ConstrainError as e:
             raise _terminal_error(f"lexer: {e}", None) from None
-        self._shared_texts = np.hstack([u.shared_texts for u in self._unions])
-        return True
 
 
 _BITS_IN_BYTE = np.array([bin(b).count("1") for b in range(256)], dtype=np.int64)
