@@ -202,12 +202,16 @@ _LITERAL = re.compile(r"(?:[^\\\[\](){}.*+?^$|]|\\x[0-9a-fA-F]{2}|\\u[0-9a-fA-F]
 _ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|(.))", re.S)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def literal_text(pattern: str) -> str | None:
     """The one string an ECMA-262 regex without operators matches (None if it has any)."""
     if not _LITERAL.fullmatch(pattern):
         return None
-    text = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)) if m.group(3) is None else m.group(3), pattern)
-    return None if any(0xD800 <= ord(c) <= 0xDFFF for c in text) else text
+    text = pattern if "\\" not in pattern else _ESCAPE.sub(
+        lambda m: chr(int(m.group(1) or m.group(2), 16)) if m.group(3) is None else m.group(3), pattern)
+    return None if _SURROGATE.search(text) else text
 
 
 def words_dfa(words: list[bytes]) -> ByteDFA:
