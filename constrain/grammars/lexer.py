@@ -3,7 +3,9 @@
 At each point of the input, the candidates are the terminals the parser accepts next plus
 the `%ignore` terminals. `Lexers.for_candidates(names)` builds (once, then cached) the union
 DFA of their patterns, a `LexerDFA`, as a restriction of a union built at compile time: of all
-terminals, or of the shard of LR states the parser is in (lexer_shards.py).
+terminals, or of the shard of LR states the parser is in (lexer_shards.py), or of the first
+shard holding the candidates (a parser without LR states); for a candidate set no shard holds,
+of a union of its own, built then.
 
 Lexing rule: a lexeme is the longest match (maximal munch: it ends where the next byte
 would kill the DFA, or at the end of the input). By default (Lark's rule, one reading per
