@@ -95,7 +95,6 @@ constrain::CSR checked_csr(const IntArray& begin, const IntArray& value, int32_t
 }
 
 
-// A str's UTF-8 text (cached in the object: valid while it lives); TypeError for other objects.
 struct RuleArrays {
   std::vector<int32_t> lhs, rhs_begin, rhs;
 };
@@ -122,6 +121,7 @@ RuleArrays checked_rules(const IntArray& lhs_array, const IntArray& rhs_begin_ar
   return r;
 }
 
+// A str's UTF-8 text (cached in the object: valid while it lives); TypeError for other objects.
 std::string_view utf8_of(const py::handle& text, const char* what) {
   if (!PyUnicode_Check(text.ptr())) throw py::type_error(std::string(what) + " must be str");
   Py_ssize_t size = 0;
