@@ -9,6 +9,7 @@ import pytest
 from constrain.automata.regex import byte_difference, regex_to_dfa, trimmed
 from constrain.grammars.json_schema.lengths import length_string_dfa
 from constrain.grammars.json_schema.strings import any_text, string_regex
+from constrain.grammars.cfg_matcher import CFGGrammar
 from constrain.grammars.json_schema import compile_json_schema
 from constrain.grammars.lark_frontend import translate_regex
 from tests.test_json_schema import accepts, llama3  # noqa: F401 (a fixture)
@@ -58,3 +59,36 @@ def test_pattern_with_a_length_the_regex_cannot_be_rewritten_for(llama3):
         assert accepts(grammar, tok, json.dumps(text)) == ok, text
     # the compiled grammar reads the string through an automaton built directly
     assert any(t.pattern.startswith('"automaton') for t in grammar.ir.terminals.values())
+
+
+@pytest.mark.parametrize("schema", [
+    {"oneOf": [{"maxLength": 1}, {"maxLength": 1}, {"pattern": "^x"}]},   # found by the combinator fuzz
+    {"anyOf": [{"type": "string", "minLength": 2, "maxLength": 1, "not": {"pattern": "^x"}}, {"type": "integer"}]},
+    {"anyOf": [{"type": "string", "minLength": 3, "maxLength": 2, "pattern": "a"}, {"type": "integer"}]},
+])
+def test_an_empty_length_range_allows_no_string(llama3, schema):
+    """minLength above maxLength (written so, or left by a oneOf whose branches exclude each
+    other) allows no string, whatever else constrains it; both grammars agree with jsonschema."""
+    import jsonschema
+
+    from constrain.grammars.json_schema import json_schema_to_lark
+    from constrain.grammars.lark_frontend import load_lark
+
+    vocab, tok = llama3
+    validator = jsonschema.Draft202012Validator(schema)
+    compiled, shown = compile_json_schema(schema, vocab), CFGGrammar(load_lark(json_schema_to_lark(schema)), vocab)
+    for value in ["ab", "xa", "x", "", "aaa", 7]:
+        for grammar in (compiled, shown):
+            assert accepts(grammar, tok, json.dumps(value)) == validator.is_valid(value), (schema, value)
+
+
+def test_a_repeat_with_fewer_at_most_than_at_least_is_empty():
+    from constrain.automata.regex import ast_to_dfa
+    from constrain.automata.regex_parser import parse
+
+    from constrain.errors import RegexError
+
+    inner = parse("a{2}")                              # a Repeat node, bounds replaced below
+    assert ast_to_dfa(inner).accepting.any()
+    with pytest.raises(RegexError, match="empty"):     # not the language of "aa"
+        ast_to_dfa(type(inner)(inner.item, 2, 1))

@@ -111,6 +111,8 @@ def _chars(nfa: NFA, node: Chars) -> tuple[int, int]:
 
 
 def _repeat(nfa: NFA, node: Repeat) -> tuple[int, int]:
+    if node.max is not None and node.max < node.min:      # no count fits: the empty language
+        return nfa.new_state(), nfa.new_state()
     entry = cur = nfa.new_state()
     for _ in range(node.min):
         a, b = _build(nfa, node.item)

@@ -162,6 +162,8 @@ class Scalars:
         """The terminal of the strings `node` allows; `as_regex`: one written as a regex
         (distinct_item reads it), never an automaton built directly."""
         lo, hi = count(node, "minLength", 0), count(node, "maxLength", None)
+        if hi is not None and lo > hi:          # no length fits (e.g. a oneOf's excluded branch)
+            return None
         pattern, fmt = node.get("pattern"), node.get("format")
         if fmt is not None and fmt not in FORMATS:
             self.skip("format", pointer, f"unknown format {fmt!r}")
