@@ -121,6 +121,12 @@ RuleArrays checked_rules(const IntArray& lhs_array, const IntArray& rhs_begin_ar
   return r;
 }
 
+// TypeError unless `item` is a rule as the BNF entry points take it: an (lhs, rhs tuple) pair
+void check_rule_pair(const py::handle& item) {
+  if (!PyTuple_Check(item.ptr()) || PyTuple_GET_SIZE(item.ptr()) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(item.ptr(), 1)))
+    throw py::type_error("a rule must be a (lhs, rhs tuple) pair");
+}
+
 // A str's UTF-8 text (cached in the object: valid while it lives); TypeError for other objects.
 std::string_view utf8_of(const py::handle& text, const char* what) {
   if (!PyUnicode_Check(text.ptr())) throw py::type_error(std::string(what) + " must be str");
@@ -345,8 +351,7 @@ PYBIND11_MODULE(_core, m) {
         constrain::BNFRules rules;
         std::vector<int32_t> rhs;
         for (const auto& item : given) {
-          if (!PyTuple_Check(item.ptr()) || PyTuple_GET_SIZE(item.ptr()) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(item.ptr(), 1)))
-            throw py::type_error("a rule must be a (lhs, rhs tuple) pair");
+          check_rule_pair(item);
           const auto rule = py::reinterpret_borrow<py::tuple>(item);
           rhs.clear();
           for (const auto& s : py::reinterpret_borrow<py::tuple>(rule[1])) rhs.push_back(rules.symbol(utf8_of(s, "a symbol")));
@@ -371,8 +376,7 @@ PYBIND11_MODULE(_core, m) {
           return found;
         };
         for (const auto& item : rules) {
-          if (!PyTuple_Check(item.ptr()) || PyTuple_GET_SIZE(item.ptr()) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(item.ptr(), 1)))
-            throw py::type_error("a rule must be a (lhs, rhs tuple) pair");
+          check_rule_pair(item);
           PyObject* left = id_in(nonterminal_ids, PyTuple_GET_ITEM(item.ptr(), 0));
           if (left == nullptr) throw py::key_error("a rule's lhs is not a nonterminal");
           lhs.push_back(py::cast<int32_t>(left));
