@@ -70,6 +70,19 @@ def ratios(summary: EngineSummary, reference: EngineSummary) -> dict[str, float 
     return out
 
 
+def common_ttfm_us(results: list[SchemaResult]) -> tuple[int, dict[str, dict[str, float | None]]]:
+    """TTFM percentiles per engine over only the schemas that every engine compiled: (their
+    count, {engine: {"mean": ..., "p50": ...}}). An engine that compiles more schemas than
+    another also times harder ones, which its own percentiles include and these leave out."""
+    engines = list(dict.fromkeys(r.engine for r in results))
+    ttfm: dict[str, dict[str, float]] = {e: {} for e in engines}
+    for r in results:
+        if r.ttfm is not None:
+            ttfm[r.engine][r.id] = r.ttfm
+    common = set.intersection(*(set(t) for t in ttfm.values())) if engines else set()
+    return len(common), {e: percentiles_us([ttfm[e][i] for i in common], TTFM_PERCENTILES) for e in engines}
+
+
 def paired_ttfm_ratio(results: list[SchemaResult], engine: str, reference: str) -> float | None:
     """Geometric mean over schemas both engines compiled of engine TTFM / reference TTFM."""
     ref = {r.id: r.ttfm for r in results if r.engine == reference and r.ttfm}

@@ -17,7 +17,7 @@ from jsonschemabench.check import (COMPILE, CRASH, INVALIDATION, PASS, TIMEOUT, 
 from jsonschemabench.data import DataError, load_rows, subsets
 from jsonschemabench.maskbench import run_maskbench
 from jsonschemabench.report import write_report
-from jsonschemabench.stats import paired_ttfm_ratio, percentiles_us, ratios, summarize
+from jsonschemabench.stats import common_ttfm_us, paired_ttfm_ratio, percentiles_us, ratios, summarize
 from jsonschemabench.testsuite import category
 from jsonschemabench.workers import EngineWorker
 from tests.conftest import require_tokenizer
@@ -85,6 +85,15 @@ def test_summary_counts_and_same_run_ratios():
     # paired: only the schema both compiled counts
     assert paired_ttfm_ratio(results, "x", "ref") == pytest.approx(4.0)
     assert ratios(s["ref"], summarize([_result("ref", 0, COMPILE)])["ref"])["ttfm p50"] is None
+
+
+def test_common_ttfm_leaves_out_schemas_one_engine_did_not_compile():
+    results = [_result("ref", 0, ttfm=1e-3), _result("ref", 1, COMPILE), _result("ref", 2, ttfm=3e-3),
+               _result("x", 0, ttfm=2e-3), _result("x", 1, ttfm=9.0), _result("x", 2, ttfm=4e-3)]
+    n, stats = common_ttfm_us(results)
+    assert n == 2
+    assert stats["ref"]["mean"] == pytest.approx(2000.0) and stats["x"]["mean"] == pytest.approx(3000.0)
+    assert stats["x"]["p50"] == pytest.approx(3000.0)     # x's 9 s on schema 1 is not counted
 
 
 # --- workers ---------------------------------------------------------------------------------
@@ -177,6 +186,8 @@ def test_report_files(tmp_path):
     assert "| ref | 2 | 1 (50.0%)" in md and "| eng | 2 | 1 (50.0%)" in md
     assert "| b | 0/1 (0%) | 0/1 (0%) |" in md
     assert "| eng | 1.50x | 1.50x |" in md  # TTFM mean and p50 over ref's
+    # on the one schema both compiled (a/0), eng took 2 ms against ref's 1 ms
+    assert "1 schemas;" in md and "| eng | 2,000 | 2,000 | 2,000 | 2,000 | 2.00x |" in md
     for name in ("tbm_cdf.png", "ttfm_cdf.png", "passing_by_subset.png"):
         assert (tmp_path / "out" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
