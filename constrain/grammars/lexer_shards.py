@@ -49,11 +49,9 @@ def plan_shards(pair_state: np.ndarray, pair_component: np.ndarray, multiplies: 
     key = np.zeros((n_states, int(multiplies.sum())), dtype=bool)
     key[pair_state[regex], columns[pair_component[regex]]] = True
     distinct, key_of_state = _unique_rows(np.packbits(key, axis=1))
-    regex_sets = np.unpackbits(distinct, axis=1, count=key.shape[1]).astype(np.float64)
-    # each regex set goes to its largest superset (one no other set contains); the counts
-    # are exact in float64 (BLAS product)
-    size = regex_sets.sum(axis=1)
-    inside = regex_sets @ regex_sets.T == size[:, None]          # [i, j]: set i inside set j
+    # each regex set goes to its largest superset (one no other set contains)
+    size = np.unpackbits(distinct, axis=1).sum(axis=1, dtype=np.int64)
+    inside = _inclusions(distinct)
     largest = np.where(inside, size[None, :], -1).argmax(axis=1)
     _, shard_of_key = np.unique(largest, return_inverse=True)
     shard_of_state = shard_of_key.ravel()[key_of_state.ravel()]
@@ -76,6 +74,22 @@ def plan_shards(pair_state: np.ndarray, pair_component: np.ndarray, multiplies: 
         if len(members) == 1:
             return None
     return ShardPlan(members, shard_of_state.astype(np.int64))
+
+
+def _inclusions(sets: np.ndarray) -> np.ndarray:
+    """[i, j]: bit set i (row i of a 2-d uint8 array) is inside bit set j: no bit of i is
+    outside j. Compared 64 bits at a time, in integers: a float product would call BLAS,
+    whose worker threads keep spinning on the other cores after it returns."""
+    n, width = sets.shape
+    words = np.zeros((n, -(-width // 8) * 8), dtype=np.uint8)      # 64 bits per comparison
+    words[:, :width] = sets
+    sets = words.view(np.uint64)
+    width = sets.shape[1]
+    outside = ~sets
+    apart = np.zeros((n, n), dtype=bool)            # [i, j]: some bit of i outside j
+    for w in range(width):
+        apart |= (sets[:, None, w] & outside[None, :, w]) != 0
+    return ~apart
 
 
 def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
