@@ -11,11 +11,13 @@ Invariants of an `NFA` with states 0..n-1:
 
 Size is bounded: `build_nfa` computes the exact state count first (`_size` mirrors `_build`)
 and raises `AutomatonTooLargeError` past `max_states`, so `a{100000}` fails at once instead of
-exhausting memory. Bounded repeats `x{m,n}` are built as m copies followed by nested
+exhausting memory; the states are then made at once and `_build` numbers them in order. Bounded repeats `x{m,n}` are built as m copies followed by nested
 optionals `(x(x(x)?)?)?` whose skips all lead to the common exit, which keeps epsilon closures
 small.
 """
 from __future__ import annotations
+
+from itertools import count
 
 from constrain.automata.regex_parser import Alt, Assert, Chars, Concat, Node, Repeat
 from constrain.errors import AutomatonTooLargeError
@@ -25,13 +27,14 @@ _NO_TAGS: frozenset[int] = frozenset()
 
 
 class NFA:
-    def __init__(self):
-        self.edges: list[list[tuple[object, int]]] = []
-        self.eps: list[list[int]] = []
-        self.bos: list[list[int]] = []
-        self.eos: list[list[int]] = []
-        self.tags: list[frozenset[int]] = []
-        self.start = self.new_state()
+    def __init__(self, n_states: int = 1):
+        """`n_states` states without moves or tags; the start is state 0."""
+        self.edges: list[list[tuple[object, int]]] = [[] for _ in range(n_states)]
+        self.eps: list[list[int]] = [[] for _ in range(n_states)]
+        self.bos: list[list[int]] = [[] for _ in range(n_states)]
+        self.eos: list[list[int]] = [[] for _ in range(n_states)]
+        self.tags: list[frozenset[int]] = [_NO_TAGS] * n_states
+        self.start = 0
 
     @property
     def n_states(self) -> int:
@@ -52,11 +55,13 @@ def build_nfa(asts: list[Node], max_states: int = MAX_NFA_STATES) -> NFA:
             f"the NFA would need {size} states, more than {max_states} "
             "(a large repeat count or nested repeats?); simplify the pattern"
         )
-    nfa = NFA()
+    nfa = NFA(size)
+    fresh = count(1)        # the next state id _build takes
     for i, ast in enumerate(asts):
-        entry, exit_ = _build(nfa, ast)
+        entry, exit_ = _build(nfa, ast, fresh)
         nfa.eps[nfa.start].append(entry)
         nfa.tags[exit_] = frozenset((i,))
+    assert next(fresh) == size, "_size and _build disagree"
     return nfa
 
 
@@ -70,63 +75,65 @@ def _size(node: Node) -> int:
         return 2 + sum(_size(item) for item in node.items)
     if isinstance(node, Repeat):
         item = _size(node.item)
+        if node.max is not None and node.max < node.min:
+            return 2
         if node.max is None:
             return 1 + (node.min + 1) * item
         return 2 + node.max * item
     raise TypeError(f"not a regex AST node: {node!r}")
 
 
-def _build(nfa: NFA, node: Node) -> tuple[int, int]:
-    """Add a fragment for `node`; return its (entry, exit) states."""
+def _build(nfa: NFA, node: Node, fresh) -> tuple[int, int]:
+    """Add a fragment for `node` on the states `fresh` numbers; return its (entry, exit) states."""
     if isinstance(node, Chars):
-        return _chars(nfa, node)
+        return _chars(nfa, node, fresh)
     if isinstance(node, Concat):
-        entry = cur = nfa.new_state()
+        entry = cur = next(fresh)
         for item in node.items:
-            a, b = _build(nfa, item)
+            a, b = _build(nfa, item, fresh)
             nfa.eps[cur].append(a)
             cur = b
         return entry, cur
     if isinstance(node, Alt):
-        entry, exit_ = nfa.new_state(), nfa.new_state()
+        entry, exit_ = next(fresh), next(fresh)
         for item in node.items:
-            a, b = _build(nfa, item)
+            a, b = _build(nfa, item, fresh)
             nfa.eps[entry].append(a)
             nfa.eps[b].append(exit_)
         return entry, exit_
     if isinstance(node, Repeat):
-        return _repeat(nfa, node)
+        return _repeat(nfa, node, fresh)
     if isinstance(node, Assert):
-        entry, exit_ = nfa.new_state(), nfa.new_state()
+        entry, exit_ = next(fresh), next(fresh)
         (nfa.bos if node.kind == "start" else nfa.eos)[entry].append(exit_)
         return entry, exit_
     raise TypeError(f"not a regex AST node: {node!r}")
 
 
-def _chars(nfa: NFA, node: Chars) -> tuple[int, int]:
-    entry, exit_ = nfa.new_state(), nfa.new_state()
+def _chars(nfa: NFA, node: Chars, fresh) -> tuple[int, int]:
+    entry, exit_ = next(fresh), next(fresh)
     if node.chars:
         nfa.edges[entry].append((node.chars, exit_))
     return entry, exit_
 
 
-def _repeat(nfa: NFA, node: Repeat) -> tuple[int, int]:
+def _repeat(nfa: NFA, node: Repeat, fresh) -> tuple[int, int]:
     if node.max is not None and node.max < node.min:      # no count fits: the empty language
-        return nfa.new_state(), nfa.new_state()
-    entry = cur = nfa.new_state()
+        return next(fresh), next(fresh)
+    entry = cur = next(fresh)
     for _ in range(node.min):
-        a, b = _build(nfa, node.item)
+        a, b = _build(nfa, node.item, fresh)
         nfa.eps[cur].append(a)
         cur = b
     if node.max is None:  # Thompson star: loop through `cur`
-        a, b = _build(nfa, node.item)
+        a, b = _build(nfa, node.item, fresh)
         nfa.eps[cur].append(a)
         nfa.eps[b].append(cur)
         return entry, cur
-    exit_ = nfa.new_state()
+    exit_ = next(fresh)
     nfa.eps[cur].append(exit_)
     for _ in range(node.max - node.min):
-        a, b = _build(nfa, node.item)
+        a, b = _build(nfa, node.item, fresh)
         nfa.eps[cur].append(a)
         nfa.eps[b].append(exit_)
         cur = b

@@ -88,9 +88,7 @@ def _byte_nfa(chars: MinimalDFA, classes: list[CharSet], sequences=utf8_sequence
     for c, col in enumerate(chars.column_of_class.tolist()):
         column_sets[col].append(classes[c])
     column_chars = [CharSet().union(*parts) for parts in column_sets]
-    nfa = NFA()  # linear in the character DFA, which max_states already bounds
-    while nfa.n_states < n:
-        nfa.new_state()
+    nfa = NFA(n)  # linear in the character DFA, which max_states already bounds
     suffix_nodes: dict[tuple, int] = {}
     for s, row in enumerate(chars.trans.tolist()):
         nfa.tags[s] = chars.tags[s]
