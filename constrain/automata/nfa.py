@@ -11,9 +11,9 @@ Invariants of an `NFA` with states 0..n-1:
 
 Size is bounded: `build_nfa` computes the exact state count first (`_size` mirrors `_build`)
 and raises `AutomatonTooLargeError` past `max_states`, so `a{100000}` fails at once instead of
-exhausting memory; the states are then made at once and `_build` numbers them in order. Bounded repeats `x{m,n}` are built as m copies followed by nested
-optionals `(x(x(x)?)?)?` whose skips all lead to the common exit, which keeps epsilon closures
-small.
+exhausting memory; the states are then made at once and `_build` numbers them in order.
+Bounded repeats `x{m,n}` are built as m copies followed by nested optionals `(x(x(x)?)?)?`
+whose skips all lead to the common exit, which keeps epsilon closures small.
 """
 from __future__ import annotations
 
