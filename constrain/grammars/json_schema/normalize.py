@@ -226,8 +226,9 @@ def normalized(node, legacy: bool) -> dict | bool:
     else:
         out.pop("additionalItems", None)
     if "dependencies" in out:
-        for k, v in out.pop("dependencies").items():
-            out.setdefault("dependentRequired" if isinstance(v, list) else "dependentSchemas", {})[k] = v
+        for k, v in out.pop("dependencies").items():     # new dicts: `node`'s own stay as written
+            kind = "dependentRequired" if isinstance(v, list) else "dependentSchemas"
+            out[kind] = {**out.get(kind, {}), k: v}
     if "if" in out:
         out["anyOf"] = conjunction(out["anyOf"], _if_branches(out)) if "anyOf" in out else _if_branches(out)
     out.pop("then", None)              # without `if`, then/else assert nothing
