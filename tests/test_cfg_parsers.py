@@ -663,22 +663,25 @@ def test_inline_unit_rules_keeps_the_language(text):
             assert before.sentence(w) == after.sentence(w), w
 
 
-def test_large_tables_build_their_rows_on_first_use(monkeypatch):
-    """Above EAGER_ROWS states the action and goto rows are RowDicts, built on first use;
-    every row equals the one built at once, and a state outside the table is a KeyError."""
+def test_table_rows_are_built_on_first_use():
+    """Action and goto rows are RowDicts, built when first read: none before parsing, only
+    those read after; every action key is a terminal id (the end marker included), every goto
+    key a nonterminal id, and the rows hold every (state, terminal) action pair; a state
+    outside the table is a KeyError. The parser's exactness on these tables is check_exact's."""
     import constrain.grammars.lalr as lalr
     grammar = load_builtin("json")
-    eager = build_lalr(grammar)
-    monkeypatch.setattr(lalr, "EAGER_ROWS", 0)
-    lazy = build_lalr(grammar)
-    assert isinstance(lazy.action, lalr.RowDicts) and isinstance(eager.action, list)
-    assert lazy.n_states == eager.n_states == len(eager.action)
-    assert [lazy.action[s] for s in range(lazy.n_states)] == eager.action
-    assert [lazy.goto[s] for s in range(lazy.n_states)] == eager.goto
+    tables = build_lalr(grammar)
+    assert isinstance(tables.action, lalr.RowDicts) and isinstance(tables.goto, lalr.RowDicts)
+    assert len(tables.action) == len(tables.goto) == 0
+    start = LALRParser(grammar, tables).initial()
+    for t in sorted(start.allowed_terminals()):
+        start.advance(t).allowed_terminals()
+    assert 0 < len(tables.action) < tables.n_states
+    end, n_nonterminals = len(grammar.parser_terminals), len(grammar.nonterminals) + 1
+    rows = [(tables.action[s], tables.goto[s]) for s in range(tables.n_states)]
+    assert all(0 <= t <= end for action, _ in rows for t in action)
+    assert all(0 <= n < n_nonterminals for _, goto in rows for n in goto)
+    pairs = {(s, t) for s, (action, _) in enumerate(rows) for t in action if t != end}
+    assert pairs == set(zip(*(a.tolist() for a in tables.action_pairs)))
     with pytest.raises(KeyError):
-        lazy.action[lazy.n_states]
-    # a parser on either table allows the same terminals, at the start and one terminal in
-    lazy_start, eager_start = LALRParser(grammar, lazy).initial(), LALRParser(grammar, eager).initial()
-    assert lazy_start.allowed_terminals() == eager_start.allowed_terminals()
-    for t in sorted(eager_start.allowed_terminals()):
-        assert lazy_start.advance(t).allowed_terminals() == eager_start.advance(t).allowed_terminals()
+        tables.action[tables.n_states]
