@@ -46,7 +46,9 @@ class Vocabulary:
         for i in eos:
             if i < len(text):
                 text[i] = None
-        self._tokens = text
+        # a tuple of bytes and None: the cyclic collector stops tracking it at its first pass,
+        # where a list of 128k tokens would be traversed by every full collection
+        self._tokens = tuple(text)
         self._size = size
         self._eos = eos
         self._trie = None

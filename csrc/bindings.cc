@@ -29,7 +29,7 @@ uint32_t* words_of(WordArray& a, const TokenTrie& trie, const char* what) {
   return reinterpret_cast<uint32_t*>(a.mutable_data());
 }
 
-TokenTrie make_trie(const py::list& tokens, int32_t vocab_size,
+TokenTrie make_trie(const py::sequence& tokens, int32_t vocab_size,
                     const py::array_t<uint8_t, py::array::c_style | py::array::forcecast>& slice_of,
                     const py::list& languages) {
   std::vector<std::string> bytes;

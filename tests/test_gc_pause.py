@@ -79,3 +79,13 @@ def test_compiling_and_masking_leave_no_reference_cycles():
         gc.set_debug(0)
         gc.garbage.clear()
     assert ours == []
+
+
+def test_the_token_table_is_not_rescanned_by_the_collector():
+    """A vocabulary's bytes per id (128k entries for Llama-3) hold no container, so after one
+    pass the cyclic collector no longer tracks them: a full collection does not visit every
+    token of every vocabulary in the process."""
+    vocab = Vocabulary([b"a", "α".encode(), None, b"b"], eos_token_ids=[2], size=5)
+    gc.collect()
+    assert not gc.is_tracked(vocab._tokens)
+    assert vocab.tokens == [b"a", "α".encode(), None, b"b"] and vocab.token_bytes(4) is None
