@@ -80,3 +80,24 @@ def test_every_listed_format_compiles_and_accepts_its_examples_token_by_token():
             m = g.matcher()
             ids = tok.encode(json.dumps(text, ensure_ascii=False), add_special_tokens=False).ids
             assert (all(m.accept_token(t) for t in ids) and m.can_end()) == valid, (fmt, text)
+
+
+def test_oneof_of_disjoint_formats_is_exact_and_overlapping_ones_refused():
+    """oneOf branches whose formats share no string (date, email) are proven disjoint, so the
+    oneOf compiles as their union; a date against a pattern some dates match is not disjoint,
+    and the oneOf then takes the strings exactly one branch matches."""
+    from constrain.grammars.json_schema.disjoint import pairwise_disjoint
+    date, email = {"type": "string", "format": "date"}, {"type": "string", "format": "email"}
+    assert pairwise_disjoint([date, email]) and pairwise_disjoint([email, date])
+    assert not pairwise_disjoint([date, {"type": "string", "pattern": "^2"}])
+    assert not pairwise_disjoint([date, {"type": "string", "format": "date"}])
+    path = require_tokenizer("gpt2")
+    vocab, tok = constrain.Vocabulary.from_file(path), Tokenizer.from_file(str(path))
+    cases = [(email, [("2024-02-29", True), ("a@b.co", True), ("2023-02-29", False), ("a@", False)]),
+             ({"type": "string", "pattern": "^2"}, [("1999-01-01", True), ("2x", True), ("2024-01-01", False)])]
+    for second, texts in cases:
+        g = constrain.compile_json_schema({"oneOf": [date, second]}, vocab)
+        for text, valid in texts:
+            m = g.matcher()
+            ids = tok.encode(json.dumps(text), add_special_tokens=False).ids
+            assert (all(m.accept_token(t) for t in ids) and m.can_end()) == valid, (second, text)
