@@ -4,8 +4,10 @@ Invariants of an `NFA` with states 0..n-1:
 - `edges[s]` lists `(label, t)`: on a symbol in `label` go to t. Labels are hashable and opaque
   here; the regex front end uses CharSets (one code point per move) and utf8_expand.py uses
   inclusive byte ranges `(lo, hi)`;
-- `eps[s]` lists free moves; `bos[s]` moves allowed only at the start of the input (`^`),
-  `eos[s]` moves allowed only at its end (`$`); they are resolved by the subset construction;
+- `eps` holds the free moves as a flat list of (source, target) pairs, `[s0, t0, s1, t1,
+  ...]`, in the order they were added; `bos` likewise the moves allowed only at the start of
+  the input (`^`), `eos` those allowed only at its end (`$`); they are resolved by the subset
+  construction (flat lists: most states have none of these moves);
 - `tags[s]` is the set of tags accepted on reaching s (empty for most states). Building
   several ASTs into one NFA (`build_nfa`) gives a tagged union: AST i's final state has tag i.
 
@@ -30,9 +32,9 @@ class NFA:
     def __init__(self, n_states: int = 1):
         """`n_states` states without moves or tags; the start is state 0."""
         self.edges: list[list[tuple[object, int]]] = [[] for _ in range(n_states)]
-        self.eps: list[list[int]] = [[] for _ in range(n_states)]
-        self.bos: list[list[int]] = [[] for _ in range(n_states)]
-        self.eos: list[list[int]] = [[] for _ in range(n_states)]
+        self.eps: list[int] = []
+        self.bos: list[int] = []
+        self.eos: list[int] = []
         self.tags: list[frozenset[int]] = [_NO_TAGS] * n_states
         self.start = 0
 
@@ -41,8 +43,7 @@ class NFA:
         return len(self.tags)
 
     def new_state(self) -> int:
-        for edges in (self.edges, self.eps, self.bos, self.eos):
-            edges.append([])
+        self.edges.append([])
         self.tags.append(_NO_TAGS)
         return len(self.tags) - 1
 
@@ -59,7 +60,7 @@ def build_nfa(asts: list[Node], max_states: int = MAX_NFA_STATES) -> NFA:
     fresh = count(1)        # the next state id _build takes
     for i, ast in enumerate(asts):
         entry, exit_ = _build(nfa, ast, fresh)
-        nfa.eps[nfa.start].append(entry)
+        nfa.eps += nfa.start, entry
         nfa.tags[exit_] = frozenset((i,))
     assert next(fresh) == size, "_size and _build disagree"
     return nfa
@@ -91,21 +92,22 @@ def _build(nfa: NFA, node: Node, fresh) -> tuple[int, int]:
         entry = cur = next(fresh)
         for item in node.items:
             a, b = _build(nfa, item, fresh)
-            nfa.eps[cur].append(a)
+            nfa.eps += cur, a
             cur = b
         return entry, cur
     if isinstance(node, Alt):
         entry, exit_ = next(fresh), next(fresh)
         for item in node.items:
             a, b = _build(nfa, item, fresh)
-            nfa.eps[entry].append(a)
-            nfa.eps[b].append(exit_)
+            nfa.eps += entry, a
+            nfa.eps += b, exit_
         return entry, exit_
     if isinstance(node, Repeat):
         return _repeat(nfa, node, fresh)
     if isinstance(node, Assert):
         entry, exit_ = next(fresh), next(fresh)
-        (nfa.bos if node.kind == "start" else nfa.eos)[entry].append(exit_)
+        moves = nfa.bos if node.kind == "start" else nfa.eos
+        moves += entry, exit_
         return entry, exit_
     raise TypeError(f"not a regex AST node: {node!r}")
 
@@ -123,18 +125,18 @@ def _repeat(nfa: NFA, node: Repeat, fresh) -> tuple[int, int]:
     entry = cur = next(fresh)
     for _ in range(node.min):
         a, b = _build(nfa, node.item, fresh)
-        nfa.eps[cur].append(a)
+        nfa.eps += cur, a
         cur = b
     if node.max is None:  # Thompson star: loop through `cur`
         a, b = _build(nfa, node.item, fresh)
-        nfa.eps[cur].append(a)
-        nfa.eps[b].append(cur)
+        nfa.eps += cur, a
+        nfa.eps += b, cur
         return entry, cur
     exit_ = next(fresh)
-    nfa.eps[cur].append(exit_)
+    nfa.eps += cur, exit_
     for _ in range(node.max - node.min):
         a, b = _build(nfa, node.item, fresh)
-        nfa.eps[cur].append(a)
-        nfa.eps[b].append(exit_)
+        nfa.eps += cur, a
+        nfa.eps += b, exit_
         cur = b
     return entry, exit_
