@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <unordered_map>
 #include <utility>
 
-#include "vec_hash.h"
+#include "id_table.h"
 
 namespace constrain {
 
@@ -113,23 +112,65 @@ class Closures {
   std::vector<int32_t> reached_, stack_, kernel_, tag_buf_, ending_;
 };
 
+// Int sequences numbered 0, 1, ... in one flat array (sequence i at data[begin[i] ..
+// begin[i + 1])), found by content through an IdTable: no allocation per sequence.
+class Interned {
+ public:
+  Interned() {
+    begin_.reserve(1024);
+    begin_.push_back(0);
+  }
+
+  std::size_t size() const { return begin_.size() - 1; }
+  const int32_t* data(std::size_t i) const { return data_.data() + begin_[i]; }
+  const int32_t* end(std::size_t i) const { return data_.data() + begin_[i + 1]; }
+
+  // the id of [first, last) (-1 when absent); `slot` and `hash` are for add()
+  int32_t find(const int32_t* first, const int32_t* last, std::size_t& slot, uint64_t& hash) const {
+    const auto n = static_cast<std::size_t>(last - first);
+    uint64_t h = n * 0x9E3779B97F4A7C15ull;
+    for (const int32_t* x = first; x != last; ++x) h = (h ^ static_cast<uint32_t>(*x)) * 0x9E3779B97F4A7C15ull;
+    hash = h ^ (h >> 29);
+    return ids_.find(hash, [&](int32_t id) {
+      const std::size_t* bounds = begin_.data() + id;
+      return bounds[1] - bounds[0] == n && std::equal(first, last, data_.data() + bounds[0]);
+    }, slot);
+  }
+
+  // appends [first, last) (found absent at `slot` with `hash`); returns its id
+  int32_t add(const int32_t* first, const int32_t* last, std::size_t slot, uint64_t hash) {
+    const auto id = static_cast<int32_t>(size());
+    data_.insert(data_.end(), first, last);
+    begin_.push_back(data_.size());
+    ids_.add(slot, id, hash);
+    return id;
+  }
+
+ private:
+  std::vector<int32_t> data_;
+  std::vector<std::size_t> begin_;
+  IdTable ids_;
+};
+
 }  // namespace
 
 SubsetResult subset_construction(const NFAView& nfa, int32_t n_classes, int32_t max_states) {
   SubsetResult out;
   Closures closures(nfa);
-  std::unordered_map<Key, int32_t, VecHash> ids;
-  std::unordered_map<Key, int32_t, VecHash> target_ids;  // memo: sorted move targets -> state
-  std::vector<Key> keys;
-  keys.push_back(closures.of_start());
-  ids.emplace(keys[0], 0);
+  Interned keys;                     // DFA state i's key is keys[i]
+  Interned targets;                  // memo: sorted move targets -> DFA state (target_state)
+  std::vector<int32_t> target_state;
+  std::size_t slot = 0;
+  uint64_t hash = 0;
+  Key key = closures.of_start();
+  keys.find(key.data(), key.data() + key.size(), slot, hash);
+  keys.add(key.data(), key.data() + key.size(), slot, hash);
   std::vector<std::vector<int32_t>> buckets(static_cast<std::size_t>(n_classes));
   std::vector<int32_t> touched;
-  Key seeds, key;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     touched.clear();
-    for (std::size_t j = 0; keys[i][j] != -1; ++j) {
-      const int32_t s = keys[i][j];
+    for (const int32_t* k = keys.data(i); *k != -1; ++k) {  // the kernel (keys may grow below)
+      const int32_t s = *k;
       const int32_t* c = nfa.move_class.start_of(s);
       const int32_t* t = nfa.move_target.start_of(s);
       for (; c != nfa.move_class.end_of(s); ++c, ++t) {
@@ -144,27 +185,23 @@ SubsetResult subset_construction(const NFAView& nfa, int32_t n_classes, int32_t 
       auto& bucket = buckets[static_cast<std::size_t>(c)];
       std::sort(bucket.begin(), bucket.end());
       bucket.erase(std::unique(bucket.begin(), bucket.end()), bucket.end());
-      int32_t d;
-      auto memo = target_ids.find(bucket);
-      if (memo != target_ids.end()) {
-        d = memo->second;
+      int32_t d = targets.find(bucket.data(), bucket.data() + bucket.size(), slot, hash);
+      if (d >= 0) {
+        d = target_state[static_cast<std::size_t>(d)];
       } else {
+        const std::size_t target_slot = slot;
+        const uint64_t target_hash = hash;
         closures.of_set(bucket, key);
-        auto found = ids.find(key);
-        if (found != ids.end()) {
-          d = found->second;
-        } else if (key.size() == 1) {  // no kernel, no tags
-          d = -1;
-        } else {
+        d = keys.find(key.data(), key.data() + key.size(), slot, hash);
+        if (d < 0 && key.size() > 1) {  // new (a key of size 1 has no kernel, no tags: dead)
           if (static_cast<int32_t>(keys.size()) >= max_states) {
             out.too_large = true;
             return out;
           }
-          d = static_cast<int32_t>(keys.size());
-          ids.emplace(key, d);
-          keys.push_back(key);
+          d = keys.add(key.data(), key.data() + key.size(), slot, hash);
         }
-        target_ids.emplace(bucket, d);
+        targets.add(bucket.data(), bucket.data() + bucket.size(), target_slot, target_hash);
+        target_state.push_back(d);
       }
       out.trans[row + static_cast<std::size_t>(c)] = d;
       bucket.clear();
@@ -172,9 +209,9 @@ SubsetResult subset_construction(const NFAView& nfa, int32_t n_classes, int32_t 
   }
   out.n_states = static_cast<int32_t>(keys.size());
   out.tag_begin.push_back(0);
-  for (const Key& k : keys) {
-    auto sep = std::find(k.begin(), k.end(), -1);
-    out.tags.insert(out.tags.end(), sep + 1, k.end());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const int32_t* sep = std::find(keys.data(i), keys.end(i), -1);
+    out.tags.insert(out.tags.end(), sep + 1, keys.end(i));
     out.tag_begin.push_back(static_cast<int32_t>(out.tags.size()));
   }
   return out;
