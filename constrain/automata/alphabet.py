@@ -16,7 +16,9 @@ from constrain.automata.charset import MAX_CODE_POINT, CharSet
 
 class Alphabet:
     def __init__(self, sets: Iterable[CharSet]):
-        distinct = list(dict.fromkeys(sets))
+        # the same CharSet object labels many NFA edges: by identity first (a hash of the
+        # ranges per edge costs more than the rest), then by value
+        distinct = list(dict.fromkeys({id(cs): cs for cs in sets}.values()))
         cuts = sorted({0, MAX_CODE_POINT + 1}.union(
             *({lo, hi + 1} for cs in distinct for lo, hi in cs.ranges)
         ))

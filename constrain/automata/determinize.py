@@ -38,15 +38,15 @@ class SubsetDFA:
 def determinize(
     nfa: NFA, classes_of: Callable[[object], Iterable[int]], n_classes: int, max_states: int
 ) -> SubsetDFA:
-    label_classes: dict[object, list[int]] = {}
+    label_classes: dict[int, list[int]] = {}     # by label object: one label is on many edges
     move_class: list[int] = []
     move_target: list[int] = []
     move_begin = [0]
     for edges in nfa.edges:
         for label, t in edges:
-            classes = label_classes.get(label)
+            classes = label_classes.get(id(label))
             if classes is None:
-                classes = label_classes[label] = list(classes_of(label))
+                classes = label_classes[id(label)] = list(classes_of(label))
             move_class += classes
             move_target += [t] * len(classes)
         move_begin.append(len(move_class))
