@@ -169,7 +169,7 @@ SubsetResult subset_construction(const NFAView& nfa, int32_t n_classes, int32_t 
   std::vector<int32_t> touched;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     touched.clear();
-    for (const int32_t* k = keys.data(i); *k != -1; ++k) {  // the kernel (keys may grow below)
+    for (const int32_t* k = keys.data(i); *k != -1; ++k) {  // the kernel, read before any key is added
       const int32_t s = *k;
       const int32_t* c = nfa.move_class.start_of(s);
       const int32_t* t = nfa.move_target.start_of(s);
