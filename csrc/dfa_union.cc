@@ -6,7 +6,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "id_table.h"
+#include "interned.h"
 
 namespace constrain {
 
@@ -20,48 +20,6 @@ constexpr std::size_t kShareFrom = 8;
 // a product state: (component, component state) pairs of its live components, by component
 using Member = std::pair<int32_t, int32_t>;
 using Tuple = std::vector<Member>;
-
-// The product states found so far, interned: state s's members lie at
-// members[begin[s] .. begin[s + 1]) (one flat array: no allocation per state); the states of
-// several members are also found by hash (IdTable).
-class StateTable {
- public:
-  int32_t size() const { return static_cast<int32_t>(begin_.size() - 1); }
-  const std::vector<Member>& members() const { return members_; }
-  const std::vector<uint32_t>& begin() const { return begin_; }
-
-  // a new state (the caller knows it is new)
-  int32_t append(const Member* first, const Member* last) {
-    members_.insert(members_.end(), first, last);
-    begin_.push_back(static_cast<uint32_t>(members_.size()));
-    return size() - 1;
-  }
-
-  // the id of the state [first, last), appended when new; kTooLarge when new past max_states
-  int32_t find_or_append(const Member* first, const Member* last, int32_t max_states) {
-    const auto n = static_cast<uint32_t>(last - first);
-    uint64_t h = n * 0x9E3779B97F4A7C15ull;
-    for (const Member* m = first; m != last; ++m)
-      h = (h ^ (static_cast<uint64_t>(static_cast<uint32_t>(m->first)) << 32 | static_cast<uint32_t>(m->second))) *
-          0x9E3779B97F4A7C15ull;
-    h ^= h >> 29;
-    std::size_t slot = 0;
-    const int32_t found = ids_.find(h, [&](int32_t id) {
-      const auto s = static_cast<std::size_t>(id);
-      return begin_[s + 1] - begin_[s] == n && std::equal(first, last, members_.begin() + begin_[s]);
-    }, slot);
-    if (found >= 0) return found;
-    if (size() >= max_states) return kTooLarge;
-    const int32_t id = append(first, last);
-    ids_.add(slot, id, h);
-    return id;
-  }
-
- private:
-  std::vector<Member> members_;
-  std::vector<uint32_t> begin_{0};
-  IdTable ids_;                       // the states of several members
-};
 
 // Byte classes of the union: the common refinement of the components' classes (bytes b and
 // b' are alike when every component puts them in one class). Found by a 64-bit signature per
@@ -155,13 +113,21 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
   // string or a key), the others by hashing their tuple
   std::vector<std::vector<int32_t>> single(parts.size());
   for (std::size_t c = 0; c < parts.size(); ++c) single[c].assign(static_cast<std::size_t>(n_states[c]), kDeadState);
-  StateTable states;
+  // the product states found so far: state s's members are states.data(s) .. states.end(s)
+  Interned<Member> states;
   const auto id_of = [&](const Tuple& t) -> int32_t {
-    if (t.size() != 1) return states.find_or_append(t.data(), t.data() + t.size(), max_states);
-    int32_t& slot = single[static_cast<std::size_t>(t[0].first)][static_cast<std::size_t>(t[0].second)];
-    if (slot != kDeadState) return slot;
+    if (t.size() != 1) {
+      std::size_t slot = 0;
+      uint64_t hash = 0;
+      const int32_t found = states.find(t.data(), t.data() + t.size(), slot, hash);
+      if (found >= 0) return found;
+      if (states.size() >= max_states) return kTooLarge;
+      return states.add(t.data(), t.data() + t.size(), slot, hash);
+    }
+    int32_t& known = single[static_cast<std::size_t>(t[0].first)][static_cast<std::size_t>(t[0].second)];
+    if (known != kDeadState) return known;
     if (states.size() >= max_states) return kTooLarge;
-    return slot = states.append(t.data(), t.data() + 1);
+    return known = states.append(t.data(), t.data() + 1);
   };
   Tuple start;
   for (int32_t c = 0; c < static_cast<int32_t>(parts.size()); ++c) start.emplace_back(c, 0);
@@ -197,8 +163,7 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
   std::vector<int32_t> refined_at;  // per partition id: 1 + the last state refined by it
   Tuple here;  // state i's members (copied: appending states may move the table's array)
   for (int32_t i = 0; i < states.size(); ++i) {
-    here.assign(states.members().begin() + states.begin()[static_cast<std::size_t>(i)],
-                states.members().begin() + states.begin()[static_cast<std::size_t>(i) + 1]);
+    here.assign(states.data(static_cast<std::size_t>(i)), states.end(static_cast<std::size_t>(i)));
     for (const auto& [c, s] : here)
       if (accepting[static_cast<std::size_t>(c)][s]) out.tags.push_back(c);
     out.tag_begin.push_back(static_cast<uint32_t>(out.tags.size()));
@@ -310,9 +275,9 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
     out.class_trans.insert(out.class_trans.end(), class_target.begin(), class_target.end());
   }
   out.n_states = states.size();
-  out.member_begin = states.begin();
-  out.members.reserve(2 * states.members().size());
-  for (const auto& [c, s] : states.members()) {
+  out.member_begin.assign(states.begin().begin(), states.begin().end());
+  out.members.reserve(2 * states.items().size());
+  for (const auto& [c, s] : states.items()) {
     out.members.push_back(c);
     out.members.push_back(s);
   }

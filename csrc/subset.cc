@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <utility>
 
-#include "id_table.h"
+#include "interned.h"
 
 namespace constrain {
 
@@ -112,53 +112,13 @@ class Closures {
   std::vector<int32_t> reached_, stack_, kernel_, tag_buf_, ending_;
 };
 
-// Int sequences numbered 0, 1, ... in one flat array (sequence i at data[begin[i] ..
-// begin[i + 1])), found by content through an IdTable: no allocation per sequence.
-class Interned {
- public:
-  Interned() {
-    begin_.reserve(1024);
-    begin_.push_back(0);
-  }
-
-  std::size_t size() const { return begin_.size() - 1; }
-  const int32_t* data(std::size_t i) const { return data_.data() + begin_[i]; }
-  const int32_t* end(std::size_t i) const { return data_.data() + begin_[i + 1]; }
-
-  // the id of [first, last) (-1 when absent); `slot` and `hash` are for add()
-  int32_t find(const int32_t* first, const int32_t* last, std::size_t& slot, uint64_t& hash) const {
-    const auto n = static_cast<std::size_t>(last - first);
-    uint64_t h = n * 0x9E3779B97F4A7C15ull;
-    for (const int32_t* x = first; x != last; ++x) h = (h ^ static_cast<uint32_t>(*x)) * 0x9E3779B97F4A7C15ull;
-    hash = h ^ (h >> 29);
-    return ids_.find(hash, [&](int32_t id) {
-      const std::size_t* bounds = begin_.data() + id;
-      return bounds[1] - bounds[0] == n && std::equal(first, last, data_.data() + bounds[0]);
-    }, slot);
-  }
-
-  // appends [first, last) (found absent at `slot` with `hash`); returns its id
-  int32_t add(const int32_t* first, const int32_t* last, std::size_t slot, uint64_t hash) {
-    const auto id = static_cast<int32_t>(size());
-    data_.insert(data_.end(), first, last);
-    begin_.push_back(data_.size());
-    ids_.add(slot, id, hash);
-    return id;
-  }
-
- private:
-  std::vector<int32_t> data_;
-  std::vector<std::size_t> begin_;
-  IdTable ids_;
-};
-
 }  // namespace
 
 SubsetResult subset_construction(const NFAView& nfa, int32_t n_classes, int32_t max_states) {
   SubsetResult out;
   Closures closures(nfa);
-  Interned keys;                     // DFA state i's key is keys[i]
-  Interned targets;                  // memo: sorted move targets -> DFA state (target_state)
+  Interned<int32_t> keys;            // DFA state i's key is keys[i]
+  Interned<int32_t> targets;         // memo: sorted move targets -> DFA state (target_state)
   std::vector<int32_t> target_state;
   std::size_t slot = 0;
   uint64_t hash = 0;
@@ -167,7 +127,7 @@ SubsetResult subset_construction(const NFAView& nfa, int32_t n_classes, int32_t 
   keys.add(key.data(), key.data() + key.size(), slot, hash);
   std::vector<std::vector<int32_t>> buckets(static_cast<std::size_t>(n_classes));
   std::vector<int32_t> touched;
-  for (std::size_t i = 0; i < keys.size(); ++i) {
+  for (std::size_t i = 0; i < static_cast<std::size_t>(keys.size()); ++i) {
     touched.clear();
     for (const int32_t* k = keys.data(i); *k != -1; ++k) {  // the kernel, read before any key is added
       const int32_t s = *k;
@@ -194,7 +154,7 @@ SubsetResult subset_construction(const NFAView& nfa, int32_t n_classes, int32_t 
         closures.of_set(bucket, key);
         d = keys.find(key.data(), key.data() + key.size(), slot, hash);
         if (d < 0 && key.size() > 1) {  // new (a key of size 1 has no kernel, no tags: dead)
-          if (static_cast<int32_t>(keys.size()) >= max_states) {
+          if (keys.size() >= max_states) {
             out.too_large = true;
             return out;
           }
@@ -207,9 +167,9 @@ SubsetResult subset_construction(const NFAView& nfa, int32_t n_classes, int32_t 
       bucket.clear();
     }
   }
-  out.n_states = static_cast<int32_t>(keys.size());
+  out.n_states = keys.size();
   out.tag_begin.push_back(0);
-  for (std::size_t i = 0; i < keys.size(); ++i) {
+  for (std::size_t i = 0; i < static_cast<std::size_t>(keys.size()); ++i) {
     const int32_t* sep = std::find(keys.data(i), keys.end(i), -1);
     out.tags.insert(out.tags.end(), sep + 1, keys.end(i));
     out.tag_begin.push_back(static_cast<int32_t>(out.tags.size()));
