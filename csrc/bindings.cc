@@ -13,6 +13,7 @@
 #include "lalr.h"
 #include "subset.h"
 #include "token_trie.h"
+#include "words_excluded.h"
 
 namespace py = pybind11;
 using constrain::ByteDFA;
@@ -285,6 +286,33 @@ PYBIND11_MODULE(_core, m) {
       "members[member_begin[s]:member_begin[s+1]] its (component, component state) rows, one "
       "per live component; None past max_states. With as_core, a C++ ByteDFA (accepting where "
       "a component accepts) in place of trans.");
+
+  m.def(
+      "words_excluded",
+      [](const ByteDFA& base, int32_t start, const py::sequence& words) {
+        if (!base.live.empty()) throw std::invalid_argument("words_excluded needs a whole DFA, not a restricted view");
+        check_state(base, start);
+        std::vector<std::string> held;
+        held.reserve(words.size());
+        for (const py::handle word : words) held.push_back(word.cast<std::string>());
+        std::vector<std::string_view> views(held.begin(), held.end());
+        ByteDFA dfa;
+        {
+          py::gil_scoped_release release;
+          dfa = constrain::words_excluded(base, start, views);
+        }
+        const auto n = static_cast<std::size_t>(dfa.n_states);
+        py::array_t<int32_t> trans({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(256)});
+        int32_t* out = trans.mutable_data();
+        for (std::size_t s = 0; s < n; ++s)
+          for (int b = 0; b < 256; ++b) out[s * 256 + static_cast<std::size_t>(b)] = dfa.table->move(static_cast<int32_t>(s), static_cast<uint8_t>(b));
+        py::array_t<bool> accepting(static_cast<py::ssize_t>(n));
+        std::copy(dfa.accepting.begin(), dfa.accepting.end(), accepting.mutable_data());
+        return py::make_tuple(trans, accepting, std::move(dfa));
+      },
+      py::arg("base"), py::arg("start"), py::arg("words"),
+      "The language of `base` read from `start` less the byte strings `words` (csrc/words_excluded.h): "
+      "(trans, accepting, the C++ ByteDFA), state 0 the start.");
 
   m.def(
       "subset_construction",

@@ -20,15 +20,15 @@ import re
 
 import numpy as np
 
+from constrain._core import words_excluded
 from constrain.automata.dfa import ByteDFA
-from constrain.automata.regex import dfa_union, regex_to_dfa, trie_edges, trimmed, words_dfa
+from constrain.automata.regex import dfa_union, regex_to_dfa, trimmed, words_dfa
 from constrain.errors import ConstrainError
 from constrain.grammars.lark_frontend import translate_regex
 from constrain.grammars.json_schema.strings import NotExpressible, any_text, pattern_ast, string_regex
 
 MAX_KEY_STATES = 50000
 
-_QUOTE = 0x22
 _ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
 
@@ -98,27 +98,15 @@ def key_language(patterns: list[str], names: list[str], allowed: str | None, reg
 
 
 @functools.lru_cache(maxsize=1)
-def _canonical_strings() -> tuple[ByteDFA, list[list[int]], np.ndarray]:
-    """The canonical JSON string automaton, its rows as lists, and its table (read-only)."""
-    base = spelling_dfa(string_regex(any_text()))
-    table = base.trans.copy()
-    table.setflags(write=False)
-    return base, base.trans.tolist(), table
+def _canonical_strings() -> ByteDFA:
+    """The canonical JSON string automaton."""
+    return spelling_dfa(string_regex(any_text()))
 
 
 def other_keys_dfa(names: list[str]) -> ByteDFA:
     """The canonical spellings of every key but `names`: the canonical string automaton with
-    the trie of the names' spellings laid over it (each trie node paired with the state its
-    prefix reaches there, its other bytes leading back into that automaton), each name's
-    closing quote cut off (no spelling is a prefix of another). No product is built."""
-    base, rows, table = _canonical_strings()
-    # each name's trie path stops before its closing quote, which is cut there
-    n_trie, sources, labels, targets, cut = trie_edges(word[:-1] for word in dict.fromkeys(map(_spelled, names)))
-    paired = [base.start] * n_trie
-    for source, label, target in zip(sources, labels, targets):     # parents come first
-        paired[target] = rows[paired[source]][label]     # a canonical spelling: never DEAD
-    shifted = np.where(table >= 0, table + n_trie, -1)      # the automaton's states after the trie's
-    top = shifted[paired]
-    top[sources, labels] = targets
-    top[cut, _QUOTE] = -1
-    return ByteDFA(np.concatenate([top, shifted]), np.concatenate([base.accepting[paired], base.accepting]), 0)
+    the trie of the names' spellings laid over it (`words_excluded`, in C++: no product is
+    built, no byte table compiled)."""
+    base = _canonical_strings()
+    trans, accepting, core = words_excluded(base.core(), base.start, list(dict.fromkeys(map(_spelled, names))))
+    return ByteDFA(trans, accepting, 0, [core])
