@@ -15,7 +15,6 @@ built; NFA and DFA sizes are bounded (`AutomatonTooLargeError`).
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -23,6 +22,7 @@ import numpy as np
 
 from constrain._core import ByteDFA as CoreDFA, coreachable, union_dfa
 from constrain.automata.alphabet import Alphabet
+from constrain.automata.automaton_cache import MISSING, AutomatonCache
 from constrain.automata.determinize import determinize
 from constrain.automata.dfa import ByteDFA
 from constrain.automata.minimize import minimize
@@ -32,12 +32,10 @@ from constrain.automata.unanchored import search_ast
 from constrain.automata.utf8_expand import to_byte_dfa
 from constrain.errors import AutomatonTooLargeError, RegexError
 
-_TERMINAL_CACHE_SIZE = 4096
 _NO_PARTS: frozenset[int] = frozenset()
 _FIRST_ONLY = frozenset({0})
 _BOTH = frozenset({0, 1})
-_TERMINAL_DFAS: dict[tuple[str, str, int], ByteDFA] = {}
-_TERMINAL_LOCK = threading.Lock()
+_TERMINAL_DFAS = AutomatonCache(max_entries=4096)      # (pattern, flags, max_states) -> ByteDFA
 
 
 def regex_to_dfa(
@@ -185,16 +183,13 @@ def cached_regex_to_dfa(pattern: str, flags: str, max_states: int) -> ByteDFA:
     pattern that is a plain string, such as a JSON key, is built directly as a chain)."""
     key = (pattern, flags, max_states)
     dfa = _TERMINAL_DFAS.get(key)
-    if dfa is None:
+    if dfa is MISSING:
         text = None if "i" in flags or "x" in flags else literal_text(pattern)
         if text is not None and len(text) < max_states:
             dfa = words_dfa([text.encode("utf-8")])
         else:
             dfa = regex_to_dfa(pattern, flags=flags, max_states=max_states)
-        with _TERMINAL_LOCK:
-            if len(_TERMINAL_DFAS) >= _TERMINAL_CACHE_SIZE:
-                _TERMINAL_DFAS.pop(next(iter(_TERMINAL_DFAS)))
-            _TERMINAL_DFAS[key] = dfa
+        _TERMINAL_DFAS.put(key, dfa)
     return dfa
 
 

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from constrain.automata.automaton_cache import MISSING, AutomatonCache
 from constrain.automata.regex import ast_to_dfa
 from constrain.automata.regex_parser import Alt
 from constrain.errors import ConstrainError, UnsupportedSchemaError
@@ -60,6 +61,7 @@ from constrain.grammars.json_schema.negation import (
     ONLY_TYPES,
     Negations,
     has_value,
+    numbers_between_excluded,
     value_types,
 )
 from constrain.grammars.json_schema.keys import KeyPartition, key_language, open_ended, spelling_dfa
@@ -84,6 +86,8 @@ MAX_FLATTEN_DEPTH = 32
 MAX_COUNT = 512              # member counts (rules grow with slots x count)
 MAX_ITEMS = 1024             # item counts (one rule per count)
 ANY_ORDER_MAX = 6
+# automaton terminals by cache key, across schemas (up to 100k states: about 100 MB of byte tables)
+BUILT_AUTOMATA = AutomatonCache(max_entries=512, max_states=100_000)
 MAX_DEPENDENCY_TRIGGERS = 4
 _HANDLED = frozenset({
     "type", "enum", "$ref", "allOf", "anyOf", "oneOf", "not",
@@ -300,7 +304,7 @@ class Emitter(Negations, OneOf, Scalars):
             alts += [self.term(w) for w, v in (("true", True), ("false", False)) if not has_value(excluded, v)]
         if "number" in types or "integer" in types:
             alts += [self.number(piece, "number" in types, "integer" in types, pointer)
-                     for piece in _between_excluded(node, excluded)]
+                     for piece in numbers_between_excluded(node, excluded)]
         if "string" in types:
             alts.append(self.string(node, pointer))
         if "array" in types:
@@ -611,12 +615,16 @@ class Emitter(Negations, OneOf, Scalars):
             f"keys matching exactly the patterns: {described}; not {names}" + ("" if allowed is None else f"; within {allowed}"))
 
     def automaton_term(self, cache_key: tuple, build, what: str) -> str | None:
-        """A terminal whose ByteDFA `build()` makes directly (None: empty language). For
+        """A terminal whose ByteDFA `build()` makes directly (None: empty language), kept across
+        schemas in BUILT_AUTOMATA: `cache_key` names its language whole. For
         compilation the grammar text names it by a placeholder (`prebuilt` holds the DFA);
         json_schema_to_lark declares it, described by `what`, without a regex."""
         if cache_key in self.automaton_terms:
             return self.automaton_terms[cache_key]
-        dfa = build()
+        dfa = BUILT_AUTOMATA.get(cache_key)
+        if dfa is MISSING:
+            dfa = build()
+            BUILT_AUTOMATA.put(cache_key, dfa)
         if dfa is None:
             name = None
         elif self.for_compile:
@@ -661,20 +669,6 @@ class Emitter(Negations, OneOf, Scalars):
                 return None
         self.skip("propertyNames", pointer)
         return excluding(any_text(), names)
-
-
-def _between_excluded(node: dict, excluded: list) -> list[dict]:
-    """`node`'s numbers as pieces that leave out the excluded numbers (open intervals between them)."""
-    cuts = sorted({v for v in excluded if isinstance(v, (int, float)) and not isinstance(v, bool)})
-    pieces = []
-    for lo, hi in zip([None] + cuts, cuts + [None]):
-        piece = node
-        if lo is not None:
-            piece = merge(piece, {"exclusiveMinimum": lo})
-        if hi is not None:
-            piece = merge(piece, {"exclusiveMaximum": hi})
-        pieces.append(piece)
-    return pieces
 
 
 def _nonempty_subsets(n: int) -> list[frozenset[int]]:

@@ -339,6 +339,20 @@ def _range_violations(negated: dict, types: set[str]) -> list[dict]:
     return out
 
 
+def numbers_between_excluded(node: dict, excluded: list) -> list[dict]:
+    """`node`'s numbers as pieces that leave out the excluded numbers (open intervals between them)."""
+    cuts = sorted({v for v in excluded if isinstance(v, (int, float)) and not isinstance(v, bool)})
+    pieces = []
+    for lo, hi in zip([None] + cuts, cuts + [None]):
+        piece = node
+        if lo is not None:
+            piece = merge(piece, {"exclusiveMinimum": lo})
+        if hi is not None:
+            piece = merge(piece, {"exclusiveMaximum": hi})
+        pieces.append(piece)
+    return pieces
+
+
 def value_types(node: dict) -> set[str]:
     return type_set(node) & set(node.get(ONLY_TYPES, type_set(node)))
 
