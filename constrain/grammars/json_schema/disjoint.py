@@ -33,42 +33,90 @@ MAX_DEPTH = 6
 def pairwise_disjoint(branches: list, resolve: Callable = lambda node: node) -> bool:
     """`resolve(node)`: the node with its `$ref` (and the like) expanded, as far as the caller
     can; it may raise, which only means no proof."""
+    prover = _Prover(resolve)
     for i, a in enumerate(branches):
         for b in branches[i + 1:]:
-            if not _disjoint(a, b, resolve, 0):
+            if not prover.disjoint(a, b, 0):
                 return False
     return True
 
 
-def _disjoint(a, b, resolve: Callable, depth: int) -> bool:
-    if a is False or b is False:
-        return True
-    if not isinstance(a, dict) or not isinstance(b, dict) or depth > MAX_DEPTH:
-        return False
-    for x, y in ((a, b), (b, a)):
-        subs = _sub_branches(x, resolve)
-        if subs is not None:
-            return all(_disjoint(sub, y, resolve, depth + 1) for sub in subs)
-    ta, tb = _value_types(a), _value_types(b)
-    if not (ta & tb):
-        return True
-    if "enum" in a and "enum" in b:
-        return not any(json_equal(x, y) for x in a["enum"] for y in b["enum"])
-    for x, y in ((a, b), (b, a)):
-        if "enum" in x and "$ref" not in repr(y) and not any(_valid(v, y) for v in x["enum"]):
+class _Prover:
+    """The disjointness proofs of one `pairwise_disjoint` call, remembered: the nodes it
+    resolves, the sub-branches it merges and the pairs it decides, by object identity (each
+    memo entry holds its node, so no id is reused while the prover lives). Nested
+    anyOf/oneOf branches and required members meet the same subschemas again and again."""
+
+    def __init__(self, resolve: Callable):
+        self._resolve = resolve
+        self._resolved: dict[int, tuple] = {}
+        self._subs: dict[int, tuple] = {}
+        self._decided: dict[tuple[int, int, int], tuple] = {}
+
+    def disjoint(self, a, b, depth: int) -> bool:
+        key = (id(a), id(b), depth)
+        found = self._decided.get(key)
+        if found is None:
+            found = self._decided[key] = (a, b, self._disjoint(a, b, depth))
+        return found[2]
+
+    def _disjoint(self, a, b, depth: int) -> bool:
+        if a is False or b is False:
             return True
-    if ta | tb <= {"number", "integer"} and _ranges_disjoint(_interval(a), _interval(b)):
-        return True
-    if ta | tb <= {"string"} and (_ranges_disjoint(_lengths(a), _lengths(b)) or _strings_disjoint(a, b)):
-        return True
-    if ta & tb <= {"object"}:
-        # a name one side requires, whose value no schema of the two sides for it shares
+        if not isinstance(a, dict) or not isinstance(b, dict) or depth > MAX_DEPTH:
+            return False
         for x, y in ((a, b), (b, a)):
-            for k in x.get("required", []):
-                sx, sy = _resolved(member_schema(x, k), resolve), _resolved(member_schema(y, k), resolve)
-                if _disjoint(sx, sy, resolve, depth + 1):
-                    return True
-    return False
+            subs = self.sub_branches(x)
+            if subs is not None:
+                return all(self.disjoint(sub, y, depth + 1) for sub in subs)
+        ta, tb = _value_types(a), _value_types(b)
+        if not (ta & tb):
+            return True
+        if "enum" in a and "enum" in b:
+            return not any(json_equal(x, y) for x in a["enum"] for y in b["enum"])
+        for x, y in ((a, b), (b, a)):
+            if "enum" in x and "$ref" not in repr(y) and not any(_valid(v, y) for v in x["enum"]):
+                return True
+        if ta | tb <= {"number", "integer"} and _ranges_disjoint(_interval(a), _interval(b)):
+            return True
+        if ta | tb <= {"string"} and (_ranges_disjoint(_lengths(a), _lengths(b)) or _strings_disjoint(a, b)):
+            return True
+        if ta & tb <= {"object"}:
+            # a name one side requires, whose value no schema of the two sides for it shares
+            for x, y in ((a, b), (b, a)):
+                for k in x.get("required", []):
+                    if self.disjoint(self.resolved(member_schema(x, k)), self.resolved(member_schema(y, k)), depth + 1):
+                        return True
+        return False
+
+    def resolved(self, node):
+        if not isinstance(node, dict):
+            return node
+        found = self._resolved.get(id(node))
+        if found is None:
+            try:
+                out = self._resolve(node)
+            except Exception:  # noqa: BLE001 - not expandable here: the node as it is (no proof lost)
+                out = normalized(node, False)
+            found = self._resolved[id(node)] = (node, out)
+        return found[1]
+
+    def sub_branches(self, node: dict) -> list | None:
+        """The branches of a node that is an anyOf/oneOf (with its other keywords merged in)."""
+        found = self._subs.get(id(node))
+        if found is None:
+            found = self._subs[id(node)] = (node, self._merged_branches(node))
+        return found[1]
+
+    def _merged_branches(self, node: dict) -> list | None:
+        keys = [k for k in ("anyOf", "oneOf") if k in node]
+        if len(keys) != 1:
+            return None
+        rest = {k: v for k, v in node.items() if k != keys[0]}
+        try:
+            return [merge(rest, self.resolved(sub)) for sub in node[keys[0]]]
+        except Exception:  # noqa: BLE001 - not mergeable here: no proof
+            return None
 
 
 def member_schema(node: dict, key: str):
@@ -83,15 +131,6 @@ def member_schema(node: dict, key: str):
         except ConstrainError:
             return True
     return node.get("additionalProperties", True)
-
-
-def _resolved(node, resolve: Callable):
-    if not isinstance(node, dict):
-        return node
-    try:
-        return resolve(node)
-    except Exception:  # noqa: BLE001 - not expandable here: the node as it is (no proof lost)
-        return normalized(node, False)
 
 
 def _value_types(node: dict) -> set[str]:
@@ -116,19 +155,6 @@ def json_type(v) -> str:
     if isinstance(v, str):
         return "string"
     return "array" if isinstance(v, list) else "object"
-
-
-
-def _sub_branches(node: dict, resolve: Callable) -> list | None:
-    """The branches of a node that is an anyOf/oneOf (with its other keywords merged in)."""
-    keys = [k for k in ("anyOf", "oneOf") if k in node]
-    if len(keys) != 1:
-        return None
-    rest = {k: v for k, v in node.items() if k != keys[0]}
-    try:
-        return [merge(rest, _resolved(sub, resolve)) for sub in node[keys[0]]]
-    except Exception:  # noqa: BLE001 - not mergeable here: no proof
-        return None
 
 
 def _valid(value, node: dict) -> bool:
@@ -166,17 +192,19 @@ def _ranges_disjoint(a: tuple, b: tuple) -> bool:
 
 def _strings_disjoint(a: dict, b: dict) -> bool:
     """Whether the pattern/format constraints of two string nodes share no string."""
-    dfas = []
-    for node in (a, b):
-        parts = []
-        try:
-            if "pattern" in node:
-                parts.append(pattern_dfa(node["pattern"]))
-            if node.get("format") in FORMATS:
-                parts.append(_format_dfa(node["format"]))
-        except ConstrainError:
-            return False
-        dfas += parts
+    def text(node: dict) -> tuple:
+        fmt = node.get("format")
+        return node.get("pattern"), fmt if fmt in FORMATS else None
+    return _texts_disjoint(text(a) + text(b))
+
+
+@functools.lru_cache(maxsize=4096)
+def _texts_disjoint(texts: tuple) -> bool:
+    """`_strings_disjoint` of (pattern, format, pattern, format), None where absent."""
+    try:
+        dfas = [pattern_dfa(t) if i % 2 == 0 else _format_dfa(t) for i, t in enumerate(texts) if t is not None]
+    except ConstrainError:
+        return False
     return len(dfas) >= 2 and not _intersect(dfas)
 
 
