@@ -61,6 +61,23 @@ def test_pattern_with_a_length_the_regex_cannot_be_rewritten_for(llama3):
     assert any(t.pattern.startswith('"automaton') for t in grammar.ir.terminals.values())
 
 
+def test_an_unanchored_pattern_with_a_length_compiles_as_an_automaton(llama3):
+    """`[0-9a-f]` unanchored is `.*[0-9a-f].*`: a length bound splits between two repeats,
+    a regex with one branch per split whose DFA passed max_states at 40 characters. Compiling
+    builds the automaton of the intersection (linear in the bound); the shown grammar keeps
+    the regex."""
+    from constrain.grammars.json_schema import json_schema_to_lark
+
+    vocab, tok = llama3
+    schema = {"type": "string", "pattern": "[0-9a-f]", "minLength": 1, "maxLength": 40}
+    grammar = compile_json_schema(schema, vocab)
+    assert any(t.pattern.startswith('"automaton') for t in grammar.ir.terminals.values())
+    assert "AUTOMATON" not in json_schema_to_lark({**schema, "maxLength": 4})
+    for text, ok in [("zz1zz", True), ("a", True), ("x" * 39 + "f", True), ("x" * 40 + "f", False),
+                     ("xyz", False), ("", False), ("é" * 30 + "0", True)]:
+        assert accepts(grammar, tok, json.dumps(text, ensure_ascii=False)) == ok, text
+
+
 @pytest.mark.parametrize("schema", [
     {"oneOf": [{"maxLength": 1}, {"maxLength": 1}, {"pattern": "^x"}]},   # found by the combinator fuzz
     {"anyOf": [{"type": "string", "minLength": 2, "maxLength": 1, "not": {"pattern": "^x"}}, {"type": "integer"}]},

@@ -193,7 +193,11 @@ def _concat_with_length(items: list[Node], lo: int, hi: int | None, algebra_ok: 
                             for b in items[i].items) if r is not None]
         return _alt(kept) if kept else None
     if len(variable) == 2 and simple == variable and all(items[i].min == 0 and items[i].max is None for i in variable):
-        # X* core Y*: split the free length between the two repeats
+        # X* core Y*: split the free length between the two repeats. Its regex grows with the
+        # square of the bound, and its DFA may grow faster: a compiled grammar takes the
+        # automaton of the intersection instead (linear in the bound)
+        if not algebra_ok:
+            raise NotExpressible("a length bound split between two repeats (no regex when compiling)")
         i, j = variable
         extra_lo = max(lo - fixed, 0)
         extra_hi = None if hi is None else hi - fixed
