@@ -90,14 +90,19 @@ def _byte_nfa(chars: MinimalDFA, classes: list[CharSet], sequences=utf8_sequence
     column_chars = [CharSet().union(*parts) for parts in column_sets]
     nfa = NFA(n)  # linear in the character DFA, which max_states already bounds
     suffix_nodes: dict[tuple, int] = {}
+    spellings: dict[tuple[int, ...], tuple] = {}    # columns -> the sequences of their characters
     for s, row in enumerate(chars.trans.tolist()):
         nfa.tags[s] = chars.tags[s]
-        by_target: dict[int, list[CharSet]] = {}
+        by_target: dict[int, list[int]] = {}
         for col, t in enumerate(row):
             if t >= 0:
-                by_target.setdefault(t, []).append(column_chars[col])
-        for t, sets in by_target.items():
-            for seq in sequences(CharSet().union(*sets)):
+                by_target.setdefault(t, []).append(col)
+        for t, cols in by_target.items():
+            key = tuple(cols)
+            seqs = spellings.get(key)
+            if seqs is None:
+                seqs = spellings[key] = sequences(CharSet().union(*(column_chars[c] for c in cols)))
+            for seq in seqs:
                 nfa.edges[s].append((seq[0], _suffix_node(nfa, suffix_nodes, seq[1:], t)))
     return nfa
 
