@@ -76,6 +76,39 @@ py::array_t<T> to_array(const std::vector<T>& v) {
   return out;
 }
 
+// union_dfa of the C++ ByteDFAs in `parts` (whole automata with a start state), with the GIL
+// released; false past max_states
+bool run_union(const py::list& parts, int32_t max_states, constrain::DFAUnion& u) {
+  if (parts.size() == 0) throw std::invalid_argument("union_dfa needs at least one DFA");
+  std::vector<const constrain::ClassTable*> tables;
+  std::vector<const uint8_t*> accepting;
+  std::vector<int32_t> sizes;
+  for (const py::handle part : parts) {
+    ByteDFA& dfa = part.cast<ByteDFA&>();
+    if (!dfa.live.empty()) throw std::invalid_argument("union_dfa needs whole DFAs, not restricted views");
+    if (dfa.n_states == 0) throw std::invalid_argument("union_dfa needs DFAs with a start state");
+    tables.push_back(dfa.table.get());
+    accepting.push_back(dfa.accepting.data());
+    sizes.push_back(dfa.n_states);
+  }
+  {
+    py::gil_scoped_release release;
+    u = constrain::union_dfa(tables, accepting, sizes, max_states);
+  }
+  return !u.too_large;
+}
+
+// the C++ ByteDFA of a union: its class table, accepting where some component accepts
+ByteDFA union_core(const constrain::DFAUnion& u) {
+  const auto n = static_cast<std::size_t>(u.n_states);
+  ByteDFA dfa;
+  dfa.n_states = u.n_states;
+  dfa.table = std::make_shared<const constrain::ClassTable>(u.class_of, u.n_classes, u.class_trans.data(), n);
+  dfa.accepting.resize(n);
+  for (std::size_t s = 0; s < n; ++s) dfa.accepting[s] = u.tag_begin[s + 1] > u.tag_begin[s];
+  return dfa;
+}
+
 void check_state(const ByteDFA& dfa, int32_t state) {
   if (state < 0 || state >= dfa.n_states) throw std::invalid_argument("DFA state out of range");
 }
@@ -243,37 +276,15 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "union_dfa",
       [](const py::list& parts, int32_t max_states, bool as_core) -> py::object {
-        if (parts.size() == 0) throw std::invalid_argument("union_dfa needs at least one DFA");
-        std::vector<const constrain::ClassTable*> tables;
-        std::vector<const uint8_t*> accepting;
-        std::vector<int32_t> sizes;
-        for (const py::handle part : parts) {
-          ByteDFA& dfa = part.cast<ByteDFA&>();
-          if (!dfa.live.empty()) throw std::invalid_argument("union_dfa needs whole DFAs, not restricted views");
-          if (dfa.n_states == 0) throw std::invalid_argument("union_dfa needs DFAs with a start state");
-          tables.push_back(dfa.table.get());
-          accepting.push_back(dfa.accepting.data());
-          sizes.push_back(dfa.n_states);
-        }
         constrain::DFAUnion u;
-        {
-          py::gil_scoped_release release;
-          u = constrain::union_dfa(tables, accepting, sizes, max_states);
-        }
-        if (u.too_large) return py::none();
+        if (!run_union(parts, max_states, u)) return py::none();
         py::array_t<int32_t> members({static_cast<py::ssize_t>(u.members.size() / 2), static_cast<py::ssize_t>(2)});
         std::copy(u.members.begin(), u.members.end(), members.mutable_data());
-        const auto n = static_cast<std::size_t>(u.n_states);
         py::object moves;
         if (as_core) {
-          ByteDFA dfa;
-          dfa.n_states = u.n_states;
-          dfa.table = std::make_shared<const constrain::ClassTable>(u.class_of, u.n_classes, u.class_trans.data(), n);
-          dfa.accepting.resize(n);
-          for (std::size_t s = 0; s < n; ++s) dfa.accepting[s] = u.tag_begin[s + 1] > u.tag_begin[s];
-          moves = py::cast(std::move(dfa));
+          moves = py::cast(union_core(u));
         } else {
-          py::array_t<int32_t> trans({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(256)});
+          py::array_t<int32_t> trans({static_cast<py::ssize_t>(u.n_states), static_cast<py::ssize_t>(256)});
           u.byte_moves(trans.mutable_data());
           moves = trans;
         }
@@ -286,6 +297,65 @@ PYBIND11_MODULE(_core, m) {
       "members[member_begin[s]:member_begin[s+1]] its (component, component state) rows, one "
       "per live component; None past max_states. With as_core, a C++ ByteDFA (accepting where "
       "a component accepts) in place of trans.");
+
+  m.def(
+      "terminal_union",
+      [](const py::list& parts, const IntArray& components, int32_t n, int32_t max_states) -> py::object {
+        if (components.ndim() != 1 || static_cast<std::size_t>(components.shape(0)) != parts.size())
+          throw std::invalid_argument("terminal_union needs one component index per part");
+        const int32_t* global = components.data();
+        for (py::ssize_t i = 0; i < components.shape(0); ++i)
+          if (global[i] < 0 || global[i] >= n) throw std::invalid_argument("terminal_union: component index out of range");
+        constrain::DFAUnion u;
+        if (!run_union(parts, max_states, u)) return py::none();
+        const auto n_states = static_cast<std::size_t>(u.n_states);
+        const auto n_global = static_cast<std::size_t>(n);
+        // components by global index; per global component, the states accepting it (ascending)
+        std::vector<int32_t> tags(u.tags.size());
+        std::vector<uint32_t> accept_begin(n_global + 1, 0);
+        for (std::size_t i = 0; i < u.tags.size(); ++i) {
+          tags[i] = global[u.tags[i]];
+          ++accept_begin[static_cast<std::size_t>(tags[i]) + 1];
+        }
+        for (std::size_t c = 0; c < n_global; ++c) accept_begin[c + 1] += accept_begin[c];
+        std::vector<int32_t> accept_states(u.tags.size());
+        // the states accepting several components, numbered in state order: bit r of a
+        // component's row is set when it accepts in the r-th of them
+        std::size_t n_multi = 0;
+        for (std::size_t s = 0; s < n_states; ++s) n_multi += u.tag_begin[s + 1] - u.tag_begin[s] > 1;
+        const std::size_t words = (n_multi + 63) / 64;
+        py::array_t<uint64_t> shared({static_cast<py::ssize_t>(n_global), static_cast<py::ssize_t>(words)});
+        uint64_t* bits = shared.mutable_data();
+        std::fill(bits, bits + n_global * words, 0);
+        {
+          std::vector<uint32_t> fill(accept_begin.begin(), accept_begin.end() - 1);
+          std::size_t r = 0;
+          for (std::size_t s = 0; s < n_states; ++s) {
+            const bool multi = u.tag_begin[s + 1] - u.tag_begin[s] > 1;
+            for (uint32_t k = u.tag_begin[s]; k < u.tag_begin[s + 1]; ++k) {
+              const auto c = static_cast<std::size_t>(tags[k]);
+              accept_states[fill[c]++] = static_cast<int32_t>(s);
+              if (multi) bits[c * words + (r >> 6)] |= uint64_t{1} << (r & 63);
+            }
+            r += multi;
+          }
+        }
+        py::array_t<int32_t> members({static_cast<py::ssize_t>(u.members.size() / 2), static_cast<py::ssize_t>(2)});
+        int32_t* rows = members.mutable_data();
+        for (std::size_t i = 0; i < u.members.size(); i += 2) {
+          rows[i] = global[u.members[i]];
+          rows[i + 1] = u.members[i + 1];
+        }
+        return py::make_tuple(union_core(u), to_array(u.tag_begin), to_array(tags), to_array(u.member_begin), members,
+                              to_array(accept_begin), to_array(accept_states), shared);
+      },
+      py::arg("parts"), py::arg("components"), py::arg("n"), py::arg("max_states"),
+      "union_dfa (as_core) of some of n terminals' automata, part i being component "
+      "components[i]: (core, tag_begin, tags, member_begin, members, accept_begin, accept_states, "
+      "shared) with components named by that global index in tags and members; "
+      "accept_states[accept_begin[c]:accept_begin[c+1]] the states accepting component c "
+      "(ascending); shared an (n, words) uint64 array whose row c has bit r set when c accepts "
+      "in the r-th state (in state order) accepting several components. None past max_states.");
 
   m.def(
       "words_excluded",

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from constrain.automata.regex import cached_regex_to_dfa, core_union, literal_text, terminal_automata
-from constrain.errors import ConstrainError, GrammarError
+from constrain._core import terminal_union
+from constrain.automata.regex import cached_regex_to_dfa, literal_text, terminal_automata
+from constrain.errors import AutomatonTooLargeError, ConstrainError, GrammarError
 from constrain.grammars.cfg import Grammar, Terminal
 from constrain.grammars.lexer_shards import SHARD_FROM, plan_shards
 
@@ -114,34 +115,28 @@ def _rank(t: Terminal) -> tuple:
 
 class TerminalUnion:
     """The union (product) DFA of some of a grammar's terminals (`components`, ascending
-    global indices), in C++ only (`core`). Its states' tags (`tags[tag_begin[s]:tag_begin[s + 1]]`,
-    the components accepting in s) and members (`member_rows[member_begin[s]:member_begin[s + 1]]`,
-    (component, component state) rows) name components by global index, so readings and
-    behaviour keys mean the same in every union of one grammar. Kept beside them: the states
-    accepting each component, and `shared_texts` (see `_shared_texts`, rows by global index)."""
+    global indices), in C++ only (`core`, built by `terminal_union`). Its states' tags
+    (`tags[tag_begin[s]:tag_begin[s + 1]]`, the components accepting in s) and members
+    (`member_rows[member_begin[s]:member_begin[s + 1]]`, (component, component state) rows)
+    name components by global index, so readings and behaviour keys mean the same in every
+    union of one grammar. Kept beside them: the states accepting each component, and
+    `shared_texts` (rows by global index: row c has bit r set when c accepts in the r-th
+    union state accepting several components)."""
 
     def __init__(self, parts: list, components: np.ndarray, n: int, max_states: int):
-        self.core, self.tag_begin, tags, self.member_begin, rows = core_union(
-            [parts[c] for c in components.tolist()], max_states, as_core=True)
-        if len(components) < n:                     # local component numbers -> global ones
-            rows[:, 0] = components.astype(rows.dtype)[rows[:, 0]]
-            tags = components.astype(tags.dtype)[tags]
-        self.tags, self.member_rows = tags, rows
+        built = terminal_union([parts[c].core() for c in components.tolist()], components, n, max_states)
+        if built is None:
+            raise AutomatonTooLargeError(f"the union of {len(components)} automata exceeds max_states={max_states}")
+        (self.core, self.tag_begin, self.tags, self.member_begin, self.member_rows,
+         self._accept_begin, self._accept_states, self.shared_texts) = built
         self.n_states = self.core.n_states
-        per_state = np.diff(self.tag_begin)
-        pair_state = np.repeat(np.arange(self.n_states, dtype=np.int64), per_state)
-        self.shared_texts = _shared_texts(pair_state, tags, per_state, n)
-        # the states accepting each component: the (state, component) pairs sorted by component
-        by_component = np.argsort(tags, kind="stable")
-        self._state_of_pair = pair_state[by_component]
-        self._cuts = np.searchsorted(tags[by_component], np.arange(n + 1))
 
     def accepting_in(self, s: int) -> list[int]:
         """The components accepting in state s, ascending."""
         return self.tags[self.tag_begin[s]:self.tag_begin[s + 1]].tolist()
 
     def accepting_states(self, c: int) -> np.ndarray:
-        return self._state_of_pair[self._cuts[c]:self._cuts[c + 1]]
+        return self._accept_states[self._accept_begin[c]:self._accept_begin[c + 1]]
 
 
 class Lexers:
@@ -251,7 +246,7 @@ class Lexers:
         """Whether some text is accepted by two terminals of one set (then a parser that reads
         one terminal per lexeme cannot follow every reading). The sets are given as pairs:
         set `sets[i]` holds the terminal `names[terminals[i]]`. A set has such a pair iff
-        the bit sets of its terminals' multi-accepting union states (`_shared_texts`) are not
+        the bit sets of its terminals' multi-accepting union states (the unions' `shared_texts`) are not
         disjoint: the bits of their union are fewer than their bits counted one by one."""
         shared = self._shared_texts
         if shared.shape[1] == 0:                             # no text has two readings
@@ -311,21 +306,6 @@ _BITS_IN_BYTE = np.array([bin(b).count("1") for b in range(256)], dtype=np.int64
 def _bit_count(words: np.ndarray) -> np.ndarray:
     """The number of set bits in each row of a 2-d uint64 array."""
     return _BITS_IN_BYTE[words.view(np.uint8)].sum(axis=1)
-
-
-def _shared_texts(pair_state: np.ndarray, tags: np.ndarray, per_state: np.ndarray, n: int) -> np.ndarray:
-    """Per component, the union states where it accepts together with another component, as a
-    bit set: row c of an (n, words) uint64 array has bit r set when component c accepts in
-    the r-th union state accepting several components."""
-    multi = per_state > 1
-    if not multi.any():
-        return np.zeros((n, 0), dtype=np.uint64)
-    row_of_state = np.cumsum(multi) - 1
-    pairs = multi[pair_state]
-    rows = row_of_state[pair_state[pairs]]
-    bits = np.zeros((n, (int(multi.sum()) + 63) // 64), dtype=np.uint64)
-    np.bitwise_or.at(bits, (tags[pairs], rows >> 6), np.left_shift(np.uint64(1), (rows & 63).astype(np.uint64)))
-    return bits
 
 
 def _culprit(terminals: list[Terminal], max_states: int) -> str | None:
