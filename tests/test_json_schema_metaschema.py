@@ -73,3 +73,13 @@ def test_invalid_schemas_raise_schema_error_with_pointer(schema):
     with pytest.raises(SchemaError) as info:
         SchemaDoc(schema)
     assert str(info.value)
+
+
+def test_a_schema_invalid_in_several_places_names_the_one_at_the_least_path():
+    """The reported error does not depend on jsonschema's order of errors (which varied with
+    the hash seed): it is the one at the least path, here the first property's enum."""
+    schema = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "object", "properties": {
+        "b": {"enum": ["y", "y"]}, "a": {"enum": ["x", "x"]}, "c": {"type": "nothing"}}}
+    with pytest.raises(SchemaError) as info:
+        SchemaDoc(schema)
+    assert info.value.pointer == "#/properties/a/enum"

@@ -87,7 +87,10 @@ class SchemaDoc:
         self.root = root
         cls = validators.validator_for(root if isinstance(root, dict) else {}, default=validators.Draft202012Validator)
         quick = quick_check(cls)
-        error = None if quick is not None and quick(root) else next(metaschema_validator(cls).iter_errors(root), None)
+        # the error at the least path (jsonschema's own order of errors varies between runs)
+        error = None if quick is not None and quick(root) else min(
+            metaschema_validator(cls).iter_errors(root), default=None,
+            key=lambda e: ([str(p) for p in e.absolute_path], e.message))
         if error is not None:
             pointer = "#" + "".join(pointer_join("", p) for p in error.absolute_path)
             raise SchemaError(f"invalid schema: {error.message}", pointer)
