@@ -3,13 +3,14 @@ subschemas that differ in anything asserted, or in names and data that look like
 do not; and sharing never lets an assertion slip past the checks of the emitter."""
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
 
 import constrain
 from constrain import UnsupportedSchemaError
-from constrain.grammars.json_schema.content_key import content_key
+from constrain.grammars.json_schema.content_key import ContentKeys
 from tests.test_json_schema import accepts, llama3  # noqa: F401 (a fixture)
 
 REF = {"type": "object", "properties": {"curie": {"type": "string", "pattern": "^[a-z]+:[a-z]+$"},
@@ -27,7 +28,8 @@ def _rule_count(schema) -> int:
 
 
 def test_annotations_and_vendor_keywords_do_not_split_rules():
-    assert content_key(_annotated("made by"), "") == content_key(REF, "")
+    keys = ContentKeys()
+    assert keys.key(_annotated("made by"), "") == keys.key(REF, "")
     same = {"type": "object", "properties": {"creator": REF, "updater": REF}}
     annotated = {"type": "object", "properties": {"creator": _annotated("made by"), "updater": _annotated("changed by")}}
     assert _rule_count(annotated) == _rule_count(same) < _rule_count(
@@ -43,7 +45,18 @@ def test_annotations_and_vendor_keywords_do_not_split_rules():
     ({"items": [{"type": "string"}]}, {"items": [{"type": "string", "minLength": 1}]}),
 ])
 def test_what_looks_like_an_annotation_but_is_a_name_or_data_keeps_its_own_key(a, b):
-    assert content_key(a, "") != content_key(b, "")
+    keys = ContentKeys()
+    assert keys.key(a, "") != keys.key(b, "")
+
+
+def test_keys_follow_content_not_identity_and_base():
+    """Nodes are remembered by identity, keys interned by content: an equal copy, or the same
+    subschema met inside another, has the key of the original; another base does not."""
+    keys = ContentKeys()
+    outer = {"type": "array", "items": REF}
+    assert keys.key(copy.deepcopy(REF), "") == keys.key(REF, "") != keys.key(REF, "other.json")
+    assert keys.key(outer, "") == keys.key(copy.deepcopy(outer), "") != keys.key({"type": "array", "items": True}, "")
+    assert keys.key({"items": [REF]}, "") != keys.key({"items": REF}, "")
 
 
 def test_names_that_look_like_annotations_keep_their_own_rules(llama3):

@@ -1,4 +1,4 @@
-"""What a subschema asserts, as a string: the key under which the emitter memoizes rules.
+"""What a subschema asserts, as a key: the key under which the emitter memoizes rules.
 
 Invariant: two subschemas (under the same base URI) with equal keys accept the same values,
 so they may share one rule. The key is the schema's JSON without what asserts nothing:
@@ -22,29 +22,47 @@ _SCHEMA_BY_NAME = frozenset({"properties", "patternProperties", "dependentSchema
 _KEPT = frozenset({"$id", "id", "$schema", "contentMediaType", "contentEncoding"})
 
 
-def content_key(node, base: str) -> str:
-    """The memo key of `node` read under base URI `base`."""
-    return json.dumps([_asserted(node), base], ensure_ascii=False)
+class ContentKeys:
+    """The memo keys of one emitter's subschemas, each node's computed once: a node's key is
+    the id of the tuple of its asserted keywords, with a subschema's key standing for the
+    subschema and other values as their JSON text, interned (`_ids`), so that a key costs
+    the node's own keywords, not its whole subtree, and hashes in constant time. Nodes are
+    found by identity; each memo entry holds its node, so no id is reused while the emitter
+    lives (nodes are not changed once made)."""
 
+    def __init__(self):
+        self._ids: dict[tuple, int] = {}
+        self._by_node: dict[int, tuple] = {}
 
-def _asserted(node):
-    """`node` without its annotations and unknown keywords, recursively through subschemas."""
-    if not isinstance(node, dict):
-        return node
-    out = {}
-    for key, value in node.items():
-        if key in _KEPT or key.startswith(INTERNAL):
-            out[key] = value
-        elif key in ANNOTATIONS or key not in STANDARD:
-            continue
-        elif key in _ONE_SCHEMA:
-            out[key] = _asserted(value)
-        elif key in _SCHEMA_LIST or key == "items":
-            out[key] = [_asserted(v) for v in value] if isinstance(value, list) else _asserted(value)
-        elif key in _SCHEMA_BY_NAME and isinstance(value, dict):
-            out[key] = {name: _asserted(v) for name, v in value.items()}
-        elif key == "dependencies" and isinstance(value, dict):
-            out[key] = {name: v if isinstance(v, list) else _asserted(v) for name, v in value.items()}
-        else:
-            out[key] = value
-    return out
+    def key(self, node, base: str) -> tuple[int, str]:
+        """The memo key of `node` read under base URI `base`."""
+        return self._asserted(node), base
+
+    def _asserted(self, node) -> int:
+        if not isinstance(node, dict):
+            return self._intern(("value", json.dumps(node, ensure_ascii=False)))
+        found = self._by_node.get(id(node))
+        if found is not None:
+            return found[1]
+        parts = []
+        for key, value in node.items():
+            if key in _KEPT or key.startswith(INTERNAL):
+                parts.append((key, json.dumps(value, ensure_ascii=False)))
+            elif key in ANNOTATIONS or key not in STANDARD:
+                continue
+            elif key in _ONE_SCHEMA:
+                parts.append((key, self._asserted(value)))
+            elif key in _SCHEMA_LIST or key == "items":
+                parts.append((key, ("list", *map(self._asserted, value)) if isinstance(value, list) else self._asserted(value)))
+            elif key in _SCHEMA_BY_NAME and isinstance(value, dict):
+                parts.append((key, ("by name", *((name, self._asserted(v)) for name, v in value.items()))))
+            elif key == "dependencies" and isinstance(value, dict):
+                parts.append((key, ("by name", *((name, json.dumps(v, ensure_ascii=False) if isinstance(v, list) else self._asserted(v))
+                                                 for name, v in value.items()))))
+            else:
+                parts.append((key, json.dumps(value, ensure_ascii=False)))
+        found = self._by_node[id(node)] = (node, self._intern(("schema", *parts)))
+        return found[1]
+
+    def _intern(self, shape: tuple) -> int:
+        return self._ids.setdefault(shape, len(self._ids))

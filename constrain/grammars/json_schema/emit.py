@@ -30,7 +30,7 @@ from constrain.automata.regex_parser import Alt
 from constrain.errors import ConstrainError, UnsupportedSchemaError
 from constrain.grammars.cfg import Grammar, Terminal
 from constrain.grammars.ebnf import expand_rules
-from constrain.grammars.json_schema.content_key import content_key
+from constrain.grammars.json_schema.content_key import ContentKeys
 from constrain.grammars.lark_frontend import translate_regex
 from constrain.grammars.json_schema import numeric
 from constrain.grammars.json_schema.disjoint import json_type as _json_type
@@ -125,7 +125,8 @@ class Emitter(Negations, OneOf, Scalars):
         self.rules: dict[str, str] = {}
         self.terminals: dict[str, str] = {}        # python regex -> terminal name
         self.key_terms: dict[str, str] = {}        # object key -> its terminal's name
-        self.memo: dict[str, str | None] = {}
+        self.memo: dict[object, str | None] = {}       # content key or 'ref:' target -> rule
+        self.content_keys = ContentKeys()
         self.prebuilt: dict[str, object] = {}       # terminal name -> ByteDFA built without its regex
         self.automaton_terms: dict[tuple, str | None] = {}   # terminals built as automata, by content
         self.guard_terms: dict[str, str] = {}          # item regex -> terminal of items that must be distinct
@@ -207,7 +208,7 @@ class Emitter(Negations, OneOf, Scalars):
             return None
         if isinstance(node, dict) and set(node) - ANNOTATIONS == {"$ref"} or self.doc.ref_only(node):
             return self.ref(self.doc.resolve(node["$ref"], pointer))
-        key = content_key(node, self.doc.base_at(pointer))
+        key = self.content_keys.key(node, self.doc.base_at(pointer))
         return self.memoized(key, lambda: self.plain(self.flatten(node, pointer, 0), pointer), pointer)
 
     def ref(self, target: str) -> str | None:
