@@ -7,17 +7,18 @@
 #include <stdexcept>
 #include <string>
 
-#include "bnf.h"
+#include "bindings_common.h"
 #include "byte_dfa.h"
 #include "dfa_union.h"
-#include "lalr.h"
 #include "subset.h"
 #include "token_trie.h"
-#include "words_excluded.h"
+#include "word_tries.h"
 
 namespace py = pybind11;
 using constrain::ByteDFA;
+using constrain::IntArray;
 using constrain::TokenTrie;
+using constrain::to_array;
 
 namespace {
 
@@ -69,13 +70,6 @@ ByteDFA make_dfa(const py::array_t<int32_t, py::array::c_style | py::array::forc
   return dfa;
 }
 
-template <class T>
-py::array_t<T> to_array(const std::vector<T>& v) {
-  py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
-  std::copy(v.begin(), v.end(), out.mutable_data());
-  return out;
-}
-
 // union_dfa of the C++ ByteDFAs in `parts` (whole automata with a start state), with the GIL
 // released; false past max_states
 bool run_union(const py::list& parts, int32_t max_states, constrain::DFAUnion& u) {
@@ -109,11 +103,32 @@ ByteDFA union_core(const constrain::DFAUnion& u) {
   return dfa;
 }
 
+// the bytes of each item of a Python sequence of bytes objects
+std::vector<std::string> byte_strings(const py::sequence& words) {
+  std::vector<std::string> held;
+  held.reserve(words.size());
+  for (const py::handle word : words) held.push_back(word.cast<std::string>());
+  return held;
+}
+
+// (byte table, accepting, the C++ automaton) of a ByteDFA built without a byte table, for the
+// Python ByteDFA that wraps it
+py::tuple with_byte_table(ByteDFA&& dfa) {
+  const auto n = static_cast<std::size_t>(dfa.n_states);
+  py::array_t<int32_t> trans({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(256)});
+  int32_t* out = trans.mutable_data();
+  for (std::size_t s = 0; s < n; ++s) {
+    const int32_t* row = dfa.table->row(static_cast<int32_t>(s));
+    for (int b = 0; b < 256; ++b) out[s * 256 + static_cast<std::size_t>(b)] = row[dfa.table->class_of[b]];
+  }
+  py::array_t<bool> accepting(static_cast<py::ssize_t>(n));
+  std::copy(dfa.accepting.begin(), dfa.accepting.end(), accepting.mutable_data());
+  return py::make_tuple(trans, accepting, std::move(dfa));
+}
+
 void check_state(const ByteDFA& dfa, int32_t state) {
   if (state < 0 || state >= dfa.n_states) throw std::invalid_argument("DFA state out of range");
 }
-
-using IntArray = py::array_t<int32_t, py::array::c_style | py::array::forcecast>;
 
 // A CSR list over n states whose values lie in [0, bound); throws otherwise.
 constrain::CSR checked_csr(const IntArray& begin, const IntArray& value, int32_t n, int32_t bound, const char* what) {
@@ -126,90 +141,6 @@ constrain::CSR checked_csr(const IntArray& begin, const IntArray& value, int32_t
   for (py::ssize_t i = 0; i < value.shape(0); ++i)
     if (value.data()[i] < 0 || value.data()[i] >= bound) throw std::invalid_argument(std::string(what) + ": value out of range");
   return {b, value.data()};
-}
-
-
-struct RuleArrays {
-  std::vector<int32_t> lhs, rhs_begin, rhs;
-};
-
-// build_lalr's rule encoding (csrc/lalr.h), copied and checked: std::invalid_argument
-// naming `what` for arrays that are not 1-d, a malformed CSR, or an id out of range
-RuleArrays checked_rules(const IntArray& lhs_array, const IntArray& rhs_begin_array, const IntArray& rhs_array,
-                         int32_t n_terminals, int32_t n_nonterminals, const char* what) {
-  const std::string name(what);
-  if (lhs_array.ndim() != 1 || rhs_begin_array.ndim() != 1 || rhs_array.ndim() != 1)
-    throw std::invalid_argument(name + ": the rule arrays must be 1-d");
-  RuleArrays r{{lhs_array.data(), lhs_array.data() + lhs_array.size()},
-               {rhs_begin_array.data(), rhs_begin_array.data() + rhs_begin_array.size()},
-               {rhs_array.data(), rhs_array.data() + rhs_array.size()}};
-  if (r.lhs.empty() || r.rhs_begin.size() != r.lhs.size() + 1 || r.rhs_begin[0] != 0 ||
-      r.rhs_begin.back() != static_cast<int32_t>(r.rhs.size()))
-    throw std::invalid_argument(name + ": bad rule arrays");
-  for (size_t i = 0; i < r.lhs.size(); ++i)
-    if (r.lhs[i] < 0 || r.lhs[i] >= n_nonterminals || r.rhs_begin[i + 1] < r.rhs_begin[i])
-      throw std::invalid_argument(name + ": rule out of range");
-  for (int32_t sym : r.rhs)
-    if (sym >= n_terminals || (sym < 0 && ~sym >= n_nonterminals))
-      throw std::invalid_argument(name + ": symbol out of range");
-  return r;
-}
-
-// TypeError unless `item` is a rule as the BNF entry points take it: an (lhs, rhs tuple) pair
-void check_rule_pair(const py::handle& item) {
-  if (!PyTuple_Check(item.ptr()) || PyTuple_GET_SIZE(item.ptr()) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(item.ptr(), 1)))
-    throw py::type_error("a rule must be a (lhs, rhs tuple) pair");
-}
-
-// A str's UTF-8 text (cached in the object: valid while it lives); TypeError for other objects.
-std::string_view utf8_of(const py::handle& text, const char* what) {
-  if (!PyUnicode_Check(text.ptr())) throw py::type_error(std::string(what) + " must be str");
-  Py_ssize_t size = 0;
-  const char* data = PyUnicode_AsUTF8AndSize(text.ptr(), &size);
-  if (data == nullptr) throw py::error_already_set();
-  return {data, static_cast<size_t>(size)};
-}
-
-// (rules, error, body, token): the rules as a tuple of `rule_type(lhs, rhs)` named tuples
-// (made as tuple.__new__ makes them: no Python call per rule), each name one str object;
-// or (None, error code, index of the body at fault, operator) when `status` is an error.
-// The rules and their rhs tuples hold only strs, so they cannot be part of a cycle: they are
-// untracked by the cyclic collector (as it would do itself at its first pass over them), which
-// then does not scan a grammar's thousands of rules when the compile's pause ends.
-py::tuple bnf_result(const constrain::BNFRules& rules, const constrain::BNFStatus& status, const py::handle& rule_type) {
-  if (status.error != constrain::BNFError::kNone)
-    return py::make_tuple(py::none(), static_cast<int32_t>(status.error), status.body, std::string(1, status.token));
-  if (!PyType_Check(rule_type.ptr()) || !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(rule_type.ptr()), &PyTuple_Type))
-    throw py::type_error("rule_type must be a tuple subclass");
-  std::vector<py::object> names(rules.names.size());
-  const auto name = [&](int32_t s) -> py::object& {
-    py::object& found = names[static_cast<size_t>(s)];
-    if (!found) found = py::str(rules.names[static_cast<size_t>(s)].data(), rules.names[static_cast<size_t>(s)].size());
-    return found;
-  };
-  py::tuple out(rules.size());
-  for (size_t r = 0; r < rules.size(); ++r) {
-    py::tuple rhs(static_cast<size_t>(rules.begin[r + 1] - rules.begin[r]));
-    for (int32_t k = rules.begin[r]; k < rules.begin[r + 1]; ++k)
-      rhs[static_cast<size_t>(k - rules.begin[r])] = name(rules.rhs[static_cast<size_t>(k)]);
-    PyObject_GC_UnTrack(rhs.ptr());
-    const py::tuple args = py::make_tuple(py::make_tuple(name(rules.lhs[r]), rhs));
-    PyObject* rule = PyTuple_Type.tp_new(reinterpret_cast<PyTypeObject*>(rule_type.ptr()), args.ptr(), nullptr);
-    if (rule == nullptr) throw py::error_already_set();
-    PyObject_GC_UnTrack(rule);
-    out[r] = py::reinterpret_steal<py::object>(rule);
-  }
-  return py::make_tuple(out, 0, -1, "");
-}
-
-// Reduced (and with `inline_units`, unit rules inlined) after `status` of building them.
-constrain::BNFStatus finish_bnf(constrain::BNFRules& rules, constrain::BNFStatus status, std::string_view start,
-                                bool inline_units) {
-  if (status.error != constrain::BNFError::kNone) return status;
-  const int32_t start_id = rules.symbol(start);
-  status = constrain::reduce_bnf(rules, start_id);
-  if (status.error == constrain::BNFError::kNone && inline_units) constrain::inline_unit_bnf(rules, start_id);
-  return status;
 }
 
 }  // namespace
@@ -362,27 +293,34 @@ PYBIND11_MODULE(_core, m) {
       [](const ByteDFA& base, int32_t start, const py::sequence& words) {
         if (!base.live.empty()) throw std::invalid_argument("words_excluded needs a whole DFA, not a restricted view");
         check_state(base, start);
-        std::vector<std::string> held;
-        held.reserve(words.size());
-        for (const py::handle word : words) held.push_back(word.cast<std::string>());
-        std::vector<std::string_view> views(held.begin(), held.end());
+        const std::vector<std::string> held = byte_strings(words);
+        const std::vector<std::string_view> views(held.begin(), held.end());
         ByteDFA dfa;
         {
           py::gil_scoped_release release;
           dfa = constrain::words_excluded(base, start, views);
         }
-        const auto n = static_cast<std::size_t>(dfa.n_states);
-        py::array_t<int32_t> trans({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(256)});
-        int32_t* out = trans.mutable_data();
-        for (std::size_t s = 0; s < n; ++s)
-          for (int b = 0; b < 256; ++b) out[s * 256 + static_cast<std::size_t>(b)] = dfa.table->move(static_cast<int32_t>(s), static_cast<uint8_t>(b));
-        py::array_t<bool> accepting(static_cast<py::ssize_t>(n));
-        std::copy(dfa.accepting.begin(), dfa.accepting.end(), accepting.mutable_data());
-        return py::make_tuple(trans, accepting, std::move(dfa));
+        return with_byte_table(std::move(dfa));
       },
       py::arg("base"), py::arg("start"), py::arg("words"),
-      "The language of `base` read from `start` less the byte strings `words` (csrc/words_excluded.h): "
+      "The language of `base` read from `start` less the byte strings `words` (csrc/word_tries.h): "
       "(trans, accepting, the C++ ByteDFA), state 0 the start.");
+
+  m.def(
+      "words_trie",
+      [](const py::sequence& words) {
+        const std::vector<std::string> held = byte_strings(words);
+        const std::vector<std::string_view> views(held.begin(), held.end());
+        ByteDFA dfa;
+        {
+          py::gil_scoped_release release;
+          dfa = constrain::words_trie(views);
+        }
+        return with_byte_table(std::move(dfa));
+      },
+      py::arg("words"),
+      "The trie DFA of exactly the byte strings `words` (csrc/word_tries.h): (trans, accepting, the "
+      "C++ ByteDFA), state 0 the root.");
 
   m.def(
       "subset_construction",
@@ -418,119 +356,7 @@ PYBIND11_MODULE(_core, m) {
       "Subset construction of a CSR-encoded NFA over symbol classes (see csrc/subset.h): (trans "
       "[n_states, n_classes] with -1 = dead, tag_begin, tags), or None past max_states states.");
 
-
-  m.def(
-      "expand_ebnf",
-      [](const py::dict& bodies, const py::str& start, bool inline_units, const py::handle& rule_type) {
-        std::vector<py::object> held;    // the texts stay alive while the GIL is released
-        std::vector<std::string_view> lhs, text;
-        for (const auto& [name, body] : bodies) {
-          held.push_back(py::reinterpret_borrow<py::object>(name));
-          held.push_back(py::reinterpret_borrow<py::object>(body));
-          lhs.push_back(utf8_of(name, "a rule name"));
-          text.push_back(utf8_of(body, "a rule body"));
-        }
-        const std::string_view start_name = utf8_of(start, "start");
-        constrain::BNFRules rules;
-        constrain::BNFStatus status;
-        {
-          py::gil_scoped_release release;
-          status = finish_bnf(rules, constrain::expand_ebnf(lhs, text, rules), start_name, inline_units);
-        }
-        return bnf_result(rules, status, rule_type);
-      },
-      py::arg("bodies"), py::arg("start"), py::arg("inline_units"), py::arg("rule_type"),
-      "BNF rules of EBNF bodies {lhs: body} (csrc/bnf.h), reduced from `start`, unit rules inlined "
-      "when asked: (tuple of rule_type(lhs, rhs), 0, -1, '') or (None, error, body index, operator).");
-
-  m.def(
-      "reduce_bnf",
-      [](const py::sequence& given, const py::str& start, bool inline_units, const py::handle& rule_type) {
-        constrain::BNFRules rules;
-        std::vector<int32_t> rhs;
-        for (const auto& item : given) {
-          check_rule_pair(item);
-          const auto rule = py::reinterpret_borrow<py::tuple>(item);
-          rhs.clear();
-          for (const auto& s : py::reinterpret_borrow<py::tuple>(rule[1])) rhs.push_back(rules.symbol(utf8_of(s, "a symbol")));
-          rules.add(rules.symbol(utf8_of(rule[0], "a rule's lhs")), rhs.data(), rhs.data() + rhs.size());
-        }
-        const constrain::BNFStatus status = finish_bnf(rules, {}, utf8_of(start, "start"), inline_units);
-        return bnf_result(rules, status, rule_type);
-      },
-      py::arg("rules"), py::arg("start"), py::arg("inline_units"), py::arg("rule_type"),
-      "`rules` ((lhs, rhs) pairs, held by the caller) reduced from `start`, unit rules inlined when "
-      "asked; the result as expand_ebnf's.");
-
-  m.def(
-      "encode_rules",
-      [](const py::sequence& rules, const py::dict& nonterminal_ids, const py::dict& terminal_ids, int32_t start,
-         int32_t end) {
-        // rule 0: $start -> start $END; then each rule, a nonterminal n written ~n
-        std::vector<int32_t> lhs{static_cast<int32_t>(nonterminal_ids.size())}, rhs_begin{0, 2}, rhs{~start, end};
-        const auto id_in = [](const py::dict& ids, PyObject* name) -> PyObject* {
-          PyObject* found = PyDict_GetItemWithError(ids.ptr(), name);
-          if (found == nullptr && PyErr_Occurred()) throw py::error_already_set();
-          return found;
-        };
-        for (const auto& item : rules) {
-          check_rule_pair(item);
-          PyObject* left = id_in(nonterminal_ids, PyTuple_GET_ITEM(item.ptr(), 0));
-          if (left == nullptr) throw py::key_error("a rule's lhs is not a nonterminal");
-          lhs.push_back(py::cast<int32_t>(left));
-          PyObject* symbols = PyTuple_GET_ITEM(item.ptr(), 1);
-          for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(symbols); ++k) {
-            PyObject* name = PyTuple_GET_ITEM(symbols, k);
-            if (PyObject* n = id_in(nonterminal_ids, name)) {
-              rhs.push_back(~py::cast<int32_t>(n));
-            } else if (PyObject* t = id_in(terminal_ids, name)) {
-              rhs.push_back(py::cast<int32_t>(t));
-            } else {
-              throw py::key_error("a rule's symbol is neither a nonterminal nor a terminal");
-            }
-          }
-          rhs_begin.push_back(static_cast<int32_t>(rhs.size()));
-        }
-        return py::make_tuple(to_array(lhs), to_array(rhs_begin), to_array(rhs));
-      },
-      py::arg("rules"), py::arg("nonterminal_ids"), py::arg("terminal_ids"), py::arg("start"), py::arg("end"),
-      "Rules ((lhs, rhs) pairs) as build_lalr's arrays (lhs, rhs_begin, rhs), the augmented rule "
-      "$start -> start $END first ($start = len(nonterminal_ids)); names by the two {name: id} dicts.");
-
-  m.def(
-      "nullable_nonterminals",
-      [](const IntArray& lhs_array, const IntArray& rhs_begin_array, const IntArray& rhs_array, int32_t n_terminals,
-         int32_t n_nonterminals) {
-        const auto [lhs, rhs_begin, rhs] = checked_rules(lhs_array, rhs_begin_array, rhs_array, n_terminals,
-                                                         n_nonterminals, "nullable_nonterminals");
-        const std::vector<uint8_t> nullable = constrain::nullable_nonterminals(lhs, rhs_begin, rhs, n_nonterminals);
-        py::array_t<bool> out(static_cast<py::ssize_t>(nullable.size()));
-        std::copy(nullable.begin(), nullable.end(), out.mutable_data());
-        return out;
-      },
-      py::arg("lhs"), py::arg("rhs_begin"), py::arg("rhs"), py::arg("n_terminals"), py::arg("n_nonterminals"),
-      "Which nonterminals derive the empty string, for rules encoded as build_lalr's: a bool array.");
-
-  m.def(
-      "build_lalr",
-      [](const IntArray& lhs_array, const IntArray& rhs_begin_array, const IntArray& rhs_array, int32_t n_terminals,
-         int32_t n_nonterminals, int32_t max_states) -> py::object {
-        if (n_terminals < 1) throw std::invalid_argument("build_lalr: no terminals");
-        const auto [lhs, rhs_begin, rhs] = checked_rules(lhs_array, rhs_begin_array, rhs_array, n_terminals,
-                                                         n_nonterminals, "build_lalr");
-        constrain::LALRResult t;
-        {
-          py::gil_scoped_release release;
-          t = constrain::build_lalr(lhs, rhs_begin, rhs, n_terminals, n_nonterminals, max_states);
-        }
-        if (t.too_large) return py::none();
-        return py::make_tuple(t.n_states, to_array(t.row_begin), to_array(t.row_symbol), to_array(t.row_value),
-                              to_array(t.conflicts));
-      },
-      py::arg("lhs"), py::arg("rhs_begin"), py::arg("rhs"), py::arg("n_terminals"), py::arg("n_nonterminals"),
-      py::arg("max_states"),
-      "LALR(1) tables (csrc/lalr.h): (n_states, row_begin, row_symbol, row_value, conflicts) with "
-      "conflicts as flat (state, terminal, rule, kind) quadruples; None past max_states LR states.");
+  constrain::bind_grammar(m);
 
   m.def(
       "hopcroft",

@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from constrain._core import ByteDFA as CoreDFA, coreachable, union_dfa
+from constrain._core import ByteDFA as CoreDFA, coreachable, union_dfa, words_trie
 from constrain.automata.alphabet import Alphabet
 from constrain.automata.automaton_cache import MISSING, AutomatonCache
 from constrain.automata.determinize import determinize
@@ -219,33 +219,8 @@ def words_dfa(words: list[bytes]) -> ByteDFA:
         accepting = np.zeros(n + 1, dtype=bool)
         accepting[n] = True
         return ByteDFA(trans, accepting, 0, [CoreDFA.chain(words[0])])   # its C++ twin, built directly
-    n_nodes, sources, labels, targets, ends = trie_edges(words)
-    trans = np.full((n_nodes, 256), -1, dtype=np.int32)
-    trans[sources, labels] = targets
-    accepting = np.zeros(n_nodes, dtype=bool)
-    accepting[ends] = True
-    return ByteDFA(trans, accepting, 0)
-
-
-def trie_edges(words) -> tuple[int, list[int], list[int], list[int], list[int]]:
-    """The trie of the byte strings `words`: (node count, then its edges as parallel lists of
-    source, byte and target, each node created after its parent; then each word's end node).
-    Node 0 is the root."""
-    children: list[dict[int, int]] = [{}]
-    sources, labels, targets, ends = [], [], [], []
-    for word in words:
-        node = 0
-        for b in word:
-            child = children[node].get(b)
-            if child is None:
-                child = children[node][b] = len(children)
-                children.append({})
-                sources.append(node)
-                labels.append(b)
-                targets.append(child)
-            node = child
-        ends.append(node)
-    return len(children), sources, labels, targets, ends
+    trans, accepting, core = words_trie(list(words))      # built by byte class in C++
+    return ByteDFA(trans, accepting, 0, [core])
 
 
 def _compile(asts: list[Node], max_states: int) -> tuple[ByteDFA, list[frozenset[int]]] | None:

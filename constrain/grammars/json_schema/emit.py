@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from constrain.automata.automaton_cache import MISSING, AutomatonCache
-from constrain.automata.regex import ast_to_dfa
+from constrain.automata.regex import words_dfa
 from constrain.automata.regex_parser import Alt
 from constrain.errors import ConstrainError, UnsupportedSchemaError
 from constrain.grammars.cfg import Grammar, Terminal
@@ -33,14 +33,12 @@ from constrain.grammars.ebnf import expand_rules
 from constrain.grammars.json_schema.content_key import ContentKeys
 from constrain.grammars.lark_frontend import translate_regex
 from constrain.grammars.json_schema import numeric
-from constrain.grammars.json_schema.disjoint import json_type as _json_type
 from constrain.grammars.json_schema.normalize import (
     ALSO_MATCHING,
     ANNOTATIONS,
     BRANCH_GROUPS,
     BRANCH_PLACES,
     INTERNAL,
-    NOT_MULTIPLE,
     SOME_MEMBER,
     STANDARD,
     NotMergeable,
@@ -54,11 +52,9 @@ from constrain.grammars.json_schema.normalize import (
 from constrain.grammars.json_schema.contains import containing_array
 from constrain.grammars.json_schema.members import ObjectMembers
 from constrain.grammars.json_schema.one_of import OneOf, own_position
-from constrain.grammars.json_schema.scalars import Scalars, count, text_ast
+from constrain.grammars.json_schema.scalars import Scalars, count, meets_internal_keywords
 from constrain.grammars.json_schema.negation import (
     EXCLUDED,
-    NOT_MATCHING,
-    ONLY_TYPES,
     Negations,
     has_value,
     numbers_between_excluded,
@@ -86,6 +82,7 @@ MAX_FLATTEN_DEPTH = 32
 MAX_COUNT = 512              # member counts (rules grow with slots x count)
 MAX_ITEMS = 1024             # item counts (one rule per count)
 ANY_ORDER_MAX = 6
+MANY_VALUES = 16             # enum values read as one terminal when compiling
 # automaton terminals by cache key, across schemas (up to 100k states: about 100 MB of byte tables)
 BUILT_AUTOMATA = AutomatonCache(max_entries=512, max_states=100_000)
 MAX_DEPENDENCY_TRIGGERS = 4
@@ -287,8 +284,7 @@ class Emitter(Negations, OneOf, Scalars):
             elif self.doc.legacy and key in ("contentMediaType", "contentEncoding"):
                 self.skip(key, pointer, "an assertion in drafts before 2019-09")
         if "enum" in node:
-            values = [v for v in self.doc.enum_values(node) if self.meets_internal(v, node, pointer)]
-            return self.rule([self.literal(v) for v in values])
+            return self.enum([v for v in self.doc.enum_values(node) if self.meets_internal(v, node, pointer)])
         if "anyOf" in node or "oneOf" in node or BRANCH_GROUPS in node:
             return self.alternatives(node, pointer)
         if "not" in node:
@@ -315,10 +311,10 @@ class Emitter(Negations, OneOf, Scalars):
         return self.rule([a for a in alts if a is not None])
 
     def meets_internal(self, value, node: dict, pointer: str) -> bool:
-        """`_meets_internal`, with a negated string constraint that has no automaton (an
+        """`meets_internal_keywords`, with a negated string constraint that has no automaton (an
         unknown format) an error, or ignored when lenient."""
         try:
-            met = _meets_internal(value, node)
+            met = meets_internal_keywords(value, node)
         except (NotExpressible, ConstrainError) as e:
             self.skip("not", pointer, str(e))
             met = True
@@ -352,6 +348,18 @@ class Emitter(Negations, OneOf, Scalars):
             zeros = r"(?:\.0+)?" if "." not in text else "0*"
             return self.term(literal_regex(text) + zeros)
         return self.term(literal_regex(text))
+
+    def enum(self, values: list) -> str | None:
+        """The rule of exactly `values`. Compiling, the strings, booleans and nulls of a long
+        enum are one terminal, the trie of their spellings (a terminal each would cost the
+        lexer a component each); the grammar shown keeps a literal per value."""
+        words = [v for v in values if v is None or isinstance(v, (str, bool))]
+        if not self.for_compile or len(words) < MANY_VALUES:
+            return self.rule([self.literal(v) for v in values])
+        spellings = sorted({json.dumps(v, ensure_ascii=False) for v in words})
+        one_of = self.automaton_term(("values", tuple(spellings)), lambda: words_dfa([w.encode() for w in spellings]),
+                                     f"one of {len(spellings)} values")
+        return self.rule([one_of] + [self.literal(v) for v in values if not (v is None or isinstance(v, (str, bool)))])
 
     def any_value(self) -> str:
         if self._any is None:
@@ -674,26 +682,3 @@ class Emitter(Negations, OneOf, Scalars):
 
 def _nonempty_subsets(n: int) -> list[frozenset[int]]:
     return [frozenset(i for i in range(n) if bits >> i & 1) for bits in range(1, 1 << n)]
-
-
-def _meets_internal(value, node: dict) -> bool:
-    """Whether `value` meets the internal keywords `not`/`allOf` left on `node` (which the
-    jsonschema validator behind `doc.valid` does not know)."""
-    kind = _json_type(value)
-    if kind == "number" and float(value).is_integer():
-        kind = "integer"
-    if ONLY_TYPES in node and kind not in value_types(node):
-        return False
-    if has_value(node.get(EXCLUDED, []), value):
-        return False
-    if kind in ("number", "integer") and float(value).is_integer() and any(int(value) % n == 0 for n in node.get(NOT_MULTIPLE, [])):
-        return False
-    if isinstance(value, str):
-        data = value.encode()
-        if any(not pattern_dfa(p).matches(data) for p in node.get(ALSO_MATCHING, [])):
-            return False
-        for text in node.get(NOT_MATCHING, []):
-            ast = text_ast(text)
-            if ast is not None and ast_to_dfa(ast).matches(data):
-                return False
-    return True

@@ -13,13 +13,14 @@ import json
 import math
 from decimal import Decimal
 
-from constrain.automata.regex import byte_intersection, regex_to_dfa
+from constrain.automata.regex import ast_to_dfa, byte_intersection, regex_to_dfa
 from constrain.automata.regex_parser import parse
 from constrain.errors import ConstrainError
 from constrain.grammars.json_schema import numeric
 from constrain.grammars.json_schema.formats import FORMATS
 from constrain.grammars.json_schema.lengths import length_string_dfa
-from constrain.grammars.json_schema.negation import EXCLUDED, NOT_MATCHING
+from constrain.grammars.json_schema.disjoint import json_type
+from constrain.grammars.json_schema.negation import EXCLUDED, NOT_MATCHING, ONLY_TYPES, has_value, value_types
 from constrain.grammars.json_schema.normalize import ALSO_MATCHING, NOT_MULTIPLE
 from constrain.grammars.json_schema.strings import (
     ANY_STRING,
@@ -31,6 +32,7 @@ from constrain.grammars.json_schema.strings import (
     literal_ast,
     literal_regex,
     pattern_ast,
+    pattern_dfa,
     string_dfa,
     string_regex,
     subtract,
@@ -267,3 +269,26 @@ def text_ast(text: dict):
 def count(node: dict, keyword: str, default):
     value = node.get(keyword, default)
     return None if value is None else int(value)
+
+
+def meets_internal_keywords(value, node: dict) -> bool:
+    """Whether `value` meets the internal keywords `not`/`allOf` left on `node` (which the
+    jsonschema validator behind `doc.valid` does not know)."""
+    kind = json_type(value)
+    if kind == "number" and float(value).is_integer():
+        kind = "integer"
+    if ONLY_TYPES in node and kind not in value_types(node):
+        return False
+    if has_value(node.get(EXCLUDED, []), value):
+        return False
+    if kind in ("number", "integer") and float(value).is_integer() and any(int(value) % n == 0 for n in node.get(NOT_MULTIPLE, [])):
+        return False
+    if isinstance(value, str):
+        data = value.encode()
+        if any(not pattern_dfa(p).matches(data) for p in node.get(ALSO_MATCHING, [])):
+            return False
+        for text in node.get(NOT_MATCHING, []):
+            ast = text_ast(text)
+            if ast is not None and ast_to_dfa(ast).matches(data):
+                return False
+    return True

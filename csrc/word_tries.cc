@@ -1,14 +1,17 @@
-#include "words_excluded.h"
+#include "word_tries.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
+#include <string_view>
 
 namespace constrain {
 
 namespace {
 
-// The trie of the words that the base reads without dying: nodes in creation order (a
-// parent before its children), node 0 the root; a node's children are a linked list.
+// A trie of words, each node paired with the state its prefix reaches in a base automaton
+// (0 without one): nodes in creation order (a parent before its children), node 0 the root;
+// a node's children are a linked list.
 struct PairedTrie {
   std::vector<int32_t> parent;      // -1 for the root
   std::vector<uint8_t> byte;        // the byte into the node (unused for the root)
@@ -33,6 +36,24 @@ struct PairedTrie {
     while (c >= 0 && byte[static_cast<std::size_t>(c)] != b) c = next_sibling[static_cast<std::size_t>(c)];
     return c;
   }
+
+  // Adds `word`, each new node paired with `reach(parent, byte)`, and marks its end; stops
+  // (nothing marked) where that is kDead. `used[b]` is set for the byte of each new edge.
+  template <class Reach>
+  void insert(std::string_view word, std::array<uint8_t, 256>& used, Reach reach) {
+    int32_t node = 0;
+    for (const unsigned char b : word) {
+      int32_t next = child(node, b);
+      if (next < 0) {
+        const int32_t q = reach(node, b);
+        if (q == kDead) return;
+        next = add_node(node, b, q);
+        used[b] = 1;
+      }
+      node = next;
+    }
+    word_end[static_cast<std::size_t>(node)] = 1;
+  }
 };
 
 }  // namespace
@@ -42,23 +63,10 @@ ByteDFA words_excluded(const ByteDFA& base, int32_t start, const std::vector<std
   PairedTrie trie;
   trie.add_node(-1, 0, start);
   std::array<uint8_t, 256> in_trie{};
-  for (const std::string_view word : words) {
-    int32_t node = 0;
-    for (const unsigned char b : word) {
-      int32_t next = trie.child(node, b);
-      if (next < 0) {
-        const int32_t q = table.move(trie.base_state[static_cast<std::size_t>(node)], b);
-        if (q == kDead) {  // the base never reads this word: nothing to exclude
-          node = -1;
-          break;
-        }
-        next = trie.add_node(node, b, q);
-        in_trie[b] = 1;
-      }
-      node = next;
-    }
-    if (node >= 0) trie.word_end[static_cast<std::size_t>(node)] = 1;
-  }
+  // a word the base never reads has nothing to exclude: its insertion stops where it dies
+  for (const std::string_view word : words)
+    trie.insert(word, in_trie,
+                [&](int32_t node, uint8_t b) { return table.move(trie.base_state[static_cast<std::size_t>(node)], b); });
   // byte classes: the base's, with each byte that labels a trie edge in a class of its own
   std::array<uint64_t, 256> sig{};
   for (int b = 0; b < 256; ++b) sig[b] = in_trie[b] ? 256u + static_cast<uint64_t>(b) : table.class_of[b];
@@ -120,6 +128,28 @@ ByteDFA words_excluded(const ByteDFA& base, int32_t start, const std::vector<std
   }
   out.n_states = n_states;
   out.table = std::make_shared<const ClassTable>(class_of, n_classes, rows.data(), static_cast<std::size_t>(n_states));
+  return out;
+}
+
+ByteDFA words_trie(const std::vector<std::string_view>& words) {
+  PairedTrie trie;
+  trie.add_node(-1, 0, 0);
+  std::array<uint8_t, 256> used{};
+  for (const std::string_view word : words) trie.insert(word, used, [](int32_t, uint8_t) { return 0; });
+  // byte classes: each byte of the words its own, the others (if any) class 0
+  std::array<uint8_t, 256> class_of{};
+  int n_classes = std::find(used.begin(), used.end(), 0) != used.end() ? 1 : 0;
+  for (int b = 0; b < 256; ++b)
+    if (used[b]) class_of[b] = static_cast<uint8_t>(n_classes++);
+  const std::size_t n = trie.parent.size();
+  const auto nk = static_cast<std::size_t>(n_classes);
+  std::vector<int32_t> rows(n * nk, kDead);
+  for (std::size_t t = 1; t < n; ++t)
+    rows[static_cast<std::size_t>(trie.parent[t]) * nk + class_of[trie.byte[t]]] = static_cast<int32_t>(t);
+  ByteDFA out;
+  out.n_states = static_cast<int32_t>(n);
+  out.accepting = trie.word_end;
+  out.table = std::make_shared<const ClassTable>(class_of, n_classes, rows.data(), n);
   return out;
 }
 

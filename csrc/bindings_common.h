@@ -1,0 +1,28 @@
+// What the binding files share (csrc/bindings.cc, csrc/bindings_grammar.cc).
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace constrain {
+
+namespace py = pybind11;
+
+using IntArray = py::array_t<int32_t, py::array::c_style | py::array::forcecast>;
+
+template <class T>
+inline py::array_t<T> to_array(const std::vector<T>& v) {
+  py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), out.mutable_data());
+  return out;
+}
+
+// The grammar entry points: EBNF and BNF rules (csrc/bnf.h), their LALR encoding and tables
+// (csrc/lalr.h).
+void bind_grammar(py::module_& m);
+
+}  // namespace constrain

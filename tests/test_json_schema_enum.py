@@ -1,0 +1,31 @@
+"""A long enum compiles to one terminal for its strings, booleans and nulls (the trie of their
+spellings) and accepts exactly its values; the grammar shown keeps a literal per value."""
+from __future__ import annotations
+
+import json
+
+import constrain
+from constrain.grammars.json_schema import compile_json_schema, json_schema_to_lark
+from tests.test_json_schema import accepts, llama3  # noqa: F401 (a fixture)
+
+VALUES = [f"code-{i:03d}" for i in range(40)] + ["é€", 'a"b', True, None, 7, 2.5, {"k": [1]}]
+
+
+def test_a_long_enum_is_one_terminal_and_exact(llama3):
+    vocab, tok = llama3
+    schema = {"type": "object", "properties": {"v": {"enum": VALUES}}, "required": ["v"], "additionalProperties": False}
+    grammar = compile_json_schema(schema, vocab)
+    automata = [t for t in grammar.ir.terminals.values() if t.pattern.startswith('"automaton')]
+    assert len(automata) == 1 and not any("code-0" in t.pattern for t in grammar.ir.terminals.values())
+    for value in VALUES + [7.0]:
+        assert accepts(grammar, tok, json.dumps({"v": value}, ensure_ascii=False)), value
+    for value in ["code-040", "code-00", "code-0000", "", False, 8, 2.50001, {"k": [2]}, "E€"]:
+        assert not accepts(grammar, tok, json.dumps({"v": value}, ensure_ascii=False)), value
+    shown = json_schema_to_lark(schema)
+    assert "%declare" not in shown and shown.count("code") == 40      # a literal per value
+
+
+def test_a_short_enum_keeps_a_terminal_per_value(llama3):
+    vocab, _ = llama3
+    grammar = constrain.compile_json_schema({"enum": ["a", "b", "c"]}, vocab)
+    assert not any(t.pattern.startswith('"automaton') for t in grammar.ir.terminals.values())
