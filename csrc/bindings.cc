@@ -107,7 +107,10 @@ ByteDFA union_core(const constrain::DFAUnion& u) {
 std::vector<std::string> byte_strings(const py::sequence& words) {
   std::vector<std::string> held;
   held.reserve(words.size());
-  for (const py::handle word : words) held.push_back(word.cast<std::string>());
+  for (const py::handle word : words) {
+    if (!py::isinstance<py::bytes>(word)) throw py::type_error("words must be bytes");
+    held.push_back(word.cast<std::string>());
+  }
   return held;
 }
 
@@ -401,18 +404,6 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<ByteDFA>(m, "ByteDFA")
       .def(py::init(&make_dfa), py::arg("trans"), py::arg("accepting"))
-      .def_static(
-          "chain",
-          [](const py::bytes& word) {
-            const std::string_view w(word);
-            ByteDFA dfa;
-            dfa.n_states = static_cast<int32_t>(w.size() + 1);
-            dfa.accepting.assign(w.size() + 1, 0);
-            dfa.accepting.back() = 1;
-            dfa.table = std::make_shared<const constrain::ClassTable>(constrain::chain_table(w));
-            return dfa;
-          },
-          py::arg("word"), "The DFA of exactly `word` (a chain of len(word) + 1 states), built without a byte table.")
       .def_readonly("n_states", &ByteDFA::n_states)
       .def(
           "restricted",

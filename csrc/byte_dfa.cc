@@ -107,20 +107,6 @@ ClassTable::ClassTable(const std::array<uint8_t, 256>& class_of_, int n_classes_
     std::copy(rows + s * k, rows + (s + 1) * k, moves.begin() + static_cast<std::ptrdiff_t>(s << shift));
 }
 
-ClassTable chain_table(std::string_view word) {
-  std::array<uint8_t, 256> present{};
-  for (const unsigned char b : word) present[b] = 1;
-  std::array<uint8_t, 256> class_of{};
-  int n = std::find(present.begin(), present.end(), 0) != present.end() ? 1 : 0;   // class 0: the others
-  for (int b = 0; b < 256; ++b)
-    if (present[b]) class_of[b] = static_cast<uint8_t>(n++);
-  const size_t k = static_cast<size_t>(n);
-  std::vector<int32_t> rows((word.size() + 1) * k, kDead);
-  for (size_t i = 0; i < word.size(); ++i)
-    rows[i * k + class_of[static_cast<unsigned char>(word[i])]] = static_cast<int32_t>(i + 1);
-  return ClassTable(class_of, n, rows.data(), word.size() + 1);
-}
-
 ClassTable class_table(const int32_t* table, int32_t n_states) {
   // a 64-bit signature of each byte's column, then an exact check: a byte whose column
   // differs from its class's first byte gets a class of its own (a collision costs speed,

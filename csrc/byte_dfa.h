@@ -50,11 +50,6 @@ struct ClassTable {
 // The class table of a byte table (n_states * 256 moves).
 ClassTable class_table(const int32_t* table, int32_t n_states);
 
-// The class table of the chain of `word` (len + 1 states; state i moves to i + 1 on word[i],
-// nowhere else), built without a byte table: each distinct byte of the word is a class, the
-// other bytes (if any) class 0.
-ClassTable chain_table(std::string_view word);
-
 struct ByteDFA {
   std::shared_ptr<const ClassTable> table;
   std::vector<uint8_t> live;

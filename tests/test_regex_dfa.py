@@ -629,7 +629,7 @@ def test_words_dfa_accepts_exactly_its_words(words, probes):
 @given(word=st.one_of(st.binary(max_size=12), st.permutations(range(256)).map(bytes)),
        texts=st.lists(st.binary(max_size=8), max_size=10))
 def test_a_one_word_automaton_has_a_chain_twin_that_walks_like_its_table(word, texts):
-    """words_dfa([w]) builds its C++ twin straight from w (ByteDFA.chain, no byte table): from
+    """words_dfa([w]) builds its C++ twin straight from w (words_trie: a chain by byte class): from
     every state, every byte and text moves as in the byte table (all 256 bytes in w too)."""
     dfa = words_dfa([word])
     core = dfa.core()

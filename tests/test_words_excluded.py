@@ -1,7 +1,8 @@
-"""`words_excluded(base, start, words)` (csrc/words_excluded.cc) accepts exactly the strings
+"""`words_excluded(base, start, words)` (csrc/word_tries.cc) accepts exactly the strings
 `base` accepts from `start` that are not among `words`, against brute force over short
 strings, and is trimmed: every state reachable, every state but an empty language's start
-able to accept."""
+able to accept; `words_trie(words)` accepts exactly the words; both refuse words that are not
+bytes."""
 from __future__ import annotations
 
 import itertools
@@ -67,3 +68,22 @@ def test_a_restricted_view_is_refused():
     view = base.restricted(np.ones(base.n_states, dtype=np.uint8))
     with pytest.raises(ValueError, match="restricted view"):
         words_excluded(view, 0, [b"a"])
+
+
+def test_the_trie_of_words_accepts_exactly_them_the_empty_word_too():
+    from constrain._core import words_trie
+    words = [b"", b"ab", b"a", b"\xff\x00"]
+    trans, accepting, core = words_trie(words)
+    assert core.n_states == trans.shape[0] == 5                     # one state per distinct prefix
+    for n in range(4):
+        for letters in itertools.product(b"ab\xff\x00", repeat=n):
+            assert _accepts(trans, accepting, 0, bytes(letters)) == (bytes(letters) in words)
+
+
+def test_words_that_are_not_bytes_are_refused():
+    from constrain._core import words_trie
+    base = regex_to_dfa("a|b")
+    with pytest.raises(TypeError, match="bytes"):
+        words_trie([b"a", "b"])
+    with pytest.raises(TypeError, match="bytes"):
+        words_excluded(base.core(), base.start, [3])

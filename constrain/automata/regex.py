@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from constrain._core import ByteDFA as CoreDFA, coreachable, union_dfa, words_trie
+from constrain._core import coreachable, union_dfa, words_trie
 from constrain.automata.alphabet import Alphabet
 from constrain.automata.automaton_cache import MISSING, AutomatonCache
 from constrain.automata.determinize import determinize
@@ -211,15 +211,9 @@ def literal_text(pattern: str) -> str | None:
 
 def words_dfa(words: list[bytes]) -> ByteDFA:
     """The DFA of exactly the byte strings `words`: their trie (start 0; every state is
-    reachable and, each node lying on a word, co-reachable)."""
-    if len(words) == 1:         # a chain (most calls: one JSON key or literal)
-        n = len(words[0])
-        trans = np.full((n + 1, 256), -1, dtype=np.int32)
-        trans[np.arange(n), np.frombuffer(words[0], dtype=np.uint8)] = np.arange(1, n + 1, dtype=np.int32)
-        accepting = np.zeros(n + 1, dtype=bool)
-        accepting[n] = True
-        return ByteDFA(trans, accepting, 0, [CoreDFA.chain(words[0])])   # its C++ twin, built directly
-    trans, accepting, core = words_trie(list(words))      # built by byte class in C++
+    reachable and, each node lying on a word, co-reachable), built by byte class in C++ with
+    its byte table (one word, as for a JSON key or literal, is a chain)."""
+    trans, accepting, core = words_trie(list(words))
     return ByteDFA(trans, accepting, 0, [core])
 
 

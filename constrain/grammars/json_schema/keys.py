@@ -66,7 +66,7 @@ class KeyPartition:
     def __init__(self, patterns: list[str], names: list[str], allowed: str | None = None):
         """`allowed`: the spelling regex of the only keys there are (propertyNames), if any."""
         try:
-            parts = [spelling_dfa(string_regex(any_text()) if allowed is None else allowed)]
+            parts = [_canonical_strings() if allowed is None else spelling_dfa(allowed)]
             parts += [spelling_dfa(string_regex(pattern_ast(p))) for p in patterns]
             spelled = [_spelled(n) for n in dict.fromkeys(names)]
             self.names_part = len(parts) if spelled else None
