@@ -13,12 +13,13 @@ import json
 import math
 from decimal import Decimal
 
+from constrain.automata.charset import ANY
 from constrain.automata.regex import ast_to_dfa, byte_intersection, regex_to_dfa
 from constrain.automata.regex_parser import parse
 from constrain.errors import ConstrainError
 from constrain.grammars.json_schema import numeric
 from constrain.grammars.json_schema.formats import FORMATS
-from constrain.grammars.json_schema.lengths import length_string_dfa
+from constrain.grammars.json_schema.lengths import positions, runs_dfa, runs_of
 from constrain.grammars.json_schema.disjoint import json_type
 from constrain.grammars.json_schema.negation import EXCLUDED, NOT_MATCHING, ONLY_TYPES, has_value, value_types
 from constrain.grammars.json_schema.normalize import ALSO_MATCHING, NOT_MULTIPLE
@@ -44,6 +45,7 @@ CHUNK = 64
 MAX_STRING_STATES = 5000     # strings without a small regex: automaton size limit (code points and bytes)
 MAX_ENUMERATED = 256
 MAX_PERIOD = 4096          # remainders an integer automaton may track
+MANY_POSITIONS = 16        # compiling, runs of classes this long are chained directly (lengths.py)
 
 
 class Scalars:
@@ -181,8 +183,7 @@ class Scalars:
         if self.for_compile and not as_regex and pattern is None and fmt is None and not failing \
                 and not node.get(ALSO_MATCHING):
             # lengths alone: built directly (compiling the regex costs a subset construction)
-            return self.automaton_term(("length", lo, hi), lambda: length_string_dfa(lo, hi),
-                                       f"strings of {lo}..{hi} characters")
+            return self.runs_term(((ANY, lo, hi),), string_regex(any_text(lo, hi)))
         keyword = "pattern" if pattern is not None else "format" if fmt else "maxLength"
         try:
             required = text_parts({"pattern": pattern, "format": fmt, ALSO_MATCHING: node.get(ALSO_MATCHING, [])}) \
@@ -213,7 +214,21 @@ class Scalars:
             except NotExpressible as too_large:
                 self.skip(keyword, pointer, str(too_large if self.for_compile else e))
                 return self.term(ANY_STRING)
-        return None if ast is None else self.term(string_regex(ast))
+        if ast is None:
+            return None
+        runs = runs_of(ast) if not as_regex else None
+        if runs is not None and positions(runs) >= MANY_POSITIONS:
+            return self.runs_term(runs, string_regex(ast))
+        return self.term(string_regex(ast))
+
+    def runs_term(self, runs: tuple, regex: str, opening: bool = True, closing: bool = True) -> str | None:
+        """The terminal of the strings of `runs` (lengths.py), written as `regex`: compiling,
+        the chain automaton built directly (a regex of many positions costs a subset
+        construction over them), else the regex."""
+        if not self.for_compile:
+            return self.term(regex)
+        return self.automaton_term(("runs", runs, opening, closing), lambda: runs_dfa(runs, opening, closing),
+                                   f"the strings of {regex}")
 
     def excluded_string(self, lo: int, hi: int | None, words: list[str], pointer: str) -> str | None:
         """Strings of lo..hi characters other than `words` (`not` of string values)."""
@@ -231,7 +246,7 @@ class Scalars:
         if hi is not None and lo > hi:
             return None
         unit = encode(any_text(1, 1))
-        chunk = self.term(f"(?:{unit}){{{CHUNK}}}")
+        chunk = self.runs_term(((ANY, CHUNK, CHUNK),), f"(?:{unit}){{{CHUNK}}}", opening=False, closing=False)
         top = (hi if hi is not None else lo) // CHUNK
         base = f"s{len(self.rules)}"
         for j in range(top, -1, -1):            # j chunks read
@@ -240,9 +255,11 @@ class Scalars:
             if j < top:
                 alts.append(f"{chunk} {base}_{j + 1}")
             if hi is None and j == top:
-                alts.append(self.term(f"(?:{unit}){{{rest_lo},}}" + '"'))
+                alts.append(self.runs_term(((ANY, rest_lo, None),), f"(?:{unit}){{{rest_lo},}}" + '"', opening=False))
             elif rest_lo < CHUNK:
-                alts.append(self.term(f"(?:{unit}){{{rest_lo},{min(CHUNK - 1, rest_hi)}}}" + '"'))
+                tail_hi = min(CHUNK - 1, rest_hi)
+                alts.append(self.runs_term(((ANY, rest_lo, tail_hi),), f"(?:{unit}){{{rest_lo},{tail_hi}}}" + '"',
+                                           opening=False))
             self.rule(alts, f"{base}_{j}")
         return self.rule([f'{self.term(chr(34))} {base}_0'])
 

@@ -58,7 +58,14 @@ def pattern_ast(pattern: str) -> Node:
     except ConstrainError as e:
         raise NotExpressible(str(e)) from None
     branches = ast.items if isinstance(ast, Alt) else (ast,)
-    return _alt([_anchor_branch(b) for b in branches])
+    # the branches without anchors or lookaheads are searched for together, `ANY* (a|b) ANY*`:
+    # searched apart, each branch's trailing ANY* is its own NFA state and the subset
+    # construction tracks which of them matched (2^n subsets for n words)
+    free = [b for b in branches if not _contains(b, Assert) and not _contains(b, Look)]
+    found = search_ast(_alt(free)) if free else None
+    searched = [] if found is None else [_ANY_TEXT if found.items[1] == Concat(()) else found]
+    return _alt(searched + [_anchor_branch(b) for b in branches
+                            if _contains(b, Assert) or _contains(b, Look)])
 
 
 @functools.lru_cache(maxsize=1024)
@@ -72,6 +79,8 @@ def pattern_dfa(pattern: str) -> ByteDFA:
 
 
 def _anchor_branch(branch: Node) -> Node:
+    """The strings containing a match of a branch that has an anchor, another assertion or a
+    lookahead (NotExpressible for a lookahead anywhere but right after a leading ^)."""
     items = list(branch.items) if isinstance(branch, Concat) else [branch]
     start = end = False
     looks: list[Look] = []         # lookaheads right after the leading ^: at the text's start
@@ -85,9 +94,6 @@ def _anchor_branch(branch: Node) -> Node:
     core = items[0] if len(items) == 1 else Concat(tuple(items))
     if any(_contains(n, Look) for n in [core] + [look.item for look in looks]):
         raise NotExpressible("a lookahead (?= or (?! other than right after a leading ^")
-    if not start and not end and not _contains(core, Assert):
-        found = search_ast(core)
-        return _ANY_TEXT if found.items[1] == Concat(()) else found
     anchored = Concat(((() if start else (_ANY_TEXT,)) + (core,) + (() if end else (_ANY_TEXT,))))
     return _without_assertions(anchored, looks) if looks or _contains(core, Assert) else anchored
 
