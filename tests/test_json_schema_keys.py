@@ -1,15 +1,19 @@
-"""The key language of "every key but the named ones", built directly (other_keys_dfa), is the
-one KeyPartition reads off its product automaton: same canonical spellings accepted."""
+"""The key language of "every key (propertyNames allows) but the named ones", built directly
+(key_language without patterns: the names laid over the keys' automaton), is the one
+KeyPartition reads off its product automaton: same canonical spellings accepted."""
 from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from constrain._core import coreachable
 from constrain.automata.regex import dfa_union
-from constrain.grammars.json_schema.keys import KeyPartition, _spelled, other_keys_dfa
+from constrain.grammars.json_schema.keys import KeyPartition, _spelled, key_language
+from constrain.grammars.json_schema.strings import pattern_ast, string_regex
+from tests.test_json_schema import llama3  # noqa: F401 (a fixture)
 
 _names = st.lists(st.text(alphabet=st.sampled_from(['a', 'b', '"', '\\', '\n', '\x01', 'é', '€', '😀', '/']),
                           max_size=4), max_size=5)
@@ -24,7 +28,7 @@ def _same_language(a, b) -> bool:
 @settings(max_examples=60, deadline=None)
 @given(names=_names)
 def test_other_keys_match_the_partition(names):
-    direct = other_keys_dfa(names)
+    direct = key_language([], names, None, {frozenset()})
     assert _same_language(direct, KeyPartition([], names).language({frozenset()}))
     for name in names:          # a named key is not another key; a longer one is
         spelled = json.dumps(name, ensure_ascii=False).encode()
@@ -36,11 +40,48 @@ def test_other_keys_match_the_partition(names):
             assert state >= 0 and direct.accepting[state]
 
 
+@settings(max_examples=40, deadline=None)
+@given(names=_names, pattern=st.sampled_from(["^a", "b$", "^[ab]{1,2}$", "é|😀", '"']))
+def test_allowed_keys_but_the_names_match_the_partition(names, pattern):
+    allowed = string_regex(pattern_ast(pattern))
+    direct = key_language([], names, allowed, {frozenset()})
+    expected = KeyPartition([], names, allowed).language({frozenset()})
+    assert (direct is None) == (expected is None)
+    assert direct is None or _same_language(direct, expected)
+
+
 def test_every_state_of_the_direct_automaton_can_still_accept():
-    dfa = other_keys_dfa(["a", "ab", 'q"uote'])
-    assert coreachable(dfa.trans, dfa.accepting).all()
+    for allowed in (None, string_regex(pattern_ast("^[ab]{1,3}$"))):
+        dfa = key_language([], ["a", "ab", 'q"uote'], allowed, {frozenset()})
+        assert coreachable(dfa.trans, dfa.accepting).all()
 
 
 @given(name=st.text(max_size=6))
 def test_a_key_is_spelled_as_json_dumps_spells_it(name):
     assert _spelled(name) == json.dumps(name, ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize("schema,values", [
+    # additional keys within propertyNames but the named ones: the names laid over the pattern's keys
+    ({"type": "object", "properties": {"ab": {"type": "integer"}, "b": {"type": "string"}},
+      "propertyNames": {"pattern": "^[ab]{1,3}$"}, "additionalProperties": {"type": "boolean"}},
+     [{"ab": 1}, {"ab": 1, "aa": True}, {"aa": 1}, {"ab": True}, {"b": "x", "bbb": False}, {"abc": True}, {"c": True}]),
+    # a string other than many words: the words laid over the string automaton (no regex of the
+    # complement of their trie is compiled)
+    ({"type": "string", "not": {"enum": [f"w{i:03d}x" for i in range(400)]}},
+     ["w000x", "w399x", "w400x", "w00", "w000xy", "", "é"]),
+    ({"type": "string", "minLength": 2, "maxLength": 4, "not": {"enum": ["ab", "abc", "é"]}},
+     ["ab", "abc", "abd", "a", "abcd", "abcde", "éé"]),
+])
+def test_keys_and_strings_but_words_agree_with_jsonschema(llama3, schema, values):
+    import jsonschema
+
+    from constrain.grammars.json_schema import compile_json_schema
+    from tests.test_json_schema import accepts
+
+    vocab, tok = llama3
+    grammar = compile_json_schema(schema, vocab)
+    validator = jsonschema.Draft202012Validator(schema)
+    for value in values:
+        text = json.dumps(value, ensure_ascii=False)
+        assert accepts(grammar, tok, text) == validator.is_valid(value), text

@@ -570,22 +570,28 @@ class Emitter(Negations, OneOf, Scalars):
     def member_groups(self, node: dict, names: list[str], extra, patterns: dict, pointer: str) -> list[tuple[str, str]]:
         """[(key terminal, value rule)] of the additional members: disjoint key languages that
         exclude the named keys (patternProperties regions, then the other keys when allowed)."""
-        allowed = None
+        keys = None                 # the keys propertyNames allows, named ones included (None: any)
         if "propertyNames" in node:
-            allowed = self.property_names(node["propertyNames"], names, pointer_join(pointer, "propertyNames"))
-            if allowed is None:
+            keys = self.property_keys(node["propertyNames"], pointer_join(pointer, "propertyNames"))
+            if keys is None:
                 return []
+        allowed_regex = None if keys is None else string_regex(keys)
         if not patterns:
             if extra is False:
                 return []
             value = self.value(extra, pointer_join(pointer, "additionalProperties"))
             if value is None:
                 return []
-            if allowed is not None:
-                return [(self.term(string_regex(allowed)), value)]
-            return [(self.key_region_term((), names, None, {frozenset()}, lambda: excluding(any_text(), names)), value)]
+            if keys is not None and not names:      # a regex terminal, compiled only if a rule uses it
+                return [(self.term(allowed_regex), value)]
+            try:
+                term = self.key_region_term((), names, allowed_regex, {frozenset()},
+                                            lambda: excluding(any_text() if keys is None else keys, names))
+            except NotExpressible as e:
+                self.skip("propertyNames", pointer_join(pointer, "propertyNames"), str(e))
+                return []
+            return [] if term is None else [(term, value)]
         pats = list(patterns)
-        allowed_regex = None if allowed is None else string_regex(allowed)
         try:
             regions = KeyPartition(pats, names, allowed_regex).regions()
         except NotExpressible as e:
@@ -610,13 +616,14 @@ class Emitter(Negations, OneOf, Scalars):
         return out
 
     def key_region_term(self, patterns: tuple[str, ...], names: list[str], allowed: str | None,
-                        regions: set[frozenset[int]], display=None) -> str:
+                        regions: set[frozenset[int]], display=None) -> str | None:
         """The terminal of the keys in `regions` of KeyPartition(patterns, names, allowed), its
-        DFA built directly. The grammar text names it by a placeholder for compilation, shows
-        the regex of `display()` (an AST, built only for the text) when given, else declares
-        it (no regex is written)."""
+        DFA built directly (None: there are none). The grammar text names it by a placeholder
+        for compilation, shows the regex of `display()` (an AST, built only for the text) when
+        given, else declares it (no regex is written)."""
         if display is not None and not self.for_compile:
-            return self.term(string_regex(display()))
+            shown = display()
+            return None if shown is None else self.term(string_regex(shown))
         described = ", ".join("none" if not r else " and ".join(patterns[i] for i in sorted(r)) for r in regions)
         return self.automaton_term(
             ("keys", patterns, tuple(names), allowed, frozenset(regions)),
@@ -645,22 +652,22 @@ class Emitter(Negations, OneOf, Scalars):
         self.automaton_terms[cache_key] = name
         return name
 
-    def property_names(self, schema, names: list[str], pointer: str):
+    def property_keys(self, schema, pointer: str):
+        """The AST of the keys `schema` (a propertyNames value) allows (None: no key)."""
         flat = self.flatten(schema, pointer, 0)
         if flat is True or flat == {}:
-            return excluding(any_text(), names)
+            return any_text()
         if flat is False:
             return None
         if set(flat) - ANNOTATIONS == {"not"}:        # the keys the negated schema does not allow
-            inner = self.property_names(flat["not"], [], pointer_join(pointer, "not"))
+            inner = self.property_keys(flat["not"], pointer_join(pointer, "not"))
             try:
-                outside = any_text() if inner is None else complement(inner)
-                return None if outside is None else excluding(outside, names)
+                return any_text() if inner is None else complement(inner)
             except NotExpressible as e:
                 self.skip("propertyNames", pointer, str(e))
                 return None
         if "enum" in flat:
-            words = [v for v in self.doc.enum_values(flat) if isinstance(v, str) and v not in names]
+            words = [v for v in self.doc.enum_values(flat) if isinstance(v, str)]
             if not words:
                 return None
             return Alt(tuple(literal_ast(w) for w in words)) if len(words) > 1 else literal_ast(words[0])
@@ -672,13 +679,12 @@ class Emitter(Negations, OneOf, Scalars):
                                    count(flat, "minLength", 0), count(flat, "maxLength", None))
                 for pattern in patterns[1:]:
                     keys = None if keys is None else intersect(keys, pattern_ast(pattern))
-                return None if keys is None else excluding(keys, names)
+                return keys
             except NotExpressible as e:
                 self.skip("propertyNames", pointer, str(e))
                 return None
         self.skip("propertyNames", pointer)
-        return excluding(any_text(), names)
-
+        return any_text()
 
 def _nonempty_subsets(n: int) -> list[frozenset[int]]:
     return [frozenset(i for i in range(n) if bits >> i & 1) for bits in range(1, 1 << n)]

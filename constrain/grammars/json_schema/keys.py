@@ -5,8 +5,8 @@ An object's additional keys (those `propertyNames` allows, when given) fall into
 they match (the empty set: matched by none, governed by `additionalProperties`); the named
 `properties` are no region's. `KeyPartition` builds the product automaton of the canonical
 string automaton, every pattern and the names once, and reads any union of regions off it;
-without patterns or propertyNames (one region: every key but the names) `other_keys_dfa`
-builds that language directly.
+without patterns (one region: every key, or every key propertyNames allows, but the names)
+`key_language` lays the names over the keys' automaton instead (`spellings_except`).
 
 Invariant: `language(regions)` accepts exactly the canonical spellings of the keys that are
 not named and whose set of matched patterns is one of `regions`; distinct region sets give
@@ -90,10 +90,14 @@ class KeyPartition:
 
 
 def key_language(patterns: list[str], names: list[str], allowed: str | None, regions: set[frozenset[int]]) -> ByteDFA | None:
-    """`KeyPartition(patterns, names, allowed).language(regions)`, built directly for the
-    common case (no patterns, no propertyNames: every key but the names)."""
-    if not patterns and allowed is None and regions == {frozenset()}:
-        return other_keys_dfa(names)
+    """`KeyPartition(patterns, names, allowed).language(regions)`, built directly without
+    patterns (every key, or every key propertyNames allows, but the names)."""
+    if not patterns and regions == {frozenset()}:
+        try:
+            base = _canonical_strings() if allowed is None else spelling_dfa(allowed)
+        except ConstrainError as e:
+            raise NotExpressible(f"the key language of propertyNames ({e})") from None
+        return spellings_except(base, names)
     return KeyPartition(patterns, names, allowed).language(regions)
 
 
@@ -103,10 +107,10 @@ def _canonical_strings() -> ByteDFA:
     return spelling_dfa(string_regex(any_text()))
 
 
-def other_keys_dfa(names: list[str]) -> ByteDFA:
-    """The canonical spellings of every key but `names`: the canonical string automaton with
-    the trie of the names' spellings laid over it (`words_excluded`, in C++: no product is
-    built, no byte table compiled)."""
-    base = _canonical_strings()
-    trans, accepting, core = words_excluded(base.core(), base.start, list(dict.fromkeys(map(_spelled, names))))
-    return ByteDFA(trans, accepting, 0, [core])
+def spellings_except(base: ByteDFA, words: list[str]) -> ByteDFA | None:
+    """The spellings `base` (a trimmed automaton of canonical string spellings) accepts but
+    those of `words`: `base` with the trie of the words' spellings laid over it
+    (`words_excluded`, in C++: no product is built, no byte table compiled); None when
+    nothing is left."""
+    trans, accepting, core = words_excluded(base.core(), base.start, list(dict.fromkeys(map(_spelled, words))))
+    return ByteDFA(trans, accepting, 0, [core]) if accepting.any() else None

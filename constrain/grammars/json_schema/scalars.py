@@ -19,6 +19,7 @@ from constrain.automata.regex_parser import parse
 from constrain.errors import ConstrainError
 from constrain.grammars.json_schema import numeric
 from constrain.grammars.json_schema.formats import FORMATS
+from constrain.grammars.json_schema.keys import spellings_except
 from constrain.grammars.json_schema.lengths import positions, runs_dfa, runs_of
 from constrain.grammars.json_schema.disjoint import json_type
 from constrain.grammars.json_schema.negation import EXCLUDED, NOT_MATCHING, ONLY_TYPES, has_value, value_types
@@ -231,7 +232,14 @@ class Scalars:
                                    f"the strings of {regex}")
 
     def excluded_string(self, lo: int, hi: int | None, words: list[str], pointer: str) -> str | None:
-        """Strings of lo..hi characters other than `words` (`not` of string values)."""
+        """Strings of lo..hi characters other than `words` (`not` of string values): compiling,
+        the automaton of the lengths with the words' trie laid over it (keys.py), since the
+        regex of a trie's complement costs a subset construction over every word's prefixes."""
+        if self.for_compile:
+            words = sorted(set(words))
+            return self.automaton_term(("excluded", lo, hi, tuple(words)),
+                                       lambda: spellings_except(runs_dfa(((ANY, lo, hi),)), words),
+                                       f"strings of {lo}..{hi} characters but {words}")
         try:
             ast = excluding(any_text(lo, hi), words)
         except NotExpressible as e:
