@@ -686,5 +686,6 @@ class Emitter(Negations, OneOf, Scalars):
         self.skip("propertyNames", pointer)
         return any_text()
 
+
 def _nonempty_subsets(n: int) -> list[frozenset[int]]:
     return [frozenset(i for i in range(n) if bits >> i & 1) for bits in range(1, 1 << n)]

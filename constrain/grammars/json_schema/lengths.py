@@ -45,6 +45,7 @@ def runs_of(node: Node) -> tuple[Run, ...] | None:
 
 
 def runs_ast(runs: tuple[Run, ...]) -> Node:
+    """The code point AST of `runs` (the language `runs_dfa` spells)."""
     return Concat(tuple(Repeat(Chars(cs), lo, hi) for cs, lo, hi in runs))
 
 
@@ -95,6 +96,8 @@ def runs_dfa(runs: tuple[Run, ...], opening: bool = True, closing: bool = True) 
         rows = trans[begin[p]:begin[p + 1]]
         np.add(first, begin[p], out=rows, where=inside)
         rows[completes] = begin[p + 1] if p + 1 < n_positions or hi is not None else begin[p]   # unbounded: stay
+    # the string may end where the last run has read lo characters or more: from position
+    # (fixed positions + lo) up to the last one (the bound's position without moves, if any)
     ends = begin[len(classes) - (hi if hi is not None else lo + 1) + lo:len(classes) + (hi is not None)]
     accepting = np.zeros(n, dtype=bool)
     if closing:
@@ -103,4 +106,3 @@ def runs_dfa(runs: tuple[Run, ...], opening: bool = True, closing: bool = True) 
     else:
         accepting[ends] = True
     return ByteDFA(trans, accepting, 0)
-
