@@ -23,7 +23,7 @@ from constrain.grammars.cfg_masks import LexemeWalks, cfg_mask
 from constrain.grammars.earley import EarleyParser
 from constrain.grammars.lalr import LALRParser
 from constrain.grammars.lark_frontend import load_lark, located_error
-from constrain.grammars.lexer import LexerDFA, Lexers
+from constrain.grammars.lexer import MAX_STATES, LexerDFA, Lexers
 from constrain.grammars.parser import make_parser
 from constrain.matcher import CompiledGrammar, Matcher
 from constrain.vocab import Vocabulary
@@ -74,7 +74,7 @@ class CFGGrammar(CompiledGrammar):
     #: masks kept per matcher state (the lexer walks they are built from are kept apart)
     mask_cache_size = 4096
 
-    def __init__(self, grammar: Grammar, vocab: Vocabulary, *, max_lexer_states: int = 50000,
+    def __init__(self, grammar: Grammar, vocab: Vocabulary, *, max_lexer_states: int = MAX_STATES,
                  all_readings: bool = False, terminal_dfas: dict | None = None, distinct=None):
         """`distinct`: a DistinctItems check on the lexemes, or None."""
         super().__init__(vocab)

@@ -34,6 +34,9 @@ from constrain.errors import AutomatonTooLargeError, ConstrainError, GrammarErro
 from constrain.grammars.cfg import Grammar, Terminal
 from constrain.grammars.lexer_shards import SHARD_FROM, plan_shards
 
+#: states a terminal's automaton and a union of them may have (by default)
+MAX_STATES = 50000
+
 
 class Readings(dict):
     """`reading[s]` of one lexer, filled on first use: the candidates accepting in union state
@@ -152,7 +155,7 @@ class Lexers:
     the candidates. `terminal_dfas` supplies automata for some terminals (by name)
     built by the caller; their patterns are then not compiled."""
 
-    def __init__(self, grammar: Grammar, *, max_states: int = 50000, all_readings: bool = False,
+    def __init__(self, grammar: Grammar, *, max_states: int = MAX_STATES, all_readings: bool = False,
                  terminal_dfas: dict | None = None, action_sets: tuple | None = None):
         if all_readings and (grammar.ignore or grammar.indenter):
             raise GrammarError("all_readings needs a grammar without %ignore and indenter")

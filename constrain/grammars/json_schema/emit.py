@@ -25,13 +25,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from constrain.automata.automaton_cache import MISSING, AutomatonCache
-from constrain.automata.regex import words_dfa
-from constrain.automata.regex_parser import Alt
+from constrain.automata.charset import CharSet
+from constrain.automata.regex import ast_to_dfa, words_dfa
+from constrain.automata.regex_parser import Alt, Chars, Concat
 from constrain.errors import ConstrainError, UnsupportedSchemaError
 from constrain.grammars.cfg import Grammar, Terminal
 from constrain.grammars.ebnf import expand_rules
 from constrain.grammars.json_schema.content_key import ContentKeys
 from constrain.grammars.lark_frontend import translate_regex
+from constrain.grammars.lexer import MAX_STATES
 from constrain.grammars.json_schema import numeric
 from constrain.grammars.json_schema.normalize import (
     ALSO_MATCHING,
@@ -73,6 +75,7 @@ from constrain.grammars.json_schema.strings import (
     literal_regex,
     pattern_ast,
     pattern_dfa,
+    spelled_ast,
     string_regex,
     with_length,
 )
@@ -86,6 +89,7 @@ MANY_VALUES = 16             # enum values read as one terminal when compiling
 # automaton terminals by cache key, across schemas (up to 100k states: about 100 MB of byte tables)
 BUILT_AUTOMATA = AutomatonCache(max_entries=512, max_states=100_000)
 MAX_DEPENDENCY_TRIGGERS = 4
+_QUOTE = Chars(CharSet.of('"'))
 _HANDLED = frozenset({
     "type", "enum", "$ref", "allOf", "anyOf", "oneOf", "not",
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
@@ -129,6 +133,7 @@ class Emitter(Negations, OneOf, Scalars):
         self.guard_terms: dict[str, str] = {}          # item regex -> terminal of items that must be distinct
         self.guard_domains: dict[str, frozenset | None] = {}   # its values when finite (an enum)
         self.declared_terms: dict[str, str] = {}       # terminal name -> what it is (no regex shown)
+        self.string_asts: dict[str, object] = {}       # string terminal regex -> the code point AST it spells
         self.for_compile = for_compile
         ws = options.whitespace_regex()
         self.punct = {name: self.term(regex) for name, regex in (
@@ -139,13 +144,19 @@ class Emitter(Negations, OneOf, Scalars):
     # --- output --------------------------------------------------------------------------
     def grammar(self, start: str) -> Grammar:
         """The IR of the grammar `lark(start)` writes, built without parsing that text (the
-        terminals in `prebuilt` keep their placeholder pattern; their automata are given)."""
+        terminals in `prebuilt` keep their placeholder pattern; their automata are given).
+        The string terminals it uses that have an AST (`string_asts`) join `prebuilt`, their
+        automata built from it (`spelled_dfa`) rather than from their regex."""
         rules = expand_rules({"start": start, **self.rules}, "start", inline_units=True)
         regex_of = {name: regex for table in (self.terminals, self.guard_terms) for regex, name in table.items()}
         nonterminals = {r.lhs for r in rules}
         terminals = {}
         for name in sorted({sym for r in rules for sym in r.rhs} - nonterminals):
             regex = regex_of[name]
+            if name not in self.prebuilt and regex in self.string_asts:
+                dfa = spelled_dfa(regex, self.string_asts[regex])
+                if dfa is not None:
+                    self.prebuilt[name] = dfa
             if name in self.prebuilt:
                 terminals[name] = Terminal(name, regex)
             else:
@@ -685,6 +696,20 @@ class Emitter(Negations, OneOf, Scalars):
                 return None
         self.skip("propertyNames", pointer)
         return any_text()
+
+
+def spelled_dfa(regex: str, ast) -> object | None:
+    """The automaton of the string terminal `regex` (`string_regex(ast)`), from the AST: no
+    regex text is translated or parsed (kept across schemas in BUILT_AUTOMATA). None when it
+    exceeds the lexer's limit on a terminal: the regex is then compiled, and fails, as before."""
+    dfa = BUILT_AUTOMATA.get(("spelled", regex))
+    if dfa is MISSING:
+        try:
+            dfa = ast_to_dfa(Concat((_QUOTE, spelled_ast(ast), _QUOTE)), max_states=MAX_STATES)
+        except ConstrainError:
+            return None
+        BUILT_AUTOMATA.put(("spelled", regex), dfa)
+    return dfa
 
 
 def _nonempty_subsets(n: int) -> list[frozenset[int]]:

@@ -14,7 +14,7 @@ import math
 from decimal import Decimal
 
 from constrain.automata.charset import ANY
-from constrain.automata.regex import ast_to_dfa, byte_intersection, regex_to_dfa
+from constrain.automata.regex import ast_to_dfa, byte_intersection, literal_text, regex_to_dfa
 from constrain.automata.regex_parser import parse
 from constrain.errors import ConstrainError
 from constrain.grammars.json_schema import numeric
@@ -220,7 +220,10 @@ class Scalars:
         runs = runs_of(ast) if not as_regex else None
         if runs is not None and positions(runs) >= MANY_POSITIONS:
             return self.runs_term(runs, string_regex(ast))
-        return self.term(string_regex(ast))
+        regex = string_regex(ast)
+        if self.for_compile and not as_regex and literal_text(regex) is None:
+            self.string_asts.setdefault(regex, ast)
+        return self.term(regex)
 
     def runs_term(self, runs: tuple, regex: str, opening: bool = True, closing: bool = True) -> str | None:
         """The terminal of the strings of `runs` (lengths.py), written as `regex`: compiling,

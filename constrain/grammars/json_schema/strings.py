@@ -381,6 +381,41 @@ def encode(node: Node) -> str:
     raise NotExpressible("an assertion inside the pattern")
 
 
+def spelled_ast(node: Node) -> Node:
+    """The code point AST of what `encode(node)` matches (the canonical spellings of `node`'s
+    strings), built without writing the regex: what compiling reads instead of parsing it."""
+    if isinstance(node, Chars):
+        return _unit_ast(node.chars)
+    if isinstance(node, (Concat, Alt)):
+        return type(node)(tuple(spelled_ast(n) for n in node.items))
+    if isinstance(node, Repeat):
+        return Repeat(spelled_ast(node.item), node.min, node.max)
+    raise NotExpressible("an assertion inside the pattern")
+
+
+_ESCAPE_LETTERS = {cp: json.dumps(chr(cp))[2] for cp in _SHORT_ESCAPES}       # `"` -> `"`, newline -> `n`
+_U_CONTROLS_AST = parse("u00(?:0[0-7bef]|1[0-9a-f])")        # as _units writes it
+
+
+@functools.lru_cache(maxsize=4096)
+def _unit_ast(cs: CharSet) -> Node:
+    """`_units(cs)` as an AST: a raw class and/or one backslash escape group."""
+    raw = cs.difference(_SPECIAL)
+    letters = [_ESCAPE_LETTERS[cp] for cp in _SHORT_ESCAPES if cp in cs]
+    escapes = [Chars(CharSet.of(*letters))] if letters else []
+    controls = cs.difference(_U_CONTROLS.complement())
+    if controls == _U_CONTROLS:
+        escapes.append(_U_CONTROLS_AST)
+    else:
+        escapes += [literal_ast("u00%02x" % cp) for lo, hi in controls.ranges for cp in range(lo, hi + 1)]
+    alts = [Chars(raw)] if raw else []
+    if escapes:
+        alts.append(Concat((Chars(CharSet.of("\\")), escapes[0] if len(escapes) == 1 else Alt(tuple(escapes)))))
+    if not alts:
+        raise NotExpressible("an empty character class")
+    return alts[0] if len(alts) == 1 else Alt(tuple(alts))
+
+
 def _wrap_alt(text: str, node: Node) -> str:
     return f"(?:{text})" if isinstance(node, Alt) and not text.startswith("(?:") else text
 
