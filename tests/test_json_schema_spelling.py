@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from constrain.automata.charset import CharSet
-from constrain.automata.regex import ast_to_dfa, byte_difference, regex_to_dfa
-from constrain.automata.regex_parser import Chars, Concat, Repeat
+from constrain.automata.regex import byte_difference, regex_to_dfa
+from constrain.automata.regex_parser import Chars, Repeat
 from constrain.grammars.json_schema.strings import (
     NotExpressible,
     any_text,
@@ -14,13 +14,13 @@ from constrain.grammars.json_schema.strings import (
     literal_ast,
     pattern_ast,
     spelled_ast,
+    spelled_dfa,
     string_regex,
     with_length,
 )
 from constrain.grammars.lark_frontend import translate_regex
 from tests.test_json_schema import accepts, llama3  # noqa: F401 (a fixture)
 
-QUOTE = Chars(CharSet.of('"'))
 NODES = [pattern_ast(p) for p in [
     "^[a-z]+$", "a|b", r"^\d{3}-\d{4}$", '[\\x00-\\x1f"\\\\]', r"^(foo|bar)\.baz$", "é+", "^[^a]*$", r"\s",
     "[\\u0000-\\u0008]", "^.{2,5}$", "^[\\x00-\\x1f]$", "\\n\\t\\\\", "[\\x01\\x0b\\x7f]", "^😀?[\\u0080-\\uffff]$"]] + [
@@ -30,7 +30,7 @@ NODES = [pattern_ast(p) for p in [
 
 @pytest.mark.parametrize("node", NODES)
 def test_the_spelled_ast_is_the_regex_language(node):
-    built = ast_to_dfa(Concat((QUOTE, spelled_ast(node), QUOTE)), max_states=50000)
+    built = spelled_dfa(node, max_states=50000)
     pattern, flags = translate_regex(string_regex(node))
     expected = regex_to_dfa(pattern, flags=flags, max_states=50000)
     assert byte_difference(built, expected) is None and byte_difference(expected, built) is None

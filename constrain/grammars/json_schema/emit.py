@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from constrain.automata.automaton_cache import MISSING, AutomatonCache
-from constrain.automata.charset import CharSet
-from constrain.automata.regex import ast_to_dfa, words_dfa
-from constrain.automata.regex_parser import Alt, Chars, Concat
+from constrain.automata.regex import words_dfa
+from constrain.automata.regex_parser import Alt
 from constrain.errors import ConstrainError, UnsupportedSchemaError
 from constrain.grammars.cfg import Grammar, Terminal
 from constrain.grammars.ebnf import expand_rules
@@ -75,7 +74,7 @@ from constrain.grammars.json_schema.strings import (
     literal_regex,
     pattern_ast,
     pattern_dfa,
-    spelled_ast,
+    spelled_dfa,
     string_regex,
     with_length,
 )
@@ -89,7 +88,6 @@ MANY_VALUES = 16             # enum values read as one terminal when compiling
 # automaton terminals by cache key, across schemas (up to 100k states: about 100 MB of byte tables)
 BUILT_AUTOMATA = AutomatonCache(max_entries=512, max_states=100_000)
 MAX_DEPENDENCY_TRIGGERS = 4
-_QUOTE = Chars(CharSet.of('"'))
 _HANDLED = frozenset({
     "type", "enum", "$ref", "allOf", "anyOf", "oneOf", "not",
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
@@ -146,7 +144,7 @@ class Emitter(Negations, OneOf, Scalars):
         """The IR of the grammar `lark(start)` writes, built without parsing that text (the
         terminals in `prebuilt` keep their placeholder pattern; their automata are given).
         The string terminals it uses that have an AST (`string_asts`) join `prebuilt`, their
-        automata built from it (`spelled_dfa`) rather than from their regex."""
+        automata built from it (`string_terminal_dfa`) rather than from their regex."""
         rules = expand_rules({"start": start, **self.rules}, "start", inline_units=True)
         regex_of = {name: regex for table in (self.terminals, self.guard_terms) for regex, name in table.items()}
         nonterminals = {r.lhs for r in rules}
@@ -154,7 +152,7 @@ class Emitter(Negations, OneOf, Scalars):
         for name in sorted({sym for r in rules for sym in r.rhs} - nonterminals):
             regex = regex_of[name]
             if name not in self.prebuilt and regex in self.string_asts:
-                dfa = spelled_dfa(regex, self.string_asts[regex])
+                dfa = string_terminal_dfa(regex, self.string_asts[regex])
                 if dfa is not None:
                     self.prebuilt[name] = dfa
             if name in self.prebuilt:
@@ -463,6 +461,8 @@ class Emitter(Negations, OneOf, Scalars):
         if name is None:
             name = self.guard_terms[regex] = f"U{len(self.guard_terms)}"
             self.guard_domains[name] = domain
+            if self.for_compile and domain is not None:       # the trie of the values' spellings
+                self.prebuilt[name] = words_dfa([w.encode() for w in spellings])
         return name
 
     # --- objects -------------------------------------------------------------------------
@@ -698,14 +698,14 @@ class Emitter(Negations, OneOf, Scalars):
         return any_text()
 
 
-def spelled_dfa(regex: str, ast) -> object | None:
+def string_terminal_dfa(regex: str, ast) -> object | None:
     """The automaton of the string terminal `regex` (`string_regex(ast)`), from the AST: no
     regex text is translated or parsed (kept across schemas in BUILT_AUTOMATA). None when it
     exceeds the lexer's limit on a terminal: the regex is then compiled, and fails, as before."""
     dfa = BUILT_AUTOMATA.get(("spelled", regex))
     if dfa is MISSING:
         try:
-            dfa = ast_to_dfa(Concat((_QUOTE, spelled_ast(ast), _QUOTE)), max_states=MAX_STATES)
+            dfa = spelled_dfa(ast, max_states=MAX_STATES)
         except ConstrainError:
             return None
         BUILT_AUTOMATA.put(("spelled", regex), dfa)

@@ -25,7 +25,7 @@ from constrain.automata.dfa import ByteDFA
 from constrain.automata.regex import dfa_union, regex_to_dfa, trimmed, words_dfa
 from constrain.errors import ConstrainError
 from constrain.grammars.lark_frontend import translate_regex
-from constrain.grammars.json_schema.strings import NotExpressible, any_text, pattern_ast, string_regex
+from constrain.grammars.json_schema.strings import NotExpressible, any_text, pattern_ast, spelled_dfa, string_regex
 
 MAX_KEY_STATES = 50000
 
@@ -37,6 +37,13 @@ def _spelled(name: str) -> bytes:
     if _ESCAPED.search(name):
         return json.dumps(name, ensure_ascii=False).encode()
     return b'"' + name.encode() + b'"'
+
+
+@functools.lru_cache(maxsize=256)
+def spelled_pattern_dfa(pattern: str) -> ByteDFA:
+    """The canonical spellings of the keys in which ECMA-262 `pattern` finds a match, built
+    from its AST (NotExpressible where `pattern_ast` raises it)."""
+    return spelled_dfa(pattern_ast(pattern))
 
 
 @functools.lru_cache(maxsize=256)
@@ -67,7 +74,7 @@ class KeyPartition:
         """`allowed`: the spelling regex of the only keys there are (propertyNames), if any."""
         try:
             parts = [_canonical_strings() if allowed is None else spelling_dfa(allowed)]
-            parts += [spelling_dfa(string_regex(pattern_ast(p))) for p in patterns]
+            parts += [spelled_pattern_dfa(p) for p in patterns]
             spelled = [_spelled(n) for n in dict.fromkeys(names)]
             self.names_part = len(parts) if spelled else None
             if spelled:

@@ -381,6 +381,12 @@ def encode(node: Node) -> str:
     raise NotExpressible("an assertion inside the pattern")
 
 
+def spelled_dfa(node: Node, *, max_states: int = 20000) -> ByteDFA:
+    """The automaton of the canonical spellings of `node`'s strings, quotes included (the
+    language of the regex `string_regex(node)`), built from the AST."""
+    return ast_to_dfa(Concat((_QUOTE, spelled_ast(node), _QUOTE)), max_states=max_states)
+
+
 def spelled_ast(node: Node) -> Node:
     """The code point AST of what `encode(node)` matches (the canonical spellings of `node`'s
     strings), built without writing the regex: what compiling reads instead of parsing it."""
@@ -393,6 +399,7 @@ def spelled_ast(node: Node) -> Node:
     raise NotExpressible("an assertion inside the pattern")
 
 
+_QUOTE = Chars(CharSet.of('"'))
 _ESCAPE_LETTERS = {cp: json.dumps(chr(cp))[2] for cp in _SHORT_ESCAPES}       # `"` -> `"`, newline -> `n`
 _U_CONTROLS_AST = parse("u00(?:0[0-7bef]|1[0-9a-f])")        # as _units writes it
 
