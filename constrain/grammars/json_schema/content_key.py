@@ -25,10 +25,10 @@ _KEPT = frozenset({"$id", "id", "$schema", "contentMediaType", "contentEncoding"
 class ContentKeys:
     """The memo keys of one emitter's subschemas, each node's computed once: a node's key is
     the id of the tuple of its asserted keywords, with a subschema's key standing for the
-    subschema and other values as their JSON text, interned (`_ids`), so that a key costs
-    the node's own keywords, not its whole subtree, and hashes in constant time. Nodes are
-    found by identity; each memo entry holds its node, so no id is reused while the emitter
-    lives (nodes are not changed once made)."""
+    subschema and other values as their JSON text (a string as itself, tagged), interned
+    (`_ids`), so that a key costs the node's own keywords, not its whole subtree, and hashes
+    in constant time. Nodes are found by identity; each memo entry holds its node, so no id
+    is reused while the emitter lives (nodes are not changed once made)."""
 
     def __init__(self):
         self._ids: dict[tuple, int] = {}
@@ -59,6 +59,8 @@ class ContentKeys:
             elif key == "dependencies" and isinstance(value, dict):
                 parts.append((key, ("by name", *((name, json.dumps(v, ensure_ascii=False) if isinstance(v, list) else self._asserted(v))
                                                  for name, v in value.items()))))
+            elif type(value) is str:           # tagged, never equal to another value's JSON text
+                parts.append((key, ("str", value)))
             else:
                 parts.append((key, json.dumps(value, ensure_ascii=False)))
         found = self._by_node[id(node)] = (node, self._intern(("schema", *parts)))

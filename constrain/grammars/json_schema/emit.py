@@ -176,8 +176,7 @@ class Emitter(Negations, OneOf, Scalars):
 
     def size(self) -> int:
         """Characters of the rule bodies and terminal regexes (about the size of `lark()`'s text)."""
-        return (sum(len(name) + len(body) for name, body in self.rules.items())
-                + sum(len(regex) for table in (self.terminals, self.guard_terms) for regex in table))
+        return sum(sum(map(len, texts)) for texts in (self.rules, self.rules.values(), self.terminals, self.guard_terms))
 
     def term(self, regex: str) -> str:
         name = self.terminals.get(regex)
