@@ -85,11 +85,11 @@ class Grammar:
     reduced: InitVar[bool] = False
 
     def __post_init__(self, reduced: bool):
-        produced = self.produced_terminals
-        for rule in self.rules:
-            for sym in rule.rhs:
-                if sym not in self.nonterminals and sym not in self.terminals and sym not in produced:
-                    raise GrammarError(f"symbol {sym!r} in rule {rule} is neither a rule nor a terminal")
+        unknown = self.rhs_symbols - self.nonterminals - self.terminals.keys() - self.produced_terminals
+        if unknown:
+            rule = next(r for r in self.rules if unknown.intersection(r.rhs))
+            sym = next(sym for sym in rule.rhs if sym in unknown)
+            raise GrammarError(f"symbol {sym!r} in rule {rule} is neither a rule nor a terminal")
         if len(set(self.rules)) != len(self.rules):
             raise GrammarError("duplicate rules")
         if not reduced and reduce_rules(self.rules, self.start) != self.rules:
@@ -111,9 +111,14 @@ class Grammar:
         return frozenset(r.lhs for r in self.rules)
 
     @cached_property
+    def rhs_symbols(self) -> frozenset[str]:
+        """Every symbol some rule's right-hand side uses."""
+        return frozenset(sym for r in self.rules for sym in r.rhs)
+
+    @cached_property
     def parser_terminals(self) -> tuple[str, ...]:
         """The terminals the parsers see, sorted; a terminal's id is its index here."""
-        return tuple(sorted({s for r in self.rules for s in r.rhs if s not in self.nonterminals}))
+        return tuple(sorted(self.rhs_symbols - self.nonterminals))
 
 
 def reduce_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
