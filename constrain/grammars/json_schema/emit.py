@@ -2,10 +2,10 @@
 
 One rule per distinct (sub)schema; negation lives in negation.py, anyOf/oneOf in one_of.py,
 number and string terminals in scalars.py (string algebra in strings.py), object member chains
-in members.py, `contains` chains in contains.py, additional-key languages in keys.py; leaf
-values (strings with their constraints, bounded numbers, literals) are single terminals;
-objects and arrays are chains of rules that count what was emitted. Punctuation terminals
-carry the whitespace policy on their sides.
+in members.py, `contains` chains in contains.py, the keys of additional members in
+additional_keys.py (their languages in keys.py); leaf values (strings with their constraints,
+bounded numbers, literals) are single terminals; objects and arrays are chains of rules that
+count what was emitted. Punctuation terminals carry the whitespace policy on their sides.
 
 Invariants:
 - the grammar's language is a subset of the instances the schema accepts (never larger);
@@ -26,7 +26,6 @@ from decimal import Decimal
 
 from constrain.automata.automaton_cache import MISSING, AutomatonCache
 from constrain.automata.regex import words_dfa
-from constrain.automata.regex_parser import Alt
 from constrain.errors import ConstrainError, UnsupportedSchemaError
 from constrain.grammars.cfg import Grammar, Terminal
 from constrain.grammars.ebnf import expand_rules
@@ -35,7 +34,6 @@ from constrain.grammars.lark_frontend import translate_regex
 from constrain.grammars.lexer import MAX_STATES
 from constrain.grammars.json_schema import numeric
 from constrain.grammars.json_schema.normalize import (
-    ALSO_MATCHING,
     ANNOTATIONS,
     BRANCH_GROUPS,
     BRANCH_PLACES,
@@ -47,9 +45,9 @@ from constrain.grammars.json_schema.normalize import (
     declared_names,
     merge,
     pointer_join,
-    type_set,
     with_places,
 )
+from constrain.grammars.json_schema.additional_keys import AdditionalKeys
 from constrain.grammars.json_schema.contains import containing_array
 from constrain.grammars.json_schema.members import ObjectMembers
 from constrain.grammars.json_schema.one_of import OneOf, own_position
@@ -61,22 +59,14 @@ from constrain.grammars.json_schema.negation import (
     numbers_between_excluded,
     value_types,
 )
-from constrain.grammars.json_schema.keys import KeyPartition, key_language, open_ended, spelling_dfa
+from constrain.grammars.json_schema.keys import open_ended, spelling_dfa
 from constrain.grammars.json_schema.strings import (
     ANY_STRING,
     NotExpressible,
-    any_text,
-    complement,
-    excluding,
-    intersect,
     lark_regex,
-    literal_ast,
     literal_regex,
-    pattern_ast,
     pattern_dfa,
     spelled_dfa,
-    string_regex,
-    with_length,
 )
 
 FLEXIBLE_WHITESPACE = r"[ \t\n\r]{0,12}"
@@ -113,7 +103,7 @@ class Options:
         return f"(?:{self.whitespace})"
 
 
-class Emitter(Negations, OneOf, Scalars):
+class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
     """`for_compile`: the grammar text is for `compile_lark` together with `prebuilt`, so the
     terminals in `prebuilt` may be written as placeholders."""
 
@@ -577,69 +567,6 @@ class Emitter(Negations, OneOf, Scalars):
                 props[k] = True if matched else extra
         return dict(node, properties=props)
 
-    def member_groups(self, node: dict, names: list[str], extra, patterns: dict, pointer: str) -> list[tuple[str, str]]:
-        """[(key terminal, value rule)] of the additional members: disjoint key languages that
-        exclude the named keys (patternProperties regions, then the other keys when allowed)."""
-        keys = None                 # the keys propertyNames allows, named ones included (None: any)
-        if "propertyNames" in node:
-            keys = self.property_keys(node["propertyNames"], pointer_join(pointer, "propertyNames"))
-            if keys is None:
-                return []
-        allowed_regex = None if keys is None else string_regex(keys)
-        if not patterns:
-            if extra is False:
-                return []
-            value = self.value(extra, pointer_join(pointer, "additionalProperties"))
-            if value is None:
-                return []
-            if keys is not None and not names:      # a regex terminal, compiled only if a rule uses it
-                return [(self.term(allowed_regex), value)]
-            try:
-                term = self.key_region_term((), names, allowed_regex, {frozenset()},
-                                            lambda: excluding(any_text() if keys is None else keys, names))
-            except NotExpressible as e:
-                self.skip("propertyNames", pointer_join(pointer, "propertyNames"), str(e))
-                return []
-            return [] if term is None else [(term, value)]
-        pats = list(patterns)
-        try:
-            regions = KeyPartition(pats, names, allowed_regex).regions()
-        except NotExpressible as e:
-            self.skip("patternProperties", pointer, str(e))
-            return []
-        by_schema: dict[str, tuple[object, str, set]] = {}
-        for region in sorted(regions, key=sorted):
-            if region:
-                parts = [patterns[pats[i]] for i in sorted(region)]
-                schema = parts[0] if len(parts) == 1 else {"allOf": parts}
-                at = pointer_join(pointer, "patternProperties", pats[min(region)])
-            elif extra is False:
-                continue
-            else:
-                schema, at = extra, pointer_join(pointer, "additionalProperties")
-            by_schema.setdefault(json.dumps(schema), (schema, at, set()))[2].add(region)
-        out = []
-        for schema, at, group in by_schema.values():
-            value = self.value(schema, at)
-            if value is not None:
-                out.append((self.key_region_term(tuple(pats), names, allowed_regex, group), value))
-        return out
-
-    def key_region_term(self, patterns: tuple[str, ...], names: list[str], allowed: str | None,
-                        regions: set[frozenset[int]], display=None) -> str | None:
-        """The terminal of the keys in `regions` of KeyPartition(patterns, names, allowed), its
-        DFA built directly (None: there are none). The grammar text names it by a placeholder
-        for compilation, shows the regex of `display()` (an AST, built only for the text) when
-        given, else declares it (no regex is written)."""
-        if display is not None and not self.for_compile:
-            shown = display()
-            return None if shown is None else self.term(string_regex(shown))
-        described = ", ".join("none" if not r else " and ".join(patterns[i] for i in sorted(r)) for r in regions)
-        return self.automaton_term(
-            ("keys", patterns, tuple(names), allowed, frozenset(regions)),
-            lambda: key_language(list(patterns), names, allowed, regions),
-            f"keys matching exactly the patterns: {described}; not {names}" + ("" if allowed is None else f"; within {allowed}"))
-
     def automaton_term(self, cache_key: tuple, build, what: str) -> str | None:
         """A terminal whose ByteDFA `build()` makes directly (None: empty language), kept across
         schemas in BUILT_AUTOMATA: `cache_key` names its language whole. For
@@ -662,43 +589,9 @@ class Emitter(Negations, OneOf, Scalars):
         self.automaton_terms[cache_key] = name
         return name
 
-    def property_keys(self, schema, pointer: str):
-        """The AST of the keys `schema` (a propertyNames value) allows (None: no key)."""
-        flat = self.flatten(schema, pointer, 0)
-        if flat is True or flat == {}:
-            return any_text()
-        if flat is False:
-            return None
-        if set(flat) - ANNOTATIONS == {"not"}:        # the keys the negated schema does not allow
-            inner = self.property_keys(flat["not"], pointer_join(pointer, "not"))
-            try:
-                return any_text() if inner is None else complement(inner)
-            except NotExpressible as e:
-                self.skip("propertyNames", pointer, str(e))
-                return None
-        if "enum" in flat:
-            words = [v for v in self.doc.enum_values(flat) if isinstance(v, str)]
-            if not words:
-                return None
-            return Alt(tuple(literal_ast(w) for w in words)) if len(words) > 1 else literal_ast(words[0])
-        if set(flat) - ANNOTATIONS - {"type"} <= {"pattern", "minLength", "maxLength", ALSO_MATCHING} \
-                and "string" in type_set(flat):
-            try:
-                patterns = ([flat["pattern"]] if "pattern" in flat else []) + flat.get(ALSO_MATCHING, [])
-                keys = with_length(pattern_ast(patterns[0]) if patterns else any_text(),
-                                   count(flat, "minLength", 0), count(flat, "maxLength", None))
-                for pattern in patterns[1:]:
-                    keys = None if keys is None else intersect(keys, pattern_ast(pattern))
-                return keys
-            except NotExpressible as e:
-                self.skip("propertyNames", pointer, str(e))
-                return None
-        self.skip("propertyNames", pointer)
-        return any_text()
 
-
-def string_terminal_dfa(regex: str, ast) -> object | None:
-    """The automaton of the string terminal `regex` (`string_regex(ast)`), from the AST: no
+def string_terminal_dfa(regex: str, ast):
+    """The ByteDFA of the string terminal `regex` (`string_regex(ast)`), from the AST: no
     regex text is translated or parsed (kept across schemas in BUILT_AUTOMATA). None when it
     exceeds the lexer's limit on a terminal: the regex is then compiled, and fails, as before."""
     dfa = BUILT_AUTOMATA.get(("spelled", regex))

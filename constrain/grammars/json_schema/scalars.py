@@ -217,11 +217,13 @@ class Scalars:
                 return self.term(ANY_STRING)
         if ast is None:
             return None
-        runs = runs_of(ast) if not as_regex else None
-        if runs is not None and positions(runs) >= MANY_POSITIONS:
-            return self.runs_term(runs, string_regex(ast))
         regex = string_regex(ast)
-        if self.for_compile and not as_regex and literal_text(regex) is None:
+        if as_regex:
+            return self.term(regex)
+        runs = runs_of(ast)
+        if runs is not None and positions(runs) >= MANY_POSITIONS:
+            return self.runs_term(runs, regex)
+        if self.for_compile and literal_text(regex) is None:     # its automaton built from the AST
             self.string_asts.setdefault(regex, ast)
         return self.term(regex)
 
