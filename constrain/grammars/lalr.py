@@ -29,16 +29,17 @@ from constrain.grammars.cfg import Grammar, lookup_terminal
 
 
 class RowDicts(dict):
-    """The rows of a table kept as flat lists, row s being `symbols[starts[s]:ends[s]]` with
-    `values` alike, turned into a dict (symbol -> value) at `self[s]` on first use: a parser
-    visits part of its table, and a built row is a plain dict lookup. (Building every row at
-    once cost 10% of the time to first mask over a sample of MaskBench schemas, against 2.5%
-    of the time between masks for building them one by one.) A row built twice by two
-    threads is equal, so the race is harmless."""
+    """The rows of a table kept as flat arrays, row s being `symbols[starts[s]:ends[s]]` with
+    `values` alike, turned into a dict (symbol -> value, Python ints) at `self[s]` on first
+    use: a parser visits part of its table, and a built row is a plain dict lookup. (Building
+    every row at once cost 10% of the time to first mask over a sample of MaskBench schemas,
+    against 2.5% of the time between masks for building them one by one; the arrays stay
+    numpy, not lists, which a wide object's table would fill with 100k ints.) A row built
+    twice by two threads is equal, so the race is harmless."""
 
     __slots__ = ("_starts", "_ends", "_symbols", "_values", "n_rows")
 
-    def __init__(self, starts: list[int], ends: list[int], symbols: list[int], values: list[int]):
+    def __init__(self, starts: list[int], ends: list[int], symbols: np.ndarray, values: np.ndarray):
         super().__init__()
         self._starts, self._ends, self._symbols, self._values = starts, ends, symbols, values
         self.n_rows = len(starts)
@@ -47,7 +48,7 @@ class RowDicts(dict):
         if not 0 <= s < self.n_rows:
             raise KeyError(s)
         b, e = self._starts[s], self._ends[s]
-        row = self[s] = dict(zip(self._symbols[b:e], self._values[b:e]))
+        row = self[s] = dict(zip(self._symbols[b:e].tolist(), self._values[b:e].tolist()))
         return row
 
 
@@ -85,9 +86,9 @@ def build_lalr(grammar: Grammar) -> LALRTables:
     # a row lists its nonterminals (gotos) first, then its terminals (actions)
     nonterminals_before = np.concatenate(([0], np.cumsum(row_symbol < 0)))
     splits = (row_begin[:-1] + np.diff(nonterminals_before[row_begin])).tolist()
-    bounds, symbols, values, nonterminals = row_begin.tolist(), row_symbol.tolist(), row_value.tolist(), (~row_symbol).tolist()
-    action = RowDicts(splits, bounds[1:], symbols, values)
-    goto = RowDicts(bounds[:-1], splits, nonterminals, values)
+    bounds = row_begin.tolist()
+    action = RowDicts(splits, bounds[1:], row_symbol, row_value)
+    goto = RowDicts(bounds[:-1], splits, ~row_symbol, row_value)
     names = list(terms) + ["$END"]
     conflicts = tuple(f"{('shift/reduce', 'reduce/reduce')[kind]} conflict on {names[t]} reducing "
                       f"{grammar.rules[r - 1]} (state {p})"
