@@ -85,3 +85,23 @@ def test_keys_and_strings_but_words_agree_with_jsonschema(llama3, schema, values
     for value in values:
         text = json.dumps(value, ensure_ascii=False)
         assert accepts(grammar, tok, text) == validator.is_valid(value), text
+
+
+def test_property_names_that_cannot_be_enforced_raise_with_their_pointer(llama3):
+    """A propertyNames pattern with a lookahead in its middle has no automaton here: an
+    UnsupportedSchemaError at its pointer, or, lenient, the keyword listed as ignored and no
+    key admitted that it might forbid (the grammar stays inside the schema's language)."""
+    from constrain import UnsupportedSchemaError
+    from constrain.grammars.json_schema import compile_json_schema
+    from tests.test_json_schema import accepts
+
+    vocab, tok = llama3
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}},
+              "propertyNames": {"pattern": "^x(?=y)"}, "additionalProperties": {"type": "string"}}
+    with pytest.raises(UnsupportedSchemaError) as raised:
+        compile_json_schema(schema, vocab)
+    assert (raised.value.keyword, raised.value.pointer) == ("propertyNames", "#/propertyNames")
+    grammar = compile_json_schema(schema, vocab, lenient=True)
+    assert grammar.ignored_keywords == [("propertyNames", "#/propertyNames")]
+    assert accepts(grammar, tok, "{}")
+    assert not accepts(grammar, tok, '{"a": 1}') and not accepts(grammar, tok, '{"b": "x"}')   # "a", "b" fail it

@@ -28,6 +28,7 @@ from constrain.automata.unanchored import search_ast
 from constrain.automata.utf8 import Sequence, utf8_sequences
 from constrain.automata.utf8_expand import to_byte_dfa
 from constrain.errors import ConstrainError, UnsupportedRegexError
+from constrain.grammars.lark_frontend import translate_regex
 
 ANY_STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
 _SHORT_ESCAPES = {0x22: r"\x22", 0x5C: r"\\", 0x08: "b", 0x0C: "f", 0x0A: "n", 0x0D: "r", 0x09: "t"}
@@ -400,27 +401,13 @@ def spelled_ast(node: Node) -> Node:
 
 
 _QUOTE = Chars(CharSet.of('"'))
-_ESCAPE_LETTERS = {cp: json.dumps(chr(cp))[2] for cp in _SHORT_ESCAPES}       # `"` -> `"`, newline -> `n`
-_U_CONTROLS_AST = parse("u00(?:0[0-7bef]|1[0-9a-f])")        # as _units writes it
 
 
 @functools.lru_cache(maxsize=4096)
 def _unit_ast(cs: CharSet) -> Node:
-    """`_units(cs)` as an AST: a raw class and/or one backslash escape group."""
-    raw = cs.difference(_SPECIAL)
-    letters = [_ESCAPE_LETTERS[cp] for cp in _SHORT_ESCAPES if cp in cs]
-    escapes = [Chars(CharSet.of(*letters))] if letters else []
-    controls = cs.difference(_U_CONTROLS.complement())
-    if controls == _U_CONTROLS:
-        escapes.append(_U_CONTROLS_AST)
-    else:
-        escapes += [literal_ast("u00%02x" % cp) for lo, hi in controls.ranges for cp in range(lo, hi + 1)]
-    alts = [Chars(raw)] if raw else []
-    if escapes:
-        alts.append(Concat((Chars(CharSet.of("\\")), escapes[0] if len(escapes) == 1 else Alt(tuple(escapes)))))
-    if not alts:
-        raise NotExpressible("an empty character class")
-    return alts[0] if len(alts) == 1 else Alt(tuple(alts))
+    """`_units(cs)` parsed, once per class (NotExpressible for an empty class)."""
+    pattern, flags = translate_regex(_units(cs))
+    return parse(pattern, flags)
 
 
 def _wrap_alt(text: str, node: Node) -> str:
