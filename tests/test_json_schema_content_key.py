@@ -79,3 +79,21 @@ def test_an_old_draft_content_assertion_is_refused_after_an_equal_schema_without
     assert e.value.keyword == "contentEncoding" and e.value.pointer == "#/properties/encoded"
     lenient = constrain.compile_json_schema(schema, vocab, lenient=True)
     assert ("contentEncoding", "#/properties/encoded") in lenient.ignored_keywords
+
+
+def test_a_shared_rule_keeps_its_body_after_a_sibling_admits_no_value(llama3):
+    # "bad" requires a name it forbids: its rule is dropped after the integer rule inside it
+    # was made and memoized; "again" shares that rule, so it must still read integers >= 3
+    # (rule names were once taken from the rule count, which the drop lowered, and the next
+    # rule made, outer's additional members, took the integer rule's name)
+    vocab, tok = llama3
+    bad = {"type": "object", "properties": {"score": {"type": "integer", "minimum": 3}},
+           "additionalProperties": False, "required": ["score", "missing"]}
+    schema = {"type": "object", "properties": {"outer": {"type": "object", "properties": {"first": {}, "bad": bad}},
+                                               "again": {"type": "integer", "minimum": 3}},
+              "additionalProperties": False}
+    grammar = constrain.compile_json_schema(schema, vocab)
+    assert accepts(grammar, tok, '{"again": 5}')
+    assert accepts(grammar, tok, '{"outer": {"first": 1, "x": 2}, "again": 3}')
+    assert not accepts(grammar, tok, '{"again": 2}')
+    assert not accepts(grammar, tok, '{"again": "x": 1}')

@@ -86,11 +86,12 @@ class AdditionalKeys:
         if display is not None and not self.for_compile:
             shown = display()
             return None if shown is None else self.term(string_regex(shown))
-        described = ", ".join("none" if not r else " and ".join(patterns[i] for i in sorted(r)) for r in regions)
-        return self.automaton_term(
-            ("keys", patterns, tuple(names), allowed, frozenset(regions)),
-            lambda: key_language(list(patterns), names, allowed, regions),
-            f"keys matching exactly the patterns: {described}; not {names}" + ("" if allowed is None else f"; within {allowed}"))
+        what = ""               # compiling, nothing is declared: no description is written
+        if not self.for_compile:
+            described = ", ".join("none" if not r else " and ".join(patterns[i] for i in sorted(r)) for r in regions)
+            what = f"keys matching exactly the patterns: {described}; not {names}" + ("" if allowed is None else f"; within {allowed}")
+        return self.automaton_term(("keys", patterns, tuple(names), allowed, frozenset(regions)),
+                                   lambda: key_language(list(patterns), names, allowed, regions), what)
 
     def property_keys(self, schema, pointer: str):
         """The AST of the keys `schema` (a propertyNames value) allows (None: no key)."""

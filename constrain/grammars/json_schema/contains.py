@@ -39,7 +39,7 @@ def containing_array(emitter, hit: str | None, miss: str | None, lo: int, hi: in
                 grown = True
     if (0, 0) not in viable:
         return None
-    base = f"c{len(emitter.rules)}"
+    base = emitter.fresh_name("c")
     comma = emitter.punct[","]
     for i, c in sorted(viable):
         sep = f"{comma} " if i else ""

@@ -112,6 +112,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         self.options = options
         self.ignored: list[tuple[str, str]] = []
         self.rules: dict[str, str] = {}
+        self._names_made = itertools.count()         # rule names are never reused (see fresh_name)
         self.terminals: dict[str, str] = {}        # python regex -> terminal name
         self.key_terms: dict[str, str] = {}        # object key -> its terminal's name
         self.memo: dict[object, str | None] = {}       # content key or 'ref:' target -> rule
@@ -180,11 +181,17 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
             self.key_terms[key] = self.term(literal_regex(json.dumps(key, ensure_ascii=False)))
         return self.key_terms[key]
 
+    def fresh_name(self, prefix: str) -> str:
+        """A rule name (or name stem) never given before: counted, not taken from the number of
+        rules, which falls when a memoized rule is dropped (its subschema admits no value),
+        while rules made meanwhile, and named by that number, may still be in use."""
+        return f"{prefix}{next(self._names_made)}"
+
     def rule(self, alternatives: list[str], name: str | None = None) -> str | None:
         alternatives = list(dict.fromkeys(alternatives))
         if not alternatives:
             return None
-        name = name or f"r{len(self.rules)}"
+        name = name or self.fresh_name("r")
         self.rules[name] = " | ".join(alternatives)
         return name
 
@@ -214,12 +221,15 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         if key in self.memo:
             return self.memo[key]
         name = self.memo[key] = f"v{len(self.memo)}"
+        made_before = len(self.rules)
         self.rules[name] = ""                      # placeholder while computing
         inner = compute()
         if inner is None:
+            # only rules made while computing can name it (they follow the placeholder)
+            made_since = list(self.rules.values())[made_before + 1:]
             del self.rules[name]
             self.memo[key] = None
-            if any(re.search(rf"\b{name}\b", body) for body in self.rules.values()):
+            if made_since and re.search(rf"\b{name}\b", "\n".join(made_since)):
                 raise UnsupportedSchemaError("$ref", pointer, "a recursive schema that admits no value")
             return None
         self.rules[name] = inner
@@ -397,7 +407,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
                 body = self.containing(node, lo, hi, pointer)
                 return None if body is None else self.rule([f"{p['[']} {body} {p[']']}"])
         top = hi if hi is not None else max(lo, len(prefix))
-        base = f"a{len(self.rules)}"
+        base = self.fresh_name("a")
         states: dict[int, str | None] = {}
         for i in range(top, -1, -1):          # states[i]: the rest after i items
             sep = f"{p[',']} " if i else ""

@@ -23,7 +23,7 @@ class ObjectMembers:
         self.extra_rule = extra_rule
         self.witness_rules = witness_rules or {}
         self.mn, self.mx = mn, mx
-        self.base = f"o{len(emitter.rules)}"
+        self.base = emitter.fresh_name("o")
         self.comma, self.colon = emitter.punct[","], emitter.punct[":"]
         self._heads: dict[int, str] = {}
 

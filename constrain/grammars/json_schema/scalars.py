@@ -261,7 +261,7 @@ class Scalars:
         unit = encode(any_text(1, 1))
         chunk = self.runs_term(((ANY, CHUNK, CHUNK),), f"(?:{unit}){{{CHUNK}}}", opening=False, closing=False)
         top = (hi if hi is not None else lo) // CHUNK
-        base = f"s{len(self.rules)}"
+        base = self.fresh_name("s")
         for j in range(top, -1, -1):            # j chunks read
             alts = []
             rest_lo, rest_hi = max(lo - CHUNK * j, 0), None if hi is None else hi - CHUNK * j
