@@ -1,5 +1,5 @@
-"""AutomatonCache keeps automata by key within its entry and state budgets, oldest out
-first; JSON Schema automaton terminals built for one schema are reused by the next."""
+"""AutomatonCache keeps automata by key within its entry and state budgets, least recently
+used out first; JSON Schema automaton terminals built for one schema are reused by the next."""
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -26,6 +26,15 @@ def test_the_oldest_entries_go_first_past_the_entry_budget():
         cache.put(key, _dfa(1))
     assert cache.get("a") is MISSING and cache.get("b") is not MISSING and cache.get("c") is not MISSING
     assert len(cache) == 2
+
+
+def test_a_hit_keeps_an_entry_past_newer_ones():
+    cache = AutomatonCache(max_entries=2)
+    cache.put("a", _dfa(1))
+    cache.put("b", _dfa(1))
+    assert cache.get("a") is not MISSING        # "a" is now the most recently used
+    cache.put("c", _dfa(1))
+    assert cache.get("b") is MISSING and cache.get("a") is not MISSING and cache.get("c") is not MISSING
 
 
 def test_the_state_budget_evicts_and_refuses_an_automaton_larger_than_it():

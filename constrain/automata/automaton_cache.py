@@ -6,8 +6,10 @@ same pattern, format or key set); each cache keeps them across compilations.
 Invariants: a key maps to the automaton its builder returns for it (or None, an empty
 language), and ByteDFAs are immutable, so a cached one may be shared by every grammar; the
 cache holds at most `max_entries` entries and, when `max_states` is given, automata of at
-most that many states in all: the oldest entries go first, and an automaton larger than
-the whole budget is not kept. Thread-safe.
+most that many states in all: the least recently used entries go first (a hit counts as
+a use, so the automata every schema shares, such as punctuation and plain numbers, stay
+while one-off keys pass through), and an automaton larger than the whole budget is not
+kept. Thread-safe.
 """
 from __future__ import annotations
 
@@ -25,8 +27,14 @@ class AutomatonCache:
         self._lock = threading.Lock()
 
     def get(self, key):
-        """The cached automaton (None: an empty language), or MISSING."""
-        return self._entries.get(key, MISSING)
+        """The cached automaton (None: an empty language), or MISSING; a hit moves it to the
+        newest end of the eviction order."""
+        found = self._entries.get(key, MISSING)
+        if found is not MISSING:
+            with self._lock:
+                if self._entries.pop(key, MISSING) is not MISSING:
+                    self._entries[key] = found
+        return found
 
     def put(self, key, dfa) -> None:
         size = 0 if dfa is None else dfa.n_states

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import InitVar, dataclass
 from functools import cached_property
+from itertools import chain
 from typing import NamedTuple
 
 from constrain._core import reduce_bnf
@@ -113,7 +114,7 @@ class Grammar:
     @cached_property
     def rhs_symbols(self) -> frozenset[str]:
         """Every symbol some rule's right-hand side uses."""
-        return frozenset(sym for r in self.rules for sym in r.rhs)
+        return frozenset(chain.from_iterable(r.rhs for r in self.rules))
 
     @cached_property
     def parser_terminals(self) -> tuple[str, ...]:

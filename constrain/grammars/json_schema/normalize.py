@@ -59,7 +59,12 @@ def load_schema(schema) -> dict | bool:
 
 
 def pointer_join(pointer: str, *parts) -> str:
-    return pointer + "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    for part in parts:
+        part = str(part)
+        if "~" in part or "/" in part:
+            part = part.replace("~", "~0").replace("/", "~1")
+        pointer += "/" + part
+    return pointer
 
 
 def split_reference(base: str, ref: str) -> tuple[str, str]:
