@@ -61,7 +61,9 @@ def plan_shards(pair_state: np.ndarray, pair_component: np.ndarray, multiplies: 
     codes = np.unique(shard_of_state[pair_state].astype(np.int64) * n_components + pair_component)
     shard, component = np.divmod(codes, n_components)
     cuts = np.searchsorted(shard, np.arange(n_shards + 1))
-    members = [np.union1d(component[cuts[k]:cuts[k + 1]], always) for k in range(n_shards)]
+    members = [component[cuts[k]:cuts[k + 1]] for k in range(n_shards)]     # ascending, distinct
+    if always.size:
+        members = [np.union1d(m, always) for m in members]
     # an LR state with no lexed terminal accepts nothing: any union serves it
     empty = [k for k in range(n_shards) if members[k].size == 0]
     if empty:

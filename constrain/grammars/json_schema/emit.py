@@ -188,11 +188,10 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         return f"{prefix}{next(self._names_made)}"
 
     def rule(self, alternatives: list[str], name: str | None = None) -> str | None:
-        alternatives = list(dict.fromkeys(alternatives))
         if not alternatives:
             return None
         name = name or self.fresh_name("r")
-        self.rules[name] = " | ".join(alternatives)
+        self.rules[name] = alternatives[0] if len(alternatives) == 1 else " | ".join(dict.fromkeys(alternatives))
         return name
 
     def skip(self, keyword: str, pointer: str, detail: str = "") -> None:
