@@ -207,7 +207,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
             return self.any_value()
         if node is False:
             return None
-        if isinstance(node, dict) and set(node) - ANNOTATIONS == {"$ref"} or self.doc.ref_only(node):
+        if isinstance(node, dict) and "$ref" in node and (set(node) - ANNOTATIONS == {"$ref"} or self.doc.ref_only(node)):
             return self.ref(self.doc.resolve(node["$ref"], pointer))
         key = self.content_keys.key(node, self.doc.base_at(pointer))
         return self.memoized(key, lambda: self.plain(self.flatten(node, pointer, 0), pointer), pointer)
@@ -244,12 +244,14 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         node = self.doc.normalized(node)
         if isinstance(node, bool):
             return node
-        keys = list(node)
         if "$ref" not in node and "allOf" not in node:     # nothing to merge: own places only
-            before = list(node.get("properties", {}))
+            if "anyOf" not in node and "oneOf" not in node:
+                return node
+            keys, before = list(node), list(node.get("properties", {}))
             at = own_position(keys)
             places = {kw: before if at < keys.index(kw) else [] for kw in ("anyOf", "oneOf") if kw in node}
-            return with_places(node, places) if places else node
+            return with_places(node, places)
+        keys = list(node)
         own = {k: v for k, v in node.items() if k not in ("$ref", "allOf")}
         parts = [(keys.index("allOf"), branch, pointer_join(pointer, "allOf", i)) for i, branch in enumerate(node.get("allOf", []))]
         if "$ref" in node:

@@ -48,23 +48,27 @@ class ObjectMembers:
         return alts
 
     def schema_order(self) -> str | None:
-        """states[k, c]: members from slot k on, c emitted (saturating at cap without mx)."""
+        """after[c]: the rule of the members from slot k on, c emitted (saturating at cap
+        without mx), for k from the end down to 0."""
         n, mx = len(self.slots), self.mx
         cap = mx if mx is not None else max(self.mn, 1)
-        states: dict[tuple[int, int], str | None] = {}
-        for k in range(n, -1, -1):
+        rule, base = self.e.rule, self.base
+        after = [None] * (cap + 1)
+        for c in range(cap, -1, -1):
+            after[c] = rule(self.tail(c), f"{base}_{n}_{c}")
+        for k in range(n - 1, -1, -1):
+            _, value, required = self.slots[k]
+            here = [None] * (cap + 1)
             for c in range(cap, -1, -1):
                 alts = []
-                if k == n:
-                    alts = self.tail(c)
-                else:
-                    nxt = states.get((k + 1, min(c + 1, cap)))
-                    if self.slots[k][1] is not None and (mx is None or c < mx) and nxt is not None:
-                        alts.append(self.member(k, c, nxt))
-                    if not self.slots[k][2] and states[k + 1, c] is not None:
-                        alts.append(states[k + 1, c])
-                states[k, c] = self.e.rule(alts, f"{self.base}_{k}_{c}")
-        return states[0, 0]
+                nxt = after[min(c + 1, cap)]
+                if value is not None and (mx is None or c < mx) and nxt is not None:
+                    alts.append(self.member(k, c, nxt))
+                if not required and after[c] is not None:
+                    alts.append(after[c])
+                here[c] = rule(alts, f"{base}_{k}_{c}")
+            after = here
+        return after[0]
 
     def any_order(self) -> str | None:
         """states[S]: the named slots in set S (a bit mask) were emitted, in any order."""
