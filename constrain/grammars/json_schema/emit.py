@@ -113,6 +113,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         self.ignored: list[tuple[str, str]] = []
         self.rules: dict[str, str] = {}
         self._names_made = itertools.count()         # rule names are never reused (see fresh_name)
+        self._rule_of_body: dict[str, str] = {}        # body -> the rule `rule` made of it without a name
         self.terminals: dict[str, str] = {}        # python regex -> terminal name
         self.key_terms: dict[str, str] = {}        # object key -> its terminal's name
         self.memo: dict[object, str | None] = {}       # content key or 'ref:' target -> rule
@@ -187,11 +188,20 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         while rules made meanwhile, and named by that number, may still be in use."""
         return f"{prefix}{next(self._names_made)}"
 
-    def rule(self, alternatives: list[str], name: str | None = None) -> str | None:
+    def rule(self, alternatives: list[str], name: str | None = None, kind: str = "r") -> str | None:
+        """The rule of `alternatives` (None when there are none). Named `name`, or, without one,
+        the rule made before without a name whose body is the same (equal bodies derive the
+        same language: objects and arrays of one shape share their member and item chains),
+        else a fresh name starting with `kind`."""
         if not alternatives:
             return None
-        name = name or self.fresh_name("r")
-        self.rules[name] = alternatives[0] if len(alternatives) == 1 else " | ".join(dict.fromkeys(alternatives))
+        body = alternatives[0] if len(alternatives) == 1 else " | ".join(dict.fromkeys(alternatives))
+        if name is None:
+            name = self._rule_of_body.get(body)
+            if name is not None:
+                return name
+            name = self._rule_of_body[body] = self.fresh_name(kind)
+        self.rules[name] = body
         return name
 
     def skip(self, keyword: str, pointer: str, detail: str = "") -> None:
@@ -408,7 +418,6 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
                 body = self.containing(node, lo, hi, pointer)
                 return None if body is None else self.rule([f"{p['[']} {body} {p[']']}"])
         top = hi if hi is not None else max(lo, len(prefix))
-        base = self.fresh_name("a")
         states: dict[int, str | None] = {}
         for i in range(top, -1, -1):          # states[i]: the rest after i items
             sep = f"{p[',']} " if i else ""
@@ -419,7 +428,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
                     alts.append(f"{sep}{item} ({p[',']} {item})*")
                 elif states[i + 1] is not None:
                     alts.append(f"{sep}{item} {states[i + 1]}")
-            states[i] = self.rule(alts, f"{base}_{i}")
+            states[i] = self.rule(alts, kind="a")
         body = states[0]
         return None if body is None else self.rule([f"{p['[']} {body} {p[']']}"])
 

@@ -52,10 +52,10 @@ class ObjectMembers:
         without mx), for k from the end down to 0."""
         n, mx = len(self.slots), self.mx
         cap = mx if mx is not None else max(self.mn, 1)
-        rule, base = self.e.rule, self.base
+        rule = self.e.rule
         after = [None] * (cap + 1)
         for c in range(cap, -1, -1):
-            after[c] = rule(self.tail(c), f"{base}_{n}_{c}")
+            after[c] = rule(self.tail(c), kind="o")
         for k in range(n - 1, -1, -1):
             _, value, required = self.slots[k]
             here = [None] * (cap + 1)
@@ -66,7 +66,7 @@ class ObjectMembers:
                     alts.append(self.member(k, c, nxt))
                 if not required and after[c] is not None:
                     alts.append(after[c])
-                here[c] = rule(alts, f"{base}_{k}_{c}")
+                here[c] = rule(alts, kind="o")
             after = here
         return after[0]
 
@@ -84,7 +84,7 @@ class ObjectMembers:
                     alts.append(self.member(k, c, nxt))
             if mask & required == required:
                 alts += self.tail(c)
-            states[mask] = self.e.rule(alts, f"{self.base}_s{mask}")
+            states[mask] = self.e.rule(alts, kind="o")
         return states[0]
 
     def witnessed(self, pending: frozenset, room: int | None) -> str | None:
