@@ -46,6 +46,8 @@ class DistinctItems:
         strings); `punctuation`: the terminals that never start with a quote."""
         self.guards = frozenset(guards)
         self.domains = {g: d for g, d in guards.items() if d is not None}
+        # per finite guard, its values with their spellings (a lexeme's text is one of these)
+        self.spellings = {g: [(v, json.dumps(v, ensure_ascii=False).encode()) for v in d] for g, d in self.domains.items()}
         self.separators = separators
         self.punctuation = punctuation
         quotes = _quote_counts(vocab)
@@ -82,8 +84,7 @@ class DistinctItems:
         if guard is None:
             return True
         used = seen[1] if seen is not None and seen[0] == guard else frozenset()
-        return any(v not in used and json.dumps(v, ensure_ascii=False).encode().startswith(text)
-                   for v in self.domains[guard])
+        return any(spelled.startswith(text) and v not in used for v, spelled in self.spellings[guard])
 
     def _finite_item(self, lexer, text: bytes) -> str | None:
         """The finite-domain guard a pending `"`-lexeme of `lexer` can only be, if any."""
