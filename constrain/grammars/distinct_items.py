@@ -47,7 +47,8 @@ class DistinctItems:
         self.guards = frozenset(guards)
         self.domains = {g: d for g, d in guards.items() if d is not None}
         # per finite guard, its values with their spellings (a lexeme's text is one of these)
-        self.spellings = {g: [(v, json.dumps(v, ensure_ascii=False).encode()) for v in d] for g, d in self.domains.items()}
+        self.spellings = {g: [(v, json.dumps(v, ensure_ascii=False).encode()) for v in d]
+                          for g, d in self.domains.items()}
         self.separators = separators
         self.punctuation = punctuation
         quotes = _quote_counts(vocab)

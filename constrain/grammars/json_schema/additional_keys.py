@@ -89,7 +89,8 @@ class AdditionalKeys:
         what = ""               # compiling, nothing is declared: no description is written
         if not self.for_compile:
             described = ", ".join("none" if not r else " and ".join(patterns[i] for i in sorted(r)) for r in regions)
-            what = f"keys matching exactly the patterns: {described}; not {names}" + ("" if allowed is None else f"; within {allowed}")
+            what = f"keys matching exactly the patterns: {described}; not {names}" + (
+                "" if allowed is None else f"; within {allowed}")
         return self.automaton_term(("keys", patterns, tuple(names), allowed, frozenset(regions)),
                                    lambda: key_language(list(patterns), names, allowed, regions), what)
 

@@ -217,7 +217,8 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
             return self.any_value()
         if node is False:
             return None
-        if isinstance(node, dict) and "$ref" in node and (set(node) - ANNOTATIONS == {"$ref"} or self.doc.ref_only(node)):
+        if isinstance(node, dict) and "$ref" in node and (set(node) - ANNOTATIONS == {"$ref"}
+                                                          or self.doc.ref_only(node)):
             return self.ref(self.doc.resolve(node["$ref"], pointer))
         key = self.content_keys.key(node, self.doc.base_at(pointer))
         return self.memoized(key, lambda: self.plain(self.flatten(node, pointer, 0), pointer), pointer)
