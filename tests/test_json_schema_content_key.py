@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 
 import pytest
 
 import constrain
 from constrain import UnsupportedSchemaError
+from constrain.data import data_dir
 from constrain.grammars.json_schema.content_key import ContentKeys
+from constrain.grammars.json_schema.emit import Emitter, Options
+from constrain.grammars.json_schema.normalize import SchemaDoc, load_schema
+from jsonschemabench.data import load_rows
+from tests.conftest import require_path
 from tests.test_json_schema import accepts, llama3  # noqa: F401 (a fixture)
 
 REF = {"type": "object", "properties": {"curie": {"type": "string", "pattern": "^[a-z]+:[a-z]+$"},
@@ -97,3 +103,35 @@ def test_a_shared_rule_keeps_its_body_after_a_sibling_admits_no_value(llama3):
     assert accepts(grammar, tok, '{"outer": {"first": 1, "x": 2}, "again": 3}')
     assert not accepts(grammar, tok, '{"again": 2}')
     assert not accepts(grammar, tok, '{"again": "x": 1}')
+
+
+class _NamedOnce(dict):
+    """Emitter rules that fail when a name is given a second body (a placeholder "" may be
+    filled once)."""
+
+    def __setitem__(self, name, body):
+        if self.get(name, "") not in ("", body):
+            raise AssertionError(f"rule {name} given a second body: {self[name]!r}, then {body!r}")
+        super().__setitem__(name, body)
+
+
+COLLIDED = ["Github_hard/o10293", "Github_hard/o10296", "Github_ultra/o39449", "Github_ultra/o65975",
+            "JsonSchemaStore/typo3"]     # dev-split schemas whose rules were once overwritten
+
+
+def test_no_rule_name_is_given_two_bodies_on_dev_split_schemas():
+    folder = require_path(data_dir() / "jsonschemabench")
+    rows = load_rows(["Github_hard", "Github_ultra", "JsonSchemaStore"], None, 0, folder)
+    picked = [r for r in rows if r["id"] in COLLIDED] + random.Random(1).sample(rows, 60)
+    assert {r["id"] for r in picked} >= set(COLLIDED)
+    emitted = 0
+    for row in picked:
+        try:
+            doc = SchemaDoc(load_schema(row["schema"]))
+            emitter = Emitter(doc, Options(), for_compile=True)
+            emitter.rules = _NamedOnce()
+            emitter.value(doc.root, "#")
+        except (constrain.ConstrainError, RecursionError):
+            continue
+        emitted += 1
+    assert emitted >= 50
