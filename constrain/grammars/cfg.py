@@ -114,12 +114,17 @@ class Grammar:
     @cached_property
     def rhs_symbols(self) -> frozenset[str]:
         """Every symbol some rule's right-hand side uses."""
-        return frozenset(chain.from_iterable(r.rhs for r in self.rules))
+        return rhs_symbols(self.rules)
 
     @cached_property
     def parser_terminals(self) -> tuple[str, ...]:
         """The terminals the parsers see, sorted; a terminal's id is its index here."""
         return tuple(sorted(self.rhs_symbols - self.nonterminals))
+
+
+def rhs_symbols(rules) -> frozenset[str]:
+    """Every symbol some right-hand side of `rules` uses."""
+    return frozenset(chain.from_iterable(r.rhs for r in rules))
 
 
 def reduce_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:

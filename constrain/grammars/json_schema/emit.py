@@ -27,7 +27,7 @@ from decimal import Decimal
 from constrain.automata.automaton_cache import MISSING, AutomatonCache
 from constrain.automata.regex import words_dfa
 from constrain.errors import ConstrainError, UnsupportedSchemaError
-from constrain.grammars.cfg import Grammar, Terminal
+from constrain.grammars.cfg import Grammar, Terminal, rhs_symbols
 from constrain.grammars.ebnf import expand_rules
 from constrain.grammars.json_schema.content_key import ContentKeys
 from constrain.grammars.lark_frontend import translate_regex
@@ -139,9 +139,8 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         automata built from it (`string_terminal_dfa`) rather than from their regex."""
         rules = expand_rules({"start": start, **self.rules}, "start", inline_units=True)
         regex_of = {name: regex for table in (self.terminals, self.guard_terms) for regex, name in table.items()}
-        nonterminals = {r.lhs for r in rules}
         terminals = {}
-        for name in sorted({sym for r in rules for sym in r.rhs} - nonterminals):
+        for name in sorted(rhs_symbols(rules) - {r.lhs for r in rules}):
             regex = regex_of[name]
             if name not in self.prebuilt and regex in self.string_asts:
                 dfa = string_terminal_dfa(regex, self.string_asts[regex])
