@@ -48,6 +48,13 @@ class CFGState:
         self.seen = seen
         self.key = (parser.key, (lexer.id, q) if by_lexer else lexer.behaviour(q), text, seen)
 
+    def __eq__(self, other) -> bool:
+        """States of one grammar with equal keys: equal continuations (`Matcher.state`)."""
+        return type(other) is CFGState and other.lexer.behaviours is self.lexer.behaviours and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
     def __repr__(self) -> str:
         return f"CFGState(lexer={self.lexer.id}, q={self.q}, text={self.text!r}, parser={self.parser!r})"
 
