@@ -111,6 +111,24 @@ def test_tokens_spanning_several_terminals():
     assert m.can_end() and m.accept_token(len(tokens) - 1) and m.is_finished()
 
 
+def test_states_are_equal_when_their_continuations_are():
+    """Matcher.state: equal after the same text however it was tokenized, unequal once the
+    texts allow different continuations, and never equal across two grammars."""
+    tokens = [b"[", b"]", b"7", b",", b"[7,", None]
+    vocab = Vocabulary(tokens, [len(tokens) - 1])
+    grammar = compile_lark(GRAMMAR, vocab)
+    whole, pieces = grammar.matcher(), grammar.matcher()
+    assert whole.accept_token(tokens.index(b"[7,"))
+    for t in (b"[", b"7", b","):
+        assert pieces.accept_token(tokens.index(t))
+    assert whole.state == pieces.state and hash(whole.state) == hash(pieces.state)
+    assert pieces.accept_token(tokens.index(b"["))
+    assert whole.state != pieces.state
+    other = compile_lark(GRAMMAR + "\n", vocab).matcher()
+    assert other.accept_token(tokens.index(b"[7,"))
+    assert other.state.key == whole.state.key and other.state != whole.state
+
+
 def json_samples() -> list[str]:
     return [
         '{"name": "Ada", "tags": ["x", 1, -2.5e-3, true, false, null], "nested": {"a": [], "b": {}}}',
