@@ -41,7 +41,8 @@ INSTANCES_PER_SCHEMA = 6
 
 def spellings(value) -> list[str]:
     """`json.dumps` of a scalar, and for a float written with an exponent also its plain
-    decimal spelling (constrain spells bounded numbers without exponent)."""
+    decimal spelling (constrain spells integers, and numbers with a multipleOf, without
+    exponent)."""
     text = json.dumps(value, ensure_ascii=False)
     if isinstance(value, float) and "e" in text:
         return [text, format(Decimal(repr(value)), "f")]

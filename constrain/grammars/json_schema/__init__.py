@@ -20,7 +20,10 @@ What the output looks like (documented policy):
   members in any order for objects with at most 6 of them, additional members still last;
 - strings spelled as `json.dumps(..., ensure_ascii=False)` spells them when they carry a
   constraint (pattern, length, format, property names); unconstrained strings take any escape;
-- bounded numbers without exponent; integers without `-0` or a fraction.
+- bounded numbers as decimals without exponent or in normalized scientific notation (one
+  non-zero digit before the point, any exponent spelling: `1.5e+20`, `1E-05`, as Python and
+  JavaScript print very large and small numbers; not `15e19`); integers, and numbers with a
+  multipleOf, without exponent; integers without `-0` or a fraction.
 
 Invariant: the grammar accepts only instances valid under the schema (an invalid instance is
 never accepted); a keyword that cannot be enforced exactly raises UnsupportedSchemaError,

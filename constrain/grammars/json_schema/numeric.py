@@ -2,9 +2,13 @@
 
 Integers are written canonically (`-?(0|[1-9][0-9]*)`, no exponent, no `-0`); decimals as
 `int(.digits)?` without exponent once a bound applies (the unbounded number terminal keeps the
-full JSON syntax). Invariant: a string matches `integer_regex(lo, hi)` iff it is a canonical
-integer in [lo, hi]; it matches `decimal_regex(...)` iff it is a decimal (as above) whose value
-lies within the bounds. No value is ever written twice (the regexes are exact, not loose).
+full JSON syntax), or, by `scientific_regex`, in normalized scientific notation: one non-zero
+digit before the point, any exponent spelling (`1.5e+20`, `1E-05`; how Python's and
+JavaScript's number printers write very large and very small numbers). Invariant: a string
+matches `integer_regex(lo, hi)` iff it is a canonical integer in [lo, hi]; it matches
+`decimal_regex(...)` iff it is a decimal (as above) whose value lies within the bounds;
+`scientific_regex(...)` iff it is a normalized scientific number whose value lies within them.
+The regexes are exact, not loose.
 """
 from __future__ import annotations
 
@@ -208,6 +212,66 @@ def decimal_regex(lo: Decimal | None, lo_inc: bool, hi: Decimal | None, hi_inc: 
         mag = _magnitude(start, top)
         parts.append(None if mag is None else "-" + _group(mag))
     return _alt(parts)
+
+
+def _exponent(lo: int | None, hi: int | None) -> str | None:
+    """`[eE]` and any spelling (sign, leading zeros) of the integers in [lo, hi] (None = unbounded)."""
+    if lo is not None and hi is not None and lo > hi:
+        return None
+    parts = []
+    if hi is None or hi >= 0:
+        up = natural_range(max(lo, 0) if lo is not None else 0, hi)
+        parts.append(r"\+?0*" + _group(up))
+    if lo is None or lo < 0:
+        down = natural_range(max(-hi, 1) if hi is not None else 1, -lo if lo is not None else None)
+        parts.append("-0*" + _group(down))
+    if (lo is None or lo <= 0) and (hi is None or hi >= 0):
+        parts.append("-0+")
+    return "[eE]" + _group(_alt(parts))
+
+
+def _scientific_magnitude(lo: Decimal | None, lo_inc: bool, hi: Decimal | None, hi_inc: bool) -> str | None:
+    """Positive numbers `m(.f)?e±k` (m in 1..9: the value m.f·10^k, 1 <= m.f < 10) in the
+    interval; lo None or below zero: no lower bound (every such number is positive)."""
+    def scaled(bound: Decimal) -> tuple[int, Decimal]:       # (k, m.f): bound = m.f·10^k
+        k = bound.adjusted()
+        return k, bound.scaleb(-k)
+    one, ten = Decimal(1), Decimal(10)
+    low = scaled(lo) if lo is not None and lo > 0 else None
+    high = scaled(hi) if hi is not None else None
+    if high is not None and (hi <= 0 or lo is not None and (lo > hi or lo == hi and not (lo_inc and hi_inc))):
+        return None
+    if low is not None and high is not None and low[0] == high[0]:     # one exponent
+        mantissa = decimal_regex(low[1], lo_inc, high[1], hi_inc)
+        return None if mantissa is None else mantissa + _exponent(low[0], low[0])
+    parts = []
+    if low is not None:
+        mantissa = decimal_regex(low[1], lo_inc, ten, False)
+        parts.append(None if mantissa is None else mantissa + _exponent(low[0], low[0]))
+    if high is not None:
+        mantissa = decimal_regex(one, True, high[1], hi_inc)
+        parts.append(None if mantissa is None else mantissa + _exponent(high[0], high[0]))
+    between = _exponent(None if low is None else low[0] + 1, None if high is None else high[0] - 1)
+    if between is not None:
+        parts.append(decimal_regex(one, True, ten, False) + between)
+    return _alt(parts)
+
+
+def scientific_regex(lo: Decimal | None, lo_inc: bool, hi: Decimal | None, hi_inc: bool) -> str | None:
+    """Numbers in normalized scientific notation (`-?m(.f)?[eE][+-]?k`, m in 1..9, any
+    exponent spelling) whose value lies in the interval; None when there is none."""
+    parts = []
+    if hi is None or hi > 0:
+        parts.append(_scientific_magnitude(lo, lo_inc, hi, hi_inc))
+    if lo is None or lo < 0:
+        mag = _scientific_magnitude(-hi if hi is not None else None, hi_inc, -lo if lo is not None else None, lo_inc)
+        parts.append(None if mag is None else "-" + _group(mag))
+    return _alt(parts)
+
+
+def bounded_number_regex(lo: Decimal | None, lo_inc: bool, hi: Decimal | None, hi_inc: bool) -> str | None:
+    """The numbers in the interval, as decimals or in normalized scientific notation."""
+    return _alt([decimal_regex(lo, lo_inc, hi, hi_inc), scientific_regex(lo, lo_inc, hi, hi_inc)])
 
 
 def decimal_places_regex(places: int) -> str:

@@ -98,7 +98,7 @@ class Scalars:
             return whole
         if lo is None and hi is None:
             return self.term(numeric.JSON_NUMBER)
-        regex = numeric.decimal_regex(lo, lo_inc, hi, hi_inc)
+        regex = numeric.bounded_number_regex(lo, lo_inc, hi, hi_inc)
         return None if regex is None else self.term(regex)
 
     def number_automaton(self, pointer: str, cache_key: tuple, build, what: str, keyword: str = "multipleOf") -> str | None:
