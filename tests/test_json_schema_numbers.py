@@ -8,7 +8,13 @@ import re
 from decimal import Decimal
 
 import constrain
-from constrain.grammars.json_schema.numeric import decimal_regex, integer_regex, scientific_regex
+from constrain.grammars.json_schema.numeric import (
+    MAX_EXPONENT,
+    MIN_EXPONENT,
+    decimal_regex,
+    integer_regex,
+    scientific_regex,
+)
 from tests.test_json_schema import accepts, llama3  # noqa: F401 - llama3 is a fixture
 
 
@@ -55,8 +61,9 @@ def _scientific_spellings(value: Decimal, rng: random.Random) -> list[str]:
 
 def test_scientific_bounds_exact():
     """`scientific_regex` accepts a normalized scientific spelling (one non-zero digit
-    before the point, any exponent spelling) iff its value lies in the interval, and no
-    other spelling; checked on the bounds themselves, their neighbours and random values."""
+    before the point, any exponent spelling) iff its value lies in the interval and its
+    exponent in [MIN_EXPONENT, MAX_EXPONENT], and no other spelling; checked on the bounds
+    themselves, their neighbours, random values and exponents past the double range."""
     bounds = [Decimal(s) for s in ["0", "1", "-1", "0.5", "-0.5", "1e-5", "-2.5e-3", "100", "-100", "1e20",
                                    "-1.5e20", "9.99", "10", "123.456", "-7e2", "1.7976931348623157e308"]]
     rng = random.Random(3)
@@ -66,6 +73,7 @@ def test_scientific_bounds_exact():
             step = Decimal(1).scaleb(b.adjusted() - 6)
             values |= {b, b + step, b - step, -b}
     values |= {Decimal(rng.randint(1, 99999)).scaleb(rng.randint(-30, 30)) * rng.choice([1, -1]) for _ in range(60)}
+    values |= {Decimal(s) for s in ["1e-400", "-2e-308", "9.9e-307", "1e307", "-9.99e307", "1e308", "3e400"]}
     texts = [(t, v) for v in sorted(values) if v for t in _scientific_spellings(v, rng)]
     others = ["10e1", "0.5e1", "0e0", "0.0e1", "1e", "1.e5", "01e2", "1e+-2", "--1e2", "100", "1.5", "-0"]
     for _ in range(500):
@@ -75,6 +83,7 @@ def test_scientific_bounds_exact():
         compiled = None if regex is None else re.compile(regex)
         for t, x in texts:
             want = (lo is None or (x >= lo if lo_inc else x > lo)) and (hi is None or (x <= hi if hi_inc else x < hi))
+            want = want and MIN_EXPONENT <= x.adjusted() <= MAX_EXPONENT
             assert (compiled is not None and compiled.fullmatch(t) is not None) == want, (lo, lo_inc, hi, hi_inc, t)
         assert compiled is None or not any(compiled.fullmatch(t) for t in others), regex
 
@@ -92,3 +101,4 @@ def test_bounded_numbers_take_scientific_spellings(llama3):
     exclusive = constrain.compile_json_schema({"type": "number", "exclusiveMaximum": 100}, vocab)
     assert accepts(exclusive, tok, "9.99e+01") and not accepts(exclusive, tok, "1e+02")
     assert not accepts(exclusive, tok, "10e1")          # not normalized: one digit before the point
+    assert not accepts(exclusive, tok, "1e-400")        # reads back as 0.0 (an IEEE double underflows)

@@ -22,8 +22,9 @@ What the output looks like (documented policy):
   constraint (pattern, length, format, property names); unconstrained strings take any escape;
 - bounded numbers as decimals without exponent or in normalized scientific notation (one
   non-zero digit before the point, any exponent spelling: `1.5e+20`, `1E-05`, as Python and
-  JavaScript print very large and small numbers; not `15e19`); integers, and numbers with a
-  multipleOf, without exponent; integers without `-0` or a fraction.
+  JavaScript print very large and small numbers; not `15e19`), the exponent within ±307 (a
+  double reads `1e-400` as 0.0); integers, and numbers with a multipleOf, without exponent;
+  integers without `-0` or a fraction.
 
 Invariant: the grammar accepts only instances valid under the schema (an invalid instance is
 never accepted); a keyword that cannot be enforced exactly raises UnsupportedSchemaError,

@@ -214,20 +214,31 @@ def decimal_regex(lo: Decimal | None, lo_inc: bool, hi: Decimal | None, hi_inc: 
     return _alt(parts)
 
 
+# the exponents of normalized scientific numbers: those of finite, normal IEEE doubles, so
+# that every such text reads back as a double of the same sign and about the same value
+# (`1e-400` would read as 0.0, `1e400` as infinity)
+MIN_EXPONENT, MAX_EXPONENT = -307, 307
+
+
 def _exponent(lo: int | None, hi: int | None) -> str | None:
-    """`[eE]` and any spelling (sign, leading zeros) of the integers in [lo, hi] (None = unbounded)."""
-    if lo is not None and hi is not None and lo > hi:
+    """`[eE]` and any spelling (sign, leading zeros) of the integers in [lo, hi] (None =
+    unbounded) within [MIN_EXPONENT, MAX_EXPONENT]; None when there is none."""
+    lo = MIN_EXPONENT if lo is None else max(lo, MIN_EXPONENT)
+    hi = MAX_EXPONENT if hi is None else min(hi, MAX_EXPONENT)
+    if lo > hi:
         return None
     parts = []
-    if hi is None or hi >= 0:
-        up = natural_range(max(lo, 0) if lo is not None else 0, hi)
-        parts.append(r"\+?0*" + _group(up))
-    if lo is None or lo < 0:
-        down = natural_range(max(-hi, 1) if hi is not None else 1, -lo if lo is not None else None)
-        parts.append("-0*" + _group(down))
-    if (lo is None or lo <= 0) and (hi is None or hi >= 0):
+    if hi >= 0:
+        parts.append(r"\+?0*" + _group(natural_range(max(lo, 0), hi)))
+    if lo < 0:
+        parts.append("-0*" + _group(natural_range(max(-hi, 1), -lo)))
+    if lo <= 0 <= hi:
         parts.append("-0+")
     return "[eE]" + _group(_alt(parts))
+
+
+def _scaled(mantissa: str | None, exponent: str | None) -> str | None:
+    return None if mantissa is None or exponent is None else mantissa + exponent
 
 
 def _scientific_magnitude(lo: Decimal | None, lo_inc: bool, hi: Decimal | None, hi_inc: bool) -> str | None:
@@ -242,24 +253,21 @@ def _scientific_magnitude(lo: Decimal | None, lo_inc: bool, hi: Decimal | None, 
     if high is not None and (hi <= 0 or lo is not None and (lo > hi or lo == hi and not (lo_inc and hi_inc))):
         return None
     if low is not None and high is not None and low[0] == high[0]:     # one exponent
-        mantissa = decimal_regex(low[1], lo_inc, high[1], hi_inc)
-        return None if mantissa is None else mantissa + _exponent(low[0], low[0])
+        return _scaled(decimal_regex(low[1], lo_inc, high[1], hi_inc), _exponent(low[0], low[0]))
     parts = []
     if low is not None:
-        mantissa = decimal_regex(low[1], lo_inc, ten, False)
-        parts.append(None if mantissa is None else mantissa + _exponent(low[0], low[0]))
+        parts.append(_scaled(decimal_regex(low[1], lo_inc, ten, False), _exponent(low[0], low[0])))
     if high is not None:
-        mantissa = decimal_regex(one, True, high[1], hi_inc)
-        parts.append(None if mantissa is None else mantissa + _exponent(high[0], high[0]))
-    between = _exponent(None if low is None else low[0] + 1, None if high is None else high[0] - 1)
-    if between is not None:
-        parts.append(decimal_regex(one, True, ten, False) + between)
+        parts.append(_scaled(decimal_regex(one, True, high[1], hi_inc), _exponent(high[0], high[0])))
+    parts.append(_scaled(decimal_regex(one, True, ten, False),
+                         _exponent(None if low is None else low[0] + 1, None if high is None else high[0] - 1)))
     return _alt(parts)
 
 
 def scientific_regex(lo: Decimal | None, lo_inc: bool, hi: Decimal | None, hi_inc: bool) -> str | None:
     """Numbers in normalized scientific notation (`-?m(.f)?[eE][+-]?k`, m in 1..9, any
-    exponent spelling) whose value lies in the interval; None when there is none."""
+    exponent spelling, k within [MIN_EXPONENT, MAX_EXPONENT]) whose value lies in the
+    interval; None when there is none."""
     parts = []
     if hi is None or hi > 0:
         parts.append(_scientific_magnitude(lo, lo_inc, hi, hi_inc))
