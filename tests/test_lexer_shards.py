@@ -154,3 +154,23 @@ def test_earley_candidates_spanning_shards_get_a_union_of_their_own(monkeypatch)
     texts = [b"a000x", b"a0000y", b"aa000000x", b"ab0000y", b"z00000z"]
     assert _same_masks(sharded, whole, texts, vocab, random.Random(3)) >= 20
     assert frozenset(sharded.lexers._index[t] for t in ("X", "Y")) in sharded.lexers._own_unions
+
+
+def test_earley_lexers_build_unions_on_demand(monkeypatch):
+    """An Earley grammar (LALR conflicts) with big terminal automata builds no union when
+    compiled: each candidate set gets its own on first use (the finished parse, with no
+    candidates, too), and every mask equals the one from one union of everything."""
+    tokens = [bytes([b]) for b in b"abcxyz0123456789"] + [b"00", b"000", b"0x", b"a0", b"ab0", b"9y", b"0000y"]
+    vocab = Vocabulary(tokens + [None], eos_token_ids=[len(tokens)])
+    grammar = load_lark('start: p | q | "z" Z\np: A X\nq: A X | C Y' + COUNTER_TERMINALS)
+    whole = CFGGrammar(grammar, vocab, all_readings=True)
+    monkeypatch.setattr(lexer_module, "SHARD_FROM", 0)
+    on_demand = CFGGrammar(grammar, vocab, all_readings=True)
+    assert on_demand.parser.kind == whole.parser.kind == "earley"
+    assert on_demand.lexers.unions_on_demand and not whole.lexers.unions_on_demand
+    assert on_demand.lexers._unions == [] and len(whole.lexers._unions) == 1
+    texts = [b"a000x", b"a000000x", b"a0000y", b"ab0000y", b"ab00000000y", b"z00000z"]
+    assert _same_masks(on_demand, whole, texts, vocab, random.Random(5)) >= 25
+    assert frozenset() in on_demand.lexers._own_unions         # the finished parse's lexer
+    with pytest.raises(ValueError, match="up front"):
+        on_demand.lexers.overlap_within(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [])

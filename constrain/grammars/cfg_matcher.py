@@ -89,10 +89,11 @@ class CFGGrammar(CompiledGrammar):
         self.ir = grammar
         self.parser = make_parser(grammar)
         # an LALR parser's action pairs: (LR states, terminal ids), read by the lexer's shards
+        # and its overlap check; another parser needs no union before its first lexeme
         pairs = self.parser.state_terminals() if isinstance(self.parser, LALRParser) else None
         action_sets = None if pairs is None else (*pairs, self.parser.terminals, self.parser.n_states)
         self.lexers = Lexers(grammar, max_states=max_lexer_states, all_readings=all_readings,
-                             terminal_dfas=terminal_dfas, action_sets=action_sets)
+                             terminal_dfas=terminal_dfas, action_sets=action_sets, unions_on_demand=pairs is None)
         if all_readings and pairs is not None and self.lexers.overlap_within(*pairs, self.parser.terminals):
             self.parser = EarleyParser(grammar)
             self.lexers.forget_lr_states()

@@ -152,11 +152,17 @@ class Lexers:
     given: its (LR state, terminal id) action pairs, the terminal names and the number of LR
     states), one union per shard of its LR states (lexer_shards.py): `for_candidates` then
     takes the top LR state, or, for another parser (`forget_lr_states`), finds a shard holding
-    the candidates. `terminal_dfas` supplies automata for some terminals (by name)
-    built by the caller; their patterns are then not compiled."""
+    the candidates. With `unions_on_demand` (a parser that follows every reading of a lexeme,
+    so needs no `overlap_within`) and big terminal automata (as for shards), no union is built
+    here: each candidate set gets the union of exactly its terminals on first use, which is
+    never larger than the union of them all (the states of a union of fewer terminals are
+    projections of its states), so a union past `max_states` can only be met there by a
+    grammar whose whole union is too. `terminal_dfas` supplies automata for some terminals
+    (by name) built by the caller; their patterns are then not compiled."""
 
     def __init__(self, grammar: Grammar, *, max_states: int = MAX_STATES, all_readings: bool = False,
-                 terminal_dfas: dict | None = None, action_sets: tuple | None = None):
+                 terminal_dfas: dict | None = None, action_sets: tuple | None = None,
+                 unions_on_demand: bool = False):
         if all_readings and (grammar.ignore or grammar.indenter):
             raise GrammarError("all_readings needs a grammar without %ignore and indenter")
         self.grammar = grammar
@@ -177,10 +183,13 @@ class Lexers:
         self._index = {name: i for i, name in enumerate(self.names)}
         self._shard_of_state = None
         total = sum(part.n_states for part in self._parts)
+        self.unions_on_demand = unions_on_demand and total >= SHARD_FROM
         plan = None
-        if action_sets is not None and total >= SHARD_FROM:
+        if action_sets is not None and total >= SHARD_FROM and not self.unions_on_demand:
             plan = self._plan_shards(terminals, prebuilt, action_sets)
-        if plan is None:
+        if self.unions_on_demand:
+            self._build_unions([])
+        elif plan is None:
             self._build_unions([self._everything()])
         else:
             self._shard_of_state = plan.shard_of_state
@@ -241,7 +250,9 @@ class Lexers:
             return self._unions[int(holding[0])]
         own = self._own_unions.get(components)
         if own is None:
-            own = self._build_union(np.array(sorted(components), dtype=np.int64))
+            # no candidates: any union does, none of its states accepting for them
+            members = sorted(components) if components else [0]
+            own = self._build_union(np.array(members, dtype=np.int64))
             own = self._own_unions.setdefault(components, own)
         return own
 
@@ -251,6 +262,8 @@ class Lexers:
         set `sets[i]` holds the terminal `names[terminals[i]]`. A set has such a pair iff
         the bit sets of its terminals' multi-accepting union states (the unions' `shared_texts`) are not
         disjoint: the bits of their union are fewer than their bits counted one by one."""
+        if self.unions_on_demand:
+            raise ValueError("overlap_within needs the unions built up front (unions_on_demand=False)")
         shared = self._shared_texts
         if shared.shape[1] == 0:                             # no text has two readings
             return False
@@ -294,7 +307,8 @@ class Lexers:
         self._shard_holds = np.zeros((len(members), len(self.names)), dtype=bool)
         for k, m in enumerate(members):
             self._shard_holds[k, m] = True
-        self._shared_texts = np.hstack([u.shared_texts for u in self._unions])
+        self._shared_texts = np.hstack([u.shared_texts for u in self._unions] or
+                                       [np.zeros((len(self.names), 0), dtype=np.uint64)])
 
     def _build_union(self, components: np.ndarray) -> TerminalUnion:
         try:
