@@ -139,16 +139,23 @@ def test_sharded_lexers_find_two_readings_in_one_state(monkeypatch, rules, overl
     assert m.accept_token(2) and all(m.accept_token(3) for _ in range(3)) and m.accept_token(2) and m.can_end()
 
 
+def _counter_grammars(monkeypatch, rules: str):
+    """A small vocabulary of digits and letters, and the grammar of `rules` and the counter
+    terminals compiled twice: with the default SHARD_FROM, and with SHARD_FROM 0 (every
+    grammar counts as having big terminal automata)."""
+    tokens = [bytes([b]) for b in b"abcxyz0123456789"] + [b"00", b"000", b"0x", b"a0", b"ab0", b"9y", b"0000y"]
+    vocab = Vocabulary(tokens + [None], eos_token_ids=[len(tokens)])
+    grammar = load_lark(rules + COUNTER_TERMINALS)
+    whole = CFGGrammar(grammar, vocab, all_readings=True)
+    monkeypatch.setattr(lexer_module, "SHARD_FROM", 0)
+    return vocab, whole, CFGGrammar(grammar, vocab, all_readings=True)
+
+
 def test_earley_candidates_spanning_shards_get_a_union_of_their_own(monkeypatch):
     """After "a", read as A or as C, Earley expects X or Y, whose LR states are in different
     shards: the lexer of {X, Y} is a union of their own, and every mask equals the one from
     one union of everything."""
-    tokens = [bytes([b]) for b in b"abcxyz0123456789"] + [b"00", b"000", b"0x", b"a0", b"ab0", b"9y", b"0000y"]
-    vocab = Vocabulary(tokens + [None], eos_token_ids=[len(tokens)])
-    grammar = load_lark('start: A X | C Y | "z" Z' + COUNTER_TERMINALS)
-    whole = CFGGrammar(grammar, vocab, all_readings=True)
-    monkeypatch.setattr(lexer_module, "SHARD_FROM", 0)
-    sharded = CFGGrammar(grammar, vocab, all_readings=True)
+    vocab, whole, sharded = _counter_grammars(monkeypatch, 'start: A X | C Y | "z" Z')
     assert sharded.parser.kind == whole.parser.kind == "earley"
     assert len(whole.lexers._unions) == 1 and len(sharded.lexers._unions) > 1
     texts = [b"a000x", b"a0000y", b"aa000000x", b"ab0000y", b"z00000z"]
@@ -160,12 +167,7 @@ def test_earley_lexers_build_unions_on_demand(monkeypatch):
     """An Earley grammar (LALR conflicts) with big terminal automata builds no union when
     compiled: each candidate set gets its own on first use (the finished parse, with no
     candidates, too), and every mask equals the one from one union of everything."""
-    tokens = [bytes([b]) for b in b"abcxyz0123456789"] + [b"00", b"000", b"0x", b"a0", b"ab0", b"9y", b"0000y"]
-    vocab = Vocabulary(tokens + [None], eos_token_ids=[len(tokens)])
-    grammar = load_lark('start: p | q | "z" Z\np: A X\nq: A X | C Y' + COUNTER_TERMINALS)
-    whole = CFGGrammar(grammar, vocab, all_readings=True)
-    monkeypatch.setattr(lexer_module, "SHARD_FROM", 0)
-    on_demand = CFGGrammar(grammar, vocab, all_readings=True)
+    vocab, whole, on_demand = _counter_grammars(monkeypatch, 'start: p | q | "z" Z\np: A X\nq: A X | C Y')
     assert on_demand.parser.kind == whole.parser.kind == "earley"
     assert on_demand.lexers.unions_on_demand and not whole.lexers.unions_on_demand
     assert on_demand.lexers._unions == [] and len(whole.lexers._unions) == 1
