@@ -237,30 +237,32 @@ def _exponent(lo: int | None, hi: int | None) -> str | None:
     return "[eE]" + _group(_alt(parts))
 
 
-def _scaled(mantissa: str | None, exponent: str | None) -> str | None:
+def _with_exponent(mantissa: str | None, exponent: str | None) -> str | None:
     return None if mantissa is None or exponent is None else mantissa + exponent
 
 
+def _normalized(bound: Decimal) -> tuple[int, Decimal]:
+    """(k, m.f) with bound = m.f·10^k and 1 <= m.f < 10 (bound > 0)."""
+    k = bound.adjusted()
+    return k, bound.scaleb(-k)
+
+
 def _scientific_magnitude(lo: Decimal | None, lo_inc: bool, hi: Decimal | None, hi_inc: bool) -> str | None:
-    """Positive numbers `m(.f)?e±k` (m in 1..9: the value m.f·10^k, 1 <= m.f < 10) in the
-    interval; lo None or below zero: no lower bound (every such number is positive)."""
-    def scaled(bound: Decimal) -> tuple[int, Decimal]:       # (k, m.f): bound = m.f·10^k
-        k = bound.adjusted()
-        return k, bound.scaleb(-k)
+    """Positive numbers `m(.f)?e±k` (m in 1..9: the value m.f·10^k) in a non-empty interval
+    with hi None or above zero; lo None or not above zero: no lower bound (every such number
+    is positive)."""
     one, ten = Decimal(1), Decimal(10)
-    low = scaled(lo) if lo is not None and lo > 0 else None
-    high = scaled(hi) if hi is not None else None
-    if high is not None and (hi <= 0 or lo is not None and (lo > hi or lo == hi and not (lo_inc and hi_inc))):
-        return None
+    low = _normalized(lo) if lo is not None and lo > 0 else None
+    high = _normalized(hi) if hi is not None else None
     if low is not None and high is not None and low[0] == high[0]:     # one exponent
-        return _scaled(decimal_regex(low[1], lo_inc, high[1], hi_inc), _exponent(low[0], low[0]))
+        return _with_exponent(decimal_regex(low[1], lo_inc, high[1], hi_inc), _exponent(low[0], low[0]))
     parts = []
     if low is not None:
-        parts.append(_scaled(decimal_regex(low[1], lo_inc, ten, False), _exponent(low[0], low[0])))
+        parts.append(_with_exponent(decimal_regex(low[1], lo_inc, ten, False), _exponent(low[0], low[0])))
     if high is not None:
-        parts.append(_scaled(decimal_regex(one, True, high[1], hi_inc), _exponent(high[0], high[0])))
-    parts.append(_scaled(decimal_regex(one, True, ten, False),
-                         _exponent(None if low is None else low[0] + 1, None if high is None else high[0] - 1)))
+        parts.append(_with_exponent(decimal_regex(one, True, high[1], hi_inc), _exponent(high[0], high[0])))
+    parts.append(_with_exponent(decimal_regex(one, True, ten, False),
+                                _exponent(None if low is None else low[0] + 1, None if high is None else high[0] - 1)))
     return _alt(parts)
 
 
@@ -268,6 +270,8 @@ def scientific_regex(lo: Decimal | None, lo_inc: bool, hi: Decimal | None, hi_in
     """Numbers in normalized scientific notation (`-?m(.f)?[eE][+-]?k`, m in 1..9, any
     exponent spelling, k within [MIN_EXPONENT, MAX_EXPONENT]) whose value lies in the
     interval; None when there is none."""
+    if lo is not None and hi is not None and (lo > hi or lo == hi and not (lo_inc and hi_inc)):
+        return None
     parts = []
     if hi is None or hi > 0:
         parts.append(_scientific_magnitude(lo, lo_inc, hi, hi_inc))
