@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import constrain.grammars.lexer as lexer_module
 from constrain import Vocabulary
+from constrain.errors import GrammarError
 from constrain.grammars.cfg_matcher import CFGGrammar, compile_lark
 from constrain.grammars.json_schema import Options, _compile
 from constrain.grammars.lalr import LALRParser
@@ -139,12 +140,17 @@ def test_sharded_lexers_find_two_readings_in_one_state(monkeypatch, rules, overl
     assert m.accept_token(2) and all(m.accept_token(3) for _ in range(3)) and m.accept_token(2) and m.can_end()
 
 
-def _counter_grammars(monkeypatch, rules: str):
-    """A small vocabulary of digits and letters, and the grammar of `rules` and the counter
-    terminals compiled twice: with the default SHARD_FROM, and with SHARD_FROM 0 (every
-    grammar counts as having big terminal automata)."""
+def _counter_vocab() -> Vocabulary:
+    """A small vocabulary of digits and letters, and a few tokens that span lexemes."""
     tokens = [bytes([b]) for b in b"abcxyz0123456789"] + [b"00", b"000", b"0x", b"a0", b"ab0", b"9y", b"0000y"]
-    vocab = Vocabulary(tokens + [None], eos_token_ids=[len(tokens)])
+    return Vocabulary(tokens + [None], eos_token_ids=[len(tokens)])
+
+
+def _counter_grammars(monkeypatch, rules: str):
+    """The counter vocabulary, and the grammar of `rules` and the counter terminals compiled
+    twice: with the default SHARD_FROM, and with SHARD_FROM 0 (every grammar counts as having
+    big terminal automata)."""
+    vocab = _counter_vocab()
     grammar = load_lark(rules + COUNTER_TERMINALS)
     whole = CFGGrammar(grammar, vocab, all_readings=True)
     monkeypatch.setattr(lexer_module, "SHARD_FROM", 0)
@@ -163,11 +169,15 @@ def test_earley_candidates_spanning_shards_get_a_union_of_their_own(monkeypatch)
     assert frozenset(sharded.lexers._index[t] for t in ("X", "Y")) in sharded.lexers._own_unions
 
 
+# after "a" (read as A or as C) Earley expects X or Y
+EARLEY_COUNTERS = 'start: p | q | "z" Z\np: A X\nq: A X | C Y'
+
+
 def test_earley_lexers_build_unions_on_demand(monkeypatch):
     """An Earley grammar (LALR conflicts) with big terminal automata builds no union when
     compiled: each candidate set gets its own on first use (the finished parse, with no
     candidates, too), and every mask equals the one from one union of everything."""
-    vocab, whole, on_demand = _counter_grammars(monkeypatch, 'start: p | q | "z" Z\np: A X\nq: A X | C Y')
+    vocab, whole, on_demand = _counter_grammars(monkeypatch, EARLEY_COUNTERS)
     assert on_demand.parser.kind == whole.parser.kind == "earley"
     assert on_demand.lexers.unions_on_demand and not whole.lexers.unions_on_demand
     assert on_demand.lexers._unions == [] and len(whole.lexers._unions) == 1
@@ -176,3 +186,26 @@ def test_earley_lexers_build_unions_on_demand(monkeypatch):
     assert frozenset() in on_demand.lexers._own_unions         # the finished parse's lexer
     with pytest.raises(ValueError, match="up front"):
         on_demand.lexers.overlap_within(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [])
+
+
+def test_earley_lexers_fall_back_to_unions_on_demand():
+    """Small terminal automata whose union of them all passes max_lexer_states: an Earley
+    grammar still compiles, with a union per candidate set built on first use (every mask
+    equal to the one from one union of everything); an LALR grammar, which needs the union
+    for its overlap check, fails at compile time; and a candidate set whose own union is too
+    large fails at the mask that needs it, with the lexer's error, not a wrong mask."""
+    vocab = _counter_vocab()
+    grammar = load_lark(EARLEY_COUNTERS + COUNTER_TERMINALS)
+    whole = CFGGrammar(grammar, vocab, all_readings=True)
+    assert whole.parser.kind == "earley" and whole.lexers._unions[0].n_states > 30
+    fallback = CFGGrammar(grammar, vocab, all_readings=True, max_lexer_states=30)
+    assert fallback.lexers.unions_on_demand and fallback.lexers._unions == []
+    texts = [b"a000x", b"a000000x", b"a0000y", b"ab0000y", b"ab00000000y", b"z00000z"]
+    assert _same_masks(fallback, whole, texts, vocab, random.Random(7)) >= 25
+    lalr = load_lark('start: A X | "b" C Y | "z" Z' + COUNTER_TERMINALS)
+    assert CFGGrammar(lalr, vocab, all_readings=True).parser.kind == "lalr"
+    with pytest.raises(GrammarError, match="exceeds max_states=30"):
+        CFGGrammar(lalr, vocab, all_readings=True, max_lexer_states=30)
+    tight = CFGGrammar(grammar, vocab, all_readings=True, max_lexer_states=14)   # {X, Y} needs 15
+    with pytest.raises(GrammarError, match="union of 2 automata exceeds max_states=14"):
+        tight.matcher().next_token_mask()

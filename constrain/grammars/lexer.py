@@ -153,10 +153,11 @@ class Lexers:
     states), one union per shard of its LR states (lexer_shards.py): `for_candidates` then
     takes the top LR state, or, for another parser (`forget_lr_states`), finds a shard holding
     the candidates. With `unions_on_demand` (a parser that follows every reading of a lexeme,
-    so needs no `overlap_within`) and big terminal automata (as for shards), no union is built
-    here: each candidate set gets the union of exactly its terminals on first use, which is
-    never larger than the union of them all (the states of a union of fewer terminals are
-    projections of its states), so a union past `max_states` can only be met there by a
+    so needs no `overlap_within`) and big terminal automata (as for shards), or a union of all
+    terminals past `max_states`, no union is built here: each candidate set gets the union of
+    exactly its terminals on first use, which is never larger than the union of them all (the
+    states of a union of fewer terminals are projections of its states), so a union past
+    `max_states` can only be met there (a GrammarError from the mask that needs it) by a
     grammar whose whole union is too. `terminal_dfas` supplies automata for some terminals
     (by name) built by the caller; their patterns are then not compiled."""
 
@@ -190,7 +191,13 @@ class Lexers:
         if self.unions_on_demand:
             self._build_unions([])
         elif plan is None:
-            self._build_unions([self._everything()])
+            try:
+                self._build_unions([self._everything()])
+            except GrammarError:            # the union of all terminals is too large
+                if not unions_on_demand:
+                    raise
+                self.unions_on_demand = True
+                self._build_unions([])
         else:
             self._shard_of_state = plan.shard_of_state
             self._build_unions(plan.members)
