@@ -188,19 +188,18 @@ class Lexers:
         plan = None
         if action_sets is not None and total >= SHARD_FROM and not self.unions_on_demand:
             plan = self._plan_shards(terminals, prebuilt, action_sets)
-        if self.unions_on_demand:
-            self._build_unions([])
-        elif plan is None:
+        if plan is not None:
+            self._shard_of_state = plan.shard_of_state
+            self._build_unions(plan.members)
+        elif not self.unions_on_demand:
             try:
                 self._build_unions([self._everything()])
             except GrammarError:            # the union of all terminals is too large
                 if not unions_on_demand:
                     raise
                 self.unions_on_demand = True
-                self._build_unions([])
-        else:
-            self._shard_of_state = plan.shard_of_state
-            self._build_unions(plan.members)
+        if self.unions_on_demand:
+            self._build_unions([])
         self._own_unions: dict[frozenset[int], TerminalUnion] = {}
         self.behaviours = Behaviours()
         # per component, its place in a reading (best first)
