@@ -133,6 +133,10 @@ void check_state(const ByteDFA& dfa, int32_t state) {
   if (state < 0 || state >= dfa.n_states) throw std::invalid_argument("DFA state out of range");
 }
 
+void check_count(const ByteDFA& dfa, int32_t count) {
+  if (count >= 0 && !dfa.counter) throw std::invalid_argument("a count needs a DFA with a lexeme counter");
+}
+
 // A CSR list over n states whose values lie in [0, bound); throws otherwise.
 constrain::CSR checked_csr(const IntArray& begin, const IntArray& value, int32_t n, int32_t bound, const char* what) {
   if (begin.ndim() != 1 || begin.shape(0) != n + 1 || value.ndim() != 1)
@@ -454,8 +458,10 @@ PYBIND11_MODULE(_core, m) {
       .def(
           "lexeme_walk",
           [](const ByteDFA& dfa, const TokenTrie& trie, int32_t state,
-             const py::array_t<uint32_t, py::array::c_style | py::array::forcecast>& roots, py::object alive) {
+             const py::array_t<uint32_t, py::array::c_style | py::array::forcecast>& roots, py::object alive,
+             int32_t count) {
             check_state(dfa, state);
+            check_count(dfa, count);
             uint32_t* a = nullptr;
             WordArray words;
             if (!alive.is_none()) {
@@ -470,12 +476,14 @@ PYBIND11_MODULE(_core, m) {
             std::vector<uint32_t> nodes;
             std::vector<int32_t> states;
             std::vector<int32_t> stack(trie.stack_size());
+            std::vector<int32_t> counts(count >= 0 ? trie.stack_size() : 0);
             std::vector<uint32_t> grouped;
             std::vector<int32_t> group_states;
             std::vector<uint32_t> group_begin{0};
             {
               py::gil_scoped_release release;
-              dfa.lexeme_walk(trie, state, r, n_roots, a, a == nullptr ? &ids : nullptr, nodes, states, stack.data());
+              dfa.lexeme_walk(trie, state, r, n_roots, a, a == nullptr ? &ids : nullptr, nodes, states, stack.data(), count,
+                              counts.data());
               // boundaries grouped by accepting state (ascending), walk order kept within a group
               std::vector<uint32_t> order(nodes.size());
               for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
@@ -491,24 +499,58 @@ PYBIND11_MODULE(_core, m) {
             }
             return py::make_tuple(to_array(ids), to_array(grouped), to_array(group_states), to_array(group_begin));
           },
-          py::arg("trie"), py::arg("state"), py::arg("roots"), py::arg("alive") = py::none(),
+          py::arg("trie"), py::arg("state"), py::arg("roots"), py::arg("alive") = py::none(), py::arg("count") = -1,
           "Walk the subtrees of `roots` (node 0 = all) from `state`: tokens that stay live are ORed "
           "into `alive` or, when it is None, returned as ids; returns (ids, nodes, group_states, "
           "group_begin): the boundaries, where a lexeme ends after accepting state group_states[g] and "
-          "the byte of each node in nodes[group_begin[g]:group_begin[g+1]] starts the next one.")
+          "the byte of each node in nodes[group_begin[g]:group_begin[g+1]] starts the next one. "
+          "`count` >= 0: the pending lexeme's count, checked against the counter (set_counter).")
       .def(
           "walk_until_dead",
-          [](const ByteDFA& dfa, int32_t state, const py::bytes& data, size_t offset) {
+          [](const ByteDFA& dfa, int32_t state, const py::bytes& data, size_t offset, int32_t count) -> py::tuple {
             check_state(dfa, state);
+            check_count(dfa, count);
             std::string_view d(data);
             size_t i = offset;
             for (; i < d.size(); ++i) {
               const int32_t s = dfa.step(state, static_cast<uint8_t>(d[i]));
               if (s == constrain::kDead) break;
+              if (count >= 0) {
+                const int32_t e = dfa.counter->enter(s, count);
+                if (e < 0) break;
+                count = e;
+              }
               state = s;
             }
+            if (count >= 0) return py::make_tuple(state, i, count);
             return py::make_tuple(state, i);
           },
-          py::arg("state"), py::arg("data"), py::arg("offset") = 0,
-          "(last live state, offset of the byte that killed the walk or len(data)).");
+          py::arg("state"), py::arg("data"), py::arg("offset") = 0, py::arg("count") = -1,
+          "(last live state, offset of the byte that killed the walk or len(data)); with `count` >= 0 "
+          "(the pending lexeme's count, checked against the counter), (state, offset, count).")
+      .def(
+          "set_counter",
+          [](ByteDFA& dfa, const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& base,
+             const py::array_t<int32_t, py::array::c_style | py::array::forcecast>& cap,
+             const py::array_t<uint8_t, py::array::c_style | py::array::forcecast>& marked,
+             const py::array_t<uint8_t, py::array::c_style | py::array::forcecast>& saturate,
+             const py::array_t<uint64_t, py::array::c_style | py::array::forcecast>& ok) {
+            const auto n = static_cast<py::ssize_t>(dfa.n_states);
+            for (const py::ssize_t size : {base.size(), cap.size(), marked.size(), saturate.size()})
+              if (size != n) throw std::invalid_argument("set_counter: one entry per state");
+            auto c = std::make_shared<constrain::LexemeCounter>();
+            c->base.assign(base.data(), base.data() + n);
+            c->cap.assign(cap.data(), cap.data() + n);
+            c->marked.assign(marked.data(), marked.data() + n);
+            c->saturate.assign(saturate.data(), saturate.data() + n);
+            c->ok.assign(ok.data(), ok.data() + ok.size());
+            const auto bits = static_cast<int64_t>(ok.size()) * 64;
+            for (py::ssize_t s = 0; s < n; ++s)
+              if (c->base[s] >= 0 && (c->cap[s] < 0 || c->marked[s] > 1 || c->base[s] + c->cap[s] >= bits))
+                throw std::invalid_argument("set_counter: a row out of range");
+            dfa.counter = std::move(c);
+          },
+          py::arg("base"), py::arg("cap"), py::arg("marked"), py::arg("saturate"), py::arg("ok"),
+          "Attach a lexeme counter (byte_dfa.h: LexemeCounter) to this whole automaton; restricted "
+          "views made afterwards share it.");
 }

@@ -20,10 +20,12 @@ inline void set_bit(uint32_t* words, int32_t id) {
 // stay in registers, so a child reads its parent's state without a round trip through
 // `stack` (max_depth + 1 entries). `on_dead(node, parent_state)` is called for each node
 // whose byte kills the walk; `on_token(id, state)` for every token ending at a live node,
-// when kPerToken.
-template <bool kBits, bool kPerToken, class OnDead, class OnToken>
+// when kPerToken. With kCount, `counter` also kills a move that leaves the lexeme no
+// completion in bounds; the count entering `begin` is `count`, and `counts` holds one per depth.
+template <bool kBits, bool kPerToken, bool kCount = false, class OnDead, class OnToken>
 void walk_range(const TokenTrie& trie, const ClassTable& table, const uint8_t* live, size_t begin, size_t end,
-                int32_t state, int32_t* stack, uint32_t* alive, OnDead on_dead, OnToken on_token) {
+                int32_t state, int32_t* stack, uint32_t* alive, OnDead on_dead, OnToken on_token,
+                const LexemeCounter* counter = nullptr, int32_t count = 0, int32_t* counts = nullptr) {
   const int32_t* moves = table.moves.data();
   const uint8_t* class_of = table.class_of.data();
   const int shift = table.shift;
@@ -32,12 +34,24 @@ void walk_range(const TokenTrie& trie, const ClassTable& table, const uint8_t* l
   uint32_t scratch = 0;
   uint32_t prev_depth = 0xFFFFFFFFu;
   int32_t prev_state = kDead;
-  if (begin < end) stack[nodes[begin].depth - 1] = state;
+  int32_t prev_count = 0;
+  if (begin < end) {
+    stack[nodes[begin].depth - 1] = state;
+    if constexpr (kCount) counts[nodes[begin].depth - 1] = count;
+  }
   size_t i = begin;
   while (i < end) {
     const TrieNode& node = nodes[i];
-    const int32_t parent = node.depth == prev_depth + 1 ? prev_state : stack[node.depth - 1];
-    const int32_t s = moves[(static_cast<size_t>(parent) << shift) + class_of[node.byte]];
+    const bool child_of_last = node.depth == prev_depth + 1;
+    const int32_t parent = child_of_last ? prev_state : stack[node.depth - 1];
+    int32_t s = moves[(static_cast<size_t>(parent) << shift) + class_of[node.byte]];
+    [[maybe_unused]] int32_t e = 0;
+    if constexpr (kCount) {
+      if (s != kDead && (live == nullptr || live[s])) {
+        e = counter->enter(s, child_of_last ? prev_count : counts[node.depth - 1]);
+        if (e < 0) s = kDead;
+      }
+    }
     if (s == kDead || (live != nullptr && !live[s])) {
       on_dead(i, parent);
       i = node.skip;
@@ -46,6 +60,10 @@ void walk_range(const TokenTrie& trie, const ClassTable& table, const uint8_t* l
     stack[node.depth] = s;
     prev_depth = node.depth;
     prev_state = s;
+    if constexpr (kCount) {
+      counts[node.depth] = e;
+      prev_count = e;
+    }
     const uint32_t id = static_cast<uint32_t>(node.id);
     const bool has = node.id >= 0;
     if constexpr (kBits) {
@@ -172,6 +190,7 @@ ByteDFA ByteDFA::restricted(const uint8_t* accepting_in) const {
   out.n_states = n_states;
   out.pred_begin = pred_begin;
   out.preds = preds;
+  out.counter = counter;
   out.accepting.assign(accepting_in, accepting_in + n);
   out.live.assign(accepting_in, accepting_in + n);
   std::vector<int32_t> todo;
@@ -225,7 +244,8 @@ size_t ByteDFA::whole_slices(const TokenTrie& trie, int32_t state) const {
 
 void ByteDFA::lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* roots, size_t n_roots,
                           uint32_t* alive, std::vector<int32_t>* alive_ids, std::vector<uint32_t>& boundary_nodes,
-                          std::vector<int32_t>& boundary_states, int32_t* stack) const {
+                          std::vector<int32_t>& boundary_states, int32_t* stack, int32_t count, int32_t* counts) const {
+  const bool counted = count >= 0;
   const uint8_t* acc = accepting.data();
   const auto on_dead = [&](size_t node, int32_t parent) {
     if (acc[parent]) {
@@ -234,22 +254,29 @@ void ByteDFA::lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* 
     }
   };
   const auto collect = [&](int32_t id, int32_t) { alive_ids->push_back(id); };
+  const auto no_token = [](int32_t, int32_t) {};
+  const LexemeCounter* c = counter.get();
   const auto walk_subtree = [&](uint32_t root) {
     const size_t begin = trie.nodes[root].depth == 0 ? root + 1 : root;
-    if (alive_ids != nullptr)
-      walk_range<false, true>(trie, *table, live_or_null(), begin, trie.nodes[root].skip, state, stack, nullptr, on_dead,
-                              collect);
+    const size_t end = trie.nodes[root].skip;
+    const uint8_t* l = live_or_null();
+    if (alive_ids != nullptr && counted)
+      walk_range<false, true, true>(trie, *table, l, begin, end, state, stack, nullptr, on_dead, collect, c, count, counts);
+    else if (alive_ids != nullptr)
+      walk_range<false, true>(trie, *table, l, begin, end, state, stack, nullptr, on_dead, collect);
+    else if (counted)
+      walk_range<true, false, true>(trie, *table, l, begin, end, state, stack, alive, on_dead, no_token, c, count, counts);
     else
-      walk_range<true, false>(trie, *table, live_or_null(), begin, trie.nodes[root].skip, state, stack, alive, on_dead,
-                              [](int32_t, int32_t) {});
+      walk_range<true, false>(trie, *table, l, begin, end, state, stack, alive, on_dead, no_token);
   };
   for (size_t r = 0; r < n_roots; ++r) {
     if (roots[r] != 0) {
       walk_subtree(roots[r]);
       continue;
     }
-    // the whole trie (slices taken whole: their tokens all stay inside the lexeme)
-    for_slices(trie, alive_ids == nullptr ? whole_slices(trie, state) : 0, alive, walk_subtree);
+    // the whole trie (slices taken whole: their tokens all stay inside the lexeme; a
+    // counted walk takes none, a slice's tokens may pass the bound)
+    for_slices(trie, alive_ids == nullptr && !counted ? whole_slices(trie, state) : 0, alive, walk_subtree);
   }
 }
 

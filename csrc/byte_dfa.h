@@ -50,6 +50,35 @@ struct ClassTable {
 // The class table of a byte table (n_states * 256 moves).
 ClassTable class_table(const int32_t* table, int32_t n_states);
 
+// A bound on how many marked states one lexeme enters, checked as a walk goes: a JSON
+// string's characters counted at run time where a product of its pattern and its length
+// would be too large (constrain/automata/counted.py). Per state s of a union: `base[s]`, the
+// bit offset in `ok` of the row of its counted member (-1: s has none; a counted member never
+// shares a state with another member, past its start), `marked[s]` (entering s counts one),
+// `cap[s]` (the row's last column) and `saturate[s]` (counts past cap stay at cap: no upper
+// bound). Bit base[s] + e is set when s, entered with count e, can still reach acceptance
+// with its count in bounds.
+struct LexemeCounter {
+  std::vector<int64_t> base;
+  std::vector<int32_t> cap;
+  std::vector<uint8_t> marked, saturate;
+  std::vector<uint64_t> ok;
+
+  // The count after entering s with count e before it (0 outside counted states), or -1
+  // when no completion in bounds is left.
+  int32_t enter(int32_t s, int32_t e) const {
+    const auto i = static_cast<size_t>(s);
+    if (base[i] < 0) return 0;
+    e += marked[i];
+    if (e > cap[i]) {
+      if (!saturate[i]) return -1;
+      e = cap[i];
+    }
+    const auto bit = static_cast<uint64_t>(base[i] + e);
+    return (ok[bit >> 6] >> (bit & 63)) & 1 ? e : -1;
+  }
+};
+
 struct ByteDFA {
   std::shared_ptr<const ClassTable> table;
   std::vector<uint8_t> live;
@@ -58,6 +87,8 @@ struct ByteDFA {
   // predecessor lists (CSR, duplicates removed), built on first use by `restricted`
   std::shared_ptr<const std::vector<uint32_t>> pred_begin;
   std::shared_ptr<const std::vector<int32_t>> preds;
+  // the lexeme bound of a union with counted members (shared by its restricted views), or null
+  std::shared_ptr<const LexemeCounter> counter;
 
   const uint8_t* live_or_null() const { return live.empty() ? nullptr : live.data(); }
 
@@ -102,10 +133,13 @@ struct ByteDFA {
   // entering each root's byte from `state`. ORs into `alive` (or, when
   // `alive_ids` is not null, appends to it) the tokens whose bytes all stay live; for each node whose byte kills the walk right after an accepting
   // state p (a lexeme may end before that byte), appends (node, p) to the boundary lists
-  // and skips the node's subtree. `stack` must hold trie.max_depth + 1 entries.
+  // and skips the node's subtree. `stack` must hold trie.max_depth + 1 entries. With
+  // `count` >= 0 (needs `counter`: the pending lexeme's count), a move whose count leaves no
+  // completion in bounds kills the walk too (`counts`: max_depth + 1 entries), and no slice
+  // is taken whole.
   void lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* roots, size_t n_roots, uint32_t* alive,
                    std::vector<int32_t>* alive_ids, std::vector<uint32_t>& boundary_nodes, std::vector<int32_t>& boundary_states,
-                   int32_t* stack) const;
+                   int32_t* stack, int32_t count = -1, int32_t* counts = nullptr) const;
 };
 
 }  // namespace constrain

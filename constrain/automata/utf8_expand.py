@@ -29,16 +29,23 @@ from constrain.automata.utf8 import Sequence, utf8_sequences
 def to_byte_dfa(
     chars: MinimalDFA, classes: list[CharSet], max_states: int, *,
     sequences: Callable[[CharSet], tuple[Sequence, ...]] = utf8_sequences, quote: int | None = None,
+    mark_characters: bool = False,
 ) -> tuple[ByteDFA, list[frozenset[int]]]:
     """`sequences(C)`: the byte spellings of the characters C (default: UTF-8); `quote`: the
-    byte that opens and closes every accepted string (then the one tag is 0)."""
-    if sequences is utf8_sequences and quote is None:
+    byte that opens and closes every accepted string (then the one accepting tag is 0);
+    `mark_characters`: the byte states where a character ends (and the one the opening quote
+    leads to) get the tag CHARACTER_MARK, which never merges them with states inside a
+    character, so that entering a marked state counts one character."""
+    if sequences is utf8_sequences and quote is None and not mark_characters:
         ascii_only = _ascii_byte_dfa(chars, classes)
         if ascii_only is not None:
             return ascii_only
     nfa = _byte_nfa(chars, classes, sequences)
     if quote is not None:
         _between(nfa, chars.trans.shape[0], quote)
+    if mark_characters:
+        for c in range(chars.trans.shape[0]):
+            nfa.tags[c] = nfa.tags[c] | _MARK
     class_of = _byte_classes(nfa)
     spans = {}
     for edges in nfa.edges:
@@ -49,8 +56,13 @@ def to_byte_dfa(
     result = minimize(sub)
     assert result is not None, "a non-empty character DFA expands to a non-empty byte DFA"
     trans = np.ascontiguousarray(result.trans[:, result.column_of_class[class_of]], dtype=np.int32)
-    accepting = np.array([bool(t) for t in result.tags], dtype=bool)
+    accepting = np.array([bool(t - _MARK) for t in result.tags], dtype=bool)
     return ByteDFA(trans, accepting, 0), result.tags
+
+
+#: the tag of the byte states where a character ends (`to_byte_dfa(..., mark_characters=True)`)
+CHARACTER_MARK = 1 << 30
+_MARK = frozenset({CHARACTER_MARK})
 
 
 def _ascii_byte_dfa(chars: MinimalDFA, classes: list[CharSet]) -> tuple[ByteDFA, list[frozenset[int]]] | None:

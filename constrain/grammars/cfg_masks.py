@@ -59,20 +59,21 @@ class LexemeWalks:
         self._lines: dict[tuple, list[tuple[bytes, np.ndarray]]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, lexer: LexerDFA, state: int, roots: np.ndarray) -> LexemeWalk:
+    def get(self, key: tuple, lexer: LexerDFA, state: int, roots: np.ndarray, count: int = -1) -> LexemeWalk:
+        """The walk from `state` (`count`: the pending lexeme's count, for a counted lexer, else -1)."""
         walk = self._cache.get(key)
         if walk is None:
-            walk = self._walk(lexer, state, roots)
+            walk = self._walk(lexer, state, roots, count)
             with self._lock:
                 walk = self._cache.setdefault(key, walk)
         return walk
 
-    def _walk(self, lexer: LexerDFA, state: int, roots: np.ndarray) -> LexemeWalk:
+    def _walk(self, lexer: LexerDFA, state: int, roots: np.ndarray, count: int) -> LexemeWalk:
         if roots is ROOT:
             alive = np.zeros(self.vocab.n_words, dtype=np.int32)
-            _, nodes, states, begin = lexer.core.lexeme_walk(self.trie, state, roots, alive)
+            _, nodes, states, begin = lexer.core.lexeme_walk(self.trie, state, roots, alive, count)
         else:
-            alive, nodes, states, begin = lexer.core.lexeme_walk(self.trie, state, roots)
+            alive, nodes, states, begin = lexer.core.lexeme_walk(self.trie, state, roots, None, count)
         alive.setflags(write=False)
         bounds = begin.tolist()
         reading = lexer.reading
@@ -110,8 +111,10 @@ def cfg_mask(grammar, state) -> np.ndarray:
     """The allowed tokens in matcher state `state` of CFGGrammar `grammar` (a new array)."""
     walks = grammar.walks
     lexer = state.lexer
-    key = ("top", lexer.behaviour(state.q))
-    walk = walks.get(key, lexer, state.q, ROOT)
+    # a counted lexer's walk depends on the pending lexeme's count too, near its bound
+    count = lexer.count_key(state.q, state.count) if lexer.counted else -1
+    key = ("top", lexer.behaviour(state.q)) if count < 0 else ("top", lexer.behaviour(state.q), count)
+    walk = walks.get(key, lexer, state.q, ROOT, count)
     crossing: list[np.ndarray] = []
     _add_boundaries(grammar, crossing, state.parser, state.text, walk, key)
     out = walk.alive | grammar.vocab.eos_mask if grammar.can_end(state) else walk.alive.copy()
@@ -143,7 +146,7 @@ def _add_boundaries(grammar, out: list, parser_state, pending: bytes, walk: Lexe
 def _follow(grammar, out: list, parser_state, key, roots: np.ndarray) -> None:
     lexer = grammar.lexer_for(parser_state)
     sub_key = (lexer.behaviour(lexer.start), key)
-    walk = grammar.walks.get(sub_key, lexer, lexer.start, roots)
+    walk = grammar.walks.get(sub_key, lexer, lexer.start, roots, 0 if lexer.counted else -1)
     if walk.alive.size:
         out.append(walk.alive)
     if walk.groups:

@@ -32,21 +32,25 @@ from constrain.vocab import Vocabulary
 class CFGState:
     """Parser state, the lexer of its candidates, the lexer state, the pending lexeme text
     (kept only where it matters: text-sensitive terminals, i.e. an indenter, and items that
-    must be distinct) and the distinct items seen so far (distinct_items.py).
+    must be distinct), the distinct items seen so far (distinct_items.py) and the pending
+    lexeme's count (0 unless it is a terminal whose length is counted, lexer_counts.py).
 
     `key` names what the state allows (masks and ends are cached by it): the lexer enters it
     as `lexer.behaviour(q)`, except where distinct items are checked, which read the lexer's
     candidates too (`by_lexer`)."""
 
-    __slots__ = ("parser", "lexer", "q", "text", "seen", "key")
+    __slots__ = ("parser", "lexer", "q", "text", "seen", "count", "key")
 
-    def __init__(self, parser, lexer: LexerDFA, q: int, text: bytes, seen=None, by_lexer: bool = False):
+    def __init__(self, parser, lexer: LexerDFA, q: int, text: bytes, seen=None, by_lexer: bool = False,
+                 count: int = 0):
         self.parser = parser
         self.lexer = lexer
         self.q = q
         self.text = text
         self.seen = seen
-        self.key = (parser.key, (lexer.id, q) if by_lexer else lexer.behaviour(q), text, seen)
+        self.count = count
+        self.key = (parser.key, (lexer.id, q) if by_lexer else lexer.behaviour(q), text, seen,
+                    count if count == 0 else lexer.count_key(q, count))
 
     def __eq__(self, other) -> bool:
         """States of one grammar with equal keys: equal continuations (`Matcher.state`)."""
@@ -93,10 +97,18 @@ class CFGGrammar(CompiledGrammar):
         pairs = self.parser.state_terminals() if isinstance(self.parser, LALRParser) else None
         action_sets = None if pairs is None else (*pairs, self.parser.terminals, self.parser.n_states)
         self.lexers = Lexers(grammar, max_states=max_lexer_states, all_readings=all_readings,
-                             terminal_dfas=terminal_dfas, action_sets=action_sets, unions_on_demand=pairs is None)
+                             terminal_dfas=terminal_dfas, action_sets=action_sets, unions_on_demand=pairs is None,
+                             token_reach=vocab.trie.max_depth)
         if all_readings and pairs is not None and self.lexers.overlap_within(*pairs, self.parser.terminals):
             self.parser = EarleyParser(grammar)
             self.lexers.forget_lr_states()
+        if self.lexers.counted:
+            # a counted terminal must be alone among the candidates wherever it is lexed: checked
+            # here over the LALR action sets (an Earley parser's candidate sets are not known)
+            if not isinstance(self.parser, LALRParser):
+                raise GrammarError("a terminal whose length is counted needs an LALR parser "
+                                   "(this grammar has conflicts or terminals that share texts)")
+            self.lexers.check_counted(*pairs, self.parser.terminals)
         self.walks = LexemeWalks(vocab)
         self.ignore = grammar.ignore
         self.text_sensitive = frozenset({grammar.indenter.newline}) if grammar.indenter else frozenset()
@@ -138,16 +150,20 @@ class CFGGrammar(CompiledGrammar):
         distinct = self.distinct
         keep_text = bool(self.text_sensitive) or (distinct is not None and distinct.guarded(lexer))
         text = state.text
+        count = state.count
         pos = 0
         while True:
-            q2, stop = lexer.core.walk_until_dead(q, data, pos)
+            if lexer.counted:
+                q2, stop, count = lexer.core.walk_until_dead(q, data, pos, count)
+            else:
+                q2, stop = lexer.core.walk_until_dead(q, data, pos)
             if keep_text:
                 text += data[pos:stop]
             reading = lexer.reading[q2]
             if stop == len(data):
                 if distinct is not None and not distinct.ends_well(seen, lexer, reading, text):
                     return None
-                return CFGState(parser, lexer, q2, text, seen, distinct is not None)
+                return CFGState(parser, lexer, q2, text, seen, distinct is not None, count)
             if not reading:
                 return None
             if distinct is not None:
@@ -158,7 +174,7 @@ class CFGGrammar(CompiledGrammar):
             if parser is None:
                 return None
             lexer = self.lexer_for(parser)
-            q, text, pos = lexer.start, b"", stop
+            q, text, pos, count = lexer.start, b"", stop, 0
             keep_text = bool(self.text_sensitive) or (distinct is not None and distinct.guarded(lexer))
 
     def can_end(self, state: CFGState) -> bool:

@@ -32,6 +32,7 @@ from constrain._core import terminal_union
 from constrain.automata.regex import cached_regex_to_dfa, literal_text, terminal_automata
 from constrain.errors import AutomatonTooLargeError, ConstrainError, GrammarError
 from constrain.grammars.cfg import Grammar, Terminal
+from constrain.grammars.lexer_counts import SharedCountError, counted_components, counted_rows, counter_arrays
 from constrain.grammars.lexer_shards import SHARD_FROM, plan_shards
 
 #: states a terminal's automaton and a union of them may have (by default)
@@ -92,7 +93,10 @@ class LexerDFA:
     transitions into states that cannot complete a candidate removed (so "not DEAD" means "a
     candidate terminal can still be completed"), and where its lexemes end. `components`:
     the candidates' indices in the union (`selected`: the same as a boolean array);
-    `behaviour(q)` names what state q does for this lexer (see Behaviours)."""
+    `behaviour(q)` names what state q does for this lexer (see Behaviours); `counted`: some
+    candidate's length is counted (lexer_counts.py), so walks carry the pending lexeme's count
+    (`count_owner[q]`: the counted candidate union state q is in, or -1; `count_free[c]`: the
+    counts at which candidate c's bound is out of a token's reach, see `count_key`)."""
 
     id: int
     candidates: frozenset[str]
@@ -103,6 +107,9 @@ class LexerDFA:
     selected: np.ndarray = field(repr=False)
     union: TerminalUnion = field(repr=False)
     behaviours: Behaviours = field(repr=False)
+    counted: bool = False
+    count_owner: np.ndarray | None = field(default=None, repr=False)
+    count_free: dict = field(default_factory=dict, repr=False)
     _behaviour: dict[int, int] = field(default_factory=dict, repr=False)
 
     def behaviour(self, q: int) -> int:
@@ -110,6 +117,16 @@ class LexerDFA:
         if found is None:
             found = self._behaviour.setdefault(q, self.behaviours.of(self.union, self.selected, q))
         return found
+
+    def count_key(self, q: int, count: int) -> int:
+        """The pending lexeme's count as far as what state q allows depends on it: -1 where
+        no token can reach the bound (a walk from q then needs no count, and is the same for
+        every such count)."""
+        owner = int(self.count_owner[q])
+        if owner < 0:
+            return count
+        free = self.count_free[owner]
+        return -1 if free[min(count, len(free) - 1)] else count
 
 
 def _rank(t: Terminal) -> tuple:
@@ -163,7 +180,7 @@ class Lexers:
 
     def __init__(self, grammar: Grammar, *, max_states: int = MAX_STATES, all_readings: bool = False,
                  terminal_dfas: dict | None = None, action_sets: tuple | None = None,
-                 unions_on_demand: bool = False):
+                 unions_on_demand: bool = False, token_reach: int = 0):
         if all_readings and (grammar.ignore or grammar.indenter):
             raise GrammarError("all_readings needs a grammar without %ignore and indenter")
         self.grammar = grammar
@@ -182,6 +199,10 @@ class Lexers:
         if empty:
             raise _terminal_error(f"terminal {empty[0]} matches the empty string", empty[0])
         self._index = {name: i for i, name in enumerate(self.names)}
+        #: some terminal's length is counted as it is lexed (lexer_counts.py); `token_reach`:
+        #: the most bytes a token has (how far from its bound a count is free)
+        self.counted = bool(counted_components(self._parts, range(len(self.names))))
+        self.token_reach = token_reach
         self._shard_of_state = None
         total = sum(part.n_states for part in self._parts)
         self.unions_on_demand = unions_on_demand and total >= SHARD_FROM
@@ -234,11 +255,17 @@ class Lexers:
         core = union.core.restricted(accepting)
         selected = np.zeros(len(self.names), dtype=bool)
         selected[list(components)] = True
+        counted = counted_components(self._parts, components)
+        owner = None
+        if counted:
+            arrays, owner = self._counted(counter_arrays, selected, union)
+            core.set_counter(*arrays)
         with self._lock:
             lexer = self._by_candidates.get(names)
             if lexer is None:
                 lexer = LexerDFA(len(self._by_candidates), names, reading, core, 0, components,
-                                 selected, union, self.behaviours)
+                                 selected, union, self.behaviours, bool(counted), owner,
+                                 {c: self._parts[c].free_counts(self.token_reach) for c in counted})
                 self._by_candidates[names] = lexer
         return lexer
 
@@ -283,6 +310,31 @@ class Lexers:
         union = np.bitwise_or.reduceat(shared[component], starts, axis=0)
         counted = np.add.reduceat(_bit_count(shared)[component], starts)
         return bool((_bit_count(union) < counted).any())
+
+    def check_counted(self, sets: np.ndarray, terminals: np.ndarray, names: list[str]) -> None:
+        """At compile time, for an LALR parser (its action pairs: set `sets[i]` holds the
+        terminal `names[terminals[i]]`): every candidate set lies within one action set plus
+        the ignored terminals, so a counted terminal alone among those (lexer_counts.py) is
+        alone among its candidates wherever it is lexed; GrammarError otherwise."""
+        sets, component = self._lexed_pairs(sets, terminals, names)
+        counted = np.zeros(len(self.names), dtype=bool)
+        counted[counted_components(self._parts, range(len(self.names)))] = True
+        always = [self._index[n] for n in self.grammar.ignore]
+        for lr_state in np.unique(sets[counted[component]]).tolist():
+            members = component[sets == lr_state].tolist() + always
+            selected = np.zeros(len(self.names), dtype=bool)
+            selected[members] = True
+            union = self._union_holding(frozenset(members), lr_state if self.sharded else None)
+            self._counted(counted_rows, selected, union)
+
+    def _counted(self, layout, selected: np.ndarray, union: TerminalUnion):
+        """`layout(parts, selected, member_begin, member_rows)` (lexer_counts.py) in `union`,
+        its SharedCountError named by terminal."""
+        try:
+            return layout(self._parts, selected, union.member_begin, union.member_rows)
+        except SharedCountError as e:
+            name = self.names[e.component]
+            raise _terminal_error(f"terminal {name}: {e}", name) from None
 
     def __len__(self) -> int:
         return len(self._by_candidates)

@@ -28,6 +28,7 @@ from constrain.grammars.json_schema.strings import (
     ANY_STRING,
     NotExpressible,
     any_text,
+    bounded_string_dfa,
     encode,
     excluding,
     intersect,
@@ -35,7 +36,6 @@ from constrain.grammars.json_schema.strings import (
     literal_regex,
     pattern_ast,
     pattern_dfa,
-    string_dfa,
     string_regex,
     subtract,
     with_length,
@@ -209,8 +209,8 @@ class Scalars:
             # no (small) regex: the automaton of all the constraints at once, built directly
             try:
                 return self.automaton_term(("string", json.dumps([pattern, fmt, node.get(ALSO_MATCHING), failing, words, lo, hi])),
-                                           lambda: string_dfa(required + [any_text(lo, hi)], forbidden,
-                                                              max_states=MAX_STRING_STATES),
+                                           lambda: bounded_string_dfa(required, forbidden, lo, hi,
+                                                                      max_states=MAX_STRING_STATES),
                                            f"strings: pattern {pattern!r}, format {fmt!r}, {lo}..{hi} characters (at {pointer})")
             except NotExpressible as too_large:
                 self.skip(keyword, pointer, str(too_large if self.for_compile else e))

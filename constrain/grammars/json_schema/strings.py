@@ -19,14 +19,17 @@ import functools
 import json
 import re
 
+import numpy as np
+
 from constrain.automata import algebra
 from constrain.automata.charset import ANY, CharSet
+from constrain.automata.counted import counted_dfa
 from constrain.automata.dfa import ByteDFA
 from constrain.automata.regex import ast_to_dfa
 from constrain.automata.regex_parser import Alt, Assert, Chars, Concat, Look, Node, Repeat, parse
 from constrain.automata.unanchored import search_ast
 from constrain.automata.utf8 import Sequence, utf8_sequences
-from constrain.automata.utf8_expand import to_byte_dfa
+from constrain.automata.utf8_expand import CHARACTER_MARK, to_byte_dfa
 from constrain.errors import ConstrainError, UnsupportedRegexError
 from constrain.grammars.lark_frontend import translate_regex
 
@@ -268,6 +271,33 @@ def string_dfa(required: list[Node], forbidden: list[Node], *, max_states: int =
     """The ByteDFA of the canonical JSON strings (quotes included) of the texts every
     `required` AST matches and no `forbidden` one does; None when there is none. Built from
     the combined code-point automaton directly, for languages without a small regex."""
+    built = _spelled_combination(required, forbidden, max_states, mark_characters=False)
+    return None if built is None else built[0]
+
+
+def bounded_string_dfa(required: list[Node], forbidden: list[Node], lo: int, hi: int | None, *,
+                       max_states: int = 20000):
+    """`string_dfa` of the texts of lo..hi characters among them: the product automaton, or,
+    where that is too large, the automaton without the bound with the characters counted
+    as the lexer goes (a CountedDFA, constrain/automata/counted.py)."""
+    try:
+        return string_dfa(required + [any_text(lo, hi)], forbidden, max_states=max_states)
+    except NotExpressible:
+        built = _spelled_combination(required, forbidden, max_states, mark_characters=True)
+    if built is None:
+        return None
+    dfa, tags = built
+    marked = np.array([CHARACTER_MARK in t for t in tags], dtype=bool)
+    try:
+        # the opening quote enters the first marked state: n characters enter n + 1
+        return counted_dfa(dfa, marked, lo + 1, None if hi is None else hi + 1)
+    except ConstrainError:
+        raise NotExpressible("these string constraints (their counted automaton is too large)") from None
+
+
+def _spelled_combination(required: list[Node], forbidden: list[Node], max_states: int, *, mark_characters: bool):
+    """(ByteDFA, tags) of `string_dfa`'s language, tagged CHARACTER_MARK where characters
+    end when `mark_characters`; None for the empty language."""
     n = len(required)
     try:
         chars, classes = algebra.combine_dfa(
@@ -275,7 +305,8 @@ def string_dfa(required: list[Node], forbidden: list[Node], *, max_states: int =
             max_states=max_states)
         if chars is None:
             return None
-        return to_byte_dfa(chars, classes, max_states, sequences=spelling_sequences, quote=0x22)[0]
+        return to_byte_dfa(chars, classes, max_states, sequences=spelling_sequences, quote=0x22,
+                           mark_characters=mark_characters)
     except ConstrainError:
         raise NotExpressible("these string constraints (their automaton is too large)") from None
 

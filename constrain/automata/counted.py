@@ -1,0 +1,154 @@
+"""A byte automaton whose matches are also bounded in how many *marked* states they enter:
+the length of a JSON string, in characters, counted as the lexer goes, where the product
+of the string's pattern with its length bound would be too large (an email address of at
+most 1024 characters: about 100 states of the pattern times 1025 lengths).
+
+`CountedDFA` is the ByteDFA of the language without the bound (trimmed, start 0) with
+`marked[s]` (entering s counts one), the bound `lo..hi` on the count (hi None: none) and
+`ok[s, e]`: whether state s, entered with count e, can still reach acceptance with its
+count in lo..hi. Counts saturate at `cap` (the last column of `ok`): past it a move dies
+when hi bounds the count (cap = hi), and stays at cap when it does not (cap = lo: every
+count from lo on is alike).
+
+Invariant: a byte string is in the bounded language iff the automaton accepts it and its
+count lies in lo..hi; a walk that checks `ok` at every move (`walk`, and the lexer's
+LexemeCounter in C++) never lives on a prefix that no string of the bounded language extends.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from constrain.automata.dfa import DEAD, ByteDFA
+from constrain.errors import AutomatonTooLargeError
+
+#: cells of `ok` (states times counts) a counted automaton may have
+MAX_COUNTED_CELLS = 1 << 23
+
+
+@dataclass(frozen=True, eq=False)
+class CountedDFA(ByteDFA):
+    marked: np.ndarray = None
+    lo: int = 0
+    hi: int | None = None
+    ok: np.ndarray = None
+    _free: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def cap(self) -> int:
+        return self.ok.shape[1] - 1
+
+    def free_counts(self, reach: int) -> np.ndarray:
+        """`free[e]`: entered with count e, no walk of up to `reach` more bytes can meet the
+        bound (every state but the start is ok at every count it can reach): a walk from there
+        needs no count. Remembered per reach."""
+        free = self._free.get(reach)
+        if free is None:
+            every = self.ok[1:].all(axis=0)          # the start is never entered again
+            if self.hi is None:                      # counts stay at cap
+                every = np.concatenate([every, np.repeat(every[-1:], reach)])
+            else:                                    # counts past cap die
+                every = np.concatenate([every, np.zeros(reach, dtype=bool)])
+            bad = np.concatenate([[0], np.cumsum(~every)])
+            free = (bad[reach + 1:reach + 2 + self.cap] - bad[:self.cap + 1]) == 0
+            free = self._free.setdefault(reach, free)
+        return free
+
+    def enter(self, state: int, count: int) -> int:
+        """The count after entering `state` with `count` before it, or -1 when no string of
+        the bounded language goes on from there."""
+        count += int(self.marked[state])
+        if count > self.cap:
+            if self.hi is not None:
+                return -1
+            count = self.cap
+        return count if self.ok[state, count] else -1
+
+    def walk(self, state: int, data: bytes, count: int = 0) -> int:
+        """State after `data` from `state` entered with `count`, or DEAD (the count checked too)."""
+        return self.walk_counted(state, data, count)[0]
+
+    def walk_counted(self, state: int, data: bytes, count: int = 0) -> tuple[int, int]:
+        """(state, count) after `data`; (DEAD, -1) when the walk dies."""
+        for b in data:
+            state = int(self.trans[state, b])
+            if state == DEAD:
+                return DEAD, -1
+            count = self.enter(state, count)
+            if count < 0:
+                return DEAD, -1
+        return state, count
+
+
+def counted_dfa(dfa: ByteDFA, marked: np.ndarray, lo: int, hi: int | None) -> CountedDFA | None:
+    """`dfa` (trimmed, start 0, not counting itself: the start is unmarked) with the count
+    of marked states entered bounded to lo..hi; None when no string fits the bound;
+    AutomatonTooLargeError past MAX_COUNTED_CELLS."""
+    cap = hi if hi is not None else lo
+    n = dfa.n_states
+    if n * (cap + 1) > MAX_COUNTED_CELLS:
+        raise AutomatonTooLargeError(f"a count bound of {cap} over {n} states exceeds {MAX_COUNTED_CELLS} cells")
+    reach, tail = _reach(dfa, marked, cap)
+    ok = _in_bounds(reach, tail, lo, hi)
+    if not ok[dfa.start, 0]:
+        return None
+    return CountedDFA(dfa.trans, dfa.accepting, dfa.start, marked=marked.astype(np.uint8), lo=lo, hi=hi, ok=ok)
+
+
+def _reach(dfa: ByteDFA, marked: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """(`reach[L, s]`: some path from s to acceptance enters L marked states, for L up to at
+    least cap; `tail[s]`: some path enters more than that). The rows are eventually periodic
+    (each follows from the one before), so they are built until one repeats, then tiled."""
+    src, dst = np.nonzero(dfa.trans >= 0)
+    dst = dfa.trans[src, dst]
+    pairs = np.unique(np.stack([src, dst], axis=1), axis=0)
+    counting = marked[pairs[:, 1]].astype(bool)
+    one_src, one_dst = pairs[counting, 0], pairs[counting, 1]
+    zero_src, zero_dst = pairs[~counting, 0], pairs[~counting, 1]
+
+    def closed(row: np.ndarray) -> np.ndarray:
+        # unmarked moves lie inside one character (no cycle of them): a few rounds settle
+        while True:
+            more = np.zeros_like(row)
+            more[zero_src[row[zero_dst]]] = True
+            if not (more & ~row).any():
+                return row
+            row |= more
+
+    rows = [closed(dfa.accepting.astype(bool).copy())]
+    seen = {rows[0].tobytes(): 0}
+    while True:
+        row = np.zeros(dfa.n_states, dtype=bool)
+        row[one_src[rows[-1][one_dst]]] = True
+        row = closed(row)
+        first = seen.get(row.tobytes())
+        if first is not None:
+            break
+        seen[row.tobytes()] = len(rows)
+        rows.append(row)
+    period = len(rows) - first
+    length = max(cap + 1, len(rows))
+    index = np.arange(length)
+    index = np.where(index < len(rows), index, first + (index - first) % period)
+    reach = np.stack(rows)[index]
+    tail = np.stack(rows[first:]).any(axis=0)      # the periodic rows recur past any length
+    return reach, tail
+
+
+def _in_bounds(reach: np.ndarray, tail: np.ndarray, lo: int, hi: int | None) -> np.ndarray:
+    """`ok[s, e]` for e in 0..cap: some L with reach[L, s] and lo <= e + L <= hi (any L
+    >= lo - e when hi is None)."""
+    cap = hi if hi is not None else lo
+    length = reach.shape[0]
+    # first[L, s]: the least L' >= L with reach[L', s] (length when none)
+    steps = np.where(reach, np.arange(length, dtype=np.int32)[:, None], np.int32(length))
+    first = np.minimum.accumulate(steps[::-1], axis=0)[::-1]
+    e = np.arange(cap + 1)
+    start = np.maximum(lo - e, 0)
+    found = first[start]                                  # (cap + 1, n)
+    if hi is None:
+        ok = (found < length) | tail[None, :]
+    else:
+        ok = found <= (hi - e)[:, None]
+    return np.ascontiguousarray(ok.T)
