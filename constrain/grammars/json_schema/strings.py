@@ -276,14 +276,16 @@ def string_dfa(required: list[Node], forbidden: list[Node], *, max_states: int =
 
 
 def bounded_string_dfa(required: list[Node], forbidden: list[Node], lo: int, hi: int | None, *,
-                       max_states: int = 20000):
+                       max_states: int = 20000, counted: bool = False):
     """`string_dfa` of the texts of lo..hi characters among them: the product automaton, or,
-    where that is too large, the automaton without the bound with the characters counted
-    as the lexer goes (a CountedDFA, constrain/automata/counted.py)."""
+    where that is too large (or with `counted`), the automaton without the bound with the
+    characters counted as the lexer goes (a CountedDFA, constrain/automata/counted.py)."""
     try:
-        return string_dfa(required + [any_text(lo, hi)], forbidden, max_states=max_states)
+        if not counted:
+            return string_dfa(required + [any_text(lo, hi)], forbidden, max_states=max_states)
     except NotExpressible:
-        built = _spelled_combination(required, forbidden, max_states, mark_characters=True)
+        pass
+    built = _spelled_combination(required, forbidden, max_states, mark_characters=True)
     if built is None:
         return None
     dfa, tags = built

@@ -1,0 +1,200 @@
+"""String lengths counted as the lexer goes (constrain/automata/counted.py,
+constrain/grammars/lexer_counts.py): a CountedDFA accepts, and keeps alive, exactly what the
+product automaton of the same constraints and bound does; compiled masks with the count
+equal the masks with the product automaton, step by step; schemas whose product is too
+large compile and enforce their bounds; a counted terminal that shares its text with
+another candidate is refused at compile time."""
+from __future__ import annotations
+
+import functools
+import json
+import random
+
+import jsonschema
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import constrain
+import constrain.grammars.json_schema as json_schema
+import constrain.grammars.json_schema.emit as emit
+import constrain.grammars.json_schema.scalars as scalars
+from constrain import UnsupportedSchemaError
+from constrain.automata.automaton_cache import AutomatonCache
+from constrain.automata.counted import CountedDFA, counted_dfa
+from constrain.automata.dfa import DEAD
+from constrain.grammar_cache import GrammarCache
+from constrain.grammars.json_schema.scalars import text_parts
+from constrain.grammars.json_schema.strings import bounded_string_dfa, string_dfa, any_text
+from tests.test_json_schema import accepts, llama3  # noqa: F401 (a fixture)
+
+# (pattern or format constraint, minLength, maxLength): periodic lengths, a quote, a backslash,
+# a newline and a 2-byte character (escapes and UTF-8 inside a counted character), no bound above
+CONSTRAINTS = [
+    ({"pattern": "^(ab)*$"}, 3, 3), ({"pattern": "^(ab)*$"}, 3, 6), ({"pattern": "^(ab)+$"}, 5, None),
+    ({"pattern": "[aA][12].*[zZ]"}, 4, 9), ({"format": "email"}, 5, 12), ({"pattern": "^é+x?$"}, 2, 5),
+    ({"pattern": '^[a"\\\\\n]+$'}, 1, 4), ({"pattern": "^a{2,3}$"}, 0, None), ({"pattern": "^a{2,3}$"}, 4, None),
+]
+ALPHABET = ["a", "b", "A", "1", "2", "z", "Z", "é", "x", '"', "\\", "\n", "@", ".", "c"]
+
+
+@functools.lru_cache(maxsize=None)
+def automata(index: int):
+    """(product automaton or None, counted automaton or None) of CONSTRAINTS[index]."""
+    text, lo, hi = CONSTRAINTS[index]
+    required = text_parts(text)
+    product = string_dfa(required + [any_text(lo, hi)], [])
+    return product, bounded_string_dfa(required, [], lo, hi, counted=True)
+
+
+@pytest.mark.parametrize("index", range(len(CONSTRAINTS)))
+@settings(max_examples=150, deadline=None)
+@given(chars=st.lists(st.sampled_from(ALPHABET), max_size=14))
+def test_counted_automaton_accepts_and_lives_like_the_product(index, chars):
+    product, counted = automata(index)
+    assert (product is None) == (counted is None)
+    if counted is None:
+        return
+    assert isinstance(counted, CountedDFA)
+    data = json.dumps("".join(chars), ensure_ascii=False).encode()
+    for end in range(len(data) + 1):
+        assert (product.walk(0, data[:end]) != DEAD) == (counted.walk(0, data[:end]) != DEAD), data[:end]
+    assert product.matches(data) == counted.matches(data)
+
+
+def test_counted_automaton_of_an_unsatisfiable_bound_is_none():
+    # (ab)* has even lengths only: no string of exactly 3 characters (not a lexer that lives on
+    # "aba" for ever); 3..6 keeps "ab" alive (it can become "abab") but not a seventh character
+    assert bounded_string_dfa(text_parts({"pattern": "^(ab)*$"}), [], 3, 3, counted=True) is None
+    _, counted = automata(1)
+    assert counted.matches(b'"abab"') and not counted.matches(b'"ab"') and counted.walk(0, b'"ab') != DEAD
+    assert counted.walk(0, b'"ababab') != DEAD and counted.walk(0, b'"abababa') == DEAD
+
+
+def test_free_counts_are_those_a_walk_cannot_take_past_the_bound():
+    rng = np.random.default_rng(0)
+    for hi in (None, 9):
+        ok = rng.random((4, 10)) < 0.9
+        dfa = CountedDFA(np.full((4, 256), -1, np.int32), np.zeros(4, bool), 0, marked=np.zeros(4, np.uint8),
+                         lo=0, hi=hi, ok=ok)
+        for reach in (0, 1, 3):
+            free = dfa.free_counts(reach)
+            for e in range(10):
+                counts = [min(k, 9) if hi is None else k for k in range(e, e + reach + 1)]
+                assert free[e] == all(k <= 9 and ok[1:, k].all() for k in counts), (hi, reach, e)
+
+
+def test_counted_dfa_refuses_a_table_past_its_cell_limit(monkeypatch):
+    import constrain.automata.counted as counted_module
+    _, counted = automata(4)
+    monkeypatch.setattr(counted_module, "MAX_COUNTED_CELLS", 100)
+    with pytest.raises(constrain.ConstrainError, match="cells"):
+        counted_dfa(counted, counted.marked.astype(bool), 1, 1000)
+
+
+# --- compiled masks ---------------------------------------------------------------------
+
+MASK_SCHEMAS = [
+    {"type": "object", "properties": {"e": {"type": "string", "format": "email", "maxLength": 12},
+                                      "n": {"type": "integer"}}, "required": ["e"]},
+    {"type": "string", "pattern": "^(ab)+$", "minLength": 3, "maxLength": 9},
+    {"type": "array", "items": {"type": "string", "pattern": "[aA][12].*[zZ]", "minLength": 4, "maxLength": 8}},
+    {"type": "string", "pattern": "[aé].*[zé]", "minLength": 2, "maxLength": 4},
+    # bounds past a token's reach: counts far from them walk without the count
+    {"type": "string", "pattern": "[aA][12].*[zZ]", "minLength": 150, "maxLength": 300},
+    {"type": "object", "properties": {"s": {"type": "string", "pattern": "^[a-z ]*x?[a-z ]*$",
+                                            "minLength": 190, "maxLength": 260}}},
+]
+
+
+def compiled(monkeypatch, schema, vocab, counted: bool):
+    """`schema` compiled afresh with its bounded strings as product automata or counted."""
+    monkeypatch.setattr(emit, "BUILT_AUTOMATA", AutomatonCache(max_entries=64, max_states=100_000))
+    monkeypatch.setattr(json_schema, "_CACHE", GrammarCache(4))
+    monkeypatch.setattr(scalars, "bounded_string_dfa", functools.partial(bounded_string_dfa, counted=counted))
+    monkeypatch.setattr(scalars, "MAX_STRING_STATES", 5000 if counted else 50000)   # products past the default
+    return constrain.compile_json_schema(schema, vocab, whitespace="compact")
+
+
+def mask_bits(matcher, size: int) -> np.ndarray:
+    return np.unpackbits(matcher.next_token_mask().view(np.uint8), bitorder="little")[:size]
+
+
+@pytest.mark.parametrize("schema", MASK_SCHEMAS, ids=lambda s: json.dumps(s)[:60])
+def test_counted_masks_equal_product_masks(monkeypatch, llama3, schema):
+    vocab, _ = llama3
+    product = compiled(monkeypatch, schema, vocab, counted=False)
+    counted = compiled(monkeypatch, schema, vocab, counted=True)
+    assert any(isinstance(p, CountedDFA) for p in counted.lexers._parts)
+    assert not any(isinstance(p, CountedDFA) for p in product.lexers._parts)
+    rng = random.Random(7)
+    eos = set(np.flatnonzero(np.unpackbits(vocab.eos_mask.view(np.uint8), bitorder="little")).tolist())
+    for _ in range(12):
+        a, b = product.matcher(), counted.matcher()
+        for _ in range(60):
+            bits = mask_bits(a, vocab.size)
+            assert np.array_equal(bits, mask_bits(b, vocab.size))
+            assert a.can_end() == b.can_end()
+            allowed = [t for t in np.flatnonzero(bits).tolist() if t not in eos]
+            if not allowed or (a.can_end() and rng.random() < 0.1):
+                break
+            token = rng.choice(allowed)
+            assert a.accept_token(token) and b.accept_token(token)
+
+
+# --- schemas whose product automaton is too large ---------------------------------------
+
+def test_email_of_at_most_1024_characters(llama3):
+    vocab, tok = llama3
+    schema = {"type": "string", "format": "email", "minLength": 20, "maxLength": 1024}
+    grammar = constrain.compile_json_schema(schema, vocab)
+    assert any(isinstance(p, CountedDFA) for p in grammar.lexers._parts)
+    at_most = "a" * 1012 + "@example.com"
+    assert len(at_most) == 1024
+    for text, ok in [(at_most, True), ("b" + at_most, False), ("ann.lee@example.com", False),
+                     ("anna.lee@example.com", True), ("a" * 500 + "@x.org", True), ("not an email " * 3, False)]:
+        assert accepts(grammar, tok, json.dumps(text)) == ok, text[:40]
+
+
+def test_random_walks_of_a_counted_schema_validate(llama3):
+    vocab, tok = llama3
+    schema = {"type": "object", "properties": {
+        "mail": {"type": "string", "format": "email", "maxLength": 300},
+        "site": {"type": "string", "format": "uri", "minLength": 12, "maxLength": 2000},
+        "words": {"type": "array", "items": {"type": "string", "pattern": "^(?:\\S+\\s+){0,9}\\S+$",
+                                             "maxLength": 120}}},
+        "required": ["mail", "site"], "additionalProperties": False}
+    grammar = constrain.compile_json_schema(schema, vocab, whitespace="compact")
+    assert sum(isinstance(p, CountedDFA) for p in grammar.lexers._parts) >= 2
+    rng = random.Random(3)
+    eos = set(np.flatnonzero(np.unpackbits(vocab.eos_mask.view(np.uint8), bitorder="little")).tolist())
+    ended = 0
+    for _ in range(10):
+        m, ids = grammar.matcher(), []
+        for _ in range(400):
+            allowed = np.flatnonzero(mask_bits(m, vocab.size)).tolist()
+            if m.can_end() and rng.random() < 0.5:
+                break
+            token = rng.choice([t for t in allowed if t not in eos])
+            assert m.accept_token(token)
+            ids.append(token)
+        if m.can_end():
+            ended += 1
+            jsonschema.validate(json.loads(tok.decode(ids)), schema, format_checker=jsonschema.FormatChecker())
+    assert ended
+
+
+@pytest.mark.parametrize("other,message", [
+    # no common text, a common prefix ("1): the LALR candidate set holds both
+    ({"type": "string", "pattern": "^[0-9]+$"}, "length is counted shares its text with another candidate"),
+    # common texts ("x@a.b"): an Earley parser, whose candidate sets are not known up front
+    ({"type": "string", "pattern": "^x"}, "length is counted needs an LALR parser"),
+])
+def test_counted_terminal_beside_another_string_candidate_is_refused(llama3, other, message):
+    vocab, _ = llama3
+    schema = {"anyOf": [{"type": "string", "format": "email", "maxLength": 1024}, other]}
+    with pytest.raises(UnsupportedSchemaError, match=message):
+        constrain.compile_json_schema(schema, vocab)
+    # either alone compiles
+    constrain.compile_json_schema(schema["anyOf"][0], vocab)
