@@ -72,6 +72,16 @@ def test_counted_automaton_of_an_unsatisfiable_bound_is_none():
     assert counted.walk(0, b'"ababab') != DEAD and counted.walk(0, b'"abababa') == DEAD
 
 
+@pytest.mark.parametrize("lo,hi", [(0, 40), (11, 11), (208, 212), (300, None)])
+def test_counted_lengths_of_a_long_period(lo, hi):
+    # lengths that are multiples of 2, 3, 5 or 7: the reachable lengths repeat every 210
+    required = text_parts({"pattern": "^(?:(?:aa)*|(?:aaa)*|(?:aaaaa)*|(?:aaaaaaa)*)$"})
+    counted = bounded_string_dfa(required, [], lo, hi, counted=True)
+    for n in range(320):
+        fits = lo <= n and (hi is None or n <= hi) and any(n % k == 0 for k in (2, 3, 5, 7))
+        assert (counted is not None and counted.matches(json.dumps("a" * n).encode())) == fits, n
+
+
 def test_free_counts_are_those_a_walk_cannot_take_past_the_bound():
     rng = np.random.default_rng(0)
     for hi in (None, 9):

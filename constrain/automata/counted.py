@@ -98,8 +98,10 @@ def counted_dfa(dfa: ByteDFA, marked: np.ndarray, lo: int, hi: int | None) -> Co
 
 def _reach(dfa: ByteDFA, marked: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
     """(`reach[L, s]`: some path from s to acceptance enters L marked states, for L up to at
-    least cap; `tail[s]`: some path enters more than that). The rows are eventually periodic
-    (each follows from the one before), so they are built until one repeats, then tiled."""
+    least cap; `tail[s]`: such paths are arbitrarily long). Each row follows from the one
+    before, so the rows are eventually periodic: built until one repeats (then tiled), or
+    until 2n + 1 (n states): a path with more than n marks goes round a cycle of at most n
+    marks, so s has arbitrarily long paths iff it has one of n + 1 to 2n + 1 marks."""
     src, dst = np.nonzero(dfa.trans >= 0)
     dst = dfa.trans[src, dst]
     pairs = np.unique(np.stack([src, dst], axis=1), axis=0)
@@ -116,24 +118,26 @@ def _reach(dfa: ByteDFA, marked: np.ndarray, cap: int) -> tuple[np.ndarray, np.n
                 return row
             row |= more
 
+    n = dfa.n_states
+    last = max(cap, 2 * n + 1)
     rows = [closed(dfa.accepting.astype(bool).copy())]
     seen = {rows[0].tobytes(): 0}
-    while True:
-        row = np.zeros(dfa.n_states, dtype=bool)
+    first = None
+    while first is None and len(rows) <= last:
+        row = np.zeros(n, dtype=bool)
         row[one_src[rows[-1][one_dst]]] = True
         row = closed(row)
         first = seen.get(row.tobytes())
-        if first is not None:
-            break
-        seen[row.tobytes()] = len(rows)
-        rows.append(row)
+        if first is None:
+            seen[row.tobytes()] = len(rows)
+            rows.append(row)
+    if first is None:
+        return np.stack(rows), np.stack(rows[n + 1:2 * n + 2]).any(axis=0)
     period = len(rows) - first
-    length = max(cap + 1, len(rows))
-    index = np.arange(length)
+    index = np.arange(max(cap + 1, len(rows)))
     index = np.where(index < len(rows), index, first + (index - first) % period)
-    reach = np.stack(rows)[index]
     tail = np.stack(rows[first:]).any(axis=0)      # the periodic rows recur past any length
-    return reach, tail
+    return np.stack(rows)[index], tail
 
 
 def _in_bounds(reach: np.ndarray, tail: np.ndarray, lo: int, hi: int | None) -> np.ndarray:

@@ -19,7 +19,10 @@ shared across parser states:
   terminals). The parser is asked once per group, not once per token.
 
 Grammars with distinct items (JSON Schema uniqueItems, distinct_items.py) then drop the
-tokens that would complete a repeated item, re-checked one by one with `advance`.
+tokens that would complete a repeated item, re-checked one by one with `advance`. A lexer
+with a counted candidate (a string length checked as it is lexed, lexer_counts.py) walks
+with the pending lexeme's count where a token could reach its bound (`LexerDFA.count_key`):
+such walks are cached by count too, and take no trie slice whole.
 
 Exactness: a boundary group is kept only if the parser accepts the terminal, and every
 parser state's candidates are exactly its allowed terminals, so the mask is the set of

@@ -15,6 +15,10 @@ for generated grammars such as JSON Schema's, where one text may be a key of two
 branches) the lexeme is read as every candidate that accepts it, and the parser follows
 them all (an Earley scan over a terminal set).
 
+A terminal may come with a CountedDFA (constrain/automata/counted.py): a bound on how many
+characters its lexeme has, checked by the walks as they go instead of built into its
+automaton; it must be alone among the candidates in its lexemes (lexer_counts.py).
+
 Invariants: the start state of a LexerDFA is never accepting (a terminal matching the empty
 string is a GrammarError at compile time); `reading[s]` are the terminals a lexeme ending in
 state s is read as (best first; one of them unless all_readings), empty when s accepts no

@@ -4,8 +4,9 @@ Numbers are exact regexes over JSON number text (numeric.py), or the automaton o
 intersected with decimal places; an integer may carry a zero fraction (1.0) except as draft
 4's integer. Strings are one terminal of their canonical JSON spelling: a regex when the
 constraints have a small one, else the automaton of all of them at once (at most
-MAX_STRING_STATES states), or chunk terminals for long plain strings. Invariant: a terminal
-matches exactly the spellings of the values its node accepts.
+MAX_STRING_STATES states; past that, the automaton without the length bound, its characters
+counted as the lexer goes: constrain/automata/counted.py), or chunk terminals for long plain
+strings. Invariant: a terminal matches exactly the spellings of the values its node accepts.
 """
 from __future__ import annotations
 
