@@ -57,7 +57,7 @@ class CountedDFA(ByteDFA):
 
     def enter(self, state: int, count: int) -> int:
         """The count after entering `state` with `count` before it, or -1 when no string of
-        the bounded language goes on from there."""
+        the bounded language goes on from there (the rule of the C++ LexemeCounter::enter)."""
         count += int(self.marked[state])
         if count > self.cap:
             if self.hi is not None:
@@ -67,18 +67,14 @@ class CountedDFA(ByteDFA):
 
     def walk(self, state: int, data: bytes, count: int = 0) -> int:
         """State after `data` from `state` entered with `count`, or DEAD (the count checked too)."""
-        return self.walk_counted(state, data, count)[0]
-
-    def walk_counted(self, state: int, data: bytes, count: int = 0) -> tuple[int, int]:
-        """(state, count) after `data`; (DEAD, -1) when the walk dies."""
         for b in data:
             state = int(self.trans[state, b])
             if state == DEAD:
-                return DEAD, -1
+                return DEAD
             count = self.enter(state, count)
             if count < 0:
-                return DEAD, -1
-        return state, count
+                return DEAD
+        return state
 
 
 def counted_dfa(dfa: ByteDFA, marked: np.ndarray, lo: int, hi: int | None) -> CountedDFA | None:

@@ -115,7 +115,7 @@ def cfg_mask(grammar, state) -> np.ndarray:
     walks = grammar.walks
     lexer = state.lexer
     # a counted lexer's walk depends on the pending lexeme's count too, near its bound
-    count = lexer.count_key(state.q, state.count) if lexer.counted else -1
+    count = state.mask_count if lexer.counted else -1
     key = ("top", lexer.behaviour(state.q)) if count < 0 else ("top", lexer.behaviour(state.q), count)
     walk = walks.get(key, lexer, state.q, ROOT, count)
     crossing: list[np.ndarray] = []

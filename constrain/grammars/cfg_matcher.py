@@ -33,13 +33,14 @@ class CFGState:
     """Parser state, the lexer of its candidates, the lexer state, the pending lexeme text
     (kept only where it matters: text-sensitive terminals, i.e. an indenter, and items that
     must be distinct), the distinct items seen so far (distinct_items.py) and the pending
-    lexeme's count (0 unless it is a terminal whose length is counted, lexer_counts.py).
+    lexeme's count (0 unless it is a terminal whose length is counted, lexer_counts.py;
+    `mask_count`: that count as far as what the state allows depends on it, `count_key`).
 
     `key` names what the state allows (masks and ends are cached by it): the lexer enters it
     as `lexer.behaviour(q)`, except where distinct items are checked, which read the lexer's
     candidates too (`by_lexer`)."""
 
-    __slots__ = ("parser", "lexer", "q", "text", "seen", "count", "key")
+    __slots__ = ("parser", "lexer", "q", "text", "seen", "count", "mask_count", "key")
 
     def __init__(self, parser, lexer: LexerDFA, q: int, text: bytes, seen=None, by_lexer: bool = False,
                  count: int = 0):
@@ -49,8 +50,8 @@ class CFGState:
         self.text = text
         self.seen = seen
         self.count = count
-        self.key = (parser.key, (lexer.id, q) if by_lexer else lexer.behaviour(q), text, seen,
-                    count if count == 0 else lexer.count_key(q, count))
+        self.mask_count = count if count == 0 else lexer.count_key(q, count)
+        self.key = (parser.key, (lexer.id, q) if by_lexer else lexer.behaviour(q), text, seen, self.mask_count)
 
     def __eq__(self, other) -> bool:
         """States of one grammar with equal keys: equal continuations (`Matcher.state`)."""

@@ -205,7 +205,9 @@ class Lexers:
         self._index = {name: i for i, name in enumerate(self.names)}
         #: some terminal's length is counted as it is lexed (lexer_counts.py); `token_reach`:
         #: the most bytes a token has (how far from its bound a count is free)
-        self.counted = bool(counted_components(self._parts, range(len(self.names))))
+        self._is_counted = np.zeros(len(self.names), dtype=bool)
+        self._is_counted[counted_components(self._parts, range(len(self.names)))] = True
+        self.counted = bool(self._is_counted.any())
         self.token_reach = token_reach
         self._shard_of_state = None
         total = sum(part.n_states for part in self._parts)
@@ -321,10 +323,8 @@ class Lexers:
         the ignored terminals, so a counted terminal alone among those (lexer_counts.py) is
         alone among its candidates wherever it is lexed; GrammarError otherwise."""
         sets, component = self._lexed_pairs(sets, terminals, names)
-        counted = np.zeros(len(self.names), dtype=bool)
-        counted[counted_components(self._parts, range(len(self.names)))] = True
         always = [self._index[n] for n in self.grammar.ignore]
-        for lr_state in np.unique(sets[counted[component]]).tolist():
+        for lr_state in np.unique(sets[self._is_counted[component]]).tolist():
             members = component[sets == lr_state].tolist() + always
             selected = np.zeros(len(self.names), dtype=bool)
             selected[members] = True

@@ -280,11 +280,11 @@ def bounded_string_dfa(required: list[Node], forbidden: list[Node], lo: int, hi:
     """`string_dfa` of the texts of lo..hi characters among them: the product automaton, or,
     where that is too large (or with `counted`), the automaton without the bound with the
     characters counted as the lexer goes (a CountedDFA, constrain/automata/counted.py)."""
-    try:
-        if not counted:
+    if not counted:
+        try:
             return string_dfa(required + [any_text(lo, hi)], forbidden, max_states=max_states)
-    except NotExpressible:
-        pass
+        except NotExpressible:
+            pass
     built = _spelled_combination(required, forbidden, max_states, mark_characters=True)
     if built is None:
         return None
