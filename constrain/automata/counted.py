@@ -98,15 +98,27 @@ def _reach(dfa: ByteDFA, marked: np.ndarray, cap: int) -> tuple[np.ndarray, np.n
     before, so the rows are eventually periodic: built until one repeats (then tiled), or
     until 2n + 1 (n states): a path with more than n marks goes round a cycle of at most n
     marks, so s has arbitrarily long paths iff it has one of n + 1 to 2n + 1 marks."""
-    src, dst = np.nonzero(dfa.trans >= 0)
-    dst = dfa.trans[src, dst]
-    pairs = np.unique(np.stack([src, dst], axis=1), axis=0)
-    counting = marked[pairs[:, 1]].astype(bool)
-    one_src, one_dst = pairs[counting, 0], pairs[counting, 1]
-    zero_src, zero_dst = pairs[~counting, 0], pairs[~counting, 1]
+    n = dfa.n_states
+    src, byte = np.nonzero(dfa.trans >= 0)
+    moves = np.unique(src.astype(np.int64) * n + dfa.trans[src, byte])
+    src, dst = moves // n, moves % n
+    counting = marked[dst].astype(bool)
+    zero_src, zero_dst = src[~counting], dst[~counting]
+    # (s, d): s goes to marked d by unmarked moves then one marked move; unmarked moves lie
+    # inside one character (no cycle of them), so a few rounds settle
+    one_src, one_dst = src[counting], dst[counting]
+    step_src, step_dst = one_src, one_dst
+    for _ in range(n + 1):
+        if not step_src.size:
+            break
+        step_src, step_dst = _join(zero_src, zero_dst, step_src, step_dst)
+        one_src, one_dst = np.concatenate([one_src, step_src]), np.concatenate([one_dst, step_dst])
+    else:
+        raise ValueError("the unmarked moves of a counted automaton form a cycle")
+    one = np.unique(one_src * n + one_dst)
+    one_src, one_dst = one // n, one % n
 
     def closed(row: np.ndarray) -> np.ndarray:
-        # unmarked moves lie inside one character (no cycle of them): a few rounds settle
         while True:
             more = np.zeros_like(row)
             more[zero_src[row[zero_dst]]] = True
@@ -114,7 +126,6 @@ def _reach(dfa: ByteDFA, marked: np.ndarray, cap: int) -> tuple[np.ndarray, np.n
                 return row
             row |= more
 
-    n = dfa.n_states
     last = max(cap, 2 * n + 1)
     rows = [closed(dfa.accepting.astype(bool).copy())]
     seen = {rows[0].tobytes(): 0}
@@ -122,7 +133,6 @@ def _reach(dfa: ByteDFA, marked: np.ndarray, cap: int) -> tuple[np.ndarray, np.n
     while first is None and len(rows) <= last:
         row = np.zeros(n, dtype=bool)
         row[one_src[rows[-1][one_dst]]] = True
-        row = closed(row)
         first = seen.get(row.tobytes())
         if first is None:
             seen[row.tobytes()] = len(rows)
@@ -134,6 +144,17 @@ def _reach(dfa: ByteDFA, marked: np.ndarray, cap: int) -> tuple[np.ndarray, np.n
     index = np.where(index < len(rows), index, first + (index - first) % period)
     tail = np.stack(rows[first:]).any(axis=0)      # the periodic rows recur past any length
     return np.stack(rows)[index], tail
+
+
+def _join(a_src: np.ndarray, a_dst: np.ndarray, b_src: np.ndarray, b_dst: np.ndarray):
+    """The pairs (a_src[i], b_dst[j]) with a_dst[i] == b_src[j] (moves a then b)."""
+    order = np.argsort(b_src, kind="stable")
+    b_src, b_dst = b_src[order], b_dst[order]
+    left = np.searchsorted(b_src, a_dst, side="left")
+    count = np.searchsorted(b_src, a_dst, side="right") - left
+    begin = np.cumsum(count) - count
+    at = np.arange(int(count.sum())) - np.repeat(begin - left, count)
+    return np.repeat(a_src, count), b_dst[at]
 
 
 def _in_bounds(reach: np.ndarray, tail: np.ndarray, lo: int, hi: int | None) -> np.ndarray:
