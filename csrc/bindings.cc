@@ -534,9 +534,11 @@ PYBIND11_MODULE(_core, m) {
              const py::array_t<int32_t, py::array::c_style | py::array::forcecast>& cap,
              const py::array_t<uint8_t, py::array::c_style | py::array::forcecast>& marked,
              const py::array_t<uint8_t, py::array::c_style | py::array::forcecast>& saturate,
-             const py::array_t<uint64_t, py::array::c_style | py::array::forcecast>& ok) {
+             const py::array_t<uint64_t, py::array::c_style | py::array::forcecast>& ok,
+             const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& room_at,
+             const py::array_t<int32_t, py::array::c_style | py::array::forcecast>& room) {
             const auto n = static_cast<py::ssize_t>(dfa.n_states);
-            for (const py::ssize_t size : {base.size(), cap.size(), marked.size(), saturate.size()})
+            for (const py::ssize_t size : {base.size(), cap.size(), marked.size(), saturate.size(), room_at.size()})
               if (size != n) throw std::invalid_argument("set_counter: one entry per state");
             auto c = std::make_shared<constrain::LexemeCounter>();
             c->base.assign(base.data(), base.data() + n);
@@ -544,13 +546,18 @@ PYBIND11_MODULE(_core, m) {
             c->marked.assign(marked.data(), marked.data() + n);
             c->saturate.assign(saturate.data(), saturate.data() + n);
             c->ok.assign(ok.data(), ok.data() + ok.size());
+            c->room_at.assign(room_at.data(), room_at.data() + n);
+            c->room.assign(room.data(), room.data() + room.size());
             const auto bits = static_cast<int64_t>(ok.size()) * 64;
+            const auto rooms = static_cast<int64_t>(room.size());
             for (py::ssize_t s = 0; s < n; ++s)
-              if (c->base[s] >= 0 && (c->cap[s] < 0 || c->marked[s] > 1 || c->base[s] + c->cap[s] >= bits))
+              if (c->base[s] >= 0 && (c->cap[s] < 0 || c->marked[s] > 1 || c->base[s] + c->cap[s] >= bits ||
+                                      c->room_at[s] < 0 || c->room_at[s] + c->cap[s] >= rooms))
                 throw std::invalid_argument("set_counter: a row out of range");
             dfa.counter = std::move(c);
           },
           py::arg("base"), py::arg("cap"), py::arg("marked"), py::arg("saturate"), py::arg("ok"),
+          py::arg("room_at"), py::arg("room"),
           "Attach a lexeme counter (byte_dfa.h: LexemeCounter) to this whole automaton; restricted "
           "views made afterwards share it.");
 }

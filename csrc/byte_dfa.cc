@@ -236,8 +236,8 @@ void ByteDFA::token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive,
                            });
 }
 
-size_t ByteDFA::whole_slices(const TokenTrie& trie, int32_t state) const {
-  size_t k = trie.n_slices() - 1;
+size_t ByteDFA::whole_slices(const TokenTrie& trie, int32_t state, size_t top) const {
+  size_t k = std::min(trie.n_slices() - 1, top);
   while (k > 0 && !keeps_alive(trie.languages[k - 1], *table, live_or_null(), state, kSliceCheckBudget)) --k;
   return k;
 }
@@ -275,8 +275,13 @@ void ByteDFA::lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* 
       continue;
     }
     // the whole trie (slices taken whole: their tokens all stay inside the lexeme; a
-    // counted walk takes none, a slice's tokens may pass the bound)
-    for_slices(trie, alive_ids == nullptr && !counted ? whole_slices(trie, state) : 0, alive, walk_subtree);
+    // counted walk takes those whose tokens all fit in the room its count leaves)
+    size_t top = alive_ids == nullptr ? trie.n_slices() - 1 : 0;
+    if (counted) {
+      const int32_t room = c->room_of(state, count);
+      while (top > 0 && room < trie.slice_chars[top]) --top;
+    }
+    for_slices(trie, top > 0 ? whole_slices(trie, state, top) : 0, alive, walk_subtree);
   }
 }
 

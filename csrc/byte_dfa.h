@@ -63,6 +63,12 @@ struct LexemeCounter {
   std::vector<int32_t> cap;
   std::vector<uint8_t> marked, saturate;
   std::vector<uint64_t> ok;
+  // per state: where its counted terminal's `room` row starts (-1 where base is -1); per
+  // counted terminal and count e (rows of cap + 1 entries): the most characters of plain
+  // text (token slices: no quote, backslash or control) that a walk entered with count e can
+  // read with `enter` never failing for the count, whatever states the text enters; -1: none
+  std::vector<int64_t> room_at;
+  std::vector<int32_t> room;
 
   // The count after entering s with count e before it (0 outside counted states), or -1
   // when no completion in bounds is left.
@@ -76,6 +82,12 @@ struct LexemeCounter {
     }
     const auto bit = static_cast<uint64_t>(base[i] + e);
     return (ok[bit >> 6] >> (bit & 63)) & 1 ? e : -1;
+  }
+
+  // `room` at state s entered with count e (-1 outside counted states).
+  int32_t room_of(int32_t s, int32_t e) const {
+    const int64_t at = room_at[static_cast<size_t>(s)];
+    return at < 0 ? -1 : room[static_cast<size_t>(at + e)];
   }
 };
 
@@ -124,9 +136,9 @@ struct ByteDFA {
   void token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive, uint32_t* ends_accepting,
                    int32_t* stack) const;
 
-  // The largest k such that slices 1..k keep this DFA alive from `state` (token_trie.h: the
-  // languages are nested, so the check goes down from the last slice); 0 for none.
-  size_t whole_slices(const TokenTrie& trie, int32_t state) const;
+  // The largest k <= top such that slices 1..k keep this DFA alive from `state` (token_trie.h:
+  // the languages are nested, so the check goes down from the last slice); 0 for none.
+  size_t whole_slices(const TokenTrie& trie, int32_t state, size_t top = SIZE_MAX) const;
 
   // The lexer walk of a context-free grammar. Walks the subtrees of `roots` (node 0 = the
   // whole trie: every slice, those of `whole_slices` taken at once when `alive` is given),
@@ -135,8 +147,8 @@ struct ByteDFA {
   // state p (a lexeme may end before that byte), appends (node, p) to the boundary lists
   // and skips the node's subtree. `stack` must hold trie.max_depth + 1 entries. With
   // `count` >= 0 (needs `counter`: the pending lexeme's count), a move whose count leaves no
-  // completion in bounds kills the walk too (`counts`: max_depth + 1 entries), and no slice
-  // is taken whole.
+  // completion in bounds kills the walk too (`counts`: max_depth + 1 entries), and a slice is
+  // taken whole only where the counter's `room` holds its longest token (slice_chars).
   void lexeme_walk(const TokenTrie& trie, int32_t state, const uint32_t* roots, size_t n_roots, uint32_t* alive,
                    std::vector<int32_t>* alive_ids, std::vector<uint32_t>& boundary_nodes, std::vector<int32_t>& boundary_states,
                    int32_t* stack, int32_t count = -1, int32_t* counts = nullptr) const;

@@ -38,6 +38,7 @@ TokenTrie::TokenTrie(const std::vector<std::string>& tokens, int32_t vocab_size_
   const size_t n_slices_ = languages.size() + 1;
   std::vector<std::vector<int32_t>> order(n_slices_);
   slice_words.resize(n_slices_);
+  slice_chars.assign(n_slices_, 0);
   for (size_t k = 1; k < n_slices_; ++k) slice_words[k].assign(words(), 0);
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i].empty()) continue;
@@ -48,6 +49,8 @@ TokenTrie::TokenTrie(const std::vector<std::string>& tokens, int32_t vocab_size_
       if (!languages[k - 1].accepts(data, tokens[i].size()))
         throw std::invalid_argument("token " + std::to_string(i) + " is not in its slice's language");
       slice_words[k][i >> 5] |= 1u << (i & 31);
+      const auto chars = std::count_if(data, data + tokens[i].size(), [](uint8_t b) { return (b & 0xC0) != 0x80; });
+      slice_chars[k] = std::max(slice_chars[k], static_cast<int32_t>(chars));
     }
     order[k].push_back(static_cast<int32_t>(i));
   }

@@ -46,6 +46,8 @@ struct TokenTrie {
   std::vector<uint32_t> roots;      // per slice
   std::vector<SliceLanguage> languages;             // per slice k >= 1, at k - 1
   std::vector<std::vector<uint32_t>> slice_words;   // per slice (slice 0: empty)
+  // per slice: the most characters (UTF-8 lead bytes) of one of its tokens (slice 0: 0)
+  std::vector<int32_t> slice_chars;
   int max_depth = 0;
 
   // tokens[i] is the bytes of id i, or empty for ids that are never text; slice_of[i] (empty:

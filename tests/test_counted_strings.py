@@ -23,7 +23,7 @@ import constrain.grammars.json_schema.scalars as scalars
 from constrain import UnsupportedSchemaError
 from constrain.automata.automaton_cache import AutomatonCache
 from constrain.automata.counted import CountedDFA, counted_dfa
-from constrain.automata.dfa import DEAD
+from constrain.automata.dfa import DEAD, ByteDFA
 from constrain.grammar_cache import GrammarCache
 from constrain.grammars.json_schema.scalars import text_parts
 from constrain.grammars.json_schema.strings import bounded_string_dfa, string_dfa, any_text
@@ -95,6 +95,29 @@ def test_free_counts_are_those_a_walk_cannot_take_past_the_bound():
                 assert free[e] == all(k <= 9 and ok[1:, k].all() for k in counts), (hi, reach, e)
 
 
+PLAIN = ["a", "b", "A", "1", "2", "z", "Z", "é", "x", "@", ".", "c"]
+
+
+@pytest.mark.parametrize("index", range(len(CONSTRAINTS)))
+@settings(max_examples=60, deadline=None)
+@given(mixed=st.lists(st.sampled_from(PLAIN), min_size=1, max_size=12))
+def test_room_is_plain_text_no_count_fails_on(index, mixed):
+    """From every state s entered with a count e it is ok at, plain text of at most room[e]
+    characters that the automaton reads without dying is read with the count too: runs of one
+    character (which stay longest in one state) and hypothesis's mixtures, each cut to room[e]."""
+    _, counted = automata(index)
+    if counted is None:
+        return
+    texts = [c * counted.cap for c in PLAIN] + ["".join(mixed) * counted.cap]
+    for s in range(1, counted.n_states):
+        for e in np.flatnonzero(counted.ok[s]).tolist():
+            room = int(counted.room[e])
+            for text in texts:
+                data = text[:max(room, 0)].encode()
+                if counted.walk(s, data, e) == DEAD:
+                    assert ByteDFA.walk(counted, s, data) == DEAD, (s, e, room, data)
+
+
 def test_counted_dfa_refuses_a_table_past_its_cell_limit(monkeypatch):
     import constrain.automata.counted as counted_module
     _, counted = automata(4)
@@ -151,6 +174,27 @@ def test_counted_masks_equal_product_masks(monkeypatch, llama3, schema):
                 break
             token = rng.choice(allowed)
             assert a.accept_token(token) and b.accept_token(token)
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "string", "pattern": "x", "maxLength": 16},
+    {"type": "string", "pattern": "x", "minLength": 24, "maxLength": 44},
+    {"type": "string", "pattern": "x", "minLength": 12},
+], ids=json.dumps)
+def test_counted_masks_take_token_slices_only_where_their_tokens_fit(monkeypatch, llama3, schema):
+    """Past the `x`, plain text keeps the pattern alive, so a mask walk takes the token slices
+    whole (up to 10, 30 and more characters) where the count leaves room for their longest
+    tokens: at every length the masks equal the product automaton's."""
+    vocab, tok = llama3
+    product = compiled(monkeypatch, schema, vocab, counted=False)
+    counted = compiled(monkeypatch, schema, vocab, counted=True)
+    assert any(isinstance(p, CountedDFA) for p in counted.lexers._parts)
+    a, b = product.matcher(), counted.matcher()
+    for piece in '"x' + "a" * (schema.get("maxLength", 60) - 1):
+        assert np.array_equal(mask_bits(a, vocab.size), mask_bits(b, vocab.size))
+        token = tok.token_to_id(piece)
+        assert a.accept_token(token) and b.accept_token(token)
+    assert np.array_equal(mask_bits(a, vocab.size), mask_bits(b, vocab.size))
 
 
 # --- schemas whose product automaton is too large ---------------------------------------

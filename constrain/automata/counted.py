@@ -6,7 +6,9 @@ most 1024 characters: about 100 states of the pattern times 1025 lengths).
 `CountedDFA` is the ByteDFA of the language without the bound (trimmed, start 0) with
 `marked[s]` (entering s counts one), the bound `lo..hi` on the count (hi None: none) and
 `ok[s, e]`: whether state s, entered with count e, can still reach acceptance with its
-count in lo..hi. Counts saturate at `cap` (the last column of `ok`): past it a move dies
+count in lo..hi, and `room[e]`: how many characters of plain text (token_slices.PLAIN_CHAR)
+a walk entered with count e can read with no state it enters failing `ok` (-1: none), so
+that a mask walk takes a token slice whole where its tokens all fit. Counts saturate at `cap` (the last column of `ok`): past it a move dies
 when hi bounds the count (cap = hi), and stays at cap when it does not (cap = lo: every
 count from lo on is alike).
 
@@ -16,11 +18,13 @@ LexemeCounter in C++) never lives on a prefix that no string of the bounded lang
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from constrain.automata.dfa import DEAD, ByteDFA
+from constrain.automata.token_slices import PLAIN_CHAR
 from constrain.errors import AutomatonTooLargeError
 
 #: cells of `ok` (states times counts) a counted automaton may have
@@ -33,6 +37,7 @@ class CountedDFA(ByteDFA):
     lo: int = 0
     hi: int | None = None
     ok: np.ndarray = None
+    room: np.ndarray = None
     _free: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -89,7 +94,8 @@ def counted_dfa(dfa: ByteDFA, marked: np.ndarray, lo: int, hi: int | None) -> Co
     ok = _in_bounds(reach, tail, lo, hi)
     if not ok[dfa.start, 0]:
         return None
-    return CountedDFA(dfa.trans, dfa.accepting, dfa.start, marked=marked.astype(np.uint8), lo=lo, hi=hi, ok=ok)
+    return CountedDFA(dfa.trans, dfa.accepting, dfa.start, marked=marked.astype(np.uint8), lo=lo, hi=hi, ok=ok,
+                      room=_room(dfa, ok, hi is None))
 
 
 def _reach(dfa: ByteDFA, marked: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
@@ -144,6 +150,27 @@ def _reach(dfa: ByteDFA, marked: np.ndarray, cap: int) -> tuple[np.ndarray, np.n
     index = np.where(index < len(rows), index, first + (index - first) % period)
     tail = np.stack(rows[first:]).any(axis=0)      # the periodic rows recur past any length
     return np.stack(rows)[index], tail
+
+
+#: a count past any token's characters (room without end)
+UNBOUNDED_ROOM = 1 << 30
+_PLAIN_BYTES = np.array([b for b in range(256) if re.fullmatch(PLAIN_CHAR.encode(), bytes([b]))])
+
+
+def _room(dfa: ByteDFA, ok: np.ndarray, saturate: bool) -> np.ndarray:
+    """`room[e]`, e in 0..cap: the largest m such that every state a plain text byte enters
+    is ok at every count in e..e+m (past cap: as at cap when counts saturate, else not)."""
+    entered = np.unique(dfa.trans[:, _PLAIN_BYTES])
+    good = ok[entered[entered >= 0]].all(axis=0)
+    cap = good.size - 1
+    bad = np.flatnonzero(~good)
+    # the first bad count at or after e (cap + 1 when none)
+    next_bad = np.append(bad, cap + 1)[np.searchsorted(bad, np.arange(cap + 1))]
+    room = (next_bad - np.arange(cap + 1) - 1).astype(np.int64)
+    if saturate and good[cap]:
+        room[next_bad > cap] = UNBOUNDED_ROOM
+    room[~good] = -1
+    return room.astype(np.int32)
 
 
 def _join(a_src: np.ndarray, a_dst: np.ndarray, b_src: np.ndarray, b_dst: np.ndarray):

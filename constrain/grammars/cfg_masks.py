@@ -22,7 +22,8 @@ Grammars with distinct items (JSON Schema uniqueItems, distinct_items.py) then d
 tokens that would complete a repeated item, re-checked one by one with `advance`. A lexer
 with a counted candidate (a string length checked as it is lexed, lexer_counts.py) walks
 with the pending lexeme's count where a token could reach its bound (`LexerDFA.count_key`):
-such walks are cached by count too, and take no trie slice whole.
+such walks are cached by count too, and take a trie slice whole only where the count leaves
+room for its longest token (`CountedDFA.room`).
 
 Exactness: a boundary group is kept only if the parser accepts the terminal, and every
 parser state's candidates are exactly its allowed terminals, so the mask is the set of

@@ -12,7 +12,8 @@ state and the ignored terminals).
 
 Invariant: for a union state q holding (counted candidate c, state s != 0), `base[q]` is the
 bit offset of row s of c's `ok` table in `ok_words`, `cap[q]` its last column, `marked[q]`
-and `saturate[q]` c's; base[q] = -1 for every other state (no count: 0).
+and `saturate[q]` c's, and `room_at[q]` the offset of c's `room` in `rooms`; base[q] =
+room_at[q] = -1 for every other state (no count: 0).
 """
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def counted_rows(parts: list, selected: np.ndarray, member_begin: np.ndarray, me
 
 
 def counter_arrays(parts: list, selected: np.ndarray, member_begin: np.ndarray, member_rows: np.ndarray):
-    """((base, cap, marked, saturate, ok_words), owner) of the lexer of candidates `selected`
+    """((base, cap, marked, saturate, ok_words, room_at, rooms), owner) of the lexer of candidates `selected`
     in a union with these members: the arguments of ByteDFA.set_counter, and per union state
     the counted component it is in (-1: none)."""
     states, rows = counted_rows(parts, selected, member_begin, member_rows)
@@ -66,7 +67,8 @@ def counter_arrays(parts: list, selected: np.ndarray, member_begin: np.ndarray, 
     cap = np.zeros(n_states, dtype=np.int32)
     marked = np.zeros(n_states, dtype=np.uint8)
     saturate = np.zeros(n_states, dtype=np.uint8)
-    tables, at = [], 0
+    room_at = np.full(n_states, -1, dtype=np.int64)
+    tables, rooms, at = [], [], 0
     comp, sub = member_rows[rows, 0], member_rows[rows, 1]
     for c in counted_components(parts, np.flatnonzero(selected).tolist()):
         part = parts[c]
@@ -76,8 +78,11 @@ def counter_arrays(parts: list, selected: np.ndarray, member_begin: np.ndarray, 
         cap[states[here]] = part.cap
         marked[states[here]] = part.marked[sub[here]]
         saturate[states[here]] = part.hi is None
+        room_at[states[here]] = sum(r.size for r in rooms)
         tables.append(part.ok.ravel())
+        rooms.append(part.room)
         at += part.ok.size
     ok_words = np.packbits(np.concatenate(tables), bitorder="little")
     ok_words = np.pad(ok_words, (0, -len(ok_words) % 8)).view(np.uint64)
-    return (base, cap, marked, saturate, ok_words), owner
+    rooms = np.concatenate(rooms) if rooms else np.zeros(0, dtype=np.int32)
+    return (base, cap, marked, saturate, ok_words, room_at, rooms), owner
