@@ -22,7 +22,7 @@ import constrain.grammars.json_schema.emit as emit
 import constrain.grammars.json_schema.scalars as scalars
 from constrain import UnsupportedSchemaError
 from constrain.automata.automaton_cache import AutomatonCache
-from constrain.automata.counted import CountedDFA, counted_dfa
+from constrain.automata.counted import CountedDFA, counted_dfa, product_dfa
 from constrain.automata.dfa import DEAD, ByteDFA
 from constrain.grammar_cache import GrammarCache
 from constrain.grammars.json_schema.scalars import text_parts
@@ -41,11 +41,26 @@ ALPHABET = ["a", "b", "A", "1", "2", "z", "Z", "é", "x", '"', "\\", "\n", "@", 
 
 @functools.lru_cache(maxsize=None)
 def automata(index: int):
-    """(product automaton or None, counted automaton or None) of CONSTRAINTS[index]."""
+    """(product automaton or None, counted automaton or None) of CONSTRAINTS[index]; the
+    product built from the code-point automata."""
     text, lo, hi = CONSTRAINTS[index]
     required = text_parts(text)
     product = string_dfa(required + [any_text(lo, hi)], [])
     return product, bounded_string_dfa(required, [], lo, hi, counted=True)
+
+
+@pytest.mark.parametrize("index", range(len(CONSTRAINTS)))
+def test_product_from_the_counted_automaton_is_the_minimal_product(index):
+    """`bounded_string_dfa` builds the product from the counted automaton's reachable (state,
+    count) pairs: the same minimal automaton (state for state, both numbered breadth-first)
+    as the one built from the code-point automata."""
+    product, _ = automata(index)
+    text, lo, hi = CONSTRAINTS[index]
+    built = bounded_string_dfa(text_parts(text), [], lo, hi)
+    assert (built is None) == (product is None)
+    if product is not None:
+        assert not isinstance(built, CountedDFA)
+        assert np.array_equal(built.trans, product.trans) and np.array_equal(built.accepting, product.accepting)
 
 
 @pytest.mark.parametrize("index", range(len(CONSTRAINTS)))
@@ -61,6 +76,17 @@ def test_counted_automaton_accepts_and_lives_like_the_product(index, chars):
     for end in range(len(data) + 1):
         assert (product.walk(0, data[:end]) != DEAD) == (counted.walk(0, data[:end]) != DEAD), data[:end]
     assert product.matches(data) == counted.matches(data)
+
+
+@pytest.mark.parametrize("lo,hi", [(2, 4), (0, 1), (3, None)])
+def test_product_accepts_only_counts_in_bounds_where_a_state_accepts_and_goes_on(lo, hi):
+    # a+ without quotes: its accepting state also reads on, so `ok` alone does not bound it
+    trans = np.full((2, 256), -1, np.int32)
+    trans[:, ord("a")] = 1
+    counted = counted_dfa(ByteDFA(trans, np.array([False, True]), 0), np.array([False, True]), lo, hi)
+    product = product_dfa(counted, 100)
+    for n in range(8):
+        assert product.matches(b"a" * n) == (max(lo, 1) <= n and (hi is None or n <= hi)), n
 
 
 def test_counted_automaton_of_an_unsatisfiable_bound_is_none():
@@ -141,11 +167,18 @@ MASK_SCHEMAS = [
 ]
 
 
+def code_point_product(required, forbidden, lo, hi, *, max_states):
+    """The product automaton built from the code-point automata (not from the counted one)."""
+    return string_dfa(required + [any_text(lo, hi)], forbidden, max_states=max_states)
+
+
 def compiled(monkeypatch, schema, vocab, counted: bool):
-    """`schema` compiled afresh with its bounded strings as product automata or counted."""
+    """`schema` compiled afresh with its bounded strings counted or as product automata
+    built from the code-point automata."""
     monkeypatch.setattr(emit, "BUILT_AUTOMATA", AutomatonCache(max_entries=64, max_states=100_000))
     monkeypatch.setattr(json_schema, "_CACHE", GrammarCache(4))
-    monkeypatch.setattr(scalars, "bounded_string_dfa", functools.partial(bounded_string_dfa, counted=counted))
+    monkeypatch.setattr(scalars, "bounded_string_dfa",
+                        functools.partial(bounded_string_dfa, counted=True) if counted else code_point_product)
     monkeypatch.setattr(scalars, "MAX_STRING_STATES", 5000 if counted else 50000)   # products past the default
     return constrain.compile_json_schema(schema, vocab, whitespace="compact")
 

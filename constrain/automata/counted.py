@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from constrain.automata.determinize import SubsetDFA
 from constrain.automata.dfa import DEAD, ByteDFA
+from constrain.automata.minimize import minimize
 from constrain.automata.token_slices import PLAIN_CHAR
 from constrain.errors import AutomatonTooLargeError
 
@@ -96,6 +98,59 @@ def counted_dfa(dfa: ByteDFA, marked: np.ndarray, lo: int, hi: int | None) -> Co
         return None
     return CountedDFA(dfa.trans, dfa.accepting, dfa.start, marked=marked.astype(np.uint8), lo=lo, hi=hi, ok=ok,
                       room=_room(dfa, ok, hi is None))
+
+
+def product_dfa(counted: CountedDFA, max_states: int) -> ByteDFA | None:
+    """The bounded language as a plain ByteDFA, minimal, start 0: its states are the (state,
+    count) pairs reachable from (start, 0) through moves that keep `ok`, read in layers of
+    pairs first met together (no byte-level expansion or subset construction). None when
+    more than 2 * max_states pairs are reachable or more than max_states remain minimized
+    (at once when lo is past that: a path to acceptance meets every count up to lo)."""
+    if counted.lo >= 2 * max_states:
+        return None
+    width = counted.cap + 1
+    # the moves on one column per class of bytes every state treats alike, in byte order
+    columns, first, column_of_byte = np.unique(counted.trans, axis=1, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    trans, marked = np.ascontiguousarray(columns[:, order]), counted.marked.astype(np.int64)
+    column_of_byte = np.argsort(order)[column_of_byte.ravel()]
+
+    def moves(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # (target keys per byte, whether the move keeps ok) of the pairs `keys`
+        target = trans[keys // width]
+        count = keys[:, None] % width + marked[np.maximum(target, 0)]
+        if counted.hi is None:
+            count = np.minimum(count, counted.cap)
+        valid = (target >= 0) & (count <= counted.cap)
+        valid[valid] = counted.ok[target[valid], count[valid]]
+        return target.astype(np.int64) * width + count, valid
+
+    visited = np.zeros(counted.ok.size, dtype=bool)
+    frontier = np.array([counted.start * width], dtype=np.int64)
+    visited[frontier] = True
+    found = 1
+    while frontier.size:
+        keys, valid = moves(frontier)
+        keys = keys[valid]
+        frontier = np.unique(keys[~visited[keys]])
+        visited[frontier] = True
+        found += frontier.size
+        if found > 2 * max_states:
+            return None
+    seen = np.flatnonzero(visited)
+    keys, valid = moves(seen)
+    table = np.full(keys.shape, DEAD, dtype=np.int32)
+    table[valid] = np.searchsorted(seen, keys[valid])
+    accepting = counted.accepting[seen // width] & (seen % width >= counted.lo)
+    result = minimize(SubsetDFA(table, [_ACCEPTS if a else _NOTHING for a in accepting.tolist()]))
+    if result.trans.shape[0] > max_states:
+        return None
+    by_byte = result.column_of_class[column_of_byte]
+    return ByteDFA(np.ascontiguousarray(result.trans[:, by_byte], dtype=np.int32),
+                   np.array([bool(t) for t in result.tags], dtype=bool), 0)
+
+
+_ACCEPTS, _NOTHING = frozenset({0}), frozenset()
 
 
 def _reach(dfa: ByteDFA, marked: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:

@@ -23,7 +23,7 @@ import numpy as np
 
 from constrain.automata import algebra
 from constrain.automata.charset import ANY, CharSet
-from constrain.automata.counted import counted_dfa
+from constrain.automata.counted import counted_dfa, product_dfa
 from constrain.automata.dfa import ByteDFA
 from constrain.automata.regex import ast_to_dfa
 from constrain.automata.regex_parser import Alt, Assert, Chars, Concat, Look, Node, Repeat, parse
@@ -38,6 +38,9 @@ _SHORT_ESCAPES = {0x22: r"\x22", 0x5C: r"\\", 0x08: "b", 0x0C: "f", 0x0A: "n", 0
 _SPECIAL = CharSet([(0, 0x1F), (0x22, 0x22), (0x5C, 0x5C)])
 _ANY_TEXT = Repeat(Chars(ANY), 0, None)
 MAX_LENGTH_SPLITS = 300
+#: moves reading multi-byte characters of a bounded string's product automaton that is
+#: spelled in bytes from its code-point automaton (bounded_string_dfa)
+SMALL_PRODUCT = 64
 
 
 class NotExpressible(Exception):
@@ -279,12 +282,24 @@ def bounded_string_dfa(required: list[Node], forbidden: list[Node], lo: int, hi:
                        max_states: int = 20000, counted: bool = False):
     """`string_dfa` of the texts of lo..hi characters among them: the product automaton, or,
     where that is too large (or with `counted`), the automaton without the bound with the
-    characters counted as the lexer goes (a CountedDFA, constrain/automata/counted.py)."""
+    characters counted as the lexer goes (a CountedDFA, constrain/automata/counted.py). The
+    product's code-point automaton comes first: with few moves that read multi-byte
+    characters (at most SMALL_PRODUCT), it is spelled in bytes; with more, the byte product is
+    the counted automaton's reachable (state, count) pairs (spelling each of those moves in
+    UTF-8 costs far more); too large, the string is counted."""
+    if not lo and hi is None and not counted:
+        return string_dfa(required, forbidden, max_states=max_states)
+    product = None
     if not counted:
         try:
-            return string_dfa(required + [any_text(lo, hi)], forbidden, max_states=max_states)
+            product = _code_points(required + [any_text(lo, hi)], forbidden, max_states)
         except NotExpressible:
-            pass
+            counted = True
+        else:
+            if product is None:
+                return None
+            if _multibyte_moves(*product) <= SMALL_PRODUCT:
+                return _spelled(product, max_states, mark_characters=False)[0]
     built = _spelled_combination(required, forbidden, max_states, mark_characters=True)
     if built is None:
         return None
@@ -292,22 +307,51 @@ def bounded_string_dfa(required: list[Node], forbidden: list[Node], lo: int, hi:
     marked = np.array([CHARACTER_MARK in t for t in tags], dtype=bool)
     try:
         # the opening quote enters the first marked state: n characters enter n + 1
-        return counted_dfa(dfa, marked, lo + 1, None if hi is None else hi + 1)
+        bounded = counted_dfa(dfa, marked, lo + 1, None if hi is None else hi + 1)
     except ConstrainError:
-        raise NotExpressible("these string constraints (their counted automaton is too large)") from None
+        if product is None:
+            raise NotExpressible("these string constraints (their counted automaton is too large)") from None
+        return _spelled(product, max_states, mark_characters=False)[0]
+    if bounded is None or counted:
+        return bounded
+    return product_dfa(bounded, max_states) or bounded
 
 
 def _spelled_combination(required: list[Node], forbidden: list[Node], max_states: int, *, mark_characters: bool):
     """(ByteDFA, tags) of `string_dfa`'s language, tagged CHARACTER_MARK where characters
     end when `mark_characters`; None for the empty language."""
+    combined = _code_points(required, forbidden, max_states)
+    return None if combined is None else _spelled(combined, max_states, mark_characters=mark_characters)
+
+
+def _multibyte_moves(chars, classes: list[CharSet]) -> int:
+    """The (state, target) moves of a code-point automaton that read a character past ASCII."""
+    wide = np.zeros(chars.trans.shape[1], dtype=bool)
+    for c, column in enumerate(chars.column_of_class.tolist()):
+        wide[column] |= classes[c].ranges[-1][1] >= 0x80
+    target = chars.trans[:, wide]
+    source = np.broadcast_to(np.arange(target.shape[0])[:, None], target.shape)
+    live = target >= 0
+    return int(np.unique(source[live].astype(np.int64) * target.shape[0] + target[live]).size)
+
+
+def _code_points(required: list[Node], forbidden: list[Node], max_states: int):
+    """(MinimalDFA, classes) over code points of the texts every `required` AST matches and no
+    `forbidden` one does; None for the empty language."""
     n = len(required)
     try:
         chars, classes = algebra.combine_dfa(
             required + forbidden, lambda tags: all(i in tags for i in range(n)) and all(i < n for i in tags),
             max_states=max_states)
-        if chars is None:
-            return None
-        return to_byte_dfa(chars, classes, max_states, sequences=spelling_sequences, quote=0x22,
+    except ConstrainError:
+        raise NotExpressible("these string constraints (their automaton is too large)") from None
+    return None if chars is None else (chars, classes)
+
+
+def _spelled(combined, max_states: int, *, mark_characters: bool):
+    """(ByteDFA, tags) of the canonical JSON strings of a `_code_points` automaton."""
+    try:
+        return to_byte_dfa(*combined, max_states, sequences=spelling_sequences, quote=0x22,
                            mark_characters=mark_characters)
     except ConstrainError:
         raise NotExpressible("these string constraints (their automaton is too large)") from None
