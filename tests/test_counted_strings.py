@@ -20,6 +20,7 @@ import constrain
 import constrain.grammars.json_schema as json_schema
 import constrain.grammars.json_schema.emit as emit
 import constrain.grammars.json_schema.scalars as scalars
+import constrain.grammars.json_schema.strings as strings
 from constrain import UnsupportedSchemaError
 from constrain.automata.automaton_cache import AutomatonCache
 from constrain.automata.counted import CountedDFA, counted_dfa, product_dfa
@@ -51,16 +52,25 @@ def automata(index: int):
 
 @pytest.mark.parametrize("index", range(len(CONSTRAINTS)))
 def test_product_from_the_counted_automaton_is_the_minimal_product(index):
-    """`bounded_string_dfa` builds the product from the counted automaton's reachable (state,
-    count) pairs: the same minimal automaton (state for state, both numbered breadth-first)
-    as the one built from the code-point automata."""
-    product, _ = automata(index)
-    text, lo, hi = CONSTRAINTS[index]
-    built = bounded_string_dfa(text_parts(text), [], lo, hi)
-    assert (built is None) == (product is None)
+    """The product from the counted automaton's reachable (state, count) pairs (`product_dfa`,
+    what `bounded_string_dfa` builds where many moves read multi-byte characters) is the same
+    minimal automaton (state for state, both numbered breadth-first) as the one spelled from
+    the code-point automata."""
+    product, counted = automata(index)
     if product is not None:
-        assert not isinstance(built, CountedDFA)
+        built = product_dfa(counted, 5000)
         assert np.array_equal(built.trans, product.trans) and np.array_equal(built.accepting, product.accepting)
+
+
+def test_bounded_string_of_many_multibyte_moves_is_the_product_from_the_count(monkeypatch):
+    # any character but a few, 80 to 120 of them, after a word: the product is built from the count
+    built_from_count = []
+    monkeypatch.setattr(strings, "product_dfa", lambda *a: built_from_count.append(a) or product_dfa(*a))
+    required = text_parts({"pattern": "^(?:ab|cd)[^xyz]*$"})
+    product = string_dfa(required + [any_text(80, 120)], [])
+    built = bounded_string_dfa(required, [], 80, 120)
+    assert built_from_count and not isinstance(built, CountedDFA)
+    assert np.array_equal(built.trans, product.trans) and np.array_equal(built.accepting, product.accepting)
 
 
 @pytest.mark.parametrize("index", range(len(CONSTRAINTS)))

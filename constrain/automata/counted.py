@@ -102,11 +102,16 @@ def counted_dfa(dfa: ByteDFA, marked: np.ndarray, lo: int, hi: int | None) -> Co
 
 def product_dfa(counted: CountedDFA, max_states: int) -> ByteDFA | None:
     """The bounded language as a plain ByteDFA, minimal, start 0: its states are the (state,
-    count) pairs reachable from (start, 0) through moves that keep `ok`, read in layers of
-    pairs first met together (no byte-level expansion or subset construction). None when
-    more than 2 * max_states pairs are reachable or more than max_states remain minimized
-    (at once when lo is past that: a path to acceptance meets every count up to lo)."""
+    count) pairs reachable from (start, 0) through moves that keep `ok` (no byte-level
+    expansion or subset construction): the pairs (s, e) that some path enters with count e
+    and that are ok (every earlier pair of a path to an ok pair is ok too: the path's rest
+    completes it). None when more than 2 * max_states pairs are reachable or more than
+    max_states remain minimized (at once when lo is past that: a path to acceptance meets
+    every count up to lo)."""
     if counted.lo >= 2 * max_states:
+        return None
+    reached = _entered(counted) & counted.ok.T
+    if np.count_nonzero(reached) > 2 * max_states:
         return None
     width = counted.cap + 1
     # the moves on one column per class of bytes every state treats alike, in byte order
@@ -125,19 +130,8 @@ def product_dfa(counted: CountedDFA, max_states: int) -> ByteDFA | None:
         valid[valid] = counted.ok[target[valid], count[valid]]
         return target.astype(np.int64) * width + count, valid
 
-    visited = np.zeros(counted.ok.size, dtype=bool)
-    frontier = np.array([counted.start * width], dtype=np.int64)
-    visited[frontier] = True
-    found = 1
-    while frontier.size:
-        keys, valid = moves(frontier)
-        keys = keys[valid]
-        frontier = np.unique(keys[~visited[keys]])
-        visited[frontier] = True
-        found += frontier.size
-        if found > 2 * max_states:
-            return None
-    seen = np.flatnonzero(visited)
+    count, state = np.nonzero(reached)
+    seen = np.sort(state.astype(np.int64) * width + count)
     keys, valid = moves(seen)
     table = np.full(keys.shape, DEAD, dtype=np.int32)
     table[valid] = np.searchsorted(seen, keys[valid])
@@ -153,6 +147,57 @@ def product_dfa(counted: CountedDFA, max_states: int) -> ByteDFA | None:
 _ACCEPTS, _NOTHING = frozenset({0}), frozenset()
 
 
+def _entered(counted: CountedDFA) -> np.ndarray:
+    """`entered[e, s]`: some path from the start enters s with count e (e up to cap; past it
+    the count stays at cap when hi is None). Row by row over the marked states (`heads`), then
+    each head's unmarked successors."""
+    n, cap = counted.n_states, counted.cap
+    zero_src, zero_dst, one_src, one_dst = _marked_moves(counted, counted.marked.astype(bool))
+    heads = np.zeros((cap + 1, n), dtype=bool)
+    heads[0, counted.start] = True
+    for e in range(cap):
+        heads[e + 1, one_dst[heads[e][one_src]]] = True
+    while counted.hi is None:
+        more = heads[cap].copy()
+        more[one_dst[more[one_src]]] = True
+        if np.array_equal(more, heads[cap]):
+            break
+        heads[cap] = more
+    # (g, t): t follows g by unmarked moves only (t = g included)
+    inside_src, inside_dst = _extended(np.arange(n), np.arange(n), lambda s, d: _join(s, d, zero_src, zero_dst), n)
+    entered = np.zeros_like(heads)
+    rows, pairs = np.nonzero(heads[:, inside_src])
+    entered[rows, inside_dst[pairs]] = True
+    return entered
+
+
+def _marked_moves(dfa: ByteDFA, marked: np.ndarray):
+    """(zero_src, zero_dst, one_src, one_dst): the moves into unmarked states, and the pairs
+    (s, d) where s reaches marked d by moves into unmarked states, then one move into d.
+    Unmarked moves lie inside one character (no cycle of them), so a few rounds settle."""
+    n = dfa.n_states
+    src, byte = np.nonzero(dfa.trans >= 0)
+    moves = np.unique(src.astype(np.int64) * n + dfa.trans[src, byte])
+    src, dst = moves // n, moves % n
+    counting = marked[dst].astype(bool)
+    zero_src, zero_dst = src[~counting], dst[~counting]
+    one_src, one_dst = _extended(src[counting], dst[counting], lambda s, d: _join(zero_src, zero_dst, s, d), n)
+    one = np.unique(one_src * n + one_dst)
+    return zero_src, zero_dst, one // n, one % n
+
+
+def _extended(src: np.ndarray, dst: np.ndarray, step, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs with those `step` (one more unmarked move) makes of them, again and again:
+    unmarked moves form no cycle, so after at most n rounds no pair is new."""
+    new_src, new_dst = src, dst
+    for _ in range(n + 1):
+        new_src, new_dst = step(new_src, new_dst)
+        if not new_src.size:
+            return src, dst
+        src, dst = np.concatenate([src, new_src]), np.concatenate([dst, new_dst])
+    raise ValueError("the unmarked moves of a counted automaton form a cycle")
+
+
 def _reach(dfa: ByteDFA, marked: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
     """(`reach[L, s]`: some path from s to acceptance enters L marked states, for L up to at
     least cap; `tail[s]`: such paths are arbitrarily long). Each row follows from the one
@@ -160,24 +205,7 @@ def _reach(dfa: ByteDFA, marked: np.ndarray, cap: int) -> tuple[np.ndarray, np.n
     until 2n + 1 (n states): a path with more than n marks goes round a cycle of at most n
     marks, so s has arbitrarily long paths iff it has one of n + 1 to 2n + 1 marks."""
     n = dfa.n_states
-    src, byte = np.nonzero(dfa.trans >= 0)
-    moves = np.unique(src.astype(np.int64) * n + dfa.trans[src, byte])
-    src, dst = moves // n, moves % n
-    counting = marked[dst].astype(bool)
-    zero_src, zero_dst = src[~counting], dst[~counting]
-    # (s, d): s goes to marked d by unmarked moves then one marked move; unmarked moves lie
-    # inside one character (no cycle of them), so a few rounds settle
-    one_src, one_dst = src[counting], dst[counting]
-    step_src, step_dst = one_src, one_dst
-    for _ in range(n + 1):
-        if not step_src.size:
-            break
-        step_src, step_dst = _join(zero_src, zero_dst, step_src, step_dst)
-        one_src, one_dst = np.concatenate([one_src, step_src]), np.concatenate([one_dst, step_dst])
-    else:
-        raise ValueError("the unmarked moves of a counted automaton form a cycle")
-    one = np.unique(one_src * n + one_dst)
-    one_src, one_dst = one // n, one % n
+    zero_src, zero_dst, one_src, one_dst = _marked_moves(dfa, marked)
 
     def closed(row: np.ndarray) -> np.ndarray:
         while True:
