@@ -133,8 +133,13 @@ void check_state(const ByteDFA& dfa, int32_t state) {
   if (state < 0 || state >= dfa.n_states) throw std::invalid_argument("DFA state out of range");
 }
 
-void check_count(const ByteDFA& dfa, int32_t count) {
-  if (count >= 0 && !dfa.counter) throw std::invalid_argument("a count needs a DFA with a lexeme counter");
+// A count (>= 0) at `state` (checked) needs a counter, and at a counted state lies within its cap.
+void check_count(const ByteDFA& dfa, int32_t state, int32_t count) {
+  if (count < 0) return;
+  if (!dfa.counter) throw std::invalid_argument("a count needs a DFA with a lexeme counter");
+  const auto s = static_cast<size_t>(state);
+  if (dfa.counter->base[s] >= 0 && count > dfa.counter->cap[s])
+    throw std::invalid_argument("the count passes the cap of its state's counted terminal");
 }
 
 // A CSR list over n states whose values lie in [0, bound); throws otherwise.
@@ -461,7 +466,7 @@ PYBIND11_MODULE(_core, m) {
              const py::array_t<uint32_t, py::array::c_style | py::array::forcecast>& roots, py::object alive,
              int32_t count) {
             check_state(dfa, state);
-            check_count(dfa, count);
+            check_count(dfa, state, count);
             uint32_t* a = nullptr;
             WordArray words;
             if (!alive.is_none()) {
@@ -509,7 +514,7 @@ PYBIND11_MODULE(_core, m) {
           "walk_until_dead",
           [](const ByteDFA& dfa, int32_t state, const py::bytes& data, size_t offset, int32_t count) -> py::tuple {
             check_state(dfa, state);
-            check_count(dfa, count);
+            check_count(dfa, state, count);
             std::string_view d(data);
             size_t i = offset;
             for (; i < d.size(); ++i) {
@@ -551,8 +556,9 @@ PYBIND11_MODULE(_core, m) {
             const auto bits = static_cast<int64_t>(ok.size()) * 64;
             const auto rooms = static_cast<int64_t>(room.size());
             for (py::ssize_t s = 0; s < n; ++s)
-              if (c->base[s] >= 0 && (c->cap[s] < 0 || c->marked[s] > 1 || c->base[s] + c->cap[s] >= bits ||
-                                      c->room_at[s] < 0 || c->room_at[s] + c->cap[s] >= rooms))
+              if ((c->base[s] >= 0) != (c->room_at[s] >= 0) ||
+                  (c->base[s] >= 0 && (c->cap[s] < 0 || c->marked[s] > 1 || c->base[s] + c->cap[s] >= bits ||
+                                       c->room_at[s] + c->cap[s] >= rooms)))
                 throw std::invalid_argument("set_counter: a row out of range");
             dfa.counter = std::move(c);
           },

@@ -26,6 +26,7 @@ from constrain.automata.automaton_cache import AutomatonCache
 from constrain.automata.counted import CountedDFA, counted_dfa, product_dfa
 from constrain.automata.dfa import DEAD, ByteDFA
 from constrain.grammar_cache import GrammarCache
+from constrain.grammars.cfg_masks import ROOT
 from constrain.grammars.json_schema.scalars import text_parts
 from constrain.grammars.json_schema.strings import bounded_string_dfa, string_dfa, any_text
 from tests.test_json_schema import accepts, llama3  # noqa: F401 (a fixture)
@@ -252,6 +253,23 @@ def test_email_of_at_most_1024_characters(llama3):
     for text, ok in [(at_most, True), ("b" + at_most, False), ("ann.lee@example.com", False),
                      ("anna.lee@example.com", True), ("a" * 500 + "@x.org", True), ("not an email " * 3, False)]:
         assert accepts(grammar, tok, json.dumps(text)) == ok, text[:40]
+
+
+def test_a_count_past_the_cap_of_its_state_is_refused(llama3):
+    # the C++ walks read the counter's tables at the count they are given: one past the
+    # state's cap (1024 characters + 1) is a ValueError, not a read past the tables
+    vocab, _ = llama3
+    grammar = constrain.compile_json_schema({"type": "string", "format": "email", "maxLength": 1024}, vocab)
+    name = next(n for n, p in zip(grammar.lexers.names, grammar.lexers._parts) if isinstance(p, CountedDFA))
+    core = grammar.lexers.for_candidates(frozenset({name})).core
+    state, _, count = core.walk_until_dead(0, b'"ab', 0, 0)
+    assert count == 3
+    alive = np.zeros(vocab.n_words, dtype=np.int32)
+    core.lexeme_walk(vocab.trie, state, ROOT, alive, 1025)
+    with pytest.raises(ValueError, match="cap"):
+        core.lexeme_walk(vocab.trie, state, ROOT, alive, 1026)
+    with pytest.raises(ValueError, match="cap"):
+        core.walk_until_dead(state, b"c", 0, 1026)
 
 
 def test_random_walks_of_a_counted_schema_validate(llama3):

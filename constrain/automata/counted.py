@@ -8,9 +8,11 @@ most 1024 characters: about 100 states of the pattern times 1025 lengths).
 `ok[s, e]`: whether state s, entered with count e, can still reach acceptance with its
 count in lo..hi, and `room[e]`: how many characters of plain text (token_slices.PLAIN_CHAR)
 a walk entered with count e can read with no state it enters failing `ok` (-1: none), so
-that a mask walk takes a token slice whole where its tokens all fit. Counts saturate at `cap` (the last column of `ok`): past it a move dies
-when hi bounds the count (cap = hi), and stays at cap when it does not (cap = lo: every
-count from lo on is alike).
+that a mask walk takes a token slice whole where its tokens all fit. Counts saturate at
+`cap` (the last column of `ok`): past it a move dies when hi bounds the count (cap = hi),
+and stays at cap when it does not (cap = lo: every count from lo on is alike).
+`product_dfa` turns a counted automaton into the plain product automaton (its reachable
+(state, count) pairs), for a bound small enough to spell out.
 
 Invariant: a byte string is in the bounded language iff the automaton accepts it and its
 count lies in lo..hi; a walk that checks `ok` at every move (`walk`, and the lexer's

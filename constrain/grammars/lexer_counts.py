@@ -56,9 +56,9 @@ def counted_rows(parts: list, selected: np.ndarray, member_begin: np.ndarray, me
 
 
 def counter_arrays(parts: list, selected: np.ndarray, member_begin: np.ndarray, member_rows: np.ndarray):
-    """((base, cap, marked, saturate, ok_words, room_at, rooms), owner) of the lexer of candidates `selected`
-    in a union with these members: the arguments of ByteDFA.set_counter, and per union state
-    the counted component it is in (-1: none)."""
+    """((base, cap, marked, saturate, ok_words, room_at, rooms), owner) of the lexer of
+    candidates `selected` in a union with these members: the arguments of
+    ByteDFA.set_counter, and per union state the counted component it is in (-1: none)."""
     states, rows = counted_rows(parts, selected, member_begin, member_rows)
     n_states = len(member_begin) - 1
     owner = np.full(n_states, -1, dtype=np.int32)
@@ -68,7 +68,7 @@ def counter_arrays(parts: list, selected: np.ndarray, member_begin: np.ndarray, 
     marked = np.zeros(n_states, dtype=np.uint8)
     saturate = np.zeros(n_states, dtype=np.uint8)
     room_at = np.full(n_states, -1, dtype=np.int64)
-    tables, rooms, at = [], [], 0
+    tables, rooms, at, room_offset = [], [], 0, 0
     comp, sub = member_rows[rows, 0], member_rows[rows, 1]
     for c in counted_components(parts, np.flatnonzero(selected).tolist()):
         part = parts[c]
@@ -78,10 +78,11 @@ def counter_arrays(parts: list, selected: np.ndarray, member_begin: np.ndarray, 
         cap[states[here]] = part.cap
         marked[states[here]] = part.marked[sub[here]]
         saturate[states[here]] = part.hi is None
-        room_at[states[here]] = sum(r.size for r in rooms)
+        room_at[states[here]] = room_offset
         tables.append(part.ok.ravel())
         rooms.append(part.room)
         at += part.ok.size
+        room_offset += part.room.size
     ok_words = np.packbits(np.concatenate(tables), bitorder="little")
     ok_words = np.pad(ok_words, (0, -len(ok_words) % 8)).view(np.uint64)
     rooms = np.concatenate(rooms) if rooms else np.zeros(0, dtype=np.int32)
