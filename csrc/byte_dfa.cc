@@ -44,15 +44,16 @@ void walk_range(const TokenTrie& trie, const ClassTable& table, const uint8_t* l
     const TrieNode& node = nodes[i];
     const bool child_of_last = node.depth == prev_depth + 1;
     const int32_t parent = child_of_last ? prev_state : stack[node.depth - 1];
-    int32_t s = moves[(static_cast<size_t>(parent) << shift) + class_of[node.byte]];
+    const int32_t s = moves[(static_cast<size_t>(parent) << shift) + class_of[node.byte]];
+    bool dead = s == kDead || (live != nullptr && !live[s]);
     [[maybe_unused]] int32_t e = 0;
     if constexpr (kCount) {
-      if (s != kDead && (live == nullptr || live[s])) {
+      if (!dead) {
         e = counter->enter(s, child_of_last ? prev_count : counts[node.depth - 1]);
-        if (e < 0) s = kDead;
+        dead = e < 0;
       }
     }
-    if (s == kDead || (live != nullptr && !live[s])) {
+    if (dead) {
       on_dead(i, parent);
       i = node.skip;
       continue;

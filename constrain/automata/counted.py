@@ -21,7 +21,7 @@ LexemeCounter in C++) never lives on a prefix that no string of the bounded lang
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -42,7 +42,6 @@ class CountedDFA(ByteDFA):
     hi: int | None = None
     ok: np.ndarray = None
     room: np.ndarray = None
-    _free: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def cap(self) -> int:
@@ -50,19 +49,9 @@ class CountedDFA(ByteDFA):
 
     def free_counts(self, reach: int) -> np.ndarray:
         """`free[e]`: entered with count e, no walk of up to `reach` more bytes can meet the
-        bound (every state but the start is ok at every count it can reach): a walk from there
-        needs no count. Remembered per reach."""
-        free = self._free.get(reach)
-        if free is None:
-            every = self.ok[1:].all(axis=0)          # the start is never entered again
-            if self.hi is None:                      # counts stay at cap
-                every = np.concatenate([every, np.repeat(every[-1:], reach)])
-            else:                                    # counts past cap die
-                every = np.concatenate([every, np.zeros(reach, dtype=bool)])
-            bad = np.concatenate([[0], np.cumsum(~every)])
-            free = (bad[reach + 1:reach + 2 + self.cap] - bad[:self.cap + 1]) == 0
-            free = self._free.setdefault(reach, free)
-        return free
+        bound (every state but the start, which is never entered again, is ok at every count
+        it can reach): a walk from there needs no count."""
+        return _room(self.ok[1:], self.hi is None) >= reach
 
     def enter(self, state: int, count: int) -> int:
         """The count after entering `state` with `count` before it, or -1 when no string of
@@ -98,8 +87,9 @@ def counted_dfa(dfa: ByteDFA, marked: np.ndarray, lo: int, hi: int | None) -> Co
     ok = _in_bounds(reach, tail, lo, hi)
     if not ok[dfa.start, 0]:
         return None
+    entered = np.unique(dfa.trans[:, _PLAIN_BYTES])         # the states plain text enters
     return CountedDFA(dfa.trans, dfa.accepting, dfa.start, marked=marked.astype(np.uint8), lo=lo, hi=hi, ok=ok,
-                      room=_room(dfa, ok, hi is None))
+                      room=_room(ok[entered[entered >= 0]], hi is None))
 
 
 def product_dfa(counted: CountedDFA, max_states: int) -> ByteDFA | None:
@@ -242,11 +232,11 @@ UNBOUNDED_ROOM = 1 << 30
 _PLAIN_BYTES = np.array([b for b in range(256) if re.fullmatch(PLAIN_CHAR.encode(), bytes([b]))])
 
 
-def _room(dfa: ByteDFA, ok: np.ndarray, saturate: bool) -> np.ndarray:
-    """`room[e]`, e in 0..cap: the largest m such that every state a plain text byte enters
-    is ok at every count in e..e+m (past cap: as at cap when counts saturate, else not)."""
-    entered = np.unique(dfa.trans[:, _PLAIN_BYTES])
-    good = ok[entered[entered >= 0]].all(axis=0)
+def _room(ok: np.ndarray, saturate: bool) -> np.ndarray:
+    """`room[e]`, e in 0..cap: the largest m such that every row of `ok` (some states') is ok
+    at every count in e..e+m (past cap: as at cap when counts saturate, else not); -1 where
+    one is not ok at e."""
+    good = ok.all(axis=0)
     cap = good.size - 1
     bad = np.flatnonzero(~good)
     # the first bad count at or after e (cap + 1 when none)
