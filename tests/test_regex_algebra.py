@@ -10,7 +10,7 @@ import pytest
 
 from constrain.automata.algebra import difference, intersection
 from constrain.automata.regex import ast_to_dfa
-from constrain.automata.regex_parser import parse
+from constrain.automata.regex_parser import Alt, Concat, Repeat, parse
 from constrain.errors import AutomatonTooLargeError
 
 PAIRS = [
@@ -45,3 +45,20 @@ def test_empty_results_and_limits():
     assert difference(parse("a"), parse("[a-c]")) is None
     with pytest.raises(AutomatonTooLargeError):
         difference(parse(".*"), parse("(a|b)*a(a|b){12}"), max_states=500)
+
+
+def _tree_size(node) -> int:
+    if isinstance(node, (Concat, Alt)):
+        return 1 + sum(_tree_size(x) for x in node.items)
+    return 1 + _tree_size(node.item) if isinstance(node, Repeat) else 1
+
+
+@pytest.mark.parametrize("a,b", [("(ab|cd)*e(fg)?", ".*x.*"), ("[a-c]{2,6}", "a.*b"), ("(a|b)*abb", "b*")])
+def test_the_node_bound_counts_the_regex_as_a_tree(a, b):
+    """max_nodes bounds the result's size as a tree (a shared subtree counted at each place):
+    the result of exactly that size is returned, one node less raises."""
+    result = difference(parse(a), parse(b))
+    size = _tree_size(result)
+    assert difference(parse(a), parse(b), max_nodes=size) == result
+    with pytest.raises(AutomatonTooLargeError):
+        difference(parse(a), parse(b), max_nodes=size - 1)

@@ -13,6 +13,7 @@ it has no `Assert` nodes; its size is bounded by `max_nodes` and the automaton's
 """
 from __future__ import annotations
 
+import heapq
 from typing import Callable
 
 from constrain.automata.alphabet import Alphabet
@@ -47,16 +48,18 @@ def combine_dfa(asts: list[Node], accept: Callable[[frozenset[int]], bool], *,
 
 def dfa_to_ast(dfa: MinimalDFA, classes: list[CharSet], *, max_nodes: int = 20000) -> Node:
     """A regex AST of the DFA's language (state elimination)."""
-    column_chars: dict[int, CharSet] = {}
+    class_groups: dict[int, list[CharSet]] = {}
     for c, col in enumerate(dfa.column_of_class.tolist()):
-        column_chars[col] = column_chars[col].union(classes[c]) if col in column_chars else classes[c]
-    edges: dict[tuple[int, int], CharSet] = {}
+        class_groups.setdefault(col, []).append(classes[c])
+    column_chars = [CharSet().union(*class_groups.get(col, ())) for col in range(dfa.trans.shape[1])]
+    columns: dict[tuple[int, int], list[CharSet]] = {}      # (s, t) -> the chars of its columns
     for s, row in enumerate(dfa.trans.tolist()):
         for col, t in enumerate(row):
             if t >= 0:
-                edges[s, t] = edges[s, t].union(column_chars[col]) if (s, t) in edges else column_chars[col]
+                columns.setdefault((s, t), []).append(column_chars[col])
+    edges = {k: Chars(v[0] if len(v) == 1 else CharSet().union(*v)) for k, v in columns.items()}
     finals = [s for s, tags in enumerate(dfa.tags) if tags]
-    return _eliminate(len(dfa.tags), {k: Chars(v) for k, v in edges.items()}, finals, max_nodes)
+    return _eliminate(len(dfa.tags), edges, finals, max_nodes)
 
 
 def intersection(a: Node, b: Node, **limits) -> Node | None:
@@ -73,11 +76,12 @@ def _eliminate(n: int, edges: dict[tuple[int, int], Node], finals: list[int], ma
     start, end = n, n + 1
     out: dict[int, dict[int, Node]] = {s: {} for s in range(n + 2)}
     into: dict[int, dict[int, Node]] = {s: {} for s in range(n + 2)}
+    size = _TreeSizes()
 
     def add(s: int, t: int, node: Node) -> None:
         old = out[s].get(t)
         node = node if old is None else _alt(old, node)
-        if _size(node) > max_nodes:
+        if size(node) > max_nodes:
             raise AutomatonTooLargeError(f"the regex of this language exceeds {max_nodes} nodes")
         out[s][t] = into[t][s] = node
 
@@ -86,11 +90,19 @@ def _eliminate(n: int, edges: dict[tuple[int, int], Node], finals: list[int], ma
         add(s, t, node)
     for f in finals:
         add(f, end, EPSILON)
-    # eliminate cheap states first (fewest in x out edges)
-    remaining = set(range(n))
-    while remaining:
-        k = min(remaining, key=lambda s: (len(into[s]) - (s in into[s])) * (len(out[s]) - (s in out[s])))
-        remaining.discard(k)
+    # eliminate cheap states first (fewest in x out edges, then lowest number): a heap of
+    # (cost, state) entries, of which the one with a state's current cost counts
+    def cost(s: int) -> int:
+        return (len(into[s]) - (s in into[s])) * (len(out[s]) - (s in out[s]))
+
+    current = [cost(s) for s in range(n)]
+    heap = [(c, s) for s, c in enumerate(current)]
+    heapq.heapify(heap)
+    while heap:
+        c, k = heapq.heappop(heap)
+        if c != current[k]:
+            continue
+        current[k] = -1                     # eliminated
         loop = out[k].pop(k, None)
         into[k].pop(k, None)
         star = EPSILON if loop is None else Repeat(loop, 0, None)
@@ -100,6 +112,10 @@ def _eliminate(n: int, edges: dict[tuple[int, int], Node], finals: list[int], ma
                 add(i, j, _concat(a, star, b))
         for j in out[k]:
             del into[j][k]
+        for s in {*into[k], *out[k]}:
+            if s < n and current[s] >= 0 and cost(s) != current[s]:
+                current[s] = cost(s)
+                heapq.heappush(heap, (current[s], s))
         out[k], into[k] = {}, {}
     return out[start].get(end)
 
@@ -119,9 +135,24 @@ def _alt(a: Node, b: Node) -> Node:
     return items[0] if len(items) == 1 else Alt(tuple(items))
 
 
-def _size(node: Node) -> int:
-    if isinstance(node, (Concat, Alt)):
-        return 1 + sum(_size(x) for x in node.items)
-    if isinstance(node, Repeat):
-        return 1 + _size(node.item)
-    return 1
+class _TreeSizes:
+    """The size of an AST as a tree (a subtree shared by several parents counts at each
+    place), memoized by node identity: each node elimination builds is mostly made of nodes
+    measured before, so measuring it costs its new nodes only. The memo keeps every node it
+    measured alive, so an id in it is never reused by another node."""
+
+    def __init__(self):
+        self._known: dict[int, tuple[Node, int]] = {}
+
+    def __call__(self, node: Node) -> int:
+        known = self._known.get(id(node))
+        if known is not None:
+            return known[1]
+        if isinstance(node, (Concat, Alt)):
+            size = 1 + sum(self(x) for x in node.items)
+        elif isinstance(node, Repeat):
+            size = 1 + self(node.item)
+        else:
+            size = 1
+        self._known[id(node)] = (node, size)
+        return size
