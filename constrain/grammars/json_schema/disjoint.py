@@ -23,6 +23,7 @@ from constrain.errors import ConstrainError
 from constrain.grammars.json_schema.formats import FORMATS
 from constrain.grammars.json_schema.normalize import json_equal, merge, normalized, type_set
 from constrain.grammars.json_schema.strings import pattern_dfa
+from constrain.grammars.json_schema.yes_no import yes_no
 
 _NUMERIC = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 
@@ -159,7 +160,7 @@ def json_type(v) -> str:
 
 def _valid(value, node: dict) -> bool:
     try:
-        return jsonschema.Draft202012Validator(node).is_valid(value)
+        return yes_no(jsonschema.Draft202012Validator)(node).is_valid(value)
     except Exception:  # noqa: BLE001 - a node jsonschema cannot evaluate: assume it matches
         return True
 

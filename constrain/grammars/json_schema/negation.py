@@ -10,6 +10,7 @@ read by the emitter.
 """
 from __future__ import annotations
 
+import functools
 import json
 from decimal import Decimal
 
@@ -34,6 +35,7 @@ from constrain.grammars.json_schema.normalize import (
     pointer_join,
     type_set,
 )
+from constrain.grammars.json_schema.yes_no import yes_no
 
 # internal keywords that `not` leaves on a node: values removed, and types kept (without
 # "integer" a number must have a fraction, which `type` cannot say)
@@ -88,8 +90,17 @@ def _valid_values(node: dict) -> list:
     rest = {k: v for k, v in node.items() if k != "enum"}
     if not _checkable(rest):
         return list(node["enum"])
-    validator = jsonschema.Draft202012Validator(rest)
-    return [v for v in node["enum"] if validator.is_valid(v)]
+    values = node["enum"]
+    kept = _valid_places(json.dumps(rest, sort_keys=True), json.dumps(values, sort_keys=True))
+    return [values[i] for i in kept]
+
+
+@functools.lru_cache(maxsize=1024)
+def _valid_places(rest: str, values: str) -> tuple[int, ...]:
+    """The places in the JSON list `values` of the values the JSON schema `rest` accepts
+    (remembered by text: a negation meets one enum under the same keywords piece after piece)."""
+    validator = yes_no(jsonschema.Draft202012Validator)(json.loads(rest))
+    return tuple(i for i, v in enumerate(json.loads(values)) if validator.is_valid(v))
 
 
 def _checkable(node) -> bool:

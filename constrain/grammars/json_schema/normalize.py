@@ -18,6 +18,7 @@ from jsonschema import validators
 from constrain.errors import SchemaError, UnsupportedSchemaError
 from constrain.grammars.json_schema.metaschema import metaschema_validator
 from constrain.grammars.json_schema.metaschema_quick import quick_check
+from constrain.grammars.json_schema.yes_no import yes_no
 
 # internal, an annotation (member order, no assertion): {"anyOf"|"oneOf": [names]}, the
 # property names written before that keyword across the allOf/$ref parts flatten merged (the
@@ -101,7 +102,7 @@ class SchemaDoc:
             raise SchemaError(f"invalid schema: {error.message}", pointer)
         self.draft = cls.META_SCHEMA.get("$schema", "")
         self.legacy = any(d in self.draft for d in _LEGACY_DRAFTS)
-        self.validator = cls(root, format_checker=cls.FORMAT_CHECKER)
+        self.validator = yes_no(cls)(root, format_checker=cls.FORMAT_CHECKER)
         self.by_id: dict[str, str] = {}      # absolute URI (no fragment) -> pointer
         self.anchors: dict[str, str] = {}    # absolute URI#anchor -> pointer
         self._bases: dict[str, str] = {}     # pointer -> base URI, where it differs from the parent's
