@@ -48,10 +48,7 @@ def combine_dfa(asts: list[Node], accept: Callable[[frozenset[int]], bool], *,
 
 def dfa_to_ast(dfa: MinimalDFA, classes: list[CharSet], *, max_nodes: int = 20000) -> Node:
     """A regex AST of the DFA's language (state elimination)."""
-    class_groups: dict[int, list[CharSet]] = {}
-    for c, col in enumerate(dfa.column_of_class.tolist()):
-        class_groups.setdefault(col, []).append(classes[c])
-    column_chars = [CharSet().union(*class_groups.get(col, ())) for col in range(dfa.trans.shape[1])]
+    column_chars = dfa.column_chars(classes)
     columns: dict[tuple[int, int], list[CharSet]] = {}      # (s, t) -> the chars of its columns
     for s, row in enumerate(dfa.trans.tolist()):
         for col, t in enumerate(row):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from constrain._core import coreachable, hopcroft
+from constrain.automata.charset import CharSet
 from constrain.automata.determinize import SubsetDFA
 from constrain.automata.dfa import DEAD
 
@@ -26,6 +27,14 @@ class MinimalDFA:
     trans: np.ndarray  # int32 [n_states, n_columns]; -1 = dead
     tags: list[frozenset[int]]
     column_of_class: np.ndarray  # int [n_classes]
+
+    def column_chars(self, classes: list[CharSet]) -> list[CharSet]:
+        """The characters each column reads: the union of its classes (`classes[c]`, the
+        characters of class c)."""
+        parts: list[list[CharSet]] = [[] for _ in range(self.trans.shape[1])]
+        for c, column in enumerate(self.column_of_class.tolist()):
+            parts[column].append(classes[c])
+        return [CharSet().union(*p) for p in parts]
 
 
 def minimize(sub: SubsetDFA) -> MinimalDFA | None:

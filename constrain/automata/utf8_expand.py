@@ -95,11 +95,8 @@ def _between(nfa: NFA, n_chars: int, quote: int) -> None:
 
 
 def _byte_nfa(chars: MinimalDFA, classes: list[CharSet], sequences=utf8_sequences) -> NFA:
-    n, k = chars.trans.shape
-    column_sets: list[list[CharSet]] = [[] for _ in range(k)]
-    for c, col in enumerate(chars.column_of_class.tolist()):
-        column_sets[col].append(classes[c])
-    column_chars = [CharSet().union(*parts) for parts in column_sets]
+    n = chars.trans.shape[0]
+    column_chars = chars.column_chars(classes)
     nfa = NFA(n)  # linear in the character DFA, which max_states already bounds
     suffix_nodes: dict[tuple, int] = {}
     spellings: dict[tuple[int, ...], tuple] = {}    # columns -> the sequences of their characters

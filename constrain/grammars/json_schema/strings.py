@@ -326,9 +326,7 @@ def _spelled_combination(required: list[Node], forbidden: list[Node], max_states
 
 def _multibyte_moves(chars, classes: list[CharSet]) -> int:
     """The (state, target) moves of a code-point automaton that read a character past ASCII."""
-    wide = np.zeros(chars.trans.shape[1], dtype=bool)
-    for c, column in enumerate(chars.column_of_class.tolist()):
-        wide[column] |= classes[c].ranges[-1][1] >= 0x80
+    wide = np.array([cs.ranges[-1][1] >= 0x80 for cs in chars.column_chars(classes)], dtype=bool)
     target = chars.trans[:, wide]
     source = np.broadcast_to(np.arange(target.shape[0])[:, None], target.shape)
     live = target >= 0
