@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "bindings_common.h"
 #include "byte_dfa.h"
@@ -299,6 +300,48 @@ PYBIND11_MODULE(_core, m) {
       "accept_states[accept_begin[c]:accept_begin[c+1]] the states accepting component c "
       "(ascending); shared an (n, words) uint64 array whose row c has bit r set when c accepts "
       "in the r-th state (in state order) accepting several components. None past max_states.");
+
+  m.def(
+      "overlapping_sets",
+      [](const IntArray& sets, const IntArray& terminals, const IntArray& component_of,
+         const py::array_t<uint64_t, py::array::c_style | py::array::forcecast>& shared) {
+        if (sets.ndim() != 1 || terminals.ndim() != 1 || sets.shape(0) != terminals.shape(0) ||
+            component_of.ndim() != 1 || shared.ndim() != 2)
+          throw std::invalid_argument("overlapping_sets: sets and terminals must be 1-d of one length, shared 2-d");
+        const auto n_pairs = static_cast<std::size_t>(sets.shape(0));
+        const auto n_terminals = static_cast<int32_t>(component_of.shape(0));
+        const auto n_components = static_cast<int32_t>(shared.shape(0));
+        const auto words = static_cast<std::size_t>(shared.shape(1));
+        const int32_t *set = sets.data(), *terminal = terminals.data(), *component = component_of.data();
+        const uint64_t* bits = shared.data();
+        // the pairs of components with shared texts, by set; then per set, a bit seen twice
+        std::vector<std::pair<int32_t, int32_t>> kept;
+        for (std::size_t i = 0; i < n_pairs; ++i) {
+          if (terminal[i] < 0 || terminal[i] >= n_terminals)
+            throw std::invalid_argument("overlapping_sets: terminal id out of range");
+          const int32_t c = component[terminal[i]];
+          if (c < 0) continue;
+          if (c >= n_components) throw std::invalid_argument("overlapping_sets: component out of range");
+          const uint64_t* row = bits + static_cast<std::size_t>(c) * words;
+          if (std::any_of(row, row + words, [](uint64_t w) { return w != 0; })) kept.emplace_back(set[i], c);
+        }
+        std::sort(kept.begin(), kept.end());
+        kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
+        std::vector<uint64_t> seen(words);
+        for (std::size_t i = 0; i < kept.size(); ++i) {
+          if (i == 0 || kept[i].first != kept[i - 1].first) std::fill(seen.begin(), seen.end(), 0);
+          const uint64_t* row = bits + static_cast<std::size_t>(kept[i].second) * words;
+          for (std::size_t w = 0; w < words; ++w) {
+            if (seen[w] & row[w]) return true;
+            seen[w] |= row[w];
+          }
+        }
+        return false;
+      },
+      py::arg("sets"), py::arg("terminals"), py::arg("component_of"), py::arg("shared"),
+      "Whether two components of one set share a text: set sets[i] holds the terminal "
+      "terminals[i], terminal t is component component_of[t] (-1: none, not lexed), and row c "
+      "of `shared` (terminal_union's) has the bits of the multi-accepting states of c.");
 
   m.def(
       "words_excluded",

@@ -18,6 +18,20 @@ struct RuleArrays {
   std::vector<int32_t> lhs, rhs_begin, rhs;
 };
 
+// std::invalid_argument naming `what` unless `r` is a well-formed CSR whose ids are in range
+void check_rule_ranges(const RuleArrays& r, int32_t n_terminals, int32_t n_nonterminals, const char* what) {
+  const std::string name(what);
+  if (r.lhs.empty() || r.rhs_begin.size() != r.lhs.size() + 1 || r.rhs_begin[0] != 0 ||
+      r.rhs_begin.back() != static_cast<int32_t>(r.rhs.size()))
+    throw std::invalid_argument(name + ": bad rule arrays");
+  for (size_t i = 0; i < r.lhs.size(); ++i)
+    if (r.lhs[i] < 0 || r.lhs[i] >= n_nonterminals || r.rhs_begin[i + 1] < r.rhs_begin[i])
+      throw std::invalid_argument(name + ": rule out of range");
+  for (int32_t sym : r.rhs)
+    if (sym >= n_terminals || (sym < 0 && ~sym >= n_nonterminals))
+      throw std::invalid_argument(name + ": symbol out of range");
+}
+
 // build_lalr's rule encoding (csrc/lalr.h), copied and checked: std::invalid_argument
 // naming `what` for arrays that are not 1-d, a malformed CSR, or an id out of range
 RuleArrays checked_rules(const IntArray& lhs_array, const IntArray& rhs_begin_array, const IntArray& rhs_array,
@@ -28,15 +42,7 @@ RuleArrays checked_rules(const IntArray& lhs_array, const IntArray& rhs_begin_ar
   RuleArrays r{{lhs_array.data(), lhs_array.data() + lhs_array.size()},
                {rhs_begin_array.data(), rhs_begin_array.data() + rhs_begin_array.size()},
                {rhs_array.data(), rhs_array.data() + rhs_array.size()}};
-  if (r.lhs.empty() || r.rhs_begin.size() != r.lhs.size() + 1 || r.rhs_begin[0] != 0 ||
-      r.rhs_begin.back() != static_cast<int32_t>(r.rhs.size()))
-    throw std::invalid_argument(name + ": bad rule arrays");
-  for (size_t i = 0; i < r.lhs.size(); ++i)
-    if (r.lhs[i] < 0 || r.lhs[i] >= n_nonterminals || r.rhs_begin[i + 1] < r.rhs_begin[i])
-      throw std::invalid_argument(name + ": rule out of range");
-  for (int32_t sym : r.rhs)
-    if (sym >= n_terminals || (sym < 0 && ~sym >= n_nonterminals))
-      throw std::invalid_argument(name + ": symbol out of range");
+  check_rule_ranges(r, n_terminals, n_nonterminals, what);
   return r;
 }
 
@@ -97,6 +103,89 @@ constrain::BNFStatus finish_bnf(constrain::BNFRules& rules, constrain::BNFStatus
   return status;
 }
 
+
+// Rules ((lhs, rhs tuple) pairs of names) encoded for build_lalr: rule 0 is $start -> start
+// $END ($start = the number of nonterminals), then each rule; a nonterminal n is written ~n.
+// KeyError for a name in neither dict.
+RuleArrays encoded_rules(const py::sequence& rules, const py::dict& nonterminal_ids, const py::dict& terminal_ids,
+                         int32_t start, int32_t end) {
+  RuleArrays r{{static_cast<int32_t>(nonterminal_ids.size())}, {0, 2}, {~start, end}};
+  const auto id_in = [](const py::dict& ids, PyObject* name) -> PyObject* {
+    PyObject* found = PyDict_GetItemWithError(ids.ptr(), name);
+    if (found == nullptr && PyErr_Occurred()) throw py::error_already_set();
+    return found;
+  };
+  for (const auto& item : rules) {
+    check_rule_pair(item);
+    PyObject* left = id_in(nonterminal_ids, PyTuple_GET_ITEM(item.ptr(), 0));
+    if (left == nullptr) throw py::key_error("a rule's lhs is not a nonterminal");
+    r.lhs.push_back(py::cast<int32_t>(left));
+    PyObject* symbols = PyTuple_GET_ITEM(item.ptr(), 1);
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(symbols); ++k) {
+      PyObject* name = PyTuple_GET_ITEM(symbols, k);
+      if (PyObject* n = id_in(nonterminal_ids, name)) {
+        r.rhs.push_back(~py::cast<int32_t>(n));
+      } else if (PyObject* t = id_in(terminal_ids, name)) {
+        r.rhs.push_back(py::cast<int32_t>(t));
+      } else {
+        throw py::key_error("a rule's symbol is neither a nonterminal nor a terminal");
+      }
+    }
+    r.rhs_begin.push_back(static_cast<int32_t>(r.rhs.size()));
+  }
+  return r;
+}
+
+// A Python list of the ints (no numpy: the per-compile path stays off its call machinery).
+py::list int_list(const int32_t* begin, const int32_t* end) {
+  py::list out(static_cast<size_t>(end - begin));
+  for (size_t i = 0; begin + i < end; ++i) {
+    PyObject* v = PyLong_FromLong(begin[i]);
+    if (v == nullptr) throw py::error_already_set();
+    PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), v);
+  }
+  return out;
+}
+
+py::bytes int_bytes(const std::vector<int32_t>& v) {
+  return {reinterpret_cast<const char*>(v.data()), v.size() * sizeof(int32_t)};
+}
+
+// The LALR tables of encoded rules as the parser reads them: (n_states, row_begin, split,
+// symbols, values, conflicts, pair_state, pair_terminal, rule_len, rule_lhs). Row s holds
+// its gotos at [row_begin[s], split[s]) and its terminal actions at [split[s],
+// row_begin[s + 1]) of `symbols`/`values` (int32 bytes; a goto's symbol is the nonterminal
+// id n, not ~n); conflicts as (state, terminal, rule, kind) tuples; the action pairs on a
+// terminal other than the end marker `end` as two int32 arrays. None past max_states.
+py::object lalr_result(const RuleArrays& r, int32_t end, int32_t n_nonterminals, int32_t max_states) {
+  constrain::LALRResult t;
+  {
+    py::gil_scoped_release release;
+    t = constrain::build_lalr(r.lhs, r.rhs_begin, r.rhs, end + 1, n_nonterminals, max_states);
+  }
+  if (t.too_large) return py::none();
+  const auto n = static_cast<size_t>(t.n_states);
+  std::vector<int32_t> split(n), pair_state, pair_terminal;
+  for (size_t s = 0; s < n; ++s) {
+    auto k = static_cast<size_t>(t.row_begin[s]);
+    for (; k < static_cast<size_t>(t.row_begin[s + 1]) && t.row_symbol[k] < 0; ++k) t.row_symbol[k] = ~t.row_symbol[k];
+    split[s] = static_cast<int32_t>(k);
+    for (; k < static_cast<size_t>(t.row_begin[s + 1]); ++k)
+      if (t.row_symbol[k] < end) {
+        pair_state.push_back(static_cast<int32_t>(s));
+        pair_terminal.push_back(t.row_symbol[k]);
+      }
+  }
+  py::list conflicts;
+  for (size_t i = 0; i + 3 < t.conflicts.size(); i += 4)
+    conflicts.append(py::make_tuple(t.conflicts[i], t.conflicts[i + 1], t.conflicts[i + 2], t.conflicts[i + 3]));
+  std::vector<int32_t> rule_len(r.lhs.size());
+  for (size_t i = 0; i < r.lhs.size(); ++i) rule_len[i] = r.rhs_begin[i + 1] - r.rhs_begin[i];
+  const auto list_of = [](const std::vector<int32_t>& v) { return int_list(v.data(), v.data() + v.size()); };
+  return py::make_tuple(t.n_states, list_of(t.row_begin), list_of(split), int_bytes(t.row_symbol),
+                        int_bytes(t.row_value), conflicts, to_array(pair_state), to_array(pair_terminal),
+                        list_of(rule_len), list_of(r.lhs));
+}
 }  // namespace
 
 void bind_grammar(py::module_& m) {
@@ -147,32 +236,8 @@ void bind_grammar(py::module_& m) {
       "encode_rules",
       [](const py::sequence& rules, const py::dict& nonterminal_ids, const py::dict& terminal_ids, int32_t start,
          int32_t end) {
-        // rule 0: $start -> start $END; then each rule, a nonterminal n written ~n
-        std::vector<int32_t> lhs{static_cast<int32_t>(nonterminal_ids.size())}, rhs_begin{0, 2}, rhs{~start, end};
-        const auto id_in = [](const py::dict& ids, PyObject* name) -> PyObject* {
-          PyObject* found = PyDict_GetItemWithError(ids.ptr(), name);
-          if (found == nullptr && PyErr_Occurred()) throw py::error_already_set();
-          return found;
-        };
-        for (const auto& item : rules) {
-          check_rule_pair(item);
-          PyObject* left = id_in(nonterminal_ids, PyTuple_GET_ITEM(item.ptr(), 0));
-          if (left == nullptr) throw py::key_error("a rule's lhs is not a nonterminal");
-          lhs.push_back(py::cast<int32_t>(left));
-          PyObject* symbols = PyTuple_GET_ITEM(item.ptr(), 1);
-          for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(symbols); ++k) {
-            PyObject* name = PyTuple_GET_ITEM(symbols, k);
-            if (PyObject* n = id_in(nonterminal_ids, name)) {
-              rhs.push_back(~py::cast<int32_t>(n));
-            } else if (PyObject* t = id_in(terminal_ids, name)) {
-              rhs.push_back(py::cast<int32_t>(t));
-            } else {
-              throw py::key_error("a rule's symbol is neither a nonterminal nor a terminal");
-            }
-          }
-          rhs_begin.push_back(static_cast<int32_t>(rhs.size()));
-        }
-        return py::make_tuple(to_array(lhs), to_array(rhs_begin), to_array(rhs));
+        const RuleArrays r = encoded_rules(rules, nonterminal_ids, terminal_ids, start, end);
+        return py::make_tuple(to_array(r.lhs), to_array(r.rhs_begin), to_array(r.rhs));
       },
       py::arg("rules"), py::arg("nonterminal_ids"), py::arg("terminal_ids"), py::arg("start"), py::arg("end"),
       "Rules ((lhs, rhs) pairs) as build_lalr's arrays (lhs, rhs_begin, rhs), the augmented rule "
@@ -212,6 +277,21 @@ void bind_grammar(py::module_& m) {
       py::arg("max_states"),
       "LALR(1) tables (csrc/lalr.h): (n_states, row_begin, row_symbol, row_value, conflicts) with "
       "conflicts as flat (state, terminal, rule, kind) quadruples; None past max_states LR states.");
+
+  m.def(
+      "lalr_tables",
+      [](const py::sequence& rules, const py::dict& nonterminal_ids, const py::dict& terminal_ids, int32_t start,
+         int32_t end, int32_t max_states) -> py::object {
+        const RuleArrays r = encoded_rules(rules, nonterminal_ids, terminal_ids, start, end);
+        const auto n_nonterminals = static_cast<int32_t>(nonterminal_ids.size()) + 1;
+        check_rule_ranges(r, end + 1, n_nonterminals, "lalr_tables");
+        return lalr_result(r, end, n_nonterminals, max_states);
+      },
+      py::arg("rules"), py::arg("nonterminal_ids"), py::arg("terminal_ids"), py::arg("start"), py::arg("end"),
+      py::arg("max_states"),
+      "encode_rules then build_lalr in one call, the tables as the parser reads them: (n_states, "
+      "row_begin, split, symbols, values, conflicts, pair_state, pair_terminal, rule_len, rule_lhs) "
+      "(see lalr_result in csrc/bindings_grammar.cc); None past max_states LR states.");
 }
 
 }  // namespace constrain

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from constrain._core import build_lalr as core_build_lalr, nullable_nonterminals
+from constrain._core import build_lalr as core_build_lalr, lalr_tables, nullable_nonterminals
 
 
 def test_core_build_lalr_refuses_bad_rules():
@@ -24,6 +24,35 @@ def test_core_build_lalr_refuses_bad_rules():
             core_build_lalr(*bad, 100)
         with pytest.raises(ValueError):
             nullable_nonterminals(*bad)
+
+
+def test_lalr_tables_gives_the_rows_of_build_lalr():
+    """lalr_tables (names in, the parser's rows out) agrees with build_lalr on the encoded
+    rules: the same rows, gotos first with their nonterminal ids, then the actions; the action
+    pairs leave out the end marker; ids out of range and unknown names are refused."""
+    from array import array
+    rules = [("S", ("a", "S", "b")), ("S", ("c",))]
+    n_states, row_begin, split, symbols, values, conflicts, pair_state, pair_terminal, rule_len, rule_lhs = \
+        lalr_tables(rules, {"S": 0}, {"a": 0, "b": 1, "c": 2}, 0, 3, 100)
+    expected = core_build_lalr([1, 0, 0], [0, 2, 5, 6], [~0, 3, 0, ~0, 1, 2], 4, 2, 100)
+    assert n_states == expected[0] and row_begin == expected[1].tolist() and conflicts == []
+    symbols, values = array("i", symbols).tolist(), array("i", values).tolist()
+    assert values == expected[3].tolist()
+    assert symbols == [~s if s < 0 else s for s in expected[2].tolist()]
+    encoded = expected[2].tolist()
+    for r in range(n_states):       # the split: gotos (nonterminals, ~n) before it, actions after
+        assert all(s < 0 for s in encoded[row_begin[r]:split[r]])
+        assert all(s >= 0 for s in encoded[split[r]:row_begin[r + 1]])
+    pairs = {(r, symbols[k]) for r in range(n_states) for k in range(split[r], row_begin[r + 1]) if symbols[k] != 3}
+    assert set(zip(pair_state.tolist(), pair_terminal.tolist())) == pairs
+    assert rule_len == [2, 3, 1] and rule_lhs == [1, 0, 0]
+    assert lalr_tables(rules, {"S": 0}, {"a": 0, "b": 1, "c": 2}, 0, 3, 2) is None
+    with pytest.raises(ValueError):
+        lalr_tables(rules, {"S": 5}, {"a": 0, "b": 1, "c": 2}, 0, 3, 100)       # nonterminal id out of range
+    with pytest.raises(ValueError):
+        lalr_tables(rules, {"S": 0}, {"a": 0, "b": 7, "c": 2}, 0, 3, 100)       # terminal id out of range
+    with pytest.raises(KeyError):
+        lalr_tables(rules, {"S": 0}, {"a": 0, "b": 1}, 0, 3, 100)               # c unknown
 
 
 @settings(max_examples=100, deadline=None)

@@ -6,6 +6,7 @@ import itertools
 import re
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +36,19 @@ def test_overlap_within_matches_brute_force(patterns, sets):
     found = Lexers(grammar, all_readings=True).overlap_within(
         np.array([k for k, _ in pairs], dtype=np.int64), np.array([i for _, i in pairs], dtype=np.int64), names)
     assert found == expected
+
+
+def test_overlapping_sets_refuses_ids_out_of_range():
+    """The C++ overlap check reads its arrays by the ids it is given: a terminal or component
+    id out of range is a ValueError, not a read past an array."""
+    from constrain._core import overlapping_sets
+    shared = np.array([[1], [1]], dtype=np.uint64)
+    assert overlapping_sets(np.array([0, 0]), np.array([0, 1]), [0, 1], shared)
+    assert not overlapping_sets(np.array([0, 1]), np.array([0, 1]), [0, 1], shared)
+    assert not overlapping_sets(np.array([0, 0]), np.array([0, 1]), [0, -1], shared)     # 1 is not lexed
+    for sets, terminals, component_of in (([0, 0], [0, 2], [0, 1]), ([0, 0], [0, 1], [0, 2]), ([0], [0, 1], [0, 1])):
+        with pytest.raises(ValueError):
+            overlapping_sets(np.array(sets), np.array(terminals), component_of, shared)
 
 
 def test_all_readings_grammar_with_two_readings_in_one_state_is_parsed_by_earley():

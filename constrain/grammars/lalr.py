@@ -19,11 +19,12 @@ Invariants:
 """
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 import numpy as np
 
-from constrain._core import build_lalr as _core_build_lalr, encode_rules
+from constrain._core import lalr_tables
 from constrain.errors import GrammarError
 from constrain.grammars.cfg import Grammar, lookup_terminal
 
@@ -33,13 +34,13 @@ class RowDicts(dict):
     `values` alike, turned into a dict (symbol -> value, Python ints) at `self[s]` on first
     use: a parser visits part of its table, and a built row is a plain dict lookup. (Building
     every row at once cost 10% of the time to first mask over a sample of MaskBench schemas,
-    against 2.5% of the time between masks for building them one by one; the arrays stay
-    numpy, not lists, which a wide object's table would fill with 100k ints.) A row built
-    twice by two threads is equal, so the race is harmless."""
+    against 2.5% of the time between masks for building them one by one; the arrays are
+    `array.array`s, not lists, which a wide object's table would fill with 100k ints.) A row
+    built twice by two threads is equal, so the race is harmless."""
 
     __slots__ = ("_starts", "_ends", "_symbols", "_values", "n_rows")
 
-    def __init__(self, starts: list[int], ends: list[int], symbols: np.ndarray, values: np.ndarray):
+    def __init__(self, starts: list[int], ends: list[int], symbols: array, values: array):
         super().__init__()
         self._starts, self._ends, self._symbols, self._values = starts, ends, symbols, values
         self.n_rows = len(starts)
@@ -69,35 +70,27 @@ _READ = -1     # in a decision-tree node, the key of the depth it consults (stat
 
 
 def build_lalr(grammar: Grammar) -> LALRTables:
-    """The LALR(1) tables of `grammar` (built in C++, csrc/lalr.cc); GrammarError when the
-    LR(0) automaton passes MAX_LR_STATES states."""
+    """The LALR(1) tables of `grammar` (built in C++, csrc/lalr.cc, in one call from the rules
+    to the rows: no numpy on the way, whose calls on small arrays cost the most when the
+    caches are cold); GrammarError when the LR(0) automaton passes MAX_LR_STATES states."""
     terms = grammar.parser_terminals
     tid = {name: i for i, name in enumerate(terms)}
     end = len(terms)
     nts = sorted(grammar.nonterminals)
     ntid = {name: i for i, name in enumerate(nts)}
-    aug = len(nts)
     # symbols: terminal ids >= 0, nonterminal n encoded as ~n; rule 0: $start -> start $END
-    lhs, rhs_begin, rhs = encode_rules(grammar.rules, ntid, tid, ntid[grammar.start], end)
-    built = _core_build_lalr(lhs, rhs_begin, rhs, end + 1, aug + 1, MAX_LR_STATES)
+    built = lalr_tables(grammar.rules, ntid, tid, ntid[grammar.start], end, MAX_LR_STATES)
     if built is None:
         raise GrammarError(f"the LALR automaton exceeds {MAX_LR_STATES} states")
-    n_states, row_begin, row_symbol, row_value, flat_conflicts = built
-    # a row lists its nonterminals (gotos) first, then its terminals (actions)
-    nonterminals_before = np.concatenate(([0], np.cumsum(row_symbol < 0)))
-    splits = (row_begin[:-1] + np.diff(nonterminals_before[row_begin])).tolist()
-    bounds = row_begin.tolist()
-    action = RowDicts(splits, bounds[1:], row_symbol, row_value)
-    goto = RowDicts(bounds[:-1], splits, ~row_symbol, row_value)
+    n_states, row_begin, split, symbols, values, flat_conflicts, pair_state, pair_terminal, rule_len, rule_lhs = built
+    # a row lists its gotos first, then its actions
+    symbols, values = array("i", symbols), array("i", values)
+    action = RowDicts(split, row_begin[1:], symbols, values)
+    goto = RowDicts(row_begin[:-1], split, symbols, values)
     names = list(terms) + ["$END"]
     conflicts = tuple(f"{('shift/reduce', 'reduce/reduce')[kind]} conflict on {names[t]} reducing "
-                      f"{grammar.rules[r - 1]} (state {p})"
-                      for p, t, r, kind in flat_conflicts.reshape(-1, 4).tolist())
-    rule_len = np.diff(rhs_begin).tolist()
-    state_of_entry = np.repeat(np.arange(n_states), np.diff(row_begin))
-    on_terminal = (row_symbol >= 0) & (row_symbol < end)
-    return LALRTables(n_states, action, goto, rule_len, lhs.tolist(), conflicts,
-                      (state_of_entry[on_terminal], row_symbol[on_terminal]))
+                      f"{grammar.rules[r - 1]} (state {p})" for p, t, r, kind in flat_conflicts)
+    return LALRTables(n_states, action, goto, rule_len, rule_lhs, conflicts, (pair_state, pair_terminal))
 
 
 class LALRParser:

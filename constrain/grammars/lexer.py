@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from constrain._core import terminal_union
+from constrain._core import overlapping_sets, terminal_union
 from constrain.automata.regex import cached_regex_to_dfa, literal_text, terminal_automata
 from constrain.errors import AutomatonTooLargeError, ConstrainError, GrammarError
 from constrain.grammars.cfg import Grammar, Terminal
@@ -298,24 +298,15 @@ class Lexers:
     def overlap_within(self, sets: np.ndarray, terminals: np.ndarray, names: list[str]) -> bool:
         """Whether some text is accepted by two terminals of one set (then a parser that reads
         one terminal per lexeme cannot follow every reading). The sets are given as pairs:
-        set `sets[i]` holds the terminal `names[terminals[i]]`. A set has such a pair iff
-        the bit sets of its terminals' multi-accepting union states (the unions' `shared_texts`) are not
-        disjoint: the bits of their union are fewer than their bits counted one by one."""
+        set `sets[i]` holds the terminal `names[terminals[i]]`. A set has such a pair iff two
+        of its terminals have a common bit among the bits of their multi-accepting union
+        states (the unions' `shared_texts`); checked in C++ (`overlapping_sets`)."""
         if self.unions_on_demand:
             raise ValueError("overlap_within needs the unions built up front (unions_on_demand=False)")
         shared = self._shared_texts
         if shared.shape[1] == 0:                             # no text has two readings
             return False
-        sets, component = self._lexed_pairs(sets, terminals, names)
-        keep = shared.any(axis=1)[component]
-        if not keep.any():
-            return False
-        order = np.argsort(sets[keep], kind="stable")
-        sets, component = sets[keep][order], component[keep][order]
-        starts = np.flatnonzero(np.r_[True, sets[1:] != sets[:-1]])
-        union = np.bitwise_or.reduceat(shared[component], starts, axis=0)
-        counted = np.add.reduceat(_bit_count(shared)[component], starts)
-        return bool((_bit_count(union) < counted).any())
+        return overlapping_sets(sets, terminals, [self._index.get(n, -1) for n in names], shared)
 
     def check_counted(self, sets: np.ndarray, terminals: np.ndarray, names: list[str]) -> None:
         """At compile time, for an LALR parser (its action pairs: set `sets[i]` holds the
@@ -377,14 +368,6 @@ class Lexers:
             return TerminalUnion(self._parts, components, len(self.names), self.max_states)
         except ConstrainError as e:
             raise _terminal_error(f"lexer: {e}", None) from None
-
-
-_BITS_IN_BYTE = np.array([bin(b).count("1") for b in range(256)], dtype=np.int64)
-
-
-def _bit_count(words: np.ndarray) -> np.ndarray:
-    """The number of set bits in each row of a 2-d uint64 array."""
-    return _BITS_IN_BYTE[words.view(np.uint8)].sum(axis=1)
 
 
 def _culprit(terminals: list[Terminal], max_states: int) -> str | None:
