@@ -9,6 +9,8 @@ raises NotMergeable; it never drops a constraint.
 """
 from __future__ import annotations
 
+import functools
+
 import json
 import math
 from urllib.parse import unquote, urldefrag, urljoin
@@ -102,7 +104,7 @@ class SchemaDoc:
             raise SchemaError(f"invalid schema: {error.message}", pointer)
         self.draft = cls.META_SCHEMA.get("$schema", "")
         self.legacy = any(d in self.draft for d in _LEGACY_DRAFTS)
-        self.validator = yes_no(cls)(root, format_checker=cls.FORMAT_CHECKER)
+        self._cls = cls
         self.by_id: dict[str, str] = {}      # absolute URI (no fragment) -> pointer
         self.anchors: dict[str, str] = {}    # absolute URI#anchor -> pointer
         self._bases: dict[str, str] = {}     # pointer -> base URI, where it differs from the parent's
@@ -110,6 +112,12 @@ class SchemaDoc:
         self._resolved: dict[tuple[str, str], str] = {}   # (base, $ref) -> its target pointer
         if isinstance(root, dict):
             self._index(root, [], "")
+
+    @functools.cached_property
+    def validator(self):
+        """A jsonschema validator of the document (its draft, formats and references), built on
+        first use: most schemas never validate a value while compiling."""
+        return yes_no(self._cls)(self.root, format_checker=self._cls.FORMAT_CHECKER)
 
     def _index(self, node, path: list, base: str) -> None:
         """Record `node` (reached by the pointer tokens `path`) and what it holds: written
