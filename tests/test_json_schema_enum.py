@@ -1,5 +1,6 @@
-"""A long enum compiles to one terminal for its strings, booleans and nulls (the trie of their
-spellings) and accepts exactly its values; the grammar shown keeps a literal per value."""
+"""An enum of two or more strings, booleans and nulls compiles to one terminal for them (the
+trie of their spellings) and accepts exactly its values; the grammar shown keeps a literal
+per value."""
 from __future__ import annotations
 
 import json
@@ -25,7 +26,13 @@ def test_a_long_enum_is_one_terminal_and_exact(llama3):
     assert "%declare" not in shown and shown.count("code") == 40      # a literal per value
 
 
-def test_a_short_enum_keeps_a_terminal_per_value(llama3):
-    vocab, _ = llama3
-    grammar = constrain.compile_json_schema({"enum": ["a", "b", "c"]}, vocab)
-    assert not any(t.pattern.startswith('"automaton') for t in grammar.ir.terminals.values())
+def test_one_value_keeps_its_literal_and_two_are_one_terminal(llama3):
+    vocab, tok = llama3
+    one = constrain.compile_json_schema({"enum": ["a"]}, vocab)
+    assert not any(t.pattern.startswith('"automaton') for t in one.ir.terminals.values())
+    three = constrain.compile_json_schema({"enum": ["a", "b", None]}, vocab)
+    assert [t.pattern.startswith('"automaton') for t in three.ir.terminals.values()] == [True]
+    for text in ('"a"', '"b"', "null"):
+        assert accepts(three, tok, text), text
+    for text in ('"c"', '"ab"', '""', "false"):
+        assert not accepts(three, tok, text), text

@@ -74,7 +74,7 @@ MAX_FLATTEN_DEPTH = 32
 MAX_COUNT = 512              # member counts (rules grow with slots x count)
 MAX_ITEMS = 1024             # item counts (one rule per count)
 ANY_ORDER_MAX = 6
-MANY_VALUES = 16             # enum values read as one terminal when compiling
+MANY_VALUES = 2              # enum values read as one terminal when compiling
 # automaton terminals by cache key, across schemas (up to 100k states: about 100 MB of byte tables)
 BUILT_AUTOMATA = AutomatonCache(max_entries=512, max_states=100_000)
 MAX_DEPENDENCY_TRIGGERS = 4
@@ -369,9 +369,9 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         return self.term(literal_regex(text))
 
     def enum(self, values: list) -> str | None:
-        """The rule of exactly `values`. Compiling, the strings, booleans and nulls of a long
-        enum are one terminal, the trie of their spellings (a terminal each would cost the
-        lexer a component each); the grammar shown keeps a literal per value."""
+        """The rule of exactly `values`. Compiling, the strings, booleans and nulls of an enum
+        of two or more of them are one terminal, the trie of their spellings (a terminal each
+        would cost the lexer a component each); the grammar shown keeps a literal per value."""
         words = [v for v in values if v is None or isinstance(v, (str, bool))]
         if not self.for_compile or len(words) < MANY_VALUES:
             return self.rule([self.literal(v) for v in values])
