@@ -19,6 +19,7 @@ namespace py = pybind11;
 using constrain::ByteDFA;
 using constrain::IntArray;
 using constrain::TokenTrie;
+using constrain::int32_bytes;
 using constrain::to_array;
 
 namespace {
@@ -284,19 +285,19 @@ PYBIND11_MODULE(_core, m) {
             r += multi;
           }
         }
-        py::array_t<int32_t> members({static_cast<py::ssize_t>(u.members.size() / 2), static_cast<py::ssize_t>(2)});
-        int32_t* rows = members.mutable_data();
+        std::vector<int32_t> members(u.members.size());
         for (std::size_t i = 0; i < u.members.size(); i += 2) {
-          rows[i] = global[u.members[i]];
-          rows[i + 1] = u.members[i + 1];
+          members[i] = global[u.members[i]];
+          members[i + 1] = u.members[i + 1];
         }
-        return py::make_tuple(union_core(u), to_array(u.tag_begin), to_array(tags), to_array(u.member_begin), members,
-                              to_array(accept_begin), to_array(accept_states), shared);
+        return py::make_tuple(union_core(u), int32_bytes(u.tag_begin), int32_bytes(tags), int32_bytes(u.member_begin),
+                              int32_bytes(members), int32_bytes(accept_begin), int32_bytes(accept_states), shared);
       },
       py::arg("parts"), py::arg("components"), py::arg("n"), py::arg("max_states"),
       "union_dfa (as_core) of some of n terminals' automata, part i being component "
       "components[i]: (core, tag_begin, tags, member_begin, members, accept_begin, accept_states, "
-      "shared) with components named by that global index in tags and members; "
+      "shared), the arrays but the last as int32 bytes (members: (component, state) pairs, flat), "
+      "with components named by that global index in tags and members; "
       "accept_states[accept_begin[c]:accept_begin[c+1]] the states accepting component c "
       "(ascending); shared an (n, words) uint64 array whose row c has bit r set when c accepts "
       "in the r-th state (in state order) accepting several components. None past max_states.");

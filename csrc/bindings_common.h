@@ -21,6 +21,14 @@ inline py::array_t<T> to_array(const std::vector<T>& v) {
   return out;
 }
 
+// The raw bytes of 32-bit values (Python reads them as array.array("i"): slicing and tolist
+// without numpy, whose calls on small arrays cost the most when the caches are cold).
+template <class T>
+inline py::bytes int32_bytes(const std::vector<T>& v) {
+  static_assert(sizeof(T) == 4, "32-bit values");
+  return {reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T)};
+}
+
 // The grammar entry points: EBNF and BNF rules (csrc/bnf.h), their LALR encoding and tables
 // (csrc/lalr.h).
 void bind_grammar(py::module_& m);

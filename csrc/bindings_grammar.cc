@@ -147,10 +147,6 @@ py::list int_list(const int32_t* begin, const int32_t* end) {
   return out;
 }
 
-py::bytes int_bytes(const std::vector<int32_t>& v) {
-  return {reinterpret_cast<const char*>(v.data()), v.size() * sizeof(int32_t)};
-}
-
 // The LALR tables of encoded rules as the parser reads them: (n_states, row_begin, split,
 // symbols, values, conflicts, pair_state, pair_terminal, rule_len, rule_lhs). Row s holds
 // its gotos at [row_begin[s], split[s]) and its terminal actions at [split[s],
@@ -182,8 +178,8 @@ py::object lalr_result(const RuleArrays& r, int32_t end, int32_t n_nonterminals,
   std::vector<int32_t> rule_len(r.lhs.size());
   for (size_t i = 0; i < r.lhs.size(); ++i) rule_len[i] = r.rhs_begin[i + 1] - r.rhs_begin[i];
   const auto list_of = [](const std::vector<int32_t>& v) { return int_list(v.data(), v.data() + v.size()); };
-  return py::make_tuple(t.n_states, list_of(t.row_begin), list_of(split), int_bytes(t.row_symbol),
-                        int_bytes(t.row_value), conflicts, to_array(pair_state), to_array(pair_terminal),
+  return py::make_tuple(t.n_states, list_of(t.row_begin), list_of(split), int32_bytes(t.row_symbol),
+                        int32_bytes(t.row_value), conflicts, to_array(pair_state), to_array(pair_terminal),
                         list_of(rule_len), list_of(r.lhs));
 }
 }  // namespace

@@ -16,9 +16,10 @@ PATTERNS = ['"[a-z]*"', '"ab"', "[0-9]+", '"a[a-z]"', "-?[0-9]+", "true"]
 def test_the_union_names_components_globally_and_agrees_with_its_tags(components):
     parts = [regex_to_dfa(PATTERNS[c]).core() for c in components]
     n = len(PATTERNS)
-    core, tag_begin, tags, member_begin, members, accept_begin, accept_states, shared = terminal_union(
-        parts, np.array(components, dtype=np.int32), n, 1000)
-    assert core.n_states == len(tag_begin) - 1 == len(member_begin) - 1
+    core, *int32s, shared = terminal_union(parts, np.array(components, dtype=np.int32), n, 1000)
+    tag_begin, tags, member_begin, members, accept_begin, accept_states = (np.frombuffer(b, dtype=np.int32) for b in int32s)
+    members = members.reshape(-1, 2)
+    assert core.n_states == len(tag_begin) - 1 == len(member_begin) - 1 and member_begin[-1] == len(members)
     assert set(tags.tolist()) <= set(components) and set(members[:, 0].tolist()) <= set(components)
     by_state = [tags[tag_begin[s]:tag_begin[s + 1]].tolist() for s in range(core.n_states)]
     multi = [s for s in range(core.n_states) if len(by_state[s]) > 1]

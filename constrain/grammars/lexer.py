@@ -28,6 +28,7 @@ candidate can be completed.
 from __future__ import annotations
 
 import threading
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -77,13 +78,12 @@ class Behaviours:
         self._ids: dict[bytes, int] = {}
         self._lock = threading.Lock()
 
-    def of(self, union, selected: np.ndarray, state: int) -> int:
+    def of(self, union, components: frozenset[int], state: int) -> int:
         """The id of state `state` of `union` (a TerminalUnion) for a lexer whose components
-        are those `selected` (a boolean array over components); the key is the bytes of its
-        selected members."""
-        begin, rows = union.member_begin, union.member_rows
-        members = rows[begin[state]:begin[state + 1]]
-        key = members[selected[members[:, 0]]].tobytes()
+        are `components`; the key is the flat tuple of its candidates' (component, state)
+        members."""
+        members = union.members_in(state)
+        key = tuple(v for k in range(0, len(members), 2) if members[k] in components for v in members[k:k + 2])
         found = self._ids.get(key)
         if found is None:
             with self._lock:
@@ -96,7 +96,7 @@ class LexerDFA:
     """The lexer of one candidate set: a union DFA holding its candidates (`union`) with
     transitions into states that cannot complete a candidate removed (so "not DEAD" means "a
     candidate terminal can still be completed"), and where its lexemes end. `components`:
-    the candidates' indices in the union (`selected`: the same as a boolean array);
+    the candidates' indices in the union;
     `behaviour(q)` names what state q does for this lexer (see Behaviours); `counted`: some
     candidate's length is counted (lexer_counts.py), so walks carry the pending lexeme's count
     (`count_owner[q]`: the counted candidate union state q is in, or -1; `count_free[c]`: the
@@ -108,7 +108,6 @@ class LexerDFA:
     core: object = field(repr=False)
     start: int
     components: frozenset[int]
-    selected: np.ndarray = field(repr=False)
     union: TerminalUnion = field(repr=False)
     behaviours: Behaviours = field(repr=False)
     counted: bool = False
@@ -119,7 +118,7 @@ class LexerDFA:
     def behaviour(self, q: int) -> int:
         found = self._behaviour.get(q)
         if found is None:
-            found = self._behaviour.setdefault(q, self.behaviours.of(self.union, self.selected, q))
+            found = self._behaviour.setdefault(q, self.behaviours.of(self.union, self.components, q))
         return found
 
     def count_key(self, q: int, count: int) -> int:
@@ -141,26 +140,36 @@ class TerminalUnion:
     """The union (product) DFA of some of a grammar's terminals (`components`, ascending
     global indices), in C++ only (`core`, built by `terminal_union`). Its states' tags
     (`tags[tag_begin[s]:tag_begin[s + 1]]`, the components accepting in s) and members
-    (`member_rows[member_begin[s]:member_begin[s + 1]]`, (component, component state) rows)
+    (`members_in(s)`, (component, component state) pairs), kept in int32 `array.array`s,
     name components by global index, so readings and behaviour keys mean the same in every
     union of one grammar. Kept beside them: the states accepting each component, and
     `shared_texts` (rows by global index: row c has bit r set when c accepts in the r-th
     union state accepting several components)."""
 
-    def __init__(self, parts: list, components: np.ndarray, n: int, max_states: int):
-        built = terminal_union([parts[c].core() for c in components.tolist()], components, n, max_states)
+    def __init__(self, parts: list, components: list[int], n: int, max_states: int):
+        built = terminal_union([parts[c].core() for c in components], components, n, max_states)
         if built is None:
             raise AutomatonTooLargeError(f"the union of {len(components)} automata exceeds max_states={max_states}")
-        (self.core, self.tag_begin, self.tags, self.member_begin, self.member_rows,
-         self._accept_begin, self._accept_states, self.shared_texts) = built
+        self.core, *int32s, self.shared_texts = built
+        (self.tag_begin, self.tags, self.member_begin, self.members,
+         self._accept_begin, self._accept_states) = (array("i", b) for b in int32s)
         self.n_states = self.core.n_states
 
     def accepting_in(self, s: int) -> list[int]:
         """The components accepting in state s, ascending."""
         return self.tags[self.tag_begin[s]:self.tag_begin[s + 1]].tolist()
 
-    def accepting_states(self, c: int) -> np.ndarray:
-        return self._accept_states[self._accept_begin[c]:self._accept_begin[c + 1]]
+    def accepting_states(self, c: int) -> list[int]:
+        return self._accept_states[self._accept_begin[c]:self._accept_begin[c + 1]].tolist()
+
+    def members_in(self, s: int) -> list[int]:
+        """State s's members, flat: component, its state, component, its state, ..."""
+        return self.members[2 * self.member_begin[s]:2 * self.member_begin[s + 1]].tolist()
+
+    def member_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(member_begin, member_rows) as numpy views (rows: (component, state) pairs)."""
+        return (np.frombuffer(self.member_begin, dtype=np.int32),
+                np.frombuffer(self.members, dtype=np.int32).reshape(-1, 2))
 
 
 class Lexers:
@@ -253,24 +262,23 @@ class Lexers:
         # no candidates (the parse is complete and nothing is ignored): every transition is DEAD
         components = frozenset(self._index[n] for n in names if n in self._index)
         union = self._union_holding(components, lr_state)
-        accepting = np.zeros(union.n_states, dtype=np.uint8)
+        accepting = bytearray(union.n_states)
         for c in components:
-            accepting[union.accepting_states(c)] = 1
+            for s in union.accepting_states(c):
+                accepting[s] = 1
         reading = Readings(union, {c: self._rank[c] for c in components}, self.names,
                            None if self.all_readings else 1)
         core = union.core.restricted(accepting)
-        selected = np.zeros(len(self.names), dtype=bool)
-        selected[list(components)] = True
         counted = counted_components(self._parts, components)
         owner = None
         if counted:
-            arrays, owner = self._counted(counter_arrays, selected, union)
+            arrays, owner = self._counted(counter_arrays, components, union)
             core.set_counter(*arrays)
         with self._lock:
             lexer = self._by_candidates.get(names)
             if lexer is None:
                 lexer = LexerDFA(len(self._by_candidates), names, reading, core, 0, components,
-                                 selected, union, self.behaviours, bool(counted), owner,
+                                 union, self.behaviours, bool(counted), owner,
                                  {c: self._parts[c].free_counts(self.token_reach) for c in counted})
                 self._by_candidates[names] = lexer
         return lexer
@@ -291,7 +299,7 @@ class Lexers:
         if own is None:
             # no candidates: any union does, none of its states accepting for them
             members = sorted(components) if components else [0]
-            own = self._build_union(np.array(members, dtype=np.int64))
+            own = self._build_union(members)
             own = self._own_unions.setdefault(components, own)
         return own
 
@@ -316,17 +324,17 @@ class Lexers:
         sets, component = self._lexed_pairs(sets, terminals, names)
         always = [self._index[n] for n in self.grammar.ignore]
         for lr_state in np.unique(sets[self._is_counted[component]]).tolist():
-            members = component[sets == lr_state].tolist() + always
-            selected = np.zeros(len(self.names), dtype=bool)
-            selected[members] = True
-            union = self._union_holding(frozenset(members), lr_state if self.sharded else None)
-            self._counted(counted_rows, selected, union)
+            members = frozenset(component[sets == lr_state].tolist() + always)
+            union = self._union_holding(members, lr_state if self.sharded else None)
+            self._counted(counted_rows, members, union)
 
-    def _counted(self, layout, selected: np.ndarray, union: TerminalUnion):
-        """`layout(parts, selected, member_begin, member_rows)` (lexer_counts.py) in `union`,
-        its SharedCountError named by terminal."""
+    def _counted(self, layout, components: frozenset[int], union: TerminalUnion):
+        """`layout(parts, selected, member_begin, member_rows)` (lexer_counts.py) in `union`
+        for the candidates `components`, its SharedCountError named by terminal."""
+        selected = np.zeros(len(self.names), dtype=bool)
+        selected[list(components)] = True
         try:
-            return layout(self._parts, selected, union.member_begin, union.member_rows)
+            return layout(self._parts, selected, *union.member_arrays())
         except SharedCountError as e:
             name = self.names[e.component]
             raise _terminal_error(f"terminal {name}: {e}", name) from None
@@ -334,8 +342,8 @@ class Lexers:
     def __len__(self) -> int:
         return len(self._by_candidates)
 
-    def _everything(self) -> np.ndarray:
-        return np.arange(len(self.names))
+    def _everything(self) -> list[int]:
+        return list(range(len(self.names)))
 
     def _plan_shards(self, terminals: list[Terminal], prebuilt: dict, action_sets: tuple):
         """lexer_shards.plan_shards for the LR action sets; regex terminals (prebuilt automata,
@@ -352,20 +360,23 @@ class Lexers:
         lexed = component >= 0
         return sets[lexed], component[lexed]
 
-    def _build_unions(self, members: list[np.ndarray]) -> None:
-        """One union per member array (`_unions`; `_shard_holds[k, c]`: whether union k holds
-        component c), and their `shared_texts` side by side (a text two terminals share shows
-        in every union holding both)."""
+    def _build_unions(self, members: list) -> None:
+        """One union per member array (`_unions`; with several, `_shard_holds[k, c]`: whether
+        union k holds component c), and their `shared_texts` side by side (a text two
+        terminals share shows in every union holding both)."""
         self._unions = [self._build_union(m) for m in members]
+        if len(members) == 1:          # `_union_holding` needs no table
+            self._shared_texts = self._unions[0].shared_texts
+            return
         self._shard_holds = np.zeros((len(members), len(self.names)), dtype=bool)
         for k, m in enumerate(members):
             self._shard_holds[k, m] = True
         self._shared_texts = np.hstack([u.shared_texts for u in self._unions] or
                                        [np.zeros((len(self.names), 0), dtype=np.uint64)])
 
-    def _build_union(self, components: np.ndarray) -> TerminalUnion:
+    def _build_union(self, components) -> TerminalUnion:
         try:
-            return TerminalUnion(self._parts, components, len(self.names), self.max_states)
+            return TerminalUnion(self._parts, list(components), len(self.names), self.max_states)
         except ConstrainError as e:
             raise _terminal_error(f"lexer: {e}", None) from None
 
