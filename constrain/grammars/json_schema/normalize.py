@@ -360,7 +360,7 @@ def merge(a, b) -> dict | bool:
         return False
     if "$ref" in a or "$ref" in b:
         return {"allOf": [a, b]}       # nested schemas: intersected when emitted (flatten)
-    a, b = normalized(a, False), normalized(b, False)      # nested schemas arrive as written
+    a, b = _read_normalized(a), _read_normalized(b)      # nested schemas arrive as written
     out = dict(a)
     for key, vb in b.items():
         if key == BRANCH_PLACES:        # set below
@@ -391,6 +391,17 @@ def merge(a, b) -> dict | bool:
         if places:
             out[BRANCH_PLACES] = places
     return out
+
+
+# the keywords `normalized` rewrites (not `$ref`: only in legacy documents, which merge never reads)
+_REWRITTEN = frozenset({"const", "exclusiveMinimum", "exclusiveMaximum", "items", "additionalItems",
+                        "dependencies", "if", "then", "else", "nullable"})
+
+
+def _read_normalized(node: dict) -> dict:
+    """`normalized(node, False)` for a caller that only reads it: `node` itself when it has no
+    keyword that normalizing rewrites (merge copies before it writes)."""
+    return node if _REWRITTEN.isdisjoint(node) else normalized(node, False)
 
 
 def with_places(node, places: dict):
