@@ -546,13 +546,19 @@ PYBIND11_MODULE(_core, m) {
               }
               if (!group_states.empty()) group_begin.push_back(static_cast<uint32_t>(grouped.size()));
             }
-            return py::make_tuple(to_array(ids), to_array(grouped), to_array(group_states), to_array(group_begin));
+            py::tuple groups(group_states.size());
+            for (size_t g = 0; g < group_states.size(); ++g) {
+              py::array_t<uint32_t> group(static_cast<py::ssize_t>(group_begin[g + 1] - group_begin[g]));
+              std::copy(grouped.begin() + group_begin[g], grouped.begin() + group_begin[g + 1], group.mutable_data());
+              groups[g] = py::make_tuple(group_states[g], std::move(group));
+            }
+            return py::make_tuple(a == nullptr ? py::object(to_array(ids)) : py::object(py::none()), groups);
           },
           py::arg("trie"), py::arg("state"), py::arg("roots"), py::arg("alive") = py::none(), py::arg("count") = -1,
           "Walk the subtrees of `roots` (node 0 = all) from `state`: tokens that stay live are ORed "
-          "into `alive` or, when it is None, returned as ids; returns (ids, nodes, group_states, "
-          "group_begin): the boundaries, where a lexeme ends after accepting state group_states[g] and "
-          "the byte of each node in nodes[group_begin[g]:group_begin[g+1]] starts the next one. "
+          "into `alive` or, when it is None, returned as ids; returns (ids or None, groups): the "
+          "boundaries as (accepting state, nodes) pairs by state ascending, where a lexeme ends after "
+          "that state and the byte of each node (a uint32 array, in walk order) starts the next one. "
           "`count` >= 0: the pending lexeme's count, checked against the counter (set_counter).")
       .def(
           "walk_until_dead",

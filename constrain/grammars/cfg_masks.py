@@ -75,14 +75,12 @@ class LexemeWalks:
     def _walk(self, lexer: LexerDFA, state: int, roots: np.ndarray, count: int) -> LexemeWalk:
         if roots is ROOT:
             alive = np.zeros(self.vocab.n_words, dtype=np.int32)
-            _, nodes, states, begin = lexer.core.lexeme_walk(self.trie, state, roots, alive, count)
+            _, groups = lexer.core.lexeme_walk(self.trie, state, roots, alive, count)
         else:
-            alive, nodes, states, begin = lexer.core.lexeme_walk(self.trie, state, roots, None, count)
+            alive, groups = lexer.core.lexeme_walk(self.trie, state, roots, None, count)
         alive.setflags(write=False)
-        bounds = begin.tolist()
         reading = lexer.reading
-        return LexemeWalk(alive, tuple((reading[r], nodes[bounds[g]:bounds[g + 1]])
-                                       for g, r in enumerate(states.tolist())))
+        return LexemeWalk(alive, tuple((reading[r], nodes) for r, nodes in groups))
 
     def by_last_line(self, key: tuple, g: int, nodes: np.ndarray, pending: bytes) -> list[tuple[bytes, np.ndarray]]:
         """Boundary nodes of a text-sensitive lexeme (the indenter's newline) grouped by the
