@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import constrain
+from constrain.grammars.json_schema.normalize import SchemaDoc
 from tests.test_json_schema import accepts, llama3  # noqa: F401 (a fixture)
 
 
@@ -32,3 +36,29 @@ def test_a_long_enum_is_exact(llama3):
     grammar = constrain.compile_json_schema({"enum": words, "not": {"const": "w00007"}}, vocab)
     assert accepts(grammar, tok, json.dumps("w02999")) and accepts(grammar, tok, json.dumps("w00000"))
     assert not accepts(grammar, tok, json.dumps("w00007")) and not accepts(grammar, tok, json.dumps("w03000"))
+
+
+ENUM_VALUES = st.lists(st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([1.0, 2.5, -0.0]),
+                                 st.text(max_size=2), st.just([1]), st.just({"a": 1})), min_size=1, max_size=6,
+                      unique_by=lambda v: ("n", float(v)) if type(v) in (int, float) else ("o", json.dumps(v)))
+TYPE_NAMES = ["null", "boolean", "integer", "number", "string", "array", "object"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(ENUM_VALUES, st.one_of(st.none(), st.sampled_from(TYPE_NAMES), st.lists(st.sampled_from(TYPE_NAMES), min_size=1,
+                                                                               max_size=3, unique=True)),
+       st.sampled_from(["http://json-schema.org/draft-04/schema#", "https://json-schema.org/draft/2020-12/schema"]),
+       st.booleans())
+def test_enum_values_meeting_a_type_are_those_jsonschema_keeps(values, types, draft, annotated):
+    """The values an enum keeps under `type` alone (checked without jsonschema) are those a
+    jsonschema validator of the draft accepts: integral floats under "integer" differ between
+    drafts 4 and 6+, bools are no numbers. The control is the validator on the same node."""
+    node = {"enum": values}
+    if types is not None:
+        node["type"] = types
+    if annotated:
+        node["description"] = "d"
+    doc = SchemaDoc({"$schema": draft, "properties": {"x": node}})
+    rest = {k: v for k, v in node.items() if k != "enum"}
+    expected = [v for v in values if doc.validator.evolve(schema=rest).is_valid(v)]
+    assert doc.enum_values(node) == expected

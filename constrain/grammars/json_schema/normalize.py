@@ -217,9 +217,42 @@ class SchemaDoc:
     def enum_values(self, node: dict) -> list:
         """The values of `node`'s `enum` that `node` accepts: those meeting its other keywords
         (each value is in the enum, so that is not checked again: a quadratic cost for long
-        enums), without those equal to nothing, such as NaN, that no enum holds."""
-        meets_the_rest = self.validator.evolve(schema={k: v for k, v in node.items() if k != "enum"}).is_valid
-        return [v for v in node["enum"] if json_equal(v, v) and meets_the_rest(v)]
+        enums), without those equal to nothing, such as NaN, that no enum holds. Other
+        keywords that assert at most a type are checked here, without jsonschema."""
+        values, rest = node["enum"], {k: v for k, v in node.items() if k != "enum"}
+        meets_the_rest = _type_check(rest, values) or self.validator.evolve(schema=rest).is_valid
+        return [v for v in values if json_equal(v, v) and meets_the_rest(v)]
+
+
+# what a value of each JSON type is (as jsonschema's type checkers of every draft say, but
+# for integral floats, which drafts 6 and later count as integers: left to jsonschema)
+_TYPE_TESTS = {
+    "null": lambda v: v is None,
+    "boolean": lambda v: type(v) is bool,
+    "string": lambda v: type(v) is str,
+    "array": lambda v: type(v) is list,
+    "object": lambda v: type(v) is dict,
+    "number": lambda v: type(v) in (int, float),
+    "integer": lambda v: type(v) is int,
+}
+# keywords jsonschema does not assert with: annotations (not those that can, or that change the
+# draft) and the emitter's own
+_INERT = ANNOTATIONS - {"$schema", "contentEncoding", "contentMediaType", "contentSchema"}
+
+
+def _type_check(rest: dict, values: list):
+    """A test of the values meeting `rest` when it asserts at most `type` (None otherwise, or
+    when an integral float meets "integer": jsonschema's draft decides that)."""
+    if any(k != "type" and k not in _INERT and not k.startswith(INTERNAL) for k in rest):
+        return None
+    names = rest.get("type", list(_TYPE_TESTS))
+    names = [names] if isinstance(names, str) else names
+    if not all(isinstance(n, str) and n in _TYPE_TESTS for n in names):
+        return None
+    if "integer" in names and "number" not in names and any(type(v) is float for v in values):
+        return None
+    tests = [_TYPE_TESTS[n] for n in names]
+    return lambda v: any(test(v) for test in tests)
 
 
 def normalized(node, legacy: bool) -> dict | bool:
