@@ -157,6 +157,30 @@ constrain::CSR checked_csr(const IntArray& begin, const IntArray& value, int32_t
   return {b, value.data()};
 }
 
+// A CSR over states 0..n-1 of flat (state, value) pairs, each state's values in the order
+// given; std::invalid_argument naming `what` for an odd length or a state or value out of range.
+struct PairsCSR {
+  std::vector<int32_t> begin, value;
+  constrain::CSR view() const { return {begin.data(), value.data()}; }
+};
+
+PairsCSR csr_of_pairs(const IntArray& pairs, int32_t n, int32_t bound, const char* what) {
+  if (pairs.ndim() != 1 || pairs.shape(0) % 2 != 0)
+    throw std::invalid_argument(std::string(what) + ": pairs must be a flat list of (state, value)");
+  const int32_t* p = pairs.data();
+  const auto m = static_cast<std::size_t>(pairs.shape(0) / 2);
+  PairsCSR out{std::vector<int32_t>(static_cast<std::size_t>(n) + 1, 0), std::vector<int32_t>(m)};
+  for (std::size_t i = 0; i < m; ++i) {
+    if (p[2 * i] < 0 || p[2 * i] >= n || p[2 * i + 1] < 0 || p[2 * i + 1] >= bound)
+      throw std::invalid_argument(std::string(what) + ": value out of range");
+    ++out.begin[static_cast<std::size_t>(p[2 * i]) + 1];
+  }
+  for (int32_t s = 0; s < n; ++s) out.begin[s + 1] += out.begin[s];
+  std::vector<int32_t> fill(out.begin.begin(), out.begin.end() - 1);
+  for (std::size_t i = 0; i < m; ++i) out.value[fill[p[2 * i]]++] = p[2 * i + 1];
+  return out;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -380,22 +404,23 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "subset_construction",
-      [](const IntArray& move_begin, const IntArray& move_class, const IntArray& move_target, const IntArray& eps_begin,
-         const IntArray& eps, const IntArray& bos_begin, const IntArray& bos, const IntArray& eos_begin,
-         const IntArray& eos, const IntArray& tag_begin, const IntArray& tags, int32_t start, int32_t n_classes,
+      [](const IntArray& move_begin, const IntArray& move_class, const IntArray& move_target, const IntArray& eps,
+         const IntArray& bos, const IntArray& eos, const IntArray& tags, int32_t start, int32_t n_classes,
          int32_t max_states) -> py::object {
         const int32_t n = static_cast<int32_t>(move_begin.size()) - 1;
         if (n < 1 || start < 0 || start >= n || n_classes < 0) throw std::invalid_argument("bad NFA shape");
         if (move_target.size() != move_class.size()) throw std::invalid_argument("moves: class and target lengths differ");
+        const PairsCSR eps_csr = csr_of_pairs(eps, n, n, "eps"), bos_csr = csr_of_pairs(bos, n, n, "bos"),
+                       eos_csr = csr_of_pairs(eos, n, n, "eos"), tag_csr = csr_of_pairs(tags, n, INT32_MAX, "tags");
         constrain::NFAView nfa;
         nfa.n_states = n;
         nfa.start = start;
         nfa.move_class = checked_csr(move_begin, move_class, n, n_classes, "moves");
         nfa.move_target = checked_csr(move_begin, move_target, n, n, "moves");
-        nfa.eps = checked_csr(eps_begin, eps, n, n, "eps");
-        nfa.bos = checked_csr(bos_begin, bos, n, n, "bos");
-        nfa.eos = checked_csr(eos_begin, eos, n, n, "eos");
-        nfa.tags = checked_csr(tag_begin, tags, n, INT32_MAX, "tags");
+        nfa.eps = eps_csr.view();
+        nfa.bos = bos_csr.view();
+        nfa.eos = eos_csr.view();
+        nfa.tags = tag_csr.view();
         constrain::SubsetResult r;
         {
           py::gil_scoped_release release;
@@ -406,11 +431,12 @@ PYBIND11_MODULE(_core, m) {
         std::copy(r.trans.begin(), r.trans.end(), trans.mutable_data());
         return py::make_tuple(trans, to_array(r.tag_begin), to_array(r.tags));
       },
-      py::arg("move_begin"), py::arg("move_class"), py::arg("move_target"), py::arg("eps_begin"), py::arg("eps"),
-      py::arg("bos_begin"), py::arg("bos"), py::arg("eos_begin"), py::arg("eos"), py::arg("tag_begin"),
-      py::arg("tags"), py::arg("start"), py::arg("n_classes"), py::arg("max_states"),
-      "Subset construction of a CSR-encoded NFA over symbol classes (see csrc/subset.h): (trans "
-      "[n_states, n_classes] with -1 = dead, tag_begin, tags), or None past max_states states.");
+      py::arg("move_begin"), py::arg("move_class"), py::arg("move_target"), py::arg("eps"), py::arg("bos"),
+      py::arg("eos"), py::arg("tags"), py::arg("start"), py::arg("n_classes"), py::arg("max_states"),
+      "Subset construction of an NFA over symbol classes (see csrc/subset.h), its moves as a CSR "
+      "(move_begin over states; class and target per move) and its free moves at the start and end "
+      "of the input and its tags as flat (state, value) pairs: (trans [n_states, n_classes] with "
+      "-1 = dead, tag_begin, tags), or None past max_states states.");
 
   constrain::bind_grammar(m);
 

@@ -586,8 +586,7 @@ def test_core_subset_construction_and_hopcroft_refuse_bad_arrays():
     from constrain._core import hopcroft, subset_construction
 
     def call(**over):
-        args = dict(move_begin=[0, 1, 1], move_class=[0], move_target=[1], eps_begin=[0, 0, 0], eps=[],
-                    bos_begin=[0, 0, 0], bos=[], eos_begin=[0, 0, 0], eos=[], tag_begin=[0, 0, 1], tags=[0],
+        args = dict(move_begin=[0, 1, 1], move_class=[0], move_target=[1], eps=[], bos=[], eos=[], tags=[1, 0],
                     start=0, n_classes=1, max_states=10)
         args.update(over)
         return subset_construction(**args)
@@ -595,8 +594,8 @@ def test_core_subset_construction_and_hopcroft_refuse_bad_arrays():
     trans, tag_begin, tags = call()
     assert trans.tolist() == [[1], [-1]] and tag_begin.tolist() == [0, 0, 1] and tags.tolist() == [0]
     assert call(max_states=1) is None
-    for bad in (dict(move_target=[2]), dict(move_class=[1]), dict(eps_begin=[0, 1, 0], eps=[0]),
-                dict(eps_begin=[0, 0]), dict(start=2)):
+    for bad in (dict(move_target=[2]), dict(move_class=[1]), dict(eps=[0, 2]), dict(eps=[2, 0]), dict(eps=[0]),
+                dict(tags=[1, -1]), dict(start=2)):
         with pytest.raises(ValueError):
             call(**bad)
     assert hopcroft(np.array([[1], [1]], dtype=np.int32), np.array([0, 0], dtype=np.int32)).tolist() == [0, 0]

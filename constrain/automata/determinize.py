@@ -50,11 +50,9 @@ def determinize(
             move_class += classes
             move_target += [t] * len(classes)
         move_begin.append(len(move_class))
-    n = nfa.n_states
     tagged = [x for s, tags in enumerate(nfa.tags) if tags for tag in sorted(tags) for x in (s, tag)]
-    result = subset_construction(
-        move_begin, move_class, move_target, *_csr(nfa.eps, n), *_csr(nfa.bos, n), *_csr(nfa.eos, n),
-        *_csr(tagged, n), nfa.start, n_classes, max_states)
+    result = subset_construction(move_begin, move_class, move_target, nfa.eps, nfa.bos, nfa.eos, tagged,
+                                 nfa.start, n_classes, max_states)
     if result is None:
         raise AutomatonTooLargeError(
             f"DFA exceeds max_states={max_states} during subset construction; simplify the pattern or raise max_states"
@@ -68,13 +66,3 @@ def determinize(
 
 
 _NO_TAGS: frozenset[int] = frozenset()
-
-
-def _csr(pairs: list[int], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(begin, values) of the flat (state, value) pairs over states 0..n-1: state s's values,
-    in the order given, are values[begin[s]:begin[s+1]]."""
-    flat = np.array(pairs, dtype=np.int32).reshape(-1, 2)
-    begin = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(np.bincount(flat[:, 0], minlength=n), out=begin[1:])
-    values = np.ascontiguousarray(flat[np.argsort(flat[:, 0], kind="stable"), 1])
-    return begin, values
