@@ -278,6 +278,7 @@ void bind_grammar(py::module_& m) {
       "lalr_tables",
       [](const py::sequence& rules, const py::dict& nonterminal_ids, const py::dict& terminal_ids, int32_t start,
          int32_t end, int32_t max_states) -> py::object {
+        if (end < 0) throw std::invalid_argument("lalr_tables: end (the number of terminals) must be >= 0");
         const RuleArrays r = encoded_rules(rules, nonterminal_ids, terminal_ids, start, end);
         const auto n_nonterminals = static_cast<int32_t>(nonterminal_ids.size()) + 1;
         check_rule_ranges(r, end + 1, n_nonterminals, "lalr_tables");

@@ -53,6 +53,8 @@ def test_lalr_tables_gives_the_rows_of_build_lalr():
         lalr_tables(rules, {"S": 0}, {"a": 0, "b": 7, "c": 2}, 0, 3, 100)       # terminal id out of range
     with pytest.raises(KeyError):
         lalr_tables(rules, {"S": 0}, {"a": 0, "b": 1}, 0, 3, 100)               # c unknown
+    with pytest.raises(ValueError):
+        lalr_tables(rules, {"S": 0}, {}, 0, -1, 100)                             # no end marker
 
 
 @settings(max_examples=100, deadline=None)

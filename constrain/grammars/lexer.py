@@ -75,7 +75,7 @@ class Behaviours:
     computed from one (a trie walk, a mask) holds for the other."""
 
     def __init__(self):
-        self._ids: dict[bytes, int] = {}
+        self._ids: dict[tuple[int, ...], int] = {}
         self._lock = threading.Lock()
 
     def of(self, union, components: frozenset[int], state: int) -> int:
