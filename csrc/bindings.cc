@@ -552,31 +552,23 @@ PYBIND11_MODULE(_core, m) {
             std::vector<int32_t> states;
             std::vector<int32_t> stack(trie.stack_size());
             std::vector<int32_t> counts(count >= 0 ? trie.stack_size() : 0);
-            std::vector<uint32_t> grouped;
-            std::vector<int32_t> group_states;
-            std::vector<uint32_t> group_begin{0};
+            std::vector<uint32_t> order;
             {
               py::gil_scoped_release release;
               dfa.lexeme_walk(trie, state, r, n_roots, a, a == nullptr ? &ids : nullptr, nodes, states, stack.data(), count,
                               counts.data());
-              // boundaries grouped by accepting state (ascending), walk order kept within a group
-              std::vector<uint32_t> order(nodes.size());
+              // boundaries by accepting state (ascending), walk order kept within a state
+              order.resize(nodes.size());
               for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
               std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return states[x] < states[y]; });
-              for (uint32_t k : order) {
-                if (group_states.empty() || group_states.back() != states[k]) {
-                  if (!group_states.empty()) group_begin.push_back(static_cast<uint32_t>(grouped.size()));
-                  group_states.push_back(states[k]);
-                }
-                grouped.push_back(nodes[k]);
-              }
-              if (!group_states.empty()) group_begin.push_back(static_cast<uint32_t>(grouped.size()));
             }
-            py::tuple groups(group_states.size());
-            for (size_t g = 0; g < group_states.size(); ++g) {
-              py::array_t<uint32_t> group(static_cast<py::ssize_t>(group_begin[g + 1] - group_begin[g]));
-              std::copy(grouped.begin() + group_begin[g], grouped.begin() + group_begin[g + 1], group.mutable_data());
-              groups[g] = py::make_tuple(group_states[g], std::move(group));
+            py::list groups;
+            for (size_t i = 0, j = 0; i < order.size(); i = j) {
+              while (j < order.size() && states[order[j]] == states[order[i]]) ++j;
+              py::array_t<uint32_t> group(static_cast<py::ssize_t>(j - i));
+              uint32_t* out = group.mutable_data();
+              for (size_t k = i; k < j; ++k) out[k - i] = nodes[order[k]];
+              groups.append(py::make_tuple(states[order[i]], std::move(group)));
             }
             return py::make_tuple(a == nullptr ? py::object(to_array(ids)) : py::object(py::none()), groups);
           },

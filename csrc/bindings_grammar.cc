@@ -136,17 +136,6 @@ RuleArrays encoded_rules(const py::sequence& rules, const py::dict& nonterminal_
   return r;
 }
 
-// A Python list of the ints (no numpy: the per-compile path stays off its call machinery).
-py::list int_list(const int32_t* begin, const int32_t* end) {
-  py::list out(static_cast<size_t>(end - begin));
-  for (size_t i = 0; begin + i < end; ++i) {
-    PyObject* v = PyLong_FromLong(begin[i]);
-    if (v == nullptr) throw py::error_already_set();
-    PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), v);
-  }
-  return out;
-}
-
 // The LALR tables of encoded rules as the parser reads them: (n_states, row_begin, split,
 // symbols, values, conflicts, pair_state, pair_terminal, rule_len, rule_lhs). Row s holds
 // its gotos at [row_begin[s], split[s]) and its terminal actions at [split[s],
@@ -177,10 +166,10 @@ py::object lalr_result(const RuleArrays& r, int32_t end, int32_t n_nonterminals,
     conflicts.append(py::make_tuple(t.conflicts[i], t.conflicts[i + 1], t.conflicts[i + 2], t.conflicts[i + 3]));
   std::vector<int32_t> rule_len(r.lhs.size());
   for (size_t i = 0; i < r.lhs.size(); ++i) rule_len[i] = r.rhs_begin[i + 1] - r.rhs_begin[i];
-  const auto list_of = [](const std::vector<int32_t>& v) { return int_list(v.data(), v.data() + v.size()); };
-  return py::make_tuple(t.n_states, list_of(t.row_begin), list_of(split), int32_bytes(t.row_symbol),
+  // lists (pybind's stl caster), not numpy arrays: the per-compile path stays off numpy's calls
+  return py::make_tuple(t.n_states, py::cast(t.row_begin), py::cast(split), int32_bytes(t.row_symbol),
                         int32_bytes(t.row_value), conflicts, to_array(pair_state), to_array(pair_terminal),
-                        list_of(rule_len), list_of(r.lhs));
+                        py::cast(rule_len), py::cast(r.lhs));
 }
 }  // namespace
 

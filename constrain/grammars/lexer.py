@@ -314,7 +314,7 @@ class Lexers:
         shared = self._shared_texts
         if shared.shape[1] == 0:                             # no text has two readings
             return False
-        return overlapping_sets(sets, terminals, [self._index.get(n, -1) for n in names], shared)
+        return overlapping_sets(sets, terminals, self._component_of(names), shared)
 
     def check_counted(self, sets: np.ndarray, terminals: np.ndarray, names: list[str]) -> None:
         """At compile time, for an LALR parser (its action pairs: set `sets[i]` holds the
@@ -354,9 +354,13 @@ class Lexers:
         sets, terminals_of_pair, parser_names, n_states = action_sets
         return plan_shards(*self._lexed_pairs(sets, terminals_of_pair, parser_names), multiplies, always, n_states)
 
+    def _component_of(self, names) -> list[int]:
+        """Per parser terminal name, its component (-1: not lexed, e.g. made by the indenter)."""
+        return [self._index.get(n, -1) for n in names]
+
     def _lexed_pairs(self, sets: np.ndarray, terminals: np.ndarray, names) -> tuple[np.ndarray, np.ndarray]:
         """The action pairs (LR state, component) of the lexed terminals."""
-        component = np.array([self._index.get(n, -1) for n in names], dtype=np.int64)[terminals]
+        component = np.array(self._component_of(names), dtype=np.int64)[terminals]
         lexed = component >= 0
         return sets[lexed], component[lexed]
 

@@ -80,9 +80,9 @@ class _Compiler:
     @staticmethod
     def _type_semantics(validator) -> bool:
         """Whether a float with an integral value is an "integer" (drafts 6+), after checking
-        that `_is_type` agrees with the validator's type checker on probe values."""
+        that `is_json_type` agrees with the validator's type checker on probe values."""
         for integral_floats in (True, False):
-            if all(_is_type(x, t, integral_floats) == validator.is_type(x, t) for x in _PROBES for t in _TYPES):
+            if all(is_json_type(x, t, integral_floats) == validator.is_type(x, t) for x in _PROBES for t in _TYPES):
                 return integral_floats
         raise _Unsupported("type semantics")
 
@@ -117,7 +117,7 @@ class _Compiler:
     def kw_type(self, value, node) -> Check:
         names = (value,) if isinstance(value, str) else tuple(value)
         integral_floats = self.integral_floats
-        return lambda x: any(_is_type(x, t, integral_floats) for t in names)
+        return lambda x: any(is_json_type(x, t, integral_floats) for t in names)
 
     def kw_enum(self, values, node) -> Check:
         if not all(type(v) is str for v in values):
@@ -205,7 +205,7 @@ def _resolve(root, ref: str):
     return node
 
 
-def _is_type(x, name: str, integral_floats: bool) -> bool:
+def is_json_type(x, name: str, integral_floats: bool) -> bool:
     """JSON type membership for the Python types json.loads makes (False for any other type)."""
     t = type(x)
     if name == "object":

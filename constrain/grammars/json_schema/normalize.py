@@ -19,7 +19,7 @@ from jsonschema import validators
 
 from constrain.errors import SchemaError, UnsupportedSchemaError
 from constrain.grammars.json_schema.metaschema import metaschema_validator
-from constrain.grammars.json_schema.metaschema_quick import quick_check
+from constrain.grammars.json_schema.metaschema_quick import is_json_type, quick_check
 from constrain.grammars.json_schema.yes_no import yes_no
 
 # internal, an annotation (member order, no assertion): {"anyOf"|"oneOf": [names]}, the
@@ -224,17 +224,6 @@ class SchemaDoc:
         return [v for v in values if json_equal(v, v) and meets_the_rest(v)]
 
 
-# what a value of each JSON type is (as jsonschema's type checkers of every draft say, but
-# for integral floats, which drafts 6 and later count as integers: left to jsonschema)
-_TYPE_TESTS = {
-    "null": lambda v: v is None,
-    "boolean": lambda v: type(v) is bool,
-    "string": lambda v: type(v) is str,
-    "array": lambda v: type(v) is list,
-    "object": lambda v: type(v) is dict,
-    "number": lambda v: type(v) in (int, float),
-    "integer": lambda v: type(v) is int,
-}
 # keywords jsonschema does not assert with: annotations (not those that can, or that change the
 # draft) and the emitter's own
 _INERT = ANNOTATIONS - {"$schema", "contentEncoding", "contentMediaType", "contentSchema"}
@@ -242,17 +231,17 @@ _INERT = ANNOTATIONS - {"$schema", "contentEncoding", "contentMediaType", "conte
 
 def _type_check(rest: dict, values: list):
     """A test of the values meeting `rest` when it asserts at most `type` (None otherwise, or
-    when an integral float meets "integer": jsonschema's draft decides that)."""
+    when an integral float meets "integer", which drafts 6 and later count as one: jsonschema's
+    draft decides that)."""
     if any(k != "type" and k not in _INERT and not k.startswith(INTERNAL) for k in rest):
         return None
-    names = rest.get("type", list(_TYPE_TESTS))
+    names = rest.get("type", TYPES)
     names = [names] if isinstance(names, str) else names
-    if not all(isinstance(n, str) and n in _TYPE_TESTS for n in names):
+    if not all(isinstance(n, str) and n in TYPES for n in names):
         return None
     if "integer" in names and "number" not in names and any(type(v) is float for v in values):
         return None
-    tests = [_TYPE_TESTS[n] for n in names]
-    return lambda v: any(test(v) for test in tests)
+    return lambda v: any(is_json_type(v, n, False) for n in names)
 
 
 def normalized(node, legacy: bool) -> dict | bool:
