@@ -513,6 +513,21 @@ PYBIND11_MODULE(_core, m) {
           },
           py::arg("state"), py::arg("data"))
       .def(
+          "accepts_each",
+          [](const ByteDFA& dfa, int32_t state, const py::sequence& words) {
+            check_state(dfa, state);
+            const std::vector<std::string> held = byte_strings(words);
+            py::array_t<bool> out(static_cast<py::ssize_t>(held.size()));
+            bool* accepted = out.mutable_data();
+            for (std::size_t i = 0; i < held.size(); ++i) {
+              const int32_t end = dfa.walk(state, held[i]);
+              accepted[i] = end != constrain::kDead && dfa.accepting[static_cast<std::size_t>(end)];
+            }
+            return out;
+          },
+          py::arg("state"), py::arg("words"),
+          "Per byte string of `words`, whether the walk from `state` over it ends accepting.")
+      .def(
           "token_masks",
           [](const ByteDFA& dfa, const TokenTrie& trie, int32_t state, WordArray alive, py::object ends_accepting) {
             check_state(dfa, state);

@@ -98,12 +98,18 @@ void for_slices(const TokenTrie& trie, size_t whole, uint32_t* alive, Walk walk)
 }  // namespace
 
 int classes_by_signature(const std::array<uint64_t, 256>& sig, uint8_t* class_of, uint8_t* first) {
+  // open addressing by signature (512 slots for at most 256 classes): a class index or -1
+  std::array<int16_t, 512> class_at;
+  class_at.fill(-1);
   int n = 0;
   for (int b = 0; b < 256; ++b) {
-    int k = 0;
-    while (k < n && sig[first[k]] != sig[b]) ++k;
-    if (k == n) first[n++] = static_cast<uint8_t>(b);
-    class_of[b] = static_cast<uint8_t>(k);
+    std::size_t slot = (sig[b] * 0x9E3779B97F4A7C15ull) >> 55;
+    while (class_at[slot] >= 0 && sig[first[class_at[slot]]] != sig[b]) slot = (slot + 1) & 511;
+    if (class_at[slot] < 0) {
+      first[n] = static_cast<uint8_t>(b);
+      class_at[slot] = static_cast<int16_t>(n++);
+    }
+    class_of[b] = static_cast<uint8_t>(class_at[slot]);
   }
   return n;
 }

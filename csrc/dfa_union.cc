@@ -115,19 +115,21 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
   for (std::size_t c = 0; c < parts.size(); ++c) single[c].assign(static_cast<std::size_t>(n_states[c]), kDeadState);
   // the product states found so far: state s's members are states.data(s) .. states.end(s)
   Interned<Member> states;
-  const auto id_of = [&](const Tuple& t) -> int32_t {
-    if (t.size() != 1) {
-      std::size_t slot = 0;
-      uint64_t hash = 0;
-      const int32_t found = states.find(t.data(), t.data() + t.size(), slot, hash);
-      if (found >= 0) return found;
-      if (states.size() >= max_states) return kTooLarge;
-      return states.add(t.data(), t.data() + t.size(), slot, hash);
-    }
-    int32_t& known = single[static_cast<std::size_t>(t[0].first)][static_cast<std::size_t>(t[0].second)];
+  const auto single_id = [&](int32_t c, int32_t s) -> int32_t {
+    int32_t& known = single[static_cast<std::size_t>(c)][static_cast<std::size_t>(s)];
     if (known != kDeadState) return known;
     if (states.size() >= max_states) return kTooLarge;
-    return known = states.append(t.data(), t.data() + 1);
+    const Member only{c, s};
+    return known = states.append(&only, &only + 1);
+  };
+  const auto id_of = [&](const Tuple& t) -> int32_t {
+    if (t.size() == 1) return single_id(t[0].first, t[0].second);
+    std::size_t slot = 0;
+    uint64_t hash = 0;
+    const int32_t found = states.find(t.data(), t.data() + t.size(), slot, hash);
+    if (found >= 0) return found;
+    if (states.size() >= max_states) return kTooLarge;
+    return states.add(t.data(), t.data() + t.size(), slot, hash);
   };
   Tuple start;
   for (int32_t c = 0; c < static_cast<int32_t>(parts.size()); ++c) start.emplace_back(c, 0);
@@ -147,6 +149,7 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
     return part.row(s);
   };
   std::vector<int32_t> class_target(static_cast<std::size_t>(n_classes));
+  std::vector<int32_t> own_target;  // a one-component state's targets by the component's classes
   MovePartitions partitions(parts.size(), n_states, nk);
   // per state of several components: the union classes are split into groups on which every
   // member moves alike, numbered by first class; one target tuple is built per group, from
@@ -168,22 +171,22 @@ DFAUnion union_dfa(const std::vector<const ClassTable*>& parts, const std::vecto
       if (accepting[static_cast<std::size_t>(c)][s]) out.tags.push_back(c);
     out.tag_begin.push_back(static_cast<uint32_t>(out.tags.size()));
     if (here.size() == 1) {
-      // one component (most states: inside a string or a key): its row, renamed
+      // one component (most states: inside a string or a key): its row, renamed, one
+      // lookup per class of its own
       const auto [c, s] = here[0];
-      const int32_t* row = row_of(c, s);
-      const uint8_t* cls = part_class.data() + static_cast<std::size_t>(c) * nk;
-      for (std::size_t k = 0; k < nk; ++k) {
-        int32_t id = kDeadState;
-        if (row[cls[k]] != kDeadState) {
-          next.assign(1, {c, row[cls[k]]});
-          id = id_of(next);
-        }
+      const ClassTable& part = *parts[static_cast<std::size_t>(c)];
+      const int32_t* row = part.row(s);
+      own_target.resize(static_cast<std::size_t>(part.n_classes));
+      for (std::size_t j = 0; j < own_target.size(); ++j) {
+        const int32_t id = row[j] == kDeadState ? kDeadState : single_id(c, row[j]);
         if (id == kTooLarge) {
           out.too_large = true;
           return out;
         }
-        class_target[k] = id;
+        own_target[j] = id;
       }
+      const uint8_t* cls = part_class.data() + static_cast<std::size_t>(c) * nk;
+      for (std::size_t k = 0; k < nk; ++k) class_target[k] = own_target[cls[k]];
       out.class_trans.insert(out.class_trans.end(), class_target.begin(), class_target.end());
       continue;
     }

@@ -209,3 +209,42 @@ def test_earley_lexers_fall_back_to_unions_on_demand():
     tight = CFGGrammar(grammar, vocab, all_readings=True, max_lexer_states=14)   # {X, Y} needs 15
     with pytest.raises(GrammarError, match="union of 2 automata exceeds max_states=14"):
         tight.matcher().next_token_mask()
+
+
+# terminals of which some share texts: "a" with A and C, "ab" with C, "b" with B, A with C
+OVERLAP_POOL = ['"a"', '"ab"', '"b"', "A", "B", "C", "X", "Y", "Z"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sets(st.sampled_from(OVERLAP_POOL), min_size=1, max_size=3), min_size=1, max_size=4))
+def test_deferred_shards_find_the_overlaps_one_union_finds(groups):
+    """Shards of literals and at most one regex terminal are built on first use; the overlap
+    check, which then reads literal pairs instead of their unions, answers as one union of
+    every terminal does, for action sets that mix literals and regex terminals."""
+    rules = " | ".join(f'"p{i}" {symbol}' for i, group in enumerate(groups) for symbol in sorted(group))
+    grammar = load_lark(f"start: {rules}{COUNTER_TERMINALS}\nB: /b+/")
+    parser = LALRParser(grammar)
+    pairs = parser.state_terminals()
+    action_sets = (*pairs, parser.terminals, parser.n_states)
+    whole = Lexers(grammar, all_readings=True, action_sets=action_sets)
+    lexer_module.SHARD_FROM, saved = 0, lexer_module.SHARD_FROM
+    try:
+        sharded = Lexers(grammar, all_readings=True, action_sets=action_sets)
+    finally:
+        lexer_module.SHARD_FROM = saved
+    assert not whole.sharded
+    assert sharded.overlap_within(*pairs, parser.terminals) == whole.overlap_within(*pairs, parser.terminals)
+
+
+@pytest.mark.parametrize("rules, overlaps", [('"p" "a" | "p" A', True), ('"p" "b" | "p" A', False),
+                                             ('"p" "ab" | "p" C', True), ('"p" "a" | "q" A', False)])
+def test_overlap_of_a_literal_and_the_regex_of_a_deferred_shard(monkeypatch, rules, overlaps):
+    """After "p" the candidates are a literal and one regex terminal: their shard is built on
+    first use, and the overlap check reads whether the regex accepts the literal's text."""
+    grammar = load_lark(f'start: {rules} | "x" X | "y" Y{COUNTER_TERMINALS}')
+    parser = LALRParser(grammar)
+    monkeypatch.setattr(lexer_module, "SHARD_FROM", 0)
+    lexers = Lexers(grammar, all_readings=True, action_sets=(*parser.state_terminals(), parser.terminals,
+                                                             parser.n_states))
+    assert lexers.sharded and all(union is None for union in lexers._unions)
+    assert lexers.overlap_within(*parser.state_terminals(), parser.terminals) == overlaps

@@ -2,10 +2,11 @@
 
 At each point of the input, the candidates are the terminals the parser accepts next plus
 the `%ignore` terminals. `Lexers.for_candidates(names)` builds (once, then cached) the union
-DFA of their patterns, a `LexerDFA`, as a restriction of a union built at compile time: of all
-terminals, or of the shard of LR states the parser is in (lexer_shards.py), or of the first
-shard holding the candidates (a parser without LR states); for a candidate set no shard holds,
-of a union of its own, built then.
+DFA of their patterns, a `LexerDFA`, as a restriction of a union: of all terminals, or of the
+shard of LR states the parser is in (lexer_shards.py), or of the first shard holding the
+candidates (a parser without LR states); for a candidate set no shard holds, of a union of its
+own, built then. The union of all terminals is built at compile time, a shard's then or on
+first use (when it provably stays within the state limit).
 
 Lexing rule: a lexeme is the longest match (maximal munch: it ends where the next byte
 would kill the DFA, or at the end of the input). By default (Lark's rule, one reading per
@@ -175,14 +176,15 @@ class TerminalUnion:
 class Lexers:
     """All LexerDFAs of one grammar (thread-safe cache keyed by candidate set).
 
-    The terminals' union DFAs are built at compile time; a candidate set only restricts one
+    The terminals' union DFAs are built once; a candidate set only restricts one
     that holds it (accept sets intersected with the set, then states that can no longer reach
     acceptance cut off, in C++), which costs a graph walk, not a regex compilation. One union
     of all terminals, or, for an LALR parser whose terminal automata are big (`action_sets`
     given: its (LR state, terminal id) action pairs, the terminal names and the number of LR
     states), one union per shard of its LR states (lexer_shards.py): `for_candidates` then
     takes the top LR state, or, for another parser (`forget_lr_states`), finds a shard holding
-    the candidates. With `unions_on_demand` (a parser that follows every reading of a lexeme,
+    the candidates; a shard whose union cannot pass `max_states` is built on first use
+    (`_shard_unions`). With `unions_on_demand` (a parser that follows every reading of a lexeme,
     so needs no `overlap_within`) and big terminal automata (as for shards), or a union of all
     terminals past `max_states`, no union is built here: each candidate set gets the union of
     exactly its terminals on first use, which is never larger than the union of them all (the
@@ -221,12 +223,14 @@ class Lexers:
         self._shard_of_state = None
         total = sum(part.n_states for part in self._parts)
         self.unions_on_demand = unions_on_demand and total >= SHARD_FROM
+        self._lock = threading.Lock()
         plan = None
         if action_sets is not None and total >= SHARD_FROM and not self.unions_on_demand:
-            plan = self._plan_shards(terminals, prebuilt, action_sets)
+            texts = _literal_texts(terminals, prebuilt)
+            plan = self._plan_shards(texts, action_sets)
         if plan is not None:
             self._shard_of_state = plan.shard_of_state
-            self._build_unions(plan.members)
+            self._shard_unions(plan.members, texts)
         elif not self.unions_on_demand:
             try:
                 self._build_unions([self._everything()])
@@ -242,7 +246,6 @@ class Lexers:
         ranked = sorted(range(len(terminals)), key=lambda i: _rank(terminals[i]))
         self._rank = {c: place for place, c in enumerate(ranked)}
         self._by_candidates: dict[frozenset[str], LexerDFA] = {}
-        self._lock = threading.Lock()
 
     @property
     def sharded(self) -> bool:
@@ -289,12 +292,12 @@ class Lexers:
         use and kept: candidate sets of a parser that reads a lexeme several ways may span
         shards)."""
         if len(self._unions) == 1:
-            return self._unions[0]
+            return self._union(0)
         if lr_state is not None:
-            return self._unions[int(self._shard_of_state[lr_state])]
+            return self._union(int(self._shard_of_state[lr_state]))
         holding = np.flatnonzero(self._shard_holds[:, sorted(components)].all(axis=1))
         if holding.size:
-            return self._unions[int(holding[0])]
+            return self._union(int(holding[0]))
         own = self._own_unions.get(components)
         if own is None:
             # no candidates: any union does, none of its states accepting for them
@@ -345,11 +348,10 @@ class Lexers:
     def _everything(self) -> list[int]:
         return list(range(len(self.names)))
 
-    def _plan_shards(self, terminals: list[Terminal], prebuilt: dict, action_sets: tuple):
-        """lexer_shards.plan_shards for the LR action sets; regex terminals (prebuilt automata,
-        flagged patterns, patterns other than plain strings) are the ones that may multiply."""
-        multiplies = np.array([i in prebuilt or t.flags or literal_text(t.pattern) is None
-                               for i, t in enumerate(terminals)], dtype=bool)
+    def _plan_shards(self, texts: list[bytes | None], action_sets: tuple):
+        """lexer_shards.plan_shards for the LR action sets; regex terminals (those without a
+        literal text, `_literal_texts`) are the ones that may multiply."""
+        multiplies = np.array([text is None for text in texts], dtype=bool)
         always = np.array(sorted(self._index[n] for n in self.grammar.ignore), dtype=np.int64)
         sets, terminals_of_pair, parser_names, n_states = action_sets
         return plan_shards(*self._lexed_pairs(sets, terminals_of_pair, parser_names), multiplies, always, n_states)
@@ -365,24 +367,106 @@ class Lexers:
         return sets[lexed], component[lexed]
 
     def _build_unions(self, members: list) -> None:
-        """One union per member array (`_unions`; with several, `_shard_holds[k, c]`: whether
-        union k holds component c), and their `shared_texts` side by side (a text two
-        terminals share shows in every union holding both)."""
+        """The union of the one member array given (`_union_holding` needs no table), or none
+        (unions on demand: `_shard_holds` has no row, so each candidate set gets its own), and
+        its `shared_texts`."""
         self._unions = [self._build_union(m) for m in members]
-        if len(members) == 1:          # `_union_holding` needs no table
+        if members:
             self._shared_texts = self._unions[0].shared_texts
             return
+        self._shard_holds = np.zeros((0, len(self.names)), dtype=bool)
+        self._shared_texts = np.zeros((len(self.names), 0), dtype=np.uint64)
+
+    def _shard_unions(self, members: list, texts: list[bytes | None]) -> None:
+        """One union per shard (`_unions`, and `_shard_holds[k, c]`: whether shard k holds
+        component c), built on first use (`_union`) when it cannot pass max_states, else now
+        (a GrammarError at compile time). A union state with a live literal is fixed by the
+        text read (a prefix of a literal), one without is a tuple of regex terminal states (or
+        dead ones), so a shard has at most `_state_bounds` states. `_shared_texts`: the bits of
+        the unions built now, then those of the deferred shards' texts shared by two regex
+        terminals (a union of their regex terminals only) and one bit per pair of a literal
+        and a terminal that share its text (`_literal_overlaps`): the only ways two terminals
+        of a shard share a text."""
+        self._unions: list[TerminalUnion | None] = [None] * len(members)
+        self._members = members
         self._shard_holds = np.zeros((len(members), len(self.names)), dtype=bool)
         for k, m in enumerate(members):
             self._shard_holds[k, m] = True
-        self._shared_texts = np.hstack([u.shared_texts for u in self._unions] or
-                                       [np.zeros((len(self.names), 0), dtype=np.uint64)])
+        shared = []
+        fits = self._state_bounds(texts) < self.max_states - 0.5
+        for k in np.flatnonzero(~fits).tolist():
+            self._unions[k] = self._build_union(members[k])
+            shared.append(self._unions[k].shared_texts)
+        holds = self._shard_holds[fits]
+        regex = np.flatnonzero(np.array([text is None for text in texts]) & holds.any(axis=0))
+        shared += [self._build_union(list(members)).shared_texts for members in self._meeting_regexes(holds, regex)]
+        pairs = self._literal_overlaps(holds, regex, texts)
+        bits = np.zeros((len(self.names), (len(pairs) + 63) // 64), dtype=np.uint64)
+        for p, pair in enumerate(pairs):
+            bits[list(pair), p >> 6] |= np.uint64(1 << (p & 63))
+        self._shared_texts = np.hstack(shared + [bits])
+
+    def _meeting_regexes(self, holds: np.ndarray, regex: np.ndarray) -> list[tuple[int, ...]]:
+        """The regex terminals (among `regex`) of each shard (a row of `holds`) that may share
+        a text with another of them: those whose first bytes meet another's (a terminal
+        matches no empty text), where two or more do; each such set once."""
+        first = np.array([self._parts[r].trans[self._parts[r].start] >= 0 for r in regex.tolist()], dtype=np.float32)
+        meets = (first @ first.T > 0).astype(np.float32)      # (regex, regex): a first byte in common
+        np.fill_diagonal(meets, 0)
+        inside = holds[:, regex]
+        meeting = inside & (inside.astype(np.float32) @ meets > 0)
+        return sorted({tuple(regex[row].tolist()) for row in meeting[meeting.sum(axis=1) >= 2]})
+
+    def _state_bounds(self, texts: list[bytes | None]) -> np.ndarray:
+        """Per shard, at most how many states its union has: one per prefix of a literal, and
+        the product of (states + 1) of its regex terminals (summed as logarithms, exact far
+        within the half-state margin the caller leaves)."""
+        lengths = np.array([0 if text is None else len(text) + 1 for text in texts], dtype=np.float64)
+        logs = np.array([np.log(part.n_states + 1) if text is None else 0.0 for part, text in zip(self._parts, texts)])
+        return self._shard_holds @ lengths + np.exp(np.minimum(self._shard_holds @ logs, 64.0))
+
+    def _literal_overlaps(self, holds: np.ndarray, regex: np.ndarray, texts: list[bytes | None]) -> list[tuple[int, int]]:
+        """Pairs of terminals, a literal first, that share its text: two literals of the shards
+        (rows of `holds`) spelled alike, or a literal and a regex terminal (among `regex`) that
+        accepts it and meets it in a shard."""
+        by_text: dict[bytes, list[int]] = {}
+        for c in np.flatnonzero(holds.any(axis=0)).tolist():
+            if texts[c] is not None:
+                by_text.setdefault(texts[c], []).append(c)
+        out = [(a, b) for same in by_text.values() for i, a in enumerate(same) for b in same[i + 1:]]
+        if regex.size:
+            meets = holds[:, regex].T.astype(np.float32) @ holds.astype(np.float32) > 0
+            meets &= np.array([text is not None for text in texts], dtype=bool)
+            for r, row in zip(regex.tolist(), meets):
+                literals = np.flatnonzero(row).tolist()
+                part = self._parts[r]
+                accepted = part.core().accepts_each(part.start, [texts[c] for c in literals])
+                out += [(c, r) for c, yes in zip(literals, accepted.tolist()) if yes]
+        return out
+
+    def _union(self, k: int) -> TerminalUnion:
+        """Union k, built on first use when `_shard_unions` deferred it."""
+        union = self._unions[k]
+        if union is None:
+            union = self._build_union(self._members[k].tolist())
+            with self._lock:
+                if self._unions[k] is None:
+                    self._unions[k] = union
+                union = self._unions[k]
+        return union
 
     def _build_union(self, components) -> TerminalUnion:
         try:
             return TerminalUnion(self._parts, list(components), len(self.names), self.max_states)
         except ConstrainError as e:
             raise _terminal_error(f"lexer: {e}", None) from None
+
+
+def _literal_texts(terminals: list[Terminal], prebuilt: dict) -> list[bytes | None]:
+    """Per terminal, the one text (UTF-8) it matches, or None for a regex terminal: a prebuilt
+    automaton, a flagged pattern, a pattern other than a plain string."""
+    texts = [None if i in prebuilt or t.flags else literal_text(t.pattern) for i, t in enumerate(terminals)]
+    return [None if text is None else text.encode("utf-8") for text in texts]
 
 
 def _culprit(terminals: list[Terminal], max_states: int) -> str | None:
