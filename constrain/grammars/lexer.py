@@ -410,11 +410,13 @@ class Lexers:
         """The regex terminals (among `regex`) of each shard (a row of `holds`) that may share
         a text with another of them: those whose first bytes meet another's (a terminal
         matches no empty text), where two or more do; each such set once."""
-        first = np.array([self._parts[r].trans[self._parts[r].start] >= 0 for r in regex.tolist()], dtype=np.float32)
-        meets = (first @ first.T > 0).astype(np.float32)      # (regex, regex): a first byte in common
-        np.fill_diagonal(meets, 0)
+        if regex.size < 2:
+            return []
+        first = np.array([self._parts[r].trans[self._parts[r].start] >= 0 for r in regex.tolist()], dtype=bool)
+        meets = _meet(first, first)                     # (regex, regex): a first byte in common
+        np.fill_diagonal(meets, False)
         inside = holds[:, regex]
-        meeting = inside & (inside.astype(np.float32) @ meets > 0)
+        meeting = inside & _meet(inside, meets)
         return sorted({tuple(regex[row].tolist()) for row in meeting[meeting.sum(axis=1) >= 2]})
 
     def _state_bounds(self, texts: list[bytes | None]) -> np.ndarray:
@@ -435,7 +437,7 @@ class Lexers:
                 by_text.setdefault(texts[c], []).append(c)
         out = [(a, b) for same in by_text.values() for i, a in enumerate(same) for b in same[i + 1:]]
         if regex.size:
-            meets = holds[:, regex].T.astype(np.float32) @ holds.astype(np.float32) > 0
+            meets = _meet(holds[:, regex].T, holds.T)         # (regex, component): in one shard
             meets &= np.array([text is not None for text in texts], dtype=bool)
             for r, row in zip(regex.tolist(), meets):
                 literals = np.flatnonzero(row).tolist()
@@ -460,6 +462,16 @@ class Lexers:
             return TerminalUnion(self._parts, list(components), len(self.names), self.max_states)
         except ConstrainError as e:
             raise _terminal_error(f"lexer: {e}", None) from None
+
+
+def _meet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """[i, j]: rows a[i] and b[j] (bool, of one width) are both True in some column; compared
+    64 columns at a time (a float product would call BLAS, whose threads spin after it)."""
+    def words(rows: np.ndarray) -> np.ndarray:
+        padded = np.zeros((rows.shape[0], -(-rows.shape[1] // 64) * 64), dtype=bool)
+        padded[:, :rows.shape[1]] = rows
+        return np.packbits(padded, axis=1).view(np.uint64)
+    return (words(a)[:, None, :] & words(b)[None, :, :]).any(axis=2)
 
 
 def _literal_texts(terminals: list[Terminal], prebuilt: dict) -> list[bytes | None]:
