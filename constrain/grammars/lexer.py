@@ -28,6 +28,7 @@ candidate can be completed.
 """
 from __future__ import annotations
 
+import itertools
 import threading
 from array import array
 from dataclasses import dataclass, field
@@ -392,32 +393,39 @@ class Lexers:
         self._shard_holds = np.zeros((len(members), len(self.names)), dtype=bool)
         for k, m in enumerate(members):
             self._shard_holds[k, m] = True
-        shared = []
+        shared, deferred = [], []
         fits = self._state_bounds(texts) < self.max_states - 0.5
-        for k in np.flatnonzero(~fits).tolist():
-            self._unions[k] = self._build_union(members[k])
-            shared.append(self._unions[k].shared_texts)
-        holds = self._shard_holds[fits]
-        regex = np.flatnonzero(np.array([text is None for text in texts]) & holds.any(axis=0))
-        shared += [self._build_union(list(members)).shared_texts for members in self._meeting_regexes(holds, regex)]
-        pairs = self._literal_overlaps(holds, regex, texts)
+        for k, m in enumerate(members):
+            if fits[k]:
+                deferred.append(m.tolist())
+            else:
+                self._unions[k] = self._build_union(m)
+                shared.append(self._unions[k].shared_texts)
+        shared += [self._build_union(list(regex)).shared_texts for regex in self._meeting_regexes(deferred, texts)]
+        pairs = self._literal_overlaps(deferred, texts)
         bits = np.zeros((len(self.names), (len(pairs) + 63) // 64), dtype=np.uint64)
         for p, pair in enumerate(pairs):
             bits[list(pair), p >> 6] |= np.uint64(1 << (p & 63))
         self._shared_texts = np.hstack(shared + [bits])
 
-    def _meeting_regexes(self, holds: np.ndarray, regex: np.ndarray) -> list[tuple[int, ...]]:
-        """The regex terminals (among `regex`) of each shard (a row of `holds`) that may share
-        a text with another of them: those whose first bytes meet another's (a terminal
-        matches no empty text), where two or more do; each such set once."""
-        if regex.size < 2:
-            return []
-        first = np.array([self._parts[r].trans[self._parts[r].start] >= 0 for r in regex.tolist()], dtype=bool)
-        meets = _meet(first, first)                     # (regex, regex): a first byte in common
-        np.fill_diagonal(meets, False)
-        inside = holds[:, regex]
-        meeting = inside & _meet(inside, meets)
-        return sorted({tuple(regex[row].tolist()) for row in meeting[meeting.sum(axis=1) >= 2]})
+    def _meeting_regexes(self, shards: list[list[int]], texts: list[bytes | None]) -> list[tuple[int, ...]]:
+        """The regex terminals of each shard (its components) that may share a text with another
+        of them: those whose first bytes meet another's (a terminal matches no empty text),
+        where two or more do; each such set once."""
+        first: dict[int, int] = {}              # regex terminal -> its first bytes, as bits
+        found = set()
+        for components in shards:
+            regex = [c for c in components if texts[c] is None]
+            if len(regex) < 2:
+                continue
+            for r in regex:
+                if r not in first:
+                    part = self._parts[r]
+                    first[r] = int.from_bytes(np.packbits(part.trans[part.start] >= 0).tobytes(), "big")
+            meeting = tuple(r for r in regex if any(first[r] & first[o] for o in regex if o != r))
+            if len(meeting) >= 2:
+                found.add(meeting)
+        return sorted(found)
 
     def _state_bounds(self, texts: list[bytes | None]) -> np.ndarray:
         """Per shard, at most how many states its union has: one per prefix of a literal, and
@@ -427,23 +435,24 @@ class Lexers:
         logs = np.array([np.log(part.n_states + 1) if text is None else 0.0 for part, text in zip(self._parts, texts)])
         return self._shard_holds @ lengths + np.exp(np.minimum(self._shard_holds @ logs, 64.0))
 
-    def _literal_overlaps(self, holds: np.ndarray, regex: np.ndarray, texts: list[bytes | None]) -> list[tuple[int, int]]:
+    def _literal_overlaps(self, shards: list[list[int]], texts: list[bytes | None]) -> list[tuple[int, int]]:
         """Pairs of terminals, a literal first, that share its text: two literals of the shards
-        (rows of `holds`) spelled alike, or a literal and a regex terminal (among `regex`) that
-        accepts it and meets it in a shard."""
-        by_text: dict[bytes, list[int]] = {}
-        for c in np.flatnonzero(holds.any(axis=0)).tolist():
-            if texts[c] is not None:
-                by_text.setdefault(texts[c], []).append(c)
-        out = [(a, b) for same in by_text.values() for i, a in enumerate(same) for b in same[i + 1:]]
-        if regex.size:
-            meets = _meet(holds[:, regex].T, holds.T)         # (regex, component): in one shard
-            meets &= np.array([text is not None for text in texts], dtype=bool)
-            for r, row in zip(regex.tolist(), meets):
-                literals = np.flatnonzero(row).tolist()
-                part = self._parts[r]
-                accepted = part.core().accepts_each(part.start, [texts[c] for c in literals])
-                out += [(c, r) for c, yes in zip(literals, accepted.tolist()) if yes]
+        (their components) spelled alike, or a literal and a regex terminal that accepts it
+        and meets it in a shard."""
+        by_text: dict[bytes, set[int]] = {}
+        literals_with: dict[int, set[int]] = {}      # regex terminal -> the literals it meets
+        for components in shards:
+            literals = [c for c in components if texts[c] is not None]
+            for c in literals:
+                by_text.setdefault(texts[c], set()).add(c)
+            for r in components:
+                if texts[r] is None:
+                    literals_with.setdefault(r, set()).update(literals)
+        out = [(a, b) for same in by_text.values() for a, b in itertools.combinations(sorted(same), 2)]
+        for r, literals in literals_with.items():
+            part, literals = self._parts[r], sorted(literals)
+            accepted = part.core().accepts_each(part.start, [texts[c] for c in literals]).tolist()
+            out += [(c, r) for c, yes in zip(literals, accepted) if yes]
         return out
 
     def _union(self, k: int) -> TerminalUnion:
@@ -462,16 +471,6 @@ class Lexers:
             return TerminalUnion(self._parts, list(components), len(self.names), self.max_states)
         except ConstrainError as e:
             raise _terminal_error(f"lexer: {e}", None) from None
-
-
-def _meet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """[i, j]: rows a[i] and b[j] (bool, of one width) are both True in some column; compared
-    64 columns at a time (a float product would call BLAS, whose threads spin after it)."""
-    def words(rows: np.ndarray) -> np.ndarray:
-        padded = np.zeros((rows.shape[0], -(-rows.shape[1] // 64) * 64), dtype=bool)
-        padded[:, :rows.shape[1]] = rows
-        return np.packbits(padded, axis=1).view(np.uint64)
-    return (words(a)[:, None, :] & words(b)[None, :, :]).any(axis=2)
 
 
 def _literal_texts(terminals: list[Terminal], prebuilt: dict) -> list[bytes | None]:
