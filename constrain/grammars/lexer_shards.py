@@ -96,9 +96,16 @@ def _inclusions(sets: np.ndarray) -> np.ndarray:
 
 def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of a 2-d uint8 array (in byte order) and each row's index among
-    them: np.unique over the rows as opaque byte strings (its axis=0 form is many times
-    slower)."""
-    width = rows.shape[1]
-    keys = np.ascontiguousarray(rows).view(np.dtype((np.void, width))).ravel()
-    distinct, inverse = np.unique(keys, return_inverse=True)
-    return distinct.view(np.uint8).reshape(-1, width), inverse.ravel()
+    them: the rows as big-endian 64-bit words, sorted by `lexsort` (np.unique over the rows,
+    as opaque byte strings or with axis=0, is many times slower)."""
+    n, width = rows.shape
+    padded = np.zeros((n, -(-width // 8) * 8), dtype=np.uint8)
+    padded[:, :width] = rows
+    words = padded.view(">u8").astype(np.uint64)
+    order = np.lexsort(words.T[::-1])
+    ordered = words[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return rows[order[new]], inverse
