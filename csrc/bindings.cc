@@ -517,16 +517,27 @@ PYBIND11_MODULE(_core, m) {
           [](const ByteDFA& dfa, int32_t state, const py::sequence& words) {
             check_state(dfa, state);
             const std::vector<std::string> held = byte_strings(words);
-            py::array_t<bool> out(static_cast<py::ssize_t>(held.size()));
-            bool* accepted = out.mutable_data();
+            py::list out(held.size());
             for (std::size_t i = 0; i < held.size(); ++i) {
               const int32_t end = dfa.walk(state, held[i]);
-              accepted[i] = end != constrain::kDead && dfa.accepting[static_cast<std::size_t>(end)];
+              out[i] = py::bool_(end != constrain::kDead && dfa.accepting[static_cast<std::size_t>(end)]);
             }
             return out;
           },
           py::arg("state"), py::arg("words"),
-          "Per byte string of `words`, whether the walk from `state` over it ends accepting.")
+          "Per byte string of `words`, whether the walk from `state` over it ends accepting (a list).")
+      .def(
+          "first_bytes",
+          [](const ByteDFA& dfa, int32_t state) {
+            check_state(dfa, state);
+            std::string bits(32, '\0');
+            for (int b = 0; b < 256; ++b)
+              if (dfa.step(state, static_cast<uint8_t>(b)) != constrain::kDead) bits[b >> 3] |= static_cast<char>(0x80 >> (b & 7));
+            return py::bytes(bits);
+          },
+          py::arg("state"),
+          "The bytes with a live move from `state`, as a 256-bit map (bit b of byte b >> 3, most "
+          "significant first).")
       .def(
           "token_masks",
           [](const ByteDFA& dfa, const TokenTrie& trie, int32_t state, WordArray alive, py::object ends_accepting) {

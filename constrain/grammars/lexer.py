@@ -390,16 +390,16 @@ class Lexers:
         of a shard share a text."""
         self._unions: list[TerminalUnion | None] = [None] * len(members)
         self._members = members
+        sizes = [m.size for m in members]
         self._shard_holds = np.zeros((len(members), len(self.names)), dtype=bool)
-        for k, m in enumerate(members):
-            self._shard_holds[k, m] = True
+        self._shard_holds[np.repeat(np.arange(len(members)), sizes), np.concatenate(members)] = True
         shared, deferred = [], []
-        fits = self._state_bounds(texts) < self.max_states - 0.5
-        for k, m in enumerate(members):
-            if fits[k]:
-                deferred.append(m.tolist())
+        flat, cuts = np.concatenate(members).tolist(), np.cumsum([0] + sizes).tolist()
+        for k, fits in enumerate((self._state_bounds(texts) < self.max_states - 0.5).tolist()):
+            if fits:
+                deferred.append(flat[cuts[k]:cuts[k + 1]])
             else:
-                self._unions[k] = self._build_union(m)
+                self._unions[k] = self._build_union(members[k])
                 shared.append(self._unions[k].shared_texts)
         shared += [self._build_union(list(regex)).shared_texts for regex in self._meeting_regexes(deferred, texts)]
         pairs = self._literal_overlaps(deferred, texts)
@@ -421,7 +421,7 @@ class Lexers:
             for r in regex:
                 if r not in first:
                     part = self._parts[r]
-                    first[r] = int.from_bytes(np.packbits(part.trans[part.start] >= 0).tobytes(), "big")
+                    first[r] = int.from_bytes(part.core().first_bytes(part.start), "big")
             meeting = tuple(r for r in regex if any(first[r] & first[o] for o in regex if o != r))
             if len(meeting) >= 2:
                 found.add(meeting)
@@ -451,7 +451,7 @@ class Lexers:
         out = [(a, b) for same in by_text.values() for a, b in itertools.combinations(sorted(same), 2)]
         for r, literals in literals_with.items():
             part, literals = self._parts[r], sorted(literals)
-            accepted = part.core().accepts_each(part.start, [texts[c] for c in literals]).tolist()
+            accepted = part.core().accepts_each(part.start, [texts[c] for c in literals])
             out += [(c, r) for c, yes in zip(literals, accepted) if yes]
         return out
 
