@@ -11,6 +11,7 @@
 #include "bindings_common.h"
 #include "byte_dfa.h"
 #include "dfa_union.h"
+#include "minimize.h"
 #include "subset.h"
 #include "token_trie.h"
 #include "word_tries.h"
@@ -441,25 +442,29 @@ PYBIND11_MODULE(_core, m) {
   constrain::bind_grammar(m);
 
   m.def(
-      "hopcroft",
-      [](const IntArray& trans, const IntArray& group) {
+      "minimize_classes",
+      [](const IntArray& trans, const IntArray& group) -> py::object {
         if (trans.ndim() != 2 || group.ndim() != 1 || group.shape(0) != trans.shape(0) || trans.shape(0) == 0)
-          throw std::invalid_argument("hopcroft needs trans (n, k) and group (n,)");
+          throw std::invalid_argument("minimize_classes needs trans (n, k) and group (n,)");
         const int32_t n = static_cast<int32_t>(trans.shape(0)), k = static_cast<int32_t>(trans.shape(1));
         for (py::ssize_t i = 0; i < trans.size(); ++i)
-          if (trans.data()[i] < 0 || trans.data()[i] >= n) throw std::invalid_argument("hopcroft: trans must be complete");
+          if (trans.data()[i] < -1 || trans.data()[i] >= n) throw std::invalid_argument("minimize_classes: move out of range");
         for (int32_t s = 0; s < n; ++s)
-          if (group.data()[s] < 0 || group.data()[s] >= n) throw std::invalid_argument("hopcroft: group out of range");
-        std::vector<int32_t> block;
+          if (group.data()[s] < 0) throw std::invalid_argument("minimize_classes: negative group");
+        constrain::MinimalResult r;
         {
           py::gil_scoped_release release;
-          block = constrain::hopcroft(trans.data(), n, k, group.data());
+          r = constrain::minimize_classes(trans.data(), n, k, group.data());
         }
-        return to_array(block);
+        if (r.n_states == 0) return py::none();
+        py::array_t<int32_t> moves({static_cast<py::ssize_t>(r.n_states), static_cast<py::ssize_t>(r.n_columns)});
+        std::copy(r.trans.begin(), r.trans.end(), moves.mutable_data());
+        return py::make_tuple(moves, to_array(r.column_of_class), py::cast(r.rep));
       },
       py::arg("trans"), py::arg("group"),
-      "Coarsest partition of a complete DFA's states separating different `group` ids and "
-      "compatible with the moves: a block id per state.");
+      "The minimal DFA of a class-level DFA (moves -1 = dead, start 0, every state reachable; "
+      "group: a tag-set id per state, 0 = no tags): None for the empty language, else (trans, "
+      "column_of_class, rep), csrc/minimize.h.");
 
   m.def(
       "coreachable",

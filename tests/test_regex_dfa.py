@@ -582,8 +582,8 @@ def test_core_union_refuses_views_and_empty_lists():
         union_dfa([dfa.core(), no_states], 100)
 
 
-def test_core_subset_construction_and_hopcroft_refuse_bad_arrays():
-    from constrain._core import hopcroft, subset_construction
+def test_core_subset_construction_and_minimize_refuse_bad_arrays():
+    from constrain._core import minimize_classes, subset_construction
 
     def call(**over):
         args = dict(move_begin=[0, 1, 1], move_class=[0], move_target=[1], eps=[], bos=[], eos=[], tags=[1, 0],
@@ -598,9 +598,14 @@ def test_core_subset_construction_and_hopcroft_refuse_bad_arrays():
                 dict(tags=[1, -1]), dict(start=2)):
         with pytest.raises(ValueError):
             call(**bad)
-    assert hopcroft(np.array([[1], [1]], dtype=np.int32), np.array([0, 0], dtype=np.int32)).tolist() == [0, 0]
-    with pytest.raises(ValueError):
-        hopcroft(np.array([[-1], [1]], dtype=np.int32), np.array([0, 0], dtype=np.int32))
+    # two equivalent accepting states merge; a DFA that never accepts is the empty language
+    moves, column_of_class, rep = minimize_classes(np.array([[1, 1], [1, 1]], dtype=np.int32),
+                                                   np.array([1, 1], dtype=np.int32))
+    assert moves.tolist() == [[0]] and column_of_class.tolist() == [0, 0] and rep == [0]
+    assert minimize_classes(np.array([[1], [-1]], dtype=np.int32), np.array([0, 0], dtype=np.int32)) is None
+    for trans, group in (([[2], [1]], [0, 1]), ([[-2], [1]], [0, 1]), ([[1], [1]], [0, -1]), ([[1]], [0, 1])):
+        with pytest.raises(ValueError):
+            minimize_classes(np.array(trans, dtype=np.int32), np.array(group, dtype=np.int32))
 
 
 @pytest.mark.parametrize("name", ["uri", "uri-reference", "date-time", "email", "ipv6", "duration"])
