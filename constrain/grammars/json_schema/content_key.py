@@ -20,12 +20,14 @@ _ONE_SCHEMA = frozenset({"additionalItems", "contains", "not", "if", "then", "el
 _SCHEMA_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
 _SCHEMA_BY_NAME = frozenset({"properties", "patternProperties", "dependentSchemas"})
 _KEPT = frozenset({"$id", "id", "$schema", "contentMediaType", "contentEncoding"})
+_ATOMS = (int, float, bool, type(None))
 
 
 class ContentKeys:
     """The memo keys of one emitter's subschemas, each node's computed once: a node's key is
     the id of the tuple of its asserted keywords, with a subschema's key standing for the
-    subschema and other values as their JSON text (a string as itself, tagged), interned
+    subschema and other values as their JSON text (a string, a list of strings, a number,
+    boolean or null as itself, tagged by type), interned
     (`_ids`), so that a key costs the node's own keywords, not its whole subtree, and hashes
     in constant time. Nodes are found by identity; each memo entry holds its node, so no id
     is reused while the emitter lives (nodes are not changed once made)."""
@@ -61,6 +63,10 @@ class ContentKeys:
                                                  for name, v in value.items()))))
             elif type(value) is str:           # tagged, never equal to another value's JSON text
                 parts.append((key, ("str", value)))
+            elif type(value) in _ATOMS:         # tagged by type: 1, 1.0 and true stay apart, so do 0.0 and -0.0
+                parts.append((key, (type(value).__name__, repr(value))))
+            elif type(value) is list and all(type(v) is str for v in value):
+                parts.append((key, ("strs", *value)))
             else:
                 parts.append((key, json.dumps(value, ensure_ascii=False)))
         found = self._by_node[id(node)] = (node, self._intern(("schema", *parts)))
