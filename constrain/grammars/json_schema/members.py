@@ -49,17 +49,19 @@ class ObjectMembers:
 
     def schema_order(self) -> str | None:
         """after[c]: the rule of the members from slot k on, c emitted (saturating at cap
-        without mx), for k from the end down to 0."""
+        without mx), for k from the end down to 0, made only for the counts c that some
+        sequence of the earlier slots reaches (`_reached`)."""
         n, mx = len(self.slots), self.mx
         cap = mx if mx is not None else max(self.mn, 1)
         rule = self.e.rule
+        reached = self._reached(cap)
         after = [None] * (cap + 1)
-        for c in range(cap, -1, -1):
+        for c in reached[n]:
             after[c] = rule(self.tail(c), kind="o")
         for k in range(n - 1, -1, -1):
             _, value, required = self.slots[k]
             here = [None] * (cap + 1)
-            for c in range(cap, -1, -1):
+            for c in reached[k]:
                 alts = []
                 nxt = after[min(c + 1, cap)]
                 if value is not None and (mx is None or c < mx) and nxt is not None:
@@ -69,6 +71,18 @@ class ObjectMembers:
                 here[c] = rule(alts, kind="o")
             after = here
         return after[0]
+
+    def _reached(self, cap: int) -> list[list[int]]:
+        """Per slot k (and n: past the last), the member counts (saturating at cap) some
+        sequence of the slots before it has emitted, descending."""
+        mx = self.mx
+        counts, out = {0}, []
+        for _, value, required in self.slots:
+            out.append(sorted(counts, reverse=True))
+            more = {min(c + 1, cap) for c in counts if value is not None and (mx is None or c < mx)}
+            counts = more if required else counts | more
+        out.append(sorted(counts, reverse=True))
+        return out
 
     def any_order(self) -> str | None:
         """states[S]: the named slots in set S (a bit mask) were emitted, in any order."""
