@@ -394,8 +394,11 @@ class Lexers:
         self._shard_holds = np.zeros((len(members), len(self.names)), dtype=bool)
         self._shard_holds[np.repeat(np.arange(len(members)), sizes), np.concatenate(members)] = True
         shared, deferred = [], []
-        flat, cuts = np.concatenate(members).tolist(), np.cumsum([0] + sizes).tolist()
-        for k, fits in enumerate((self._state_bounds(texts) < self.max_states - 0.5).tolist()):
+        flat = np.concatenate(members)
+        cuts = np.cumsum([0] + sizes)
+        bounds = self._state_bounds(texts, flat, cuts[:-1])
+        flat, cuts = flat.tolist(), cuts.tolist()
+        for k, fits in enumerate((bounds < self.max_states - 0.5).tolist()):
             if fits:
                 deferred.append(flat[cuts[k]:cuts[k + 1]])
             else:
@@ -427,13 +430,14 @@ class Lexers:
                 found.add(meeting)
         return sorted(found)
 
-    def _state_bounds(self, texts: list[bytes | None]) -> np.ndarray:
-        """Per shard, at most how many states its union has: one per prefix of a literal, and
-        the product of (states + 1) of its regex terminals (summed as logarithms, exact far
-        within the half-state margin the caller leaves)."""
+    def _state_bounds(self, texts: list[bytes | None], flat: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Per shard (its components: `flat` from `starts[k]` on), at most how many states its
+        union has: one per prefix of a literal, and the product of (states + 1) of its regex
+        terminals (summed as logarithms, exact far within the half-state margin the caller
+        leaves; sums by reduceat: a matrix product would call BLAS, whose threads spin after it)."""
         lengths = np.array([0 if text is None else len(text) + 1 for text in texts], dtype=np.float64)
         logs = np.array([np.log(part.n_states + 1) if text is None else 0.0 for part, text in zip(self._parts, texts)])
-        return self._shard_holds @ lengths + np.exp(np.minimum(self._shard_holds @ logs, 64.0))
+        return np.add.reduceat(lengths[flat], starts) + np.exp(np.minimum(np.add.reduceat(logs[flat], starts), 64.0))
 
     def _literal_overlaps(self, shards: list[list[int]], texts: list[bytes | None]) -> list[tuple[int, int]]:
         """Pairs of terminals, a literal first, that share its text: two literals of the shards
