@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "bindings_common.h"
@@ -402,6 +403,37 @@ PYBIND11_MODULE(_core, m) {
       py::arg("words"),
       "The trie DFA of exactly the byte strings `words` (csrc/word_tries.h): (trans, accepting, the "
       "C++ ByteDFA), state 0 the root.");
+
+  m.def(
+      "nfa_moves",
+      [](const py::list& edges, const py::function& classes_of) {
+        // the classes of each label object, asked once per object (labels are shared by edges)
+        std::unordered_map<PyObject*, std::vector<int32_t>> classes_by_label;
+        std::vector<int32_t> move_begin{0}, move_class, move_target;
+        move_begin.reserve(edges.size() + 1);
+        for (const py::handle state_edges : edges) {
+          for (const py::handle edge : state_edges.cast<py::list>()) {
+            const auto pair = edge.cast<py::tuple>();
+            if (pair.size() != 2) throw std::invalid_argument("nfa_moves: an edge is a (label, target) pair");
+            const py::handle label = pair[0];
+            const auto target = pair[1].cast<int32_t>();
+            auto found = classes_by_label.find(label.ptr());
+            if (found == classes_by_label.end()) {
+              std::vector<int32_t> classes;
+              for (const py::handle c : classes_of(label)) classes.push_back(c.cast<int32_t>());
+              found = classes_by_label.emplace(label.ptr(), std::move(classes)).first;
+            }
+            move_class.insert(move_class.end(), found->second.begin(), found->second.end());
+            move_target.insert(move_target.end(), found->second.size(), target);
+          }
+          move_begin.push_back(static_cast<int32_t>(move_class.size()));
+        }
+        return py::make_tuple(to_array(move_begin), to_array(move_class), to_array(move_target));
+      },
+      py::arg("edges"), py::arg("classes_of"),
+      "The moves of an NFA given as edges[s] = [(label, target), ...], as subset_construction "
+      "reads them: (move_begin, move_class, move_target), the classes of a label being "
+      "classes_of(label), called once per label object.");
 
   m.def(
       "subset_construction",

@@ -689,3 +689,21 @@ def test_ascii_regexes_skip_the_utf8_expansion_and_stay_minimal(pattern, monkeyp
         utf8_expand.to_byte_dfa, sequences=lambda chars: utf8_expand.utf8_sequences(chars)))
     expanded = regex_to_dfa(pattern)
     assert _canonical(fast) == _canonical(expanded)
+
+
+def test_core_nfa_moves_flattens_edges_asking_each_label_once():
+    from constrain._core import nfa_moves
+
+    a, b = ("a",), ("b",)
+    asked = []
+
+    def classes_of(label):
+        asked.append(label)
+        return {a: [0, 2], b: range(1, 2)}[label]
+
+    move_begin, move_class, move_target = nfa_moves([[(a, 1), (b, 2)], [], [(a, 0)]], classes_of)
+    assert move_begin.tolist() == [0, 3, 3, 5]
+    assert move_class.tolist() == [0, 2, 1, 0, 2] and move_target.tolist() == [1, 1, 2, 0, 0]
+    assert asked == [a, b]
+    with pytest.raises(ValueError, match="pair"):
+        nfa_moves([[(a, 1, 2)]], classes_of)

@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from constrain._core import subset_construction
+from constrain._core import nfa_moves, subset_construction
 from constrain.automata.nfa import NFA
 from constrain.errors import AutomatonTooLargeError
 
@@ -38,18 +38,7 @@ class SubsetDFA:
 def determinize(
     nfa: NFA, classes_of: Callable[[object], Iterable[int]], n_classes: int, max_states: int
 ) -> SubsetDFA:
-    label_classes: dict[int, list[int]] = {}     # by label object: one label is on many edges
-    move_class: list[int] = []
-    move_target: list[int] = []
-    move_begin = [0]
-    for edges in nfa.edges:
-        for label, t in edges:
-            classes = label_classes.get(id(label))
-            if classes is None:
-                classes = label_classes[id(label)] = list(classes_of(label))
-            move_class += classes
-            move_target += [t] * len(classes)
-        move_begin.append(len(move_class))
+    move_begin, move_class, move_target = nfa_moves(nfa.edges, classes_of)   # classes_of once per label object
     tagged = [x for s, tags in enumerate(nfa.tags) if tags for tag in sorted(tags) for x in (s, tag)]
     result = subset_construction(move_begin, move_class, move_target, nfa.eps, nfa.bos, nfa.eos, tagged,
                                  nfa.start, n_classes, max_states)

@@ -47,12 +47,7 @@ def to_byte_dfa(
         for c in range(chars.trans.shape[0]):
             nfa.tags[c] = nfa.tags[c] | _MARK
     class_of = _byte_classes(nfa)
-    spans = {}
-    for edges in nfa.edges:
-        for lo_hi, _ in edges:
-            if lo_hi not in spans:
-                spans[lo_hi] = range(class_of[lo_hi[0]], class_of[lo_hi[1]] + 1)
-    sub = determinize(nfa, spans.__getitem__, class_of[-1] + 1, max_states)
+    sub = determinize(nfa, lambda lo_hi: range(class_of[lo_hi[0]], class_of[lo_hi[1]] + 1), class_of[-1] + 1, max_states)
     result = minimize(sub)
     assert result is not None, "a non-empty character DFA expands to a non-empty byte DFA"
     trans = np.ascontiguousarray(result.trans[:, result.column_of_class[class_of]], dtype=np.int32)
