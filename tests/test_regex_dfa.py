@@ -567,47 +567,6 @@ def test_core_automata_read_by_byte_class_walk_like_the_byte_tables(parts, texts
             assert (state, stop) == (expected, at), data
 
 
-def test_core_union_refuses_views_and_empty_lists():
-    from constrain._core import ByteDFA as CoreDFA
-    from constrain._core import union_dfa
-
-    dfa = words_dfa([b"ab", b"c"])
-    with pytest.raises(ValueError, match="at least one"):
-        union_dfa([], 100)
-    view = dfa.core().restricted(np.array([0, 0, 1, 0][:dfa.n_states], dtype=np.uint8))
-    with pytest.raises(ValueError, match="restricted"):
-        union_dfa([dfa.core(), view], 100)
-    no_states = CoreDFA(np.zeros((0, 256), dtype=np.int32), np.zeros(0, dtype=np.uint8))
-    with pytest.raises(ValueError, match="start state"):
-        union_dfa([dfa.core(), no_states], 100)
-
-
-def test_core_subset_construction_and_minimize_refuse_bad_arrays():
-    from constrain._core import minimize_classes, subset_construction
-
-    def call(**over):
-        args = dict(move_begin=[0, 1, 1], move_class=[0], move_target=[1], eps=[], bos=[], eos=[], tags=[1, 0],
-                    start=0, n_classes=1, max_states=10)
-        args.update(over)
-        return subset_construction(**args)
-
-    trans, tag_begin, tags = call()
-    assert trans.tolist() == [[1], [-1]] and tag_begin.tolist() == [0, 0, 1] and tags.tolist() == [0]
-    assert call(max_states=1) is None
-    for bad in (dict(move_target=[2]), dict(move_class=[1]), dict(eps=[0, 2]), dict(eps=[2, 0]), dict(eps=[0]),
-                dict(tags=[1, -1]), dict(start=2)):
-        with pytest.raises(ValueError):
-            call(**bad)
-    # two equivalent accepting states merge; a DFA that never accepts is the empty language
-    moves, column_of_class, rep = minimize_classes(np.array([[1, 1], [1, 1]], dtype=np.int32),
-                                                   np.array([1, 1], dtype=np.int32))
-    assert moves.tolist() == [[0]] and column_of_class.tolist() == [0, 0] and rep == [0]
-    assert minimize_classes(np.array([[1], [-1]], dtype=np.int32), np.array([0, 0], dtype=np.int32)) is None
-    for trans, group in (([[2], [1]], [0, 1]), ([[-2], [1]], [0, 1]), ([[1], [1]], [0, -1]), ([[1]], [0, 1])):
-        with pytest.raises(ValueError):
-            minimize_classes(np.array(trans, dtype=np.int32), np.array(group, dtype=np.int32))
-
-
 @pytest.mark.parametrize("name", ["uri", "uri-reference", "date-time", "email", "ipv6", "duration"])
 def test_format_automata_are_minimal(name):
     """Large real automata: Hopcroft must not leave equivalent states (a refinement that let
@@ -689,21 +648,3 @@ def test_ascii_regexes_skip_the_utf8_expansion_and_stay_minimal(pattern, monkeyp
         utf8_expand.to_byte_dfa, sequences=lambda chars: utf8_expand.utf8_sequences(chars)))
     expanded = regex_to_dfa(pattern)
     assert _canonical(fast) == _canonical(expanded)
-
-
-def test_core_nfa_moves_flattens_edges_asking_each_label_once():
-    from constrain._core import nfa_moves
-
-    a, b = ("a",), ("b",)
-    asked = []
-
-    def classes_of(label):
-        asked.append(label)
-        return {a: [0, 2], b: range(1, 2)}[label]
-
-    move_begin, move_class, move_target = nfa_moves([[(a, 1), (b, 2)], [], [(a, 0)]], classes_of)
-    assert move_begin.tolist() == [0, 3, 3, 5]
-    assert move_class.tolist() == [0, 2, 1, 0, 2] and move_target.tolist() == [1, 1, 2, 0, 0]
-    assert asked == [a, b]
-    with pytest.raises(ValueError, match="pair"):
-        nfa_moves([[(a, 1, 2)]], classes_of)

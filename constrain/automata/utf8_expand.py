@@ -47,7 +47,11 @@ def to_byte_dfa(
         for c in range(chars.trans.shape[0]):
             nfa.tags[c] = nfa.tags[c] | _MARK
     class_of = _byte_classes(nfa)
-    sub = determinize(nfa, lambda lo_hi: range(class_of[lo_hi[0]], class_of[lo_hi[1]] + 1), class_of[-1] + 1, max_states)
+
+    def spans(lo_hi: tuple[int, int]) -> range:       # the byte classes of an edge's byte range
+        return range(class_of[lo_hi[0]], class_of[lo_hi[1]] + 1)
+
+    sub = determinize(nfa, spans, class_of[-1] + 1, max_states)
     result = minimize(sub)
     assert result is not None, "a non-empty character DFA expands to a non-empty byte DFA"
     trans = np.ascontiguousarray(result.trans[:, result.column_of_class[class_of]], dtype=np.int32)

@@ -389,20 +389,20 @@ class Lexers:
         and a terminal that share its text (`_literal_overlaps`): the only ways two terminals
         of a shard share a text."""
         self._unions: list[TerminalUnion | None] = [None] * len(members)
-        self._members = members
         sizes = [m.size for m in members]
-        self._shard_holds = np.zeros((len(members), len(self.names)), dtype=bool)
-        self._shard_holds[np.repeat(np.arange(len(members)), sizes), np.concatenate(members)] = True
-        shared, deferred = [], []
         flat = np.concatenate(members)
         cuts = np.cumsum([0] + sizes)
-        bounds = self._state_bounds(texts, flat, cuts[:-1])
+        self._shard_holds = np.zeros((len(members), len(self.names)), dtype=bool)
+        self._shard_holds[np.repeat(np.arange(len(members)), sizes), flat] = True
+        fits = (self._state_bounds(texts, flat, cuts[:-1]) < self.max_states - 0.5).tolist()
         flat, cuts = flat.tolist(), cuts.tolist()
-        for k, fits in enumerate((bounds < self.max_states - 0.5).tolist()):
-            if fits:
-                deferred.append(flat[cuts[k]:cuts[k + 1]])
+        self._members = [flat[cuts[k]:cuts[k + 1]] for k in range(len(members))]   # each shard's components
+        shared, deferred = [], []
+        for k, components in enumerate(self._members):
+            if fits[k]:
+                deferred.append(components)
             else:
-                self._unions[k] = self._build_union(members[k])
+                self._unions[k] = self._build_union(components)
                 shared.append(self._unions[k].shared_texts)
         shared += [self._build_union(list(regex)).shared_texts for regex in self._meeting_regexes(deferred, texts)]
         pairs = self._literal_overlaps(deferred, texts)
@@ -463,7 +463,7 @@ class Lexers:
         """Union k, built on first use when `_shard_unions` deferred it."""
         union = self._unions[k]
         if union is None:
-            union = self._build_union(self._members[k].tolist())
+            union = self._build_union(self._members[k])
             with self._lock:
                 if self._unions[k] is None:
                     self._unions[k] = union

@@ -1,0 +1,81 @@
+"""The C++ automaton core's entry points (constrain._core) called directly: what they build
+from small inputs, and the bad arrays and states they refuse with ValueError rather than
+reading out of range."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from constrain.automata.regex import words_dfa
+
+
+def test_core_union_refuses_views_and_empty_lists():
+    from constrain._core import ByteDFA as CoreDFA
+    from constrain._core import union_dfa
+
+    dfa = words_dfa([b"ab", b"c"])
+    with pytest.raises(ValueError, match="at least one"):
+        union_dfa([], 100)
+    view = dfa.core().restricted(np.array([0, 0, 1, 0][:dfa.n_states], dtype=np.uint8))
+    with pytest.raises(ValueError, match="restricted"):
+        union_dfa([dfa.core(), view], 100)
+    no_states = CoreDFA(np.zeros((0, 256), dtype=np.int32), np.zeros(0, dtype=np.uint8))
+    with pytest.raises(ValueError, match="start state"):
+        union_dfa([dfa.core(), no_states], 100)
+
+
+def test_core_subset_construction_and_minimize_refuse_bad_arrays():
+    from constrain._core import minimize_classes, subset_construction
+
+    def call(**over):
+        args = dict(move_begin=[0, 1, 1], move_class=[0], move_target=[1], eps=[], bos=[], eos=[], tags=[1, 0],
+                    start=0, n_classes=1, max_states=10)
+        args.update(over)
+        return subset_construction(**args)
+
+    trans, tag_begin, tags = call()
+    assert trans.tolist() == [[1], [-1]] and tag_begin.tolist() == [0, 0, 1] and tags.tolist() == [0]
+    assert call(max_states=1) is None
+    for bad in (dict(move_target=[2]), dict(move_class=[1]), dict(eps=[0, 2]), dict(eps=[2, 0]), dict(eps=[0]),
+                dict(tags=[1, -1]), dict(start=2)):
+        with pytest.raises(ValueError):
+            call(**bad)
+    # two equivalent accepting states merge; a DFA that never accepts is the empty language
+    moves, column_of_class, rep = minimize_classes(np.array([[1, 1], [1, 1]], dtype=np.int32),
+                                                   np.array([1, 1], dtype=np.int32))
+    assert moves.tolist() == [[0]] and column_of_class.tolist() == [0, 0] and rep == [0]
+    assert minimize_classes(np.array([[1], [-1]], dtype=np.int32), np.array([0, 0], dtype=np.int32)) is None
+    for trans, group in (([[2], [1]], [0, 1]), ([[-2], [1]], [0, 1]), ([[1], [1]], [0, -1]), ([[1]], [0, 1])):
+        with pytest.raises(ValueError):
+            minimize_classes(np.array(trans, dtype=np.int32), np.array(group, dtype=np.int32))
+
+
+def test_core_nfa_moves_flattens_edges_asking_each_label_once():
+    from constrain._core import nfa_moves
+
+    a, b = ("a",), ("b",)
+    asked = []
+
+    def classes_of(label):
+        asked.append(label)
+        return {a: [0, 2], b: range(1, 2)}[label]
+
+    move_begin, move_class, move_target = nfa_moves([[(a, 1), (b, 2)], [], [(a, 0)]], classes_of)
+    assert move_begin.tolist() == [0, 3, 3, 5]
+    assert move_class.tolist() == [0, 2, 1, 0, 2] and move_target.tolist() == [1, 1, 2, 0, 0]
+    assert asked == [a, b]
+    with pytest.raises(ValueError, match="pair"):
+        nfa_moves([[(a, 1, 2)]], classes_of)
+
+
+def test_core_dfa_walks_refuse_bad_states_and_words():
+    """first_bytes and accepts_each: the bytes with a live move, and the words a walk accepts."""
+    core = words_dfa([b"ab", b"c"]).core()
+    first = core.first_bytes(0)
+    assert len(first) == 32 and int.from_bytes(first, "big") == (1 << 255 - ord("a")) | (1 << 255 - ord("c"))
+    assert core.accepts_each(0, [b"ab", b"a", b"c", b"", b"abc"]) == [True, False, True, False, False]
+    for call in (lambda: core.first_bytes(core.n_states), lambda: core.accepts_each(-1, [b"a"])):
+        with pytest.raises(ValueError):
+            call()
+    with pytest.raises(TypeError, match="bytes"):
+        core.accepts_each(0, ["ab"])
