@@ -32,26 +32,42 @@ class Bitsets {
   std::vector<uint64_t> data_;
 };
 
+// A relation over 0..n-1 in compressed rows: x's successors are to[begin[x] .. begin[x+1]).
+struct Relation {
+  std::vector<int32_t> begin, to;
+  int32_t size() const { return static_cast<int32_t>(begin.size()) - 1; }
+};
+
+// The relation of the pairs (from[i], to[i]) over 0..n-1, each row in the order given (a
+// counting sort by `from`: no vector per row).
+Relation relation_of(std::size_t n, const std::vector<int32_t>& from, const std::vector<int32_t>& to) {
+  Relation rel{std::vector<int32_t>(n + 1, 0), std::vector<int32_t>(to.size())};
+  for (const int32_t x : from) ++rel.begin[static_cast<std::size_t>(x) + 1];
+  for (std::size_t x = 0; x < n; ++x) rel.begin[x + 1] += rel.begin[x];
+  std::vector<int32_t> fill(rel.begin.begin(), rel.begin.end() - 1);
+  for (std::size_t i = 0; i < from.size(); ++i) rel.to[static_cast<std::size_t>(fill[from[i]]++)] = to[i];
+  return rel;
+}
+
 // F(x) = F(x) | OR of F(y) for x rel+ y (DeRemer–Pennello digraph, iterative Tarjan).
-void digraph(const std::vector<std::vector<int32_t>>& rel, Bitsets& f) {
-  const int32_t n = static_cast<int32_t>(rel.size());
+void digraph(const Relation& rel, Bitsets& f) {
+  const int32_t n = rel.size();
   const int32_t done = n + 1;
   std::vector<int32_t> depth(static_cast<std::size_t>(n), 0), order(static_cast<std::size_t>(n), 0), stack;
-  std::vector<std::pair<int32_t, std::size_t>> work;
+  std::vector<std::pair<int32_t, int32_t>> work;   // (x, position of its next successor in rel.to)
   for (int32_t root = 0; root < n; ++root) {
     if (depth[root]) continue;
     stack.push_back(root);
     depth[root] = order[root] = static_cast<int32_t>(stack.size());
-    work.emplace_back(root, 0);
+    work.emplace_back(root, rel.begin[root]);
     while (!work.empty()) {
       auto& [x, i] = work.back();
-      const auto& succ = rel[x];
-      if (i < succ.size()) {
-        const int32_t y = succ[i++];
+      if (i < rel.begin[x + 1]) {
+        const int32_t y = rel.to[i++];
         if (depth[y] == 0) {
           stack.push_back(y);
           depth[y] = order[y] = static_cast<int32_t>(stack.size());
-          work.emplace_back(y, 0);
+          work.emplace_back(y, rel.begin[y]);
           continue;
         }
         if (depth[y] < depth[x]) depth[x] = depth[y];
@@ -162,33 +178,33 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
   std::vector<int32_t> kernel_items, kernel_begin{0};
   IdTable kernels;
   const auto n_kernels = [&] { return static_cast<int32_t>(kernel_begin.size() - 1); };
-  // the state of a kernel (sorted items), added when new; -1 when new past max_states
-  const auto kernel_id = [&](const std::vector<int32_t>& kernel) -> int32_t {
-    uint64_t h = kernel.size() * 0x9E3779B97F4A7C15ull;
-    for (const int32_t it : kernel) h = (h ^ static_cast<uint32_t>(it)) * 0x9E3779B97F4A7C15ull;
+  // the state of the kernel [first, last) (sorted items), added when new; -1 when new past max_states
+  const auto kernel_id = [&](const int32_t* first, const int32_t* last) -> int32_t {
+    uint64_t h = static_cast<uint64_t>(last - first) * 0x9E3779B97F4A7C15ull;
+    for (const int32_t* it = first; it != last; ++it) h = (h ^ static_cast<uint32_t>(*it)) * 0x9E3779B97F4A7C15ull;
     h ^= h >> 29;
     std::size_t slot = 0;
     const int32_t found = kernels.find(h, [&](int32_t k) {
-      return std::equal(kernel.begin(), kernel.end(), kernel_items.begin() + kernel_begin[k],
-                        kernel_items.begin() + kernel_begin[k + 1]);
+      return std::equal(first, last, kernel_items.begin() + kernel_begin[k], kernel_items.begin() + kernel_begin[k + 1]);
     }, slot);
     if (found >= 0) return found;
     if (n_kernels() >= max_states) return -1;
-    kernel_items.insert(kernel_items.end(), kernel.begin(), kernel.end());
+    kernel_items.insert(kernel_items.end(), first, last);
     kernel_begin.push_back(static_cast<int32_t>(kernel_items.size()));
     kernels.add(slot, n_kernels() - 1, h);
     return n_kernels() - 1;
   };
-  kernel_id({base[0]});
-  // trans[s]: (symbol, target) sorted by symbol; reductions[s]: rules complete in s
-  std::vector<std::vector<std::pair<int32_t, int32_t>>> trans;
-  std::vector<std::vector<int32_t>> reductions;
-  std::vector<int32_t> nt_mark(static_cast<std::size_t>(n_nonterminals), -1), items, adv;
+  kernel_id(&base[0], &base[0] + 1);
+  // state s's moves are (trans_symbol, trans_target)[trans_begin[s] .. trans_begin[s + 1]),
+  // ascending by symbol; its complete rules are reduction[reduction_begin[s] .. [s + 1]).
+  // States are expanded in id order, so each appends its rows.
+  std::vector<int32_t> trans_begin{0}, trans_symbol, trans_target, reduction_begin{0}, reduction;
+  std::vector<int32_t> nt_mark(static_cast<std::size_t>(n_nonterminals), -1), items;
   // per state: its symbols' groups numbered by first appearance (group_of[symbol + n_nonterminals],
-  // valid where group_stamp matches), and the (group, advanced item) pairs
+  // valid where group_stamp matches), the advanced items bucketed by group (counting sort)
   const auto n_symbols = static_cast<std::size_t>(n_nonterminals) + static_cast<std::size_t>(n_terminals);
-  std::vector<int32_t> group_of(n_symbols), group_stamp(n_symbols, -1), group_symbol;
-  std::vector<std::pair<int32_t, int32_t>> moved;
+  std::vector<int32_t> group_of(n_symbols), group_stamp(n_symbols, -1), group_symbol, group_begin, bucket, fill;
+  std::vector<std::pair<int32_t, int32_t>> row;
   for (int32_t s = 0; s < n_kernels(); ++s) {
     items.assign(kernel_items.begin() + kernel_begin[s], kernel_items.begin() + kernel_begin[s + 1]);
     const int32_t stamp = s;
@@ -203,12 +219,11 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
         }
     }
     group_symbol.clear();
-    moved.clear();
-    std::vector<int32_t> reds;
+    group_begin.assign(1, 0);
     for (int32_t it : items) {
       const int32_t sym = item_next[it];
       if (sym == kNone) {
-        reds.push_back(item_rule[it]);
+        reduction.push_back(item_rule[it]);
         continue;
       }
       const auto slot = static_cast<std::size_t>(sym + n_nonterminals);
@@ -216,72 +231,96 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
         group_stamp[slot] = stamp;
         group_of[slot] = static_cast<int32_t>(group_symbol.size());
         group_symbol.push_back(sym);
+        group_begin.push_back(0);
       }
-      moved.emplace_back(group_of[slot], it + 1);
+      ++group_begin[static_cast<std::size_t>(group_of[slot]) + 1];
     }
-    std::sort(moved.begin(), moved.end());
-    std::vector<std::pair<int32_t, int32_t>> row;
-    for (std::size_t i = 0; i < moved.size();) {
-      const int32_t g = moved[i].first;
-      adv.clear();
-      for (; i < moved.size() && moved[i].first == g; ++i)
-        if (adv.empty() || adv.back() != moved[i].second) adv.push_back(moved[i].second);
-      const int32_t target = kernel_id(adv);
+    reduction_begin.push_back(static_cast<int32_t>(reduction.size()));
+    for (std::size_t g = 0; g < group_symbol.size(); ++g) group_begin[g + 1] += group_begin[g];
+    fill.assign(group_begin.begin(), group_begin.end() - 1);
+    bucket.resize(static_cast<std::size_t>(group_begin.back()));
+    for (int32_t it : items) {
+      const int32_t sym = item_next[it];
+      if (sym != kNone) bucket[static_cast<std::size_t>(fill[group_of[static_cast<std::size_t>(sym + n_nonterminals)]]++)] = it + 1;
+    }
+    row.clear();
+    for (std::size_t g = 0; g < group_symbol.size(); ++g) {
+      int32_t* first = bucket.data() + group_begin[g];
+      int32_t* last = bucket.data() + group_begin[g + 1];
+      std::sort(first, last);
+      const int32_t target = kernel_id(first, std::unique(first, last));
       if (target < 0) {
         out.too_large = true;
         return out;
       }
-      row.emplace_back(group_symbol[static_cast<std::size_t>(g)], target);
+      row.emplace_back(group_symbol[g], target);
     }
     std::sort(row.begin(), row.end());
-    trans.push_back(std::move(row));
-    reductions.push_back(std::move(reds));
+    for (const auto& [sym, target] : row) {
+      trans_symbol.push_back(sym);
+      trans_target.push_back(target);
+    }
+    trans_begin.push_back(static_cast<int32_t>(trans_symbol.size()));
   }
   const int32_t n_states = n_kernels();
-  // DeRemer–Pennello: Read and Follow sets of the nonterminal transitions.
-  std::vector<std::pair<int32_t, int32_t>> nt_trans;  // (state, nonterminal)
-  std::vector<int32_t> nt_begin(static_cast<std::size_t>(n_states) + 1, 0);
+  // DeRemer–Pennello: Read and Follow sets of the nonterminal transitions. Nonterminal
+  // symbols sort first in a state's moves, so state p's nonterminal transitions are its first
+  // nt_begin[p + 1] - nt_begin[p] moves, numbered from nt_begin[p] in the same order
+  std::vector<int32_t> nt_state, nt_begin(static_cast<std::size_t>(n_states) + 1, 0);
   for (int32_t p = 0; p < n_states; ++p) {
-    for (auto it = trans[p].begin(); it != trans[p].end() && it->first < 0; ++it) nt_trans.emplace_back(p, ~it->first);
-    nt_begin[p + 1] = static_cast<int32_t>(nt_trans.size());
+    for (int32_t k = trans_begin[p]; k < trans_begin[p + 1] && trans_symbol[k] < 0; ++k) nt_state.push_back(p);
+    nt_begin[p + 1] = static_cast<int32_t>(nt_state.size());
   }
-  // position of symbol `sym`'s move in trans[p] (present by construction); nonterminal
-  // symbols sort first, in ascending symbol order (descending nonterminal id), so the index of
-  // nonterminal transition (p, a) is nt_begin[p] + the position of ~a
-  auto position = [&](int32_t p, int32_t sym) {
-    const auto& row = trans[p];
-    return static_cast<int32_t>(std::lower_bound(row.begin(), row.end(), std::make_pair(sym, INT32_MIN)) - row.begin());
+  // index in trans_* of the move of `sym` out of state p (present by construction)
+  auto move = [&](int32_t p, int32_t sym) {
+    return static_cast<int32_t>(std::lower_bound(trans_symbol.begin() + trans_begin[p],
+                                                 trans_symbol.begin() + trans_begin[p + 1], sym) -
+                                trans_symbol.begin());
   };
-  const std::size_t n_nt = nt_trans.size();
+  // the nonterminal transition of move k out of state p
+  auto nt_index = [&](int32_t p, int32_t k) { return nt_begin[p] + (k - trans_begin[p]); };
+  const std::size_t n_nt = nt_state.size();
   Bitsets follow(n_nt, static_cast<std::size_t>(n_terminals));
-  std::vector<std::vector<int32_t>> reads(n_nt), includes(n_nt);
+  std::vector<int32_t> edge_from, edge_to;
   for (std::size_t i = 0; i < n_nt; ++i) {
-    const int32_t p = nt_trans[i].first;
-    const int32_t r = trans[p][i - static_cast<std::size_t>(nt_begin[p])].second;
-    const auto& row = trans[r];
-    for (std::size_t k = 0; k < row.size(); ++k) {
-      const int32_t sym = row[k].first;
-      if (sym >= 0)
+    const int32_t p = nt_state[i];
+    const int32_t r = trans_target[static_cast<std::size_t>(trans_begin[p]) + (i - static_cast<std::size_t>(nt_begin[p]))];
+    for (int32_t k = trans_begin[r]; k < trans_begin[r + 1]; ++k) {
+      const int32_t sym = trans_symbol[k];
+      if (sym >= 0) {
         follow.set(i, sym);
-      else if (nullable[~sym])
-        reads[i].push_back(nt_begin[r] + static_cast<int32_t>(k));
+      } else if (nullable[~sym]) {
+        edge_from.push_back(static_cast<int32_t>(i));
+        edge_to.push_back(nt_index(r, k));
+      }
     }
   }
-  digraph(reads, follow);  // now the Read sets
-  // lookback: (state, rule, nt transition) triples, grouped by state below
+  digraph(relation_of(n_nt, edge_from, edge_to), follow);  // now the Read sets
+  // includes edges, and lookback: (state, rule, nt transition) triples, grouped by state below
+  edge_from.clear();
+  edge_to.clear();
+  // nullable_suffix[r]: where rule r's longest suffix of nullable nonterminals begins in rhs
+  std::vector<int32_t> nullable_suffix(static_cast<std::size_t>(n_rules));
+  for (int32_t r = 0; r < n_rules; ++r) {
+    int32_t k = rhs_begin[r + 1];
+    while (k > rhs_begin[r] && rhs[k - 1] < 0 && nullable[~rhs[k - 1]]) --k;
+    nullable_suffix[r] = k;
+  }
   std::vector<std::array<int32_t, 3>> lookback;
   for (std::size_t idx = 0; idx < n_nt; ++idx) {
-    const auto [p, b] = nt_trans[idx];
+    const int32_t p = nt_state[idx];
+    const int32_t b = ~trans_symbol[static_cast<std::size_t>(trans_begin[p]) + (idx - static_cast<std::size_t>(nt_begin[p]))];
     for (int32_t r : by_lhs[b]) {
-      int32_t nullable_from = rhs_begin[r + 1];
-      while (nullable_from > rhs_begin[r] && rhs[nullable_from - 1] < 0 && nullable[~rhs[nullable_from - 1]])
-        --nullable_from;
+      const int32_t nullable_from = nullable_suffix[r];
       int32_t q = p;
       for (int32_t k = rhs_begin[r]; k < rhs_begin[r + 1]; ++k) {
         const int32_t sym = rhs[k];
-        const int32_t at = position(q, sym);
-        if (sym < 0 && k + 1 >= nullable_from) includes[nt_begin[q] + at].push_back(static_cast<int32_t>(idx));
-        q = trans[q][at].second;
+        const int32_t at = move(q, sym);
+        if (sym < 0 && k + 1 >= nullable_from) {
+          edge_from.push_back(nt_index(q, at));
+          edge_to.push_back(static_cast<int32_t>(idx));
+        }
+        q = trans_target[at];
       }
       lookback.push_back({q, r, static_cast<int32_t>(idx)});
     }
@@ -292,17 +331,18 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
   for (int32_t p = 0; p < n_states; ++p) lookback_begin[p + 1] += lookback_begin[p];
   std::vector<std::pair<int32_t, int32_t>> lookback_of(lookback.size());
   {
-    std::vector<int32_t> fill(lookback_begin.begin(), lookback_begin.end() - 1);
-    for (const auto& t : lookback) lookback_of[static_cast<std::size_t>(fill[t[0]]++)] = {t[1], t[2]};
+    std::vector<int32_t> at(lookback_begin.begin(), lookback_begin.end() - 1);
+    for (const auto& t : lookback) lookback_of[static_cast<std::size_t>(at[t[0]]++)] = {t[1], t[2]};
   }
-  digraph(includes, follow);  // now the Follow sets
+  digraph(relation_of(n_nt, edge_from, edge_to), follow);  // now the Follow sets
 
   std::vector<int32_t> row_value(static_cast<std::size_t>(n_terminals), kNone), touched;
   std::vector<uint64_t> la(follow.words());
   out.row_begin.push_back(0);
   for (int32_t p = 0; p < n_states; ++p) {
     touched.clear();
-    for (const auto& [sym, t] : trans[p]) {
+    for (int32_t k = trans_begin[p]; k < trans_begin[p + 1]; ++k) {
+      const int32_t sym = trans_symbol[k], t = trans_target[k];
       if (sym < 0) {
         out.row_symbol.push_back(sym);
         out.row_value.push_back(t);
@@ -311,7 +351,8 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
         touched.push_back(sym);
       }
     }
-    for (int32_t r : reductions[p]) {
+    for (int32_t j = reduction_begin[p]; j < reduction_begin[p + 1]; ++j) {
+      const int32_t r = reduction[j];
       if (r == 0) continue;
       std::fill(la.begin(), la.end(), 0);
       for (int32_t k = lookback_begin[p]; k < lookback_begin[p + 1]; ++k) {
