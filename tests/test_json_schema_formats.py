@@ -4,10 +4,12 @@ ipaddress as an oracle on generated strings (accepted => the oracle accepts)."""
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
+import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from tokenizers import Tokenizer
 
@@ -101,3 +103,31 @@ def test_oneof_of_disjoint_formats_is_exact_and_overlapping_ones_refused():
             m = g.matcher()
             ids = tok.encode(json.dumps(text), add_special_tokens=False).ids
             assert (all(m.accept_token(t) for t in ids) and m.can_end()) == valid, (second, text)
+
+
+_SMALL_REGEX = st.recursive(st.sampled_from(["a", "b", "ab", "[ab]", ""]),
+                            lambda inner: st.one_of(st.tuples(inner, inner).map("".join),
+                                                    st.tuples(inner, inner).map(lambda p: f"(?:{p[0]}|{p[1]})"),
+                                                    inner.map(lambda r: f"(?:{r})*")), max_leaves=5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_SMALL_REGEX, _SMALL_REGEX)
+def test_automata_intersect_iff_a_string_matches_both(a, b):
+    """`_intersect` (the oneOf prover's product test) answers as a brute-force search: a
+    shortest string both DFAs accept is shorter than their product's state count, so the
+    strings up to that length decide it."""
+    from constrain.grammars.json_schema.disjoint import _intersect
+    dfas = [regex_to_dfa(a), regex_to_dfa(b)]
+    bound = dfas[0].n_states * dfas[1].n_states
+    assume(bound <= 13)
+    texts = ("".join(p) for n in range(bound) for p in itertools.product("ab", repeat=n))
+    assert _intersect(dfas) == any(re.fullmatch(a, t) and re.fullmatch(b, t) for t in texts)
+
+
+def test_automata_intersect_too_large_is_not_disjoint():
+    """Past max_states the product test answers True (no disjointness proof), never False."""
+    from constrain.grammars.json_schema.disjoint import _intersect
+    dfas = [regex_to_dfa("(?:ab)*a"), regex_to_dfa("(?:ab)*b")]
+    assert _intersect(dfas) is False
+    assert _intersect(dfas, max_states=1) is True

@@ -17,9 +17,9 @@ from typing import Callable
 import jsonschema
 import numpy as np
 
-from constrain.automata.dfa import DEAD, ByteDFA
-from constrain.automata.regex import regex_to_dfa
-from constrain.errors import ConstrainError
+from constrain.automata.dfa import ByteDFA
+from constrain.automata.regex import core_union, regex_to_dfa
+from constrain.errors import AutomatonTooLargeError, ConstrainError
 from constrain.grammars.json_schema.formats import FORMATS
 from constrain.grammars.json_schema.normalize import json_equal, merge, normalized, type_set
 from constrain.grammars.json_schema.strings import pattern_dfa
@@ -217,18 +217,12 @@ def _format_dfa(name: str) -> ByteDFA:
 
 
 def _intersect(dfas: list[ByteDFA], max_states: int = 200_000) -> bool:
-    """Whether some string is accepted by every DFA (product search; True when too large)."""
-    start = tuple(d.start for d in dfas)
-    seen, todo = {start}, [start]
-    rows = [d.trans for d in dfas]
-    while todo:
-        state = todo.pop()
-        if all(d.accepting[s] for d, s in zip(dfas, state)):
-            return True
-        targets = np.stack([r[s] for r, s in zip(rows, state)], axis=1)      # [256, k]
-        for nxt in {tuple(t) for t in targets[(targets != DEAD).all(axis=1)].tolist()} - seen:
-            if len(seen) >= max_states:
-                return True
-            seen.add(nxt)
-            todo.append(nxt)
-    return False
+    """Whether some string is accepted by every DFA (True when their product passes
+    `max_states` states). The union product (C++) holds every tuple of live states that the
+    intersection's product has, and a tuple whose components all accept is reached only
+    while all are alive; the automata start at state 0, as regex_to_dfa's do."""
+    try:
+        tag_begin = core_union(dfas, max_states)[1]
+    except AutomatonTooLargeError:
+        return True
+    return bool((np.diff(tag_begin) == len(dfas)).any())
