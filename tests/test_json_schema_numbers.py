@@ -30,6 +30,26 @@ def test_integer_ranges_exact():
         assert regex is None or not re.fullmatch(regex, "-0") and not re.fullmatch(regex, "007")
 
 
+def test_wide_integer_ranges_exact_and_compact():
+    """Ranges spanning many digit lengths (such as +-2^53-1, common in generated schemas):
+    exact at and around their bounds and at each power of ten, and written with one term for
+    the lengths they cover whole, not an alternative per length and first digit."""
+    rng = random.Random(2)
+    for _ in range(200):
+        lo = rng.choice([None, 0, rng.randint(-10 ** 16, 10 ** 16)])
+        hi = rng.choice([None, rng.randint(-10 ** 16, 10 ** 16)])
+        regex = integer_regex(lo, hi)
+        probes = {x + d for x in (lo or 0, hi or 0) for d in (-1, 0, 1)}
+        probes |= {s * (10 ** k + d) for k in range(18) for d in (-1, 0) for s in (1, -1)}
+        probes |= {rng.randint(-10 ** 17, 10 ** 17) for _ in range(30)}
+        for x in probes:
+            want = (lo is None or x >= lo) and (hi is None or x <= hi)
+            assert (regex is not None and re.fullmatch(regex, str(x)) is not None) == want, (lo, hi, x)
+    safe = 2 ** 53 - 1
+    assert len(integer_regex(-safe, safe)) < 700
+    assert integer_regex(1000, 9999) == "[1-9][0-9]{3}"
+
+
 def test_decimal_bounds_exact():
     bounds = [Decimal(s) for s in ["0", "1", "-1", "0.5", "-0.5", "0.05", "1.25", "12.003", "-3.75", "100.5"]]
     texts = ["0", "0.0", "0.5", "0.50", "0.49", "0.51", "1", "1.0", "1.25", "1.24", "1.26", "12.003", "12.0031",

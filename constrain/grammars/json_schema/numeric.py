@@ -41,26 +41,36 @@ def _digit(lo: int, hi: int) -> str | None:
     return "[0-9]" if (lo, hi) == (0, 9) else f"[{lo}-{hi}]"
 
 
+def _digits(lo: int, hi: int) -> str:
+    """Any lo to hi digits (lo <= hi)."""
+    if lo == hi:
+        return "" if lo == 0 else "[0-9]" if lo == 1 else "[0-9]{%d}" % lo
+    return "[0-9]{%d,%d}" % (lo, hi)
+
+
 def _same_length(a: str, b: str) -> str | None:
-    """Digit strings of len(a) (leading zeros allowed) between a and b inclusive."""
+    """Digit strings of len(a) (leading zeros allowed) between a and b inclusive. A first
+    digit whose every continuation is in range joins the middle digits' class (1000 to 9999
+    is [1-9][0-9]{3}, not 1[0-9]{3}|[2-8][0-9]{3}|9[0-9]{3})."""
     if not a:
         return ""
-    if a == "0" * len(a) and b == "9" * len(b):
-        return "[0-9]" if len(a) == 1 else "[0-9]{%d}" % len(a)
     if a[0] == b[0]:
         rest = _same_length(a[1:], b[1:])
         return None if rest is None else a[0] + rest
     n = len(a) - 1
-    low = _same_length(a[1:], "9" * n)
-    high = _same_length("0" * n, b[1:])
-    middle = _digit(int(a[0]) + 1, int(b[0]) - 1)
+    first, last = int(a[0]), int(b[0])
+    low_whole, high_whole = a[1:] == "0" * n, b[1:] == "9" * n
+    low = None if low_whole else _same_length(a[1:], "9" * n)
+    high = None if high_whole else _same_length("0" * n, b[1:])
+    middle = _digit(first if low_whole else first + 1, last if high_whole else last - 1)
     return _alt([a[0] + low if low is not None else None,
-                 middle + ("[0-9]{%d}" % n if n else "") if middle else None,
+                 middle + _digits(n, n) if middle else None,
                  b[0] + high if high is not None else None])
 
 
 def natural_range(lo: int, hi: int | None) -> str | None:
-    """Canonical naturals in [lo, hi] (hi None = unbounded), lo >= 0."""
+    """Canonical naturals in [lo, hi] (hi None = unbounded), lo >= 0. The lengths whose every
+    number is in range are one term ([1-9][0-9]{2,5} for 100 to 999999)."""
     if hi is not None and lo > hi:
         return None
     parts = []
@@ -71,11 +81,18 @@ def natural_range(lo: int, hi: int | None) -> str | None:
             return "0"
     a = str(lo)
     top = len(str(hi)) if hi is not None else len(a)
+    whole = []          # the lengths whose every number is in range (consecutive), one term
     for n in range(len(a), top + 1):
         first = max(lo, 10 ** (n - 1))
         last = 10 ** n - 1 if hi is None or n < top else hi
-        if first <= last:
+        if (first, last) == (10 ** (n - 1), 10 ** n - 1):
+            if not whole:
+                parts.append(None)      # the term's place, written below
+            whole.append(n)
+        elif first <= last:
             parts.append(_same_length(str(first), str(last)))
+    if whole:
+        parts[parts.index(None)] = "[1-9]" + _digits(whole[0] - 1, whole[-1] - 1)
     if hi is None:
         parts.append("[1-9][0-9]{%d,}" % len(a))
     return _alt(parts)
