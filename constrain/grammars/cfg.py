@@ -75,8 +75,9 @@ PYTHON_INDENTER = IndenterSpec(
 @dataclass(frozen=True)
 class Grammar:
     """`reduced=True` says that `rules` come from `reduce_rules(rules, start)` (or from a
-    rewrite that keeps its output reduced, such as `inline_unit_rules`): the reduction check,
-    which would compute that again, is then skipped; the other checks run."""
+    rewrite that keeps its output reduced and distinct, such as `inline_unit_rules`): the
+    reduction and duplicate checks, which would compute that again, are then skipped; the
+    other checks run."""
 
     terminals: dict[str, Terminal]
     rules: tuple[Rule, ...]
@@ -91,10 +92,11 @@ class Grammar:
             rule = next(r for r in self.rules if unknown.intersection(r.rhs))
             sym = next(sym for sym in rule.rhs if sym in unknown)
             raise GrammarError(f"symbol {sym!r} in rule {rule} is neither a rule nor a terminal")
-        if len(set(self.rules)) != len(self.rules):
-            raise GrammarError("duplicate rules")
-        if not reduced and reduce_rules(self.rules, self.start) != self.rules:
-            raise GrammarError(f"grammar is not reduced (useless rules, or start {self.start!r} undefined)")
+        if not reduced:
+            if len(set(self.rules)) != len(self.rules):
+                raise GrammarError("duplicate rules")
+            if reduce_rules(self.rules, self.start) != self.rules:
+                raise GrammarError(f"grammar is not reduced (useless rules, or start {self.start!r} undefined)")
         for name in self.ignore:
             if name not in self.terminals:
                 raise GrammarError(f"ignored terminal {name!r} is not defined")
