@@ -2,7 +2,11 @@
 // (csrc/lalr.h). Part of module constrain._core (csrc/bindings.cc calls bind_grammar).
 #include <pybind11/stl.h>
 
+#include <exception>
+#include <memory>
 #include <stdexcept>
+#include <thread>
+#include <utility>
 #include <string>
 #include <string_view>
 
@@ -142,12 +146,7 @@ RuleArrays encoded_rules(const py::sequence& rules, const py::dict& nonterminal_
 // row_begin[s + 1]) of `symbols`/`values` (int32 bytes; a goto's symbol is the nonterminal
 // id n, not ~n); conflicts as (state, terminal, rule, kind) tuples; the action pairs on a
 // terminal other than the end marker `end` as two int32 arrays. None past max_states.
-py::object lalr_result(const RuleArrays& r, int32_t end, int32_t n_nonterminals, int32_t max_states) {
-  constrain::LALRResult t;
-  {
-    py::gil_scoped_release release;
-    t = constrain::build_lalr(r.lhs, r.rhs_begin, r.rhs, end + 1, n_nonterminals, max_states);
-  }
+py::object lalr_rows(const RuleArrays& r, constrain::LALRResult& t, int32_t end) {
   if (t.too_large) return py::none();
   const auto n = static_cast<size_t>(t.n_states);
   std::vector<int32_t> split(n), pair_state, pair_terminal;
@@ -171,6 +170,53 @@ py::object lalr_result(const RuleArrays& r, int32_t end, int32_t n_nonterminals,
                         int32_bytes(t.row_value), conflicts, to_array(pair_state), to_array(pair_terminal),
                         py::cast(rule_len), py::cast(r.lhs));
 }
+
+// build_lalr on encoded rules, run on a thread of its own (`threaded`) or at `result()`; the
+// caller goes on meanwhile (the build touches no Python object). `result()` waits for it
+// with the GIL released and gives lalr_rows' tuple, once; the destructor waits for a
+// running build.
+class LALRJob {
+ public:
+  LALRJob(RuleArrays rules, int32_t end, int32_t n_nonterminals, int32_t max_states, bool threaded)
+      : rules_(std::move(rules)), end_(end), n_nonterminals_(n_nonterminals), max_states_(max_states) {
+    if (threaded) thread_ = std::thread([this] { run(); });
+  }
+  LALRJob(const LALRJob&) = delete;
+  LALRJob& operator=(const LALRJob&) = delete;
+  ~LALRJob() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  py::object result() {
+    if (taken_) throw std::logic_error("LALRJob.result: the tables were already taken");
+    taken_ = true;
+    {
+      py::gil_scoped_release release;
+      if (thread_.joinable())
+        thread_.join();
+      else
+        run();
+    }
+    if (error_) std::rethrow_exception(error_);
+    return lalr_rows(rules_, tables_, end_);
+  }
+
+ private:
+  void run() noexcept {
+    try {
+      tables_ = constrain::build_lalr(rules_.lhs, rules_.rhs_begin, rules_.rhs, end_ + 1, n_nonterminals_, max_states_);
+    } catch (...) {
+      error_ = std::current_exception();
+    }
+  }
+
+  RuleArrays rules_;
+  int32_t end_, n_nonterminals_, max_states_;
+  constrain::LALRResult tables_;
+  std::exception_ptr error_;
+  bool taken_ = false;
+  std::thread thread_;      // last: started once the fields it reads are set
+};
 }  // namespace
 
 void bind_grammar(py::module_& m) {
@@ -263,21 +309,26 @@ void bind_grammar(py::module_& m) {
       "LALR(1) tables (csrc/lalr.h): (n_states, row_begin, row_symbol, row_value, conflicts) with "
       "conflicts as flat (state, terminal, rule, kind) quadruples; None past max_states LR states.");
 
+  py::class_<LALRJob>(m, "LALRJob",
+                      "LALR tables being built (start_lalr_tables); result() waits for them, once.")
+      .def("result", &LALRJob::result,
+           "(n_states, row_begin, split, symbols, values, conflicts, pair_state, pair_terminal, rule_len, "
+           "rule_lhs) (see lalr_rows in csrc/bindings_grammar.cc); None past max_states LR states.");
+
   m.def(
-      "lalr_tables",
+      "start_lalr_tables",
       [](const py::sequence& rules, const py::dict& nonterminal_ids, const py::dict& terminal_ids, int32_t start,
-         int32_t end, int32_t max_states) -> py::object {
-        if (end < 0) throw std::invalid_argument("lalr_tables: end (the number of terminals) must be >= 0");
-        const RuleArrays r = encoded_rules(rules, nonterminal_ids, terminal_ids, start, end);
+         int32_t end, int32_t max_states, bool threaded) {
+        if (end < 0) throw std::invalid_argument("start_lalr_tables: end (the number of terminals) must be >= 0");
+        RuleArrays r = encoded_rules(rules, nonterminal_ids, terminal_ids, start, end);
         const auto n_nonterminals = static_cast<int32_t>(nonterminal_ids.size()) + 1;
-        check_rule_ranges(r, end + 1, n_nonterminals, "lalr_tables");
-        return lalr_result(r, end, n_nonterminals, max_states);
+        check_rule_ranges(r, end + 1, n_nonterminals, "start_lalr_tables");
+        return std::make_unique<LALRJob>(std::move(r), end, n_nonterminals, max_states, threaded);
       },
       py::arg("rules"), py::arg("nonterminal_ids"), py::arg("terminal_ids"), py::arg("start"), py::arg("end"),
-      py::arg("max_states"),
-      "encode_rules then build_lalr in one call, the tables as the parser reads them: (n_states, "
-      "row_begin, split, symbols, values, conflicts, pair_state, pair_terminal, rule_len, rule_lhs) "
-      "(see lalr_result in csrc/bindings_grammar.cc); None past max_states LR states.");
+      py::arg("max_states"), py::arg("threaded"),
+      "encode_rules now (KeyError for an unknown name), then build_lalr on a thread of its own when "
+      "`threaded` (else at result()): the LALRJob whose result() is the tables as the parser reads them.");
 }
 
 }  // namespace constrain

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from constrain._core import build_lalr as core_build_lalr, lalr_tables, nullable_nonterminals
+from constrain._core import build_lalr as core_build_lalr, nullable_nonterminals, start_lalr_tables
 
 
 def test_core_build_lalr_refuses_bad_rules():
@@ -26,8 +26,29 @@ def test_core_build_lalr_refuses_bad_rules():
             nullable_nonterminals(*bad)
 
 
+def lalr_tables(*args):
+    """start_lalr_tables's result, built on a thread of its own and in the caller, which agree."""
+    threaded = start_lalr_tables(*args, True).result()
+    inline = start_lalr_tables(*args, False).result()
+    assert repr(threaded) == repr(inline)
+    return inline
+
+
+@pytest.mark.parametrize("threaded", [True, False])
+def test_lalr_job_gives_its_tables_once_and_can_be_dropped_unread(threaded):
+    """An LALRJob's result() comes once (a second call is refused); a job dropped before its
+    result is read waits for its thread (no crash, no leak of a running build)."""
+    rules = [("S", ("a", "S", "b")), ("S", ("c",))]
+    job = start_lalr_tables(rules, {"S": 0}, {"a": 0, "b": 1, "c": 2}, 0, 3, 100, threaded)
+    assert job.result()[0] > 0
+    with pytest.raises(RuntimeError):
+        job.result()
+    for _ in range(20):
+        start_lalr_tables(rules, {"S": 0}, {"a": 0, "b": 1, "c": 2}, 0, 3, 100, threaded)
+
+
 def test_lalr_tables_gives_the_rows_of_build_lalr():
-    """lalr_tables (names in, the parser's rows out) agrees with build_lalr on the encoded
+    """start_lalr_tables (names in, the parser's rows out) agrees with build_lalr on the encoded
     rules: the same rows, gotos first with their nonterminal ids, then the actions; the action
     pairs leave out the end marker; ids out of range and unknown names are refused."""
     from array import array

@@ -1,6 +1,6 @@
 """compile_lark: a Lark grammar as a CompiledGrammar (context-free constraint).
 
-The pieces: `lark_frontend.load_lark` (grammar text -> IR), `parser.make_parser` (LALR(1)
+The pieces: `lark_frontend.load_lark` (grammar text -> IR), `parser.start_parser` (LALR(1)
 or Earley, incremental, exact allowed terminals, with the Python indenter when the grammar
 has one), `lexer.Lexers` (one lexer DFA per candidate-terminal set, maximal munch) and
 `cfg_masks.cfg_mask` (the token mask). A matcher state is a `CFGState`.
@@ -23,8 +23,8 @@ from constrain.grammars.cfg_masks import LexemeWalks, cfg_mask
 from constrain.grammars.earley import EarleyParser
 from constrain.grammars.lalr import LALRParser
 from constrain.grammars.lark_frontend import load_lark, located_error
-from constrain.grammars.lexer import MAX_STATES, LexerDFA, Lexers
-from constrain.grammars.parser import make_parser
+from constrain.grammars.lexer import MAX_STATES, LexerDFA, Lexers, lexer_automata
+from constrain.grammars.parser import start_parser
 from constrain.matcher import CompiledGrammar, Matcher
 from constrain.vocab import Vocabulary
 
@@ -92,14 +92,16 @@ class CFGGrammar(CompiledGrammar):
         super().__init__(vocab)
         self.distinct = distinct
         self.ir = grammar
-        self.parser = make_parser(grammar)
+        finish_parser = start_parser(grammar)       # a large grammar's tables build meanwhile
+        parts = lexer_automata(grammar, max_lexer_states, terminal_dfas)
+        self.parser = finish_parser()
         # an LALR parser's action pairs: (LR states, terminal ids), read by the lexer's shards
         # and its overlap check; another parser needs no union before its first lexeme
         pairs = self.parser.state_terminals() if isinstance(self.parser, LALRParser) else None
         action_sets = None if pairs is None else (*pairs, self.parser.terminals, self.parser.n_states)
         self.lexers = Lexers(grammar, max_states=max_lexer_states, all_readings=all_readings,
                              terminal_dfas=terminal_dfas, action_sets=action_sets, unions_on_demand=pairs is None,
-                             token_reach=vocab.trie.max_depth)
+                             token_reach=vocab.trie.max_depth, parts=parts)
         if all_readings and pairs is not None and self.lexers.overlap_within(*pairs, self.parser.terminals):
             self.parser = EarleyParser(grammar)
             self.lexers.forget_lr_states()

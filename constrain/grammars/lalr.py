@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from constrain._core import lalr_tables
+from constrain._core import start_lalr_tables
 from constrain.errors import GrammarError
 from constrain.grammars.cfg import Grammar, lookup_terminal
 
@@ -66,31 +66,46 @@ class LALRTables:
 
 
 MAX_LR_STATES = 1_000_000
+#: grammars with at least this many rules build their tables on a thread of their own while
+#: the caller goes on (below, the thread's start costs more than it saves)
+THREAD_FROM_RULES = 256
 _READ = -1     # in a decision-tree node, the key of the depth it consults (states are >= 0)
 
 
+class PendingLALR:
+    """The LALR(1) tables of `grammar` being built (in C++, csrc/lalr.cc, in one call from
+    the rules to the rows: no numpy on the way, whose calls on small arrays cost the most when
+    the caches are cold): on a thread of their own for a grammar of THREAD_FROM_RULES rules or
+    more, so that the caller can go on until it needs them; `tables()` waits for them
+    (GrammarError when the LR(0) automaton passes MAX_LR_STATES states)."""
+
+    def __init__(self, grammar: Grammar):
+        self.grammar = grammar
+        self._terms = grammar.parser_terminals
+        tid = {name: i for i, name in enumerate(self._terms)}
+        ntid = {name: i for i, name in enumerate(sorted(grammar.nonterminals))}
+        # symbols: terminal ids >= 0, nonterminal n encoded as ~n; rule 0: $start -> start $END
+        self._job = start_lalr_tables(grammar.rules, ntid, tid, ntid[grammar.start], len(self._terms),
+                                      MAX_LR_STATES, len(grammar.rules) >= THREAD_FROM_RULES)
+
+    def tables(self) -> LALRTables:
+        built = self._job.result()
+        if built is None:
+            raise GrammarError(f"the LALR automaton exceeds {MAX_LR_STATES} states")
+        n_states, row_begin, split, symbols, values, flat_conflicts, pair_state, pair_terminal, rule_len, rule_lhs = built
+        # a row lists its gotos first, then its actions
+        symbols, values = array("i", symbols), array("i", values)
+        action = RowDicts(split, row_begin[1:], symbols, values)
+        goto = RowDicts(row_begin[:-1], split, symbols, values)
+        names = list(self._terms) + ["$END"]
+        conflicts = tuple(f"{('shift/reduce', 'reduce/reduce')[kind]} conflict on {names[t]} reducing "
+                          f"{self.grammar.rules[r - 1]} (state {p})" for p, t, r, kind in flat_conflicts)
+        return LALRTables(n_states, action, goto, rule_len, rule_lhs, conflicts, (pair_state, pair_terminal))
+
+
 def build_lalr(grammar: Grammar) -> LALRTables:
-    """The LALR(1) tables of `grammar` (built in C++, csrc/lalr.cc, in one call from the rules
-    to the rows: no numpy on the way, whose calls on small arrays cost the most when the
-    caches are cold); GrammarError when the LR(0) automaton passes MAX_LR_STATES states."""
-    terms = grammar.parser_terminals
-    tid = {name: i for i, name in enumerate(terms)}
-    end = len(terms)
-    nts = sorted(grammar.nonterminals)
-    ntid = {name: i for i, name in enumerate(nts)}
-    # symbols: terminal ids >= 0, nonterminal n encoded as ~n; rule 0: $start -> start $END
-    built = lalr_tables(grammar.rules, ntid, tid, ntid[grammar.start], end, MAX_LR_STATES)
-    if built is None:
-        raise GrammarError(f"the LALR automaton exceeds {MAX_LR_STATES} states")
-    n_states, row_begin, split, symbols, values, flat_conflicts, pair_state, pair_terminal, rule_len, rule_lhs = built
-    # a row lists its gotos first, then its actions
-    symbols, values = array("i", symbols), array("i", values)
-    action = RowDicts(split, row_begin[1:], symbols, values)
-    goto = RowDicts(row_begin[:-1], split, symbols, values)
-    names = list(terms) + ["$END"]
-    conflicts = tuple(f"{('shift/reduce', 'reduce/reduce')[kind]} conflict on {names[t]} reducing "
-                      f"{grammar.rules[r - 1]} (state {p})" for p, t, r, kind in flat_conflicts)
-    return LALRTables(n_states, action, goto, rule_len, rule_lhs, conflicts, (pair_state, pair_terminal))
+    """The LALR(1) tables of `grammar` (`PendingLALR(grammar).tables()`)."""
+    return PendingLALR(grammar).tables()
 
 
 class LALRParser:

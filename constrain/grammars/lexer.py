@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from constrain._core import overlapping_sets, terminal_union
+from constrain.automata.dfa import ByteDFA
 from constrain.automata.regex import cached_regex_to_dfa, literal_text, terminal_automata
 from constrain.errors import AutomatonTooLargeError, ConstrainError, GrammarError
 from constrain.grammars.cfg import Grammar, Terminal
@@ -174,6 +175,24 @@ class TerminalUnion:
                 np.frombuffer(self.members, dtype=np.int32).reshape(-1, 2))
 
 
+def lexer_automata(grammar: Grammar, max_states: int = MAX_STATES, terminal_dfas: dict | None = None) -> list[ByteDFA]:
+    """The minimal DFAs of the grammar's terminals in `sorted(grammar.terminals)` order (those
+    named in `terminal_dfas` as given); a GrammarError naming the terminal whose automaton
+    passes `max_states` or matches the empty string."""
+    names = sorted(grammar.terminals)
+    terminals = [grammar.terminals[n] for n in names]
+    prebuilt = {i: terminal_dfas[t.name] for i, t in enumerate(terminals) if t.name in (terminal_dfas or {})}
+    try:
+        parts = terminal_automata([(t.pattern, t.flags) for t in terminals], max_states=max_states, prebuilt=prebuilt)
+    except ConstrainError as e:
+        culprit = _culprit([t for t in terminals if t.name not in (terminal_dfas or {})], max_states)
+        raise _terminal_error(f"terminal {culprit}: {e}" if culprit else f"lexer: {e}", culprit) from None
+    empty = [names[i] for i, part in enumerate(parts) if part.accepting[part.start]]
+    if empty:
+        raise _terminal_error(f"terminal {empty[0]} matches the empty string", empty[0])
+    return parts
+
+
 class Lexers:
     """All LexerDFAs of one grammar (thread-safe cache keyed by candidate set).
 
@@ -192,11 +211,13 @@ class Lexers:
     states of a union of fewer terminals are projections of its states), so a union past
     `max_states` can only be met there (a GrammarError from the mask that needs it) by a
     grammar whose whole union is too. `terminal_dfas` supplies automata for some terminals
-    (by name) built by the caller; their patterns are then not compiled."""
+    (by name) built by the caller; their patterns are then not compiled. `parts`: the
+    terminals' automata as `lexer_automata(grammar, max_states, terminal_dfas)` gives them,
+    when the caller built them already."""
 
     def __init__(self, grammar: Grammar, *, max_states: int = MAX_STATES, all_readings: bool = False,
                  terminal_dfas: dict | None = None, action_sets: tuple | None = None,
-                 unions_on_demand: bool = False, token_reach: int = 0):
+                 unions_on_demand: bool = False, token_reach: int = 0, parts: list[ByteDFA] | None = None):
         if all_readings and (grammar.ignore or grammar.indenter):
             raise GrammarError("all_readings needs a grammar without %ignore and indenter")
         self.grammar = grammar
@@ -205,15 +226,7 @@ class Lexers:
         self.names = sorted(grammar.terminals)
         terminals = [grammar.terminals[n] for n in self.names]
         prebuilt = {i: terminal_dfas[t.name] for i, t in enumerate(terminals) if t.name in (terminal_dfas or {})}
-        try:
-            self._parts = terminal_automata([(t.pattern, t.flags) for t in terminals], max_states=max_states,
-                                            prebuilt=prebuilt)
-        except ConstrainError as e:
-            culprit = _culprit([t for t in terminals if t.name not in (terminal_dfas or {})], max_states)
-            raise _terminal_error(f"terminal {culprit}: {e}" if culprit else f"lexer: {e}", culprit) from None
-        empty = [self.names[i] for i, part in enumerate(self._parts) if part.accepting[part.start]]
-        if empty:
-            raise _terminal_error(f"terminal {empty[0]} matches the empty string", empty[0])
+        self._parts = parts if parts is not None else lexer_automata(grammar, max_states, terminal_dfas)
         self._index = {name: i for i, name in enumerate(self.names)}
         #: some terminal's length is counted as it is lexed (lexer_counts.py); `token_reach`:
         #: the most bytes a token has (how far from its bound a count is free)

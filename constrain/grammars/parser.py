@@ -15,12 +15,12 @@ Terminal ids are indexes in `parser.terminals` (= `grammar.parser_terminals`).
 """
 from __future__ import annotations
 
-from typing import Hashable, Protocol
+from typing import Callable, Hashable, Protocol
 
 from constrain.grammars.cfg import Grammar
 from constrain.grammars.earley import EarleyParser
 from constrain.grammars.indenter import IndentingParser
-from constrain.grammars.lalr import LALRParser, build_lalr
+from constrain.grammars.lalr import LALRParser, LALRTables, PendingLALR
 
 
 class ParserState(Protocol):
@@ -49,7 +49,18 @@ class Parser(Protocol):
 
 
 def make_parser(grammar: Grammar) -> Parser:
-    tables = build_lalr(grammar)
+    return start_parser(grammar)()
+
+
+def start_parser(grammar: Grammar) -> Callable[[], Parser]:
+    """`make_parser` in two steps: the LALR tables start building (on a thread of their own
+    for a large grammar, lalr.PendingLALR), and the function returned waits for them and
+    gives the parser."""
+    pending = PendingLALR(grammar)
+    return lambda: _parser(grammar, pending.tables())
+
+
+def _parser(grammar: Grammar, tables: LALRTables) -> Parser:
     parser = EarleyParser(grammar) if tables.conflicts else LALRParser(grammar, tables)
     if grammar.indenter is not None:
         return IndentingParser(parser, grammar.indenter)
