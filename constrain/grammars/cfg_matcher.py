@@ -12,6 +12,7 @@ token is in the mask iff `advance` returns a state for it.
 from __future__ import annotations
 
 import threading
+from typing import Callable
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from constrain.grammars.earley import EarleyParser
 from constrain.grammars.lalr import LALRParser
 from constrain.grammars.lark_frontend import load_lark, located_error
 from constrain.grammars.lexer import MAX_STATES, LexerDFA, Lexers, lexer_automata
-from constrain.grammars.parser import start_parser
+from constrain.grammars.parser import Parser, start_parser
 from constrain.matcher import CompiledGrammar, Matcher
 from constrain.vocab import Vocabulary
 
@@ -87,14 +88,16 @@ class CFGGrammar(CompiledGrammar):
     mask_cache_size = 4096
 
     def __init__(self, grammar: Grammar, vocab: Vocabulary, *, max_lexer_states: int = MAX_STATES,
-                 all_readings: bool = False, terminal_dfas: dict | None = None, distinct=None):
-        """`distinct`: a DistinctItems check on the lexemes, or None."""
+                 all_readings: bool = False, terminal_dfas: dict | None = None, distinct=None,
+                 finish_parser: Callable[[Grammar], Parser] | None = None):
+        """`distinct`: a DistinctItems check on the lexemes, or None; `finish_parser`: the
+        parser's tables already building (`start_parser(grammar.rules, grammar.start)`)."""
         super().__init__(vocab)
         self.distinct = distinct
         self.ir = grammar
-        finish_parser = start_parser(grammar)       # a large grammar's tables build meanwhile
-        parts = lexer_automata(grammar, max_lexer_states, terminal_dfas)
-        self.parser = finish_parser()
+        finish_parser = finish_parser or start_parser(grammar.rules, grammar.start)
+        parts = lexer_automata(grammar, max_lexer_states, terminal_dfas)     # a large grammar's tables build meanwhile
+        self.parser = finish_parser(grammar)
         # an LALR parser's action pairs: (LR states, terminal ids), read by the lexer's shards
         # and its overlap check; another parser needs no union before its first lexeme
         pairs = self.parser.state_terminals() if isinstance(self.parser, LALRParser) else None

@@ -26,7 +26,7 @@ import numpy as np
 
 from constrain._core import start_lalr_tables
 from constrain.errors import GrammarError
-from constrain.grammars.cfg import Grammar, lookup_terminal
+from constrain.grammars.cfg import Grammar, Rule, lookup_terminal, rhs_symbols
 
 
 class RowDicts(dict):
@@ -73,20 +73,23 @@ _READ = -1     # in a decision-tree node, the key of the depth it consults (stat
 
 
 class PendingLALR:
-    """The LALR(1) tables of `grammar` being built (in C++, csrc/lalr.cc, in one call from
+    """The LALR(1) tables of a grammar being built (in C++, csrc/lalr.cc, in one call from
     the rules to the rows: no numpy on the way, whose calls on small arrays cost the most when
     the caches are cold): on a thread of their own for a grammar of THREAD_FROM_RULES rules or
     more, so that the caller can go on until it needs them; `tables()` waits for them
     (GrammarError when the LR(0) automaton passes MAX_LR_STATES states)."""
 
-    def __init__(self, grammar: Grammar):
-        self.grammar = grammar
-        self._terms = grammar.parser_terminals
+    def __init__(self, rules: tuple[Rule, ...], start: str):
+        """`rules` and `start`: those of the Grammar whose parser reads the tables (terminal ids
+        are indexes in its `parser_terminals`, which the rules determine)."""
+        self._rules = rules
+        nonterminals = {r.lhs for r in rules}
+        self._terms = tuple(sorted(rhs_symbols(rules) - nonterminals))
         tid = {name: i for i, name in enumerate(self._terms)}
-        ntid = {name: i for i, name in enumerate(sorted(grammar.nonterminals))}
+        ntid = {name: i for i, name in enumerate(sorted(nonterminals))}
         # symbols: terminal ids >= 0, nonterminal n encoded as ~n; rule 0: $start -> start $END
-        self._job = start_lalr_tables(grammar.rules, ntid, tid, ntid[grammar.start], len(self._terms),
-                                      MAX_LR_STATES, len(grammar.rules) >= THREAD_FROM_RULES)
+        self._job = start_lalr_tables(rules, ntid, tid, ntid[start], len(self._terms), MAX_LR_STATES,
+                                      len(rules) >= THREAD_FROM_RULES)
 
     def tables(self) -> LALRTables:
         built = self._job.result()
@@ -99,13 +102,13 @@ class PendingLALR:
         goto = RowDicts(row_begin[:-1], split, symbols, values)
         names = list(self._terms) + ["$END"]
         conflicts = tuple(f"{('shift/reduce', 'reduce/reduce')[kind]} conflict on {names[t]} reducing "
-                          f"{self.grammar.rules[r - 1]} (state {p})" for p, t, r, kind in flat_conflicts)
+                          f"{self._rules[r - 1]} (state {p})" for p, t, r, kind in flat_conflicts)
         return LALRTables(n_states, action, goto, rule_len, rule_lhs, conflicts, (pair_state, pair_terminal))
 
 
 def build_lalr(grammar: Grammar) -> LALRTables:
-    """The LALR(1) tables of `grammar` (`PendingLALR(grammar).tables()`)."""
-    return PendingLALR(grammar).tables()
+    """The LALR(1) tables of `grammar` (`PendingLALR(grammar.rules, grammar.start).tables()`)."""
+    return PendingLALR(grammar.rules, grammar.start).tables()
 
 
 class LALRParser:

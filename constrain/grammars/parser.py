@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Callable, Hashable, Protocol
 
-from constrain.grammars.cfg import Grammar
+from constrain.grammars.cfg import Grammar, Rule
 from constrain.grammars.earley import EarleyParser
 from constrain.grammars.indenter import IndentingParser
 from constrain.grammars.lalr import LALRParser, LALRTables, PendingLALR
@@ -49,15 +49,15 @@ class Parser(Protocol):
 
 
 def make_parser(grammar: Grammar) -> Parser:
-    return start_parser(grammar)()
+    return start_parser(grammar.rules, grammar.start)(grammar)
 
 
-def start_parser(grammar: Grammar) -> Callable[[], Parser]:
-    """`make_parser` in two steps: the LALR tables start building (on a thread of their own
-    for a large grammar, lalr.PendingLALR), and the function returned waits for them and
-    gives the parser."""
-    pending = PendingLALR(grammar)
-    return lambda: _parser(grammar, pending.tables())
+def start_parser(rules: tuple[Rule, ...], start: str) -> Callable[[Grammar], Parser]:
+    """`make_parser` in two steps: the LALR tables of `rules` start building (on a thread of
+    their own for a large grammar, lalr.PendingLALR), and the function returned waits for
+    them and gives the parser of the grammar whose rules and start these are."""
+    pending = PendingLALR(rules, start)
+    return lambda grammar: _parser(grammar, pending.tables())
 
 
 def _parser(grammar: Grammar, tables: LALRTables) -> Parser:

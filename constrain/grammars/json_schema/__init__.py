@@ -40,6 +40,7 @@ from constrain.grammars.cfg_matcher import CFGGrammar
 from constrain.grammars.distinct_items import DistinctItems
 from constrain.grammars.json_schema.emit import Emitter, Options
 from constrain.grammars.json_schema.normalize import SchemaDoc, load_schema
+from constrain.grammars.parser import start_parser
 from constrain.vocab import Vocabulary
 
 MAX_GRAMMAR_CHARS = 4_000_000
@@ -93,13 +94,15 @@ def compile_json_schema(schema, vocab: Vocabulary, *, whitespace: str = "flexibl
 def _compile(loaded, options: Options, vocab: Vocabulary) -> CFGGrammar:
     _, emitter, start = _emit(loaded, options, for_compile=True)
     prebuilt = emitter.prebuilt
-    distinct = None
-    if emitter.guard_terms:
-        distinct = DistinctItems(emitter.guard_domains, frozenset({emitter.punct[","]}),
-                                 frozenset(emitter.punct.values()), vocab)
     try:
-        grammar = CFGGrammar(emitter.grammar(start), vocab, all_readings=True,
-                             terminal_dfas=prebuilt, distinct=distinct)
+        rules = emitter.bnf(start)
+        finish_parser = start_parser(rules, "start")    # a large grammar's tables build meanwhile
+        distinct = None
+        if emitter.guard_terms:
+            distinct = DistinctItems(emitter.guard_domains, frozenset({emitter.punct[","]}),
+                                     frozenset(emitter.punct.values()), vocab)
+        grammar = CFGGrammar(emitter.grammar(start, rules), vocab, all_readings=True,
+                             terminal_dfas=prebuilt, distinct=distinct, finish_parser=finish_parser)
     except GrammarError as e:
         raise UnsupportedSchemaError("schema", "#", f"the generated grammar does not compile: {e}") from None
     grammar.ignored_keywords = emitter.ignored

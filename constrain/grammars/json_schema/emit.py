@@ -27,7 +27,7 @@ from decimal import Decimal
 from constrain.automata.automaton_cache import MISSING, AutomatonCache
 from constrain.automata.regex import words_dfa
 from constrain.errors import ConstrainError, UnsupportedSchemaError
-from constrain.grammars.cfg import Grammar, Terminal, rhs_symbols
+from constrain.grammars.cfg import Grammar, Rule, Terminal, rhs_symbols
 from constrain.grammars.ebnf import expand_rules
 from constrain.grammars.json_schema.content_key import ContentKeys
 from constrain.grammars.lark_frontend import translate_regex
@@ -132,12 +132,17 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         self._any = None
 
     # --- output --------------------------------------------------------------------------
-    def grammar(self, start: str) -> Grammar:
+    def bnf(self, start: str) -> tuple[Rule, ...]:
+        """The BNF rules of the grammar `lark(start)` writes, reduced, unit rules inlined."""
+        return expand_rules({"start": start, **self.rules}, "start", inline_units=True)
+
+    def grammar(self, start: str, rules: tuple[Rule, ...] | None = None) -> Grammar:
         """The IR of the grammar `lark(start)` writes, built without parsing that text (the
-        terminals in `prebuilt` keep their placeholder pattern; their automata are given).
-        The string terminals it uses that have an AST (`string_asts`) join `prebuilt`, their
-        automata built from it (`string_terminal_dfa`) rather than from their regex."""
-        rules = expand_rules({"start": start, **self.rules}, "start", inline_units=True)
+        terminals in `prebuilt` keep their placeholder pattern; their automata are given);
+        `rules`: `self.bnf(start)`, when the caller has them. The string terminals it uses that
+        have an AST (`string_asts`) join `prebuilt`, their automata built from it
+        (`string_terminal_dfa`) rather than from their regex."""
+        rules = self.bnf(start) if rules is None else rules
         regex_of = {name: regex for table in (self.terminals, self.guard_terms) for regex, name in table.items()}
         terminals = {}
         for name in sorted(rhs_symbols(rules) - {r.lhs for r in rules}):
