@@ -123,3 +123,21 @@ def _mutate(node, rng: random.Random, value):
             return {k: rebuild(v, path[1:]) if k == path[0] else v for k, v in n.items()}
         return [rebuild(v, path[1:]) if i == path[0] else v for i, v in enumerate(n)]
     return rebuild(node, target)
+
+
+@pytest.mark.parametrize("integral_floats", [True, False])
+def test_compiled_type_keyword_is_json_type(integral_floats):
+    """The compiled `type` keyword (a set of Python types) answers as `is_json_type` for every
+    type name and pair of them, on values of every JSON type, integral floats and IntEnum and
+    str subclasses (not JSON's types) included."""
+    import itertools
+
+    from constrain.grammars.json_schema.metaschema_quick import _TYPES, _Compiler, is_json_type
+    compiler = _Compiler.__new__(_Compiler)
+    compiler.integral_floats = integral_floats
+    values = [0, 3, -1, 1.0, 2.5, float("inf"), True, False, None, "", "x", [], [1], {}, {"a": 1}, Level.ONE, Name("n")]
+    for names in [*_TYPES, *itertools.combinations(_TYPES, 2)]:
+        check = compiler.kw_type(names, {})
+        for x in values:
+            expected = any(is_json_type(x, t, integral_floats) for t in ((names,) if isinstance(names, str) else names))
+            assert check(x) == expected, (names, x)

@@ -32,6 +32,9 @@ _TYPES = ("null", "boolean", "object", "array", "number", "integer", "string")
 # does, and leaves any other type undecided (False)
 _JSON_TYPES = frozenset({dict, list, str, int, float, bool, type(None)})
 _NUMBERS = frozenset({int, float})
+# the Python types of each JSON type name (`is_json_type`; an integral float aside)
+_PYTHON_TYPES = {"object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,), "null": (type(None),),
+                 "number": (int, float), "integer": (int,)}
 
 
 class _Unsupported(Exception):
@@ -115,9 +118,15 @@ class _Compiler:
         return check
 
     def kw_type(self, value, node) -> Check:
+        """`is_json_type` for any of the names, as a set of Python types (and a float with an
+        integral value where "integer" counts it and "number" does not already)."""
         names = (value,) if isinstance(value, str) else tuple(value)
-        integral_floats = self.integral_floats
-        return lambda x: any(is_json_type(x, t, integral_floats) for t in names)
+        if not set(names) <= _PYTHON_TYPES.keys():
+            raise _Unsupported(f"type {value!r}")
+        exact = frozenset(t for name in names for t in _PYTHON_TYPES[name])
+        if self.integral_floats and "integer" in names and "number" not in names:
+            return lambda x: type(x) in exact or type(x) is float and x.is_integer()
+        return lambda x: type(x) in exact
 
     def kw_enum(self, values, node) -> Check:
         if not all(type(v) is str for v in values):
