@@ -45,6 +45,8 @@ from constrain.grammars.lexer_shards import SHARD_FROM, plan_shards
 
 #: states a terminal's automaton and a union of them may have (by default)
 MAX_STATES = 50000
+#: bytes of shard bits that `_literal_overlaps` ANDs at once (regex terminals taken in blocks)
+_MEET_BLOCK = 1 << 22
 
 
 class Readings(dict):
@@ -413,12 +415,13 @@ class Lexers:
         shared, deferred = [], []
         for k, components in enumerate(self._members):
             if fits[k]:
-                deferred.append(components)
+                deferred.append(k)
             else:
                 self._unions[k] = self._build_union(components)
                 shared.append(self._unions[k].shared_texts)
-        shared += [self._build_union(list(regex)).shared_texts for regex in self._meeting_regexes(deferred, texts)]
-        pairs = self._literal_overlaps(deferred, texts)
+        regex_sets = self._meeting_regexes([self._members[k] for k in deferred], texts)
+        shared += [self._build_union(list(regex)).shared_texts for regex in regex_sets]
+        pairs = self._literal_overlaps(self._shard_holds[deferred], texts)
         bits = np.zeros((len(self.names), (len(pairs) + 63) // 64), dtype=np.uint64)
         for p, pair in enumerate(pairs):
             bits[list(pair), p >> 6] |= np.uint64(1 << (p & 63))
@@ -452,24 +455,29 @@ class Lexers:
         logs = np.array([np.log(part.n_states + 1) if text is None else 0.0 for part, text in zip(self._parts, texts)])
         return np.add.reduceat(lengths[flat], starts) + np.exp(np.minimum(np.add.reduceat(logs[flat], starts), 64.0))
 
-    def _literal_overlaps(self, shards: list[list[int]], texts: list[bytes | None]) -> list[tuple[int, int]]:
+    def _literal_overlaps(self, holds: np.ndarray, texts: list[bytes | None]) -> list[tuple[int, int]]:
         """Pairs of terminals, a literal first, that share its text: two literals of the shards
-        (their components) spelled alike, or a literal and a regex terminal that accepts it
-        and meets it in a shard."""
-        by_text: dict[bytes, set[int]] = {}
-        literals_with: dict[int, set[int]] = {}      # regex terminal -> the literals it meets
-        for components in shards:
-            literals = [c for c in components if texts[c] is not None]
-            for c in literals:
-                by_text.setdefault(texts[c], set()).add(c)
-            for r in components:
-                if texts[r] is None:
-                    literals_with.setdefault(r, set()).update(literals)
-        out = [(a, b) for same in by_text.values() for a, b in itertools.combinations(sorted(same), 2)]
-        for r, literals in literals_with.items():
-            part, literals = self._parts[r], sorted(literals)
-            accepted = part.core().accepts_each(part.start, [texts[c] for c in literals])
-            out += [(c, r) for c, yes in zip(literals, accepted) if yes]
+        (`holds[k, c]`: shard k holds component c) spelled alike, or a literal and a regex
+        terminal that accepts it and meets it in a shard (their shard bits, packed, meet)."""
+        literal = np.array([text is not None for text in texts], dtype=bool)
+        present = holds.any(axis=0)
+        literals, regex = np.flatnonzero(present & literal), np.flatnonzero(present & ~literal)
+        by_text: dict[bytes, list[int]] = {}
+        for c in literals.tolist():
+            by_text.setdefault(texts[c], []).append(c)
+        out = [pair for same in by_text.values() for pair in itertools.combinations(same, 2)]
+        shards_of = np.packbits(holds, axis=0)            # column c: the shards holding c, as bits
+        step = max(1, _MEET_BLOCK // max(1, shards_of.shape[0] * literals.size))
+        for at in range(0, regex.size if literals.size else 0, step):      # [regex, literal] blocks
+            block = regex[at:at + step]
+            meets = (shards_of[:, block, None] & shards_of[:, None, literals]).any(axis=0)
+            for r, row in zip(block.tolist(), meets):
+                met = literals[row].tolist()
+                if not met:
+                    continue
+                part = self._parts[r]
+                accepted = part.core().accepts_each(part.start, [texts[c] for c in met])
+                out += [(c, r) for c, yes in zip(met, accepted) if yes]
         return out
 
     def _union(self, k: int) -> TerminalUnion:
