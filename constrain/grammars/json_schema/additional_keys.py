@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from constrain.automata.regex_parser import Alt
-from constrain.grammars.json_schema.keys import KeyPartition, key_language
+from constrain.grammars.json_schema.keys import key_language, key_partition
 from constrain.grammars.json_schema.normalize import ALSO_MATCHING, ANNOTATIONS, pointer_join, type_set
 from constrain.grammars.json_schema.scalars import count
 from constrain.grammars.json_schema.strings import (
@@ -55,7 +55,7 @@ class AdditionalKeys:
             return [] if term is None else [(term, value)]
         pats = list(patterns)
         try:
-            regions = KeyPartition(pats, names, allowed_regex).regions()
+            regions = key_partition(tuple(pats), tuple(names), allowed_regex).regions()
         except NotExpressible as e:
             self.skip("patternProperties", pointer, str(e))
             return []
@@ -79,7 +79,7 @@ class AdditionalKeys:
 
     def key_region_term(self, patterns: tuple[str, ...], names: list[str], allowed: str | None,
                         regions: set[frozenset[int]], display=None) -> str | None:
-        """The terminal of the keys in `regions` of KeyPartition(patterns, names, allowed), its
+        """The terminal of the keys in `regions` of key_partition(patterns, names, allowed), its
         DFA built directly (None: there are none). The grammar text names it by a placeholder
         for compilation, shows the regex of `display()` (an AST, built only for the text) when
         given, else declares it (no regex is written)."""

@@ -105,7 +105,15 @@ def key_language(patterns: list[str], names: list[str], allowed: str | None, reg
         except ConstrainError as e:
             raise NotExpressible(f"the key language of propertyNames ({e})") from None
         return spellings_except(base, names)
-    return KeyPartition(patterns, names, allowed).language(regions)
+    return key_partition(tuple(patterns), tuple(names), allowed).language(regions)
+
+
+@functools.lru_cache(maxsize=64)
+def key_partition(patterns: tuple[str, ...], names: tuple[str, ...], allowed: str | None) -> KeyPartition:
+    """`KeyPartition(patterns, names, allowed)`, kept for the latest ones: an object's regions
+    are read off it, then the language of each group of them (a product automaton each time
+    otherwise)."""
+    return KeyPartition(list(patterns), list(names), allowed)
 
 
 @functools.lru_cache(maxsize=1)
