@@ -129,6 +129,12 @@ def rhs_symbols(rules) -> frozenset[str]:
     return frozenset(chain.from_iterable(r.rhs for r in rules))
 
 
+def rule_terminals(rules) -> tuple[str, ...]:
+    """The terminals `rules` use (the symbols no rule defines), sorted: the parser terminals
+    of a Grammar of these rules, computed before there is one."""
+    return tuple(sorted(rhs_symbols(rules) - {r.lhs for r in rules}))
+
+
 def reduce_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
     """Drop rules using unproductive symbols, then rules unreachable from `start` (order kept).
 

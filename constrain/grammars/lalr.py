@@ -26,7 +26,7 @@ import numpy as np
 
 from constrain._core import start_lalr_tables
 from constrain.errors import GrammarError
-from constrain.grammars.cfg import Grammar, Rule, lookup_terminal, rhs_symbols
+from constrain.grammars.cfg import Grammar, Rule, lookup_terminal, rule_terminals
 
 
 class RowDicts(dict):
@@ -83,10 +83,9 @@ class PendingLALR:
         """`rules` and `start`: those of the Grammar whose parser reads the tables (terminal ids
         are indexes in its `parser_terminals`, which the rules determine)."""
         self._rules = rules
-        nonterminals = {r.lhs for r in rules}
-        self._terms = tuple(sorted(rhs_symbols(rules) - nonterminals))
+        self._terms = rule_terminals(rules)
         tid = {name: i for i, name in enumerate(self._terms)}
-        ntid = {name: i for i, name in enumerate(sorted(nonterminals))}
+        ntid = {name: i for i, name in enumerate(sorted({r.lhs for r in rules}))}
         # symbols: terminal ids >= 0, nonterminal n encoded as ~n; rule 0: $start -> start $END
         self._job = start_lalr_tables(rules, ntid, tid, ntid[start], len(self._terms), MAX_LR_STATES,
                                       len(rules) >= THREAD_FROM_RULES)

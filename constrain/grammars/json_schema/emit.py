@@ -27,7 +27,7 @@ from decimal import Decimal
 from constrain.automata.automaton_cache import MISSING, AutomatonCache
 from constrain.automata.regex import words_dfa
 from constrain.errors import ConstrainError, UnsupportedSchemaError
-from constrain.grammars.cfg import Grammar, Rule, Terminal, rhs_symbols
+from constrain.grammars.cfg import Grammar, Rule, Terminal, rule_terminals
 from constrain.grammars.ebnf import expand_rules
 from constrain.grammars.json_schema.content_key import ContentKeys
 from constrain.grammars.lark_frontend import translate_regex
@@ -145,7 +145,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         rules = self.bnf(start) if rules is None else rules
         regex_of = {name: regex for table in (self.terminals, self.guard_terms) for regex, name in table.items()}
         terminals = {}
-        for name in sorted(rhs_symbols(rules) - {r.lhs for r in rules}):
+        for name in rule_terminals(rules):
             regex = regex_of[name]
             if name not in self.prebuilt and regex in self.string_asts:
                 dfa = string_terminal_dfa(regex, self.string_asts[regex])

@@ -32,7 +32,7 @@ _TYPES = ("null", "boolean", "object", "array", "number", "integer", "string")
 # does, and leaves any other type undecided (False)
 _JSON_TYPES = frozenset({dict, list, str, int, float, bool, type(None)})
 _NUMBERS = frozenset({int, float})
-# the Python types of each JSON type name (`is_json_type`; an integral float aside)
+# the Python types of each JSON type name (an integral float aside: see `is_json_type`)
 _PYTHON_TYPES = {"object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,), "null": (type(None),),
                  "number": (int, float), "integer": (int,)}
 
@@ -216,22 +216,8 @@ def _resolve(root, ref: str):
 
 def is_json_type(x, name: str, integral_floats: bool) -> bool:
     """JSON type membership for the Python types json.loads makes (False for any other type)."""
-    t = type(x)
-    if name == "object":
-        return t is dict
-    if name == "array":
-        return t is list
-    if name == "string":
-        return t is str
-    if name == "boolean":
-        return t is bool
-    if name == "null":
-        return x is None
-    if name == "number":
-        return t is int or t is float
-    if name == "integer":
-        return t is int or (integral_floats and t is float and x.is_integer())
-    return False
+    return type(x) in _PYTHON_TYPES.get(name, ()) or (
+        name == "integer" and integral_floats and type(x) is float and x.is_integer())
 
 
 def _distinct(x) -> bool:
