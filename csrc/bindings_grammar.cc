@@ -2,11 +2,13 @@
 // (csrc/lalr.h). Part of module constrain._core (csrc/bindings.cc calls bind_grammar).
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <stdexcept>
 #include <thread>
 #include <utility>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -65,15 +67,19 @@ std::string_view utf8_of(const py::handle& text, const char* what) {
   return {data, static_cast<size_t>(size)};
 }
 
-// (rules, error, body, token): the rules as a tuple of `rule_type(lhs, rhs)` named tuples
-// (made as tuple.__new__ makes them: no Python call per rule), each name one str object;
-// or (None, error code, index of the body at fault, operator) when `status` is an error.
+// (rules, error, body, token, terminals, nonterminals): the rules as a tuple of
+// `rule_type(lhs, rhs)` named tuples (made as tuple.__new__ makes them: no Python call per
+// rule), each name one str object; the symbols the rules use but do not define, sorted by
+// name (UTF-8 byte order is code point order, so Python's sorted() order), and the defined
+// ones in order of their first rule; or (None, error code, index of the body at fault,
+// operator, (), ()) when `status` is an error.
 // The rules and their rhs tuples hold only strs, so they cannot be part of a cycle: they are
 // untracked by the cyclic collector (as it would do itself at its first pass over them), which
 // then does not scan a grammar's thousands of rules when the compile's pause ends.
 py::tuple bnf_result(const constrain::BNFRules& rules, const constrain::BNFStatus& status, const py::handle& rule_type) {
   if (status.error != constrain::BNFError::kNone)
-    return py::make_tuple(py::none(), static_cast<int32_t>(status.error), status.body, std::string(1, status.token));
+    return py::make_tuple(py::none(), static_cast<int32_t>(status.error), status.body, std::string(1, status.token),
+                          py::tuple(), py::tuple());
   if (!PyType_Check(rule_type.ptr()) || !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(rule_type.ptr()), &PyTuple_Type))
     throw py::type_error("rule_type must be a tuple subclass");
   std::vector<py::object> names(rules.names.size());
@@ -94,7 +100,28 @@ py::tuple bnf_result(const constrain::BNFRules& rules, const constrain::BNFStatu
     PyObject_GC_UnTrack(rule);
     out[r] = py::reinterpret_steal<py::object>(rule);
   }
-  return py::make_tuple(out, 0, -1, "");
+  std::vector<uint8_t> defined(rules.names.size(), 0);
+  std::vector<int32_t> nonterminals, terminals;
+  for (const int32_t s : rules.lhs)
+    if (!defined[static_cast<size_t>(s)]) {
+      defined[static_cast<size_t>(s)] = 1;
+      nonterminals.push_back(s);
+    }
+  std::vector<uint8_t> listed(defined);
+  for (const int32_t s : rules.rhs)
+    if (!listed[static_cast<size_t>(s)]) {
+      listed[static_cast<size_t>(s)] = 1;
+      terminals.push_back(s);
+    }
+  std::sort(terminals.begin(), terminals.end(), [&](int32_t a, int32_t b) {
+    return rules.names[static_cast<size_t>(a)] < rules.names[static_cast<size_t>(b)];
+  });
+  const auto names_of = [&](const std::vector<int32_t>& symbols) {
+    py::tuple t(symbols.size());
+    for (size_t i = 0; i < symbols.size(); ++i) t[i] = name(symbols[i]);
+    return t;
+  };
+  return py::make_tuple(out, 0, -1, "", names_of(terminals), names_of(nonterminals));
 }
 
 // Reduced (and with `inline_units`, unit rules inlined) after `status` of building them.
@@ -242,7 +269,9 @@ void bind_grammar(py::module_& m) {
       },
       py::arg("bodies"), py::arg("start"), py::arg("inline_units"), py::arg("rule_type"),
       "BNF rules of EBNF bodies {lhs: body} (csrc/bnf.h), reduced from `start`, unit rules inlined "
-      "when asked: (tuple of rule_type(lhs, rhs), 0, -1, '') or (None, error, body index, operator).");
+      "when asked: (tuple of rule_type(lhs, rhs), 0, -1, '', terminals, nonterminals) or (None, error, body "
+      "index, operator, (), ()); terminals: the symbols used and not defined, sorted; nonterminals: the "
+      "defined ones, in order.");
 
   m.def(
       "reduce_bnf",

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from constrain._core import encode_rules, expand_ebnf, reduce_bnf
 from constrain.errors import GrammarError
-from constrain.grammars.cfg import Grammar, Rule, inline_unit_rules, reduce_rules
+from constrain.grammars.cfg import Grammar, Rule, inline_unit_rules, reduce_rules, rule_terminals
 from constrain.grammars.ebnf import expand_rules
 from constrain.grammars.lark_frontend import load_lark
 from tests.test_cfg_parsers import Reference
@@ -62,6 +62,7 @@ def test_expanded_rules_generate_what_lark_reads(bodies):
     for inline in (False, True):
         rules = expand_rules(bodies, "start", inline_units=inline)
         assert all(type(r) is Rule for r in rules) and len(set(rules)) == len(rules)
+        _assert_symbols_found(rules)
         grammar = Grammar(lark.terminals, rules, "start")          # checks that they are reduced
         assert _sentences(grammar, 4) == expected
         if inline:
@@ -69,6 +70,19 @@ def test_expanded_rules_generate_what_lark_reads(bodies):
             for r in rules:
                 counts[r.lhs] = counts.get(r.lhs, 0) + 1
             assert not any(len(r.rhs) == 1 and counts[r.lhs] == 1 and r.lhs != "start" for r in rules)
+
+
+def _assert_symbols_found(rules):
+    """The symbols csrc/bnf.cc reports with its rules are those Python finds in them."""
+    assert rules.terminals == rule_terminals(tuple(rules))
+    assert rules.nonterminals == frozenset(r.lhs for r in rules)
+
+
+def test_symbols_come_sorted_as_python_sorts_them():
+    symbols = ["é", "z", "Z", "a_", "a", "\u00ff", "\U0001f600", "_"]
+    rules = reduce_rules(tuple(Rule("start", (s, "start")) for s in symbols) + (Rule("start", ()),), "start")
+    assert rules.terminals == tuple(sorted(symbols)) and rules.nonterminals == {"start"}
+    _assert_symbols_found(rules)
 
 
 def test_helper_rules_are_numbered_across_bodies_and_come_first():
@@ -84,6 +98,7 @@ def test_reductions_drop_useless_rules_and_inline_chains():
              Rule("dead", ("dead", "X")), Rule("start", ("dead",)), Rule("lost", ("X",)))
     reduced = reduce_rules(rules, "start")
     assert reduced == rules[:4]
+    _assert_symbols_found(reduced)
     assert inline_unit_rules(reduced, "start") == (Rule("start", ("b",)), Rule("b", ("X",)), Rule("b", ("Y", "b")))
     with pytest.raises(GrammarError, match="start rule 'nowhere' is not defined"):
         reduce_rules(rules, "nowhere")

@@ -51,6 +51,15 @@ class Rule(NamedTuple):
         return f"{self.lhs} -> {' '.join(self.rhs) or '<empty>'}"
 
 
+class BNFRules(tuple):
+    """Rules as csrc/bnf.cc returns them (a tuple of `Rule`), with what it found of them on the
+    way: `terminals`, the symbols they use and do not define, sorted (`rule_terminals`), and
+    `nonterminals`, the symbols they define. Any other tuple of rules has these computed."""
+
+    terminals: tuple[str, ...]
+    nonterminals: frozenset[str]
+
+
 @dataclass(frozen=True)
 class IndenterSpec:
     """Python-style indentation (Lark's Indenter): `newline` is a lexed terminal whose text
@@ -87,7 +96,7 @@ class Grammar:
     reduced: InitVar[bool] = False
 
     def __post_init__(self, reduced: bool):
-        unknown = self.rhs_symbols - self.nonterminals - self.terminals.keys() - self.produced_terminals
+        unknown = set(self.parser_terminals) - self.terminals.keys() - self.produced_terminals
         if unknown:
             rule = next(r for r in self.rules if unknown.intersection(r.rhs))
             sym = next(sym for sym in rule.rhs if sym in unknown)
@@ -111,28 +120,23 @@ class Grammar:
 
     @cached_property
     def nonterminals(self) -> frozenset[str]:
+        if isinstance(self.rules, BNFRules):
+            return self.rules.nonterminals
         return frozenset(r.lhs for r in self.rules)
-
-    @cached_property
-    def rhs_symbols(self) -> frozenset[str]:
-        """Every symbol some rule's right-hand side uses."""
-        return rhs_symbols(self.rules)
 
     @cached_property
     def parser_terminals(self) -> tuple[str, ...]:
         """The terminals the parsers see, sorted; a terminal's id is its index here."""
-        return tuple(sorted(self.rhs_symbols - self.nonterminals))
-
-
-def rhs_symbols(rules) -> frozenset[str]:
-    """Every symbol some right-hand side of `rules` uses."""
-    return frozenset(chain.from_iterable(r.rhs for r in rules))
+        return rule_terminals(self.rules)
 
 
 def rule_terminals(rules) -> tuple[str, ...]:
     """The terminals `rules` use (the symbols no rule defines), sorted: the parser terminals
-    of a Grammar of these rules, computed before there is one."""
-    return tuple(sorted(rhs_symbols(rules) - {r.lhs for r in rules}))
+    of a Grammar of these rules, computed before there is one (found by csrc/bnf.cc when it
+    made them)."""
+    if isinstance(rules, BNFRules):
+        return rules.terminals
+    return tuple(sorted(set(chain.from_iterable(r.rhs for r in rules)) - {r.lhs for r in rules}))
 
 
 def reduce_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
@@ -160,12 +164,15 @@ _BODY_ERRORS = {1: "unexpected text in {body!r}", 2: "unbalanced {body!r}", 3: "
 _NO_START, _EMPTY_LANGUAGE = 5, 6
 
 
-def bnf_rules(result: tuple, start: str, bodies: list[tuple[str, str]] = ()) -> tuple[Rule, ...]:
-    """The rules of a csrc/bnf.cc result (rules, error, body index, token), or its error as a
-    GrammarError (`bodies`: the (name, text) pairs the result's body index refers to)."""
-    rules, error, at, token = result
+def bnf_rules(result: tuple, start: str, bodies: list[tuple[str, str]] = ()) -> BNFRules:
+    """The rules of a csrc/bnf.cc result (rules, error, body index, token, terminals,
+    nonterminals), or its error as a GrammarError (`bodies`: the (name, text) pairs the
+    result's body index refers to)."""
+    rules, error, at, token, terminals, nonterminals = result
     if rules is not None:
-        return rules
+        out = BNFRules(rules)
+        out.terminals, out.nonterminals = terminals, frozenset(nonterminals)
+        return out
     if error == _NO_START:
         raise GrammarError(f"start rule {start!r} is not defined")
     if error == _EMPTY_LANGUAGE:
