@@ -2,8 +2,11 @@
 found while in use before that, and never returned for another key."""
 import gc
 import weakref
+from decimal import Decimal
 
-from constrain import compile_json_schema
+import pytest
+
+from constrain import SchemaError, UnsupportedSchemaError, compile_json_schema
 from constrain.grammar_cache import GrammarCache
 from tests.test_json_schema import llama3  # noqa: F401 (a fixture)
 
@@ -74,3 +77,17 @@ def test_compile_json_schema_reuses_a_grammar_in_use_and_frees_one_off_schemas(l
     del one_off
     gc.collect()
     assert freed() is None
+
+
+def test_json_schema_keys_tell_values_apart_and_refuse_what_is_not_json(llama3):
+    vocab, _ = llama3
+    grammars = [compile_json_schema({"const": value}, vocab) for value in (1, True, 1.0, "1", [1], None)]
+    assert len({id(g) for g in grammars}) == len(grammars)
+    assert compile_json_schema({"const": 1.0}, vocab) is grammars[2]
+    with pytest.raises(SchemaError, match="not JSON data: Object of type Decimal"):
+        compile_json_schema({"const": Decimal(1)}, vocab)
+    deep = {"type": "array"}
+    for _ in range(3000):          # past marshal's depth limit, and json.dumps' recursion limit
+        deep = {"type": "array", "items": deep}
+    with pytest.raises(UnsupportedSchemaError, match="nesting too deep"):
+        compile_json_schema(deep, vocab)

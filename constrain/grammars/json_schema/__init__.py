@@ -33,8 +33,9 @@ or, with `lenient=True`, is listed in `grammar.ignored_keywords` as (keyword, js
 from __future__ import annotations
 
 import json
+import marshal
 
-from constrain.errors import GrammarError, UnsupportedSchemaError
+from constrain.errors import GrammarError, SchemaError, UnsupportedSchemaError
 from constrain.grammar_cache import GrammarCache
 from constrain.grammars.cfg_matcher import CFGGrammar
 from constrain.grammars.distinct_items import DistinctItems
@@ -86,9 +87,26 @@ def compile_json_schema(schema, vocab: Vocabulary, *, whitespace: str = "flexibl
         raise ValueError(f"property_order must be 'schema' or 'any', not {property_order!r}")
     options = Options(whitespace, lenient, additional_properties, property_order)
     loaded = load_schema(schema)
-    # key order kept: schemas that differ only in their `properties` order differ in member order
-    key = (json.dumps(loaded), options, vocab.fingerprint)
+    key = (_schema_key(loaded), options, vocab.fingerprint)
     return _CACHE.get_or_compile(key, lambda: _compile(loaded, options, vocab))
+
+
+def _schema_key(loaded) -> bytes:
+    """The schema as bytes that equal values give and no other value does, key order kept
+    (schemas that differ only in their `properties` order differ in member order): marshal's
+    format 2, which has no back references (so the bytes do not depend on which objects are
+    shared) and is several times faster than json.dumps on large schemas; JSON text where
+    marshal gives up (nesting over its depth limit). SchemaError for a value that is not JSON
+    data, UnsupportedSchemaError for nesting too deep for json.dumps too."""
+    try:
+        return marshal.dumps(loaded, 2)
+    except ValueError:
+        try:
+            return b"json:" + json.dumps(loaded).encode()      # what marshal's format cannot start with
+        except RecursionError:
+            raise UnsupportedSchemaError("schema", "#", "nesting too deep") from None
+        except (TypeError, ValueError) as e:
+            raise SchemaError(f"the schema is not JSON data: {e}") from None
 
 
 def _compile(loaded, options: Options, vocab: Vocabulary) -> CFGGrammar:
