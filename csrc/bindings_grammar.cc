@@ -69,10 +69,10 @@ std::string_view utf8_of(const py::handle& text, const char* what) {
 
 // (rules, error, body, token, terminals, nonterminals): the rules as a tuple of
 // `rule_type(lhs, rhs)` named tuples (made as tuple.__new__ makes them: no Python call per
-// rule), each name one str object; the symbols the rules use but do not define, sorted by
-// name (UTF-8 byte order is code point order, so Python's sorted() order), and the defined
-// ones in order of their first rule; or (None, error code, index of the body at fault,
-// operator, (), ()) when `status` is an error.
+// rule), each name one str object; the symbols the rules use but do not define, and those
+// they define, each sorted by name (UTF-8 byte order is code point order: Python's sorted()
+// order); or (None, error code, index of the body at fault, operator, (), ()) when `status`
+// is an error.
 // The rules and their rhs tuples hold only strs, so they cannot be part of a cycle: they are
 // untracked by the cyclic collector (as it would do itself at its first pass over them), which
 // then does not scan a grammar's thousands of rules when the compile's pause ends.
@@ -113,9 +113,11 @@ py::tuple bnf_result(const constrain::BNFRules& rules, const constrain::BNFStatu
       listed[static_cast<size_t>(s)] = 1;
       terminals.push_back(s);
     }
-  std::sort(terminals.begin(), terminals.end(), [&](int32_t a, int32_t b) {
+  const auto by_name = [&](int32_t a, int32_t b) {
     return rules.names[static_cast<size_t>(a)] < rules.names[static_cast<size_t>(b)];
-  });
+  };
+  std::sort(terminals.begin(), terminals.end(), by_name);
+  std::sort(nonterminals.begin(), nonterminals.end(), by_name);
   const auto names_of = [&](const std::vector<int32_t>& symbols) {
     py::tuple t(symbols.size());
     for (size_t i = 0; i < symbols.size(); ++i) t[i] = name(symbols[i]);
@@ -270,8 +272,8 @@ void bind_grammar(py::module_& m) {
       py::arg("bodies"), py::arg("start"), py::arg("inline_units"), py::arg("rule_type"),
       "BNF rules of EBNF bodies {lhs: body} (csrc/bnf.h), reduced from `start`, unit rules inlined "
       "when asked: (tuple of rule_type(lhs, rhs), 0, -1, '', terminals, nonterminals) or (None, error, body "
-      "index, operator, (), ()); terminals: the symbols used and not defined, sorted; nonterminals: the "
-      "defined ones, in order.");
+      "index, operator, (), ()); terminals: the symbols used and not defined, nonterminals: the defined "
+      "ones, both sorted.");
 
   m.def(
       "reduce_bnf",

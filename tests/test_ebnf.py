@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from constrain._core import encode_rules, expand_ebnf, reduce_bnf
 from constrain.errors import GrammarError
-from constrain.grammars.cfg import Grammar, Rule, inline_unit_rules, reduce_rules, rule_terminals
+from constrain.grammars.cfg import Grammar, Rule, inline_unit_rules, reduce_rules, rule_nonterminals, rule_terminals
 from constrain.grammars.ebnf import expand_rules
 from constrain.grammars.lark_frontend import load_lark
 from tests.test_cfg_parsers import Reference
@@ -75,14 +75,16 @@ def test_expanded_rules_generate_what_lark_reads(bodies):
 def _assert_symbols_found(rules):
     """The symbols csrc/bnf.cc reports with its rules are those Python finds in them."""
     assert rules.terminals == rule_terminals(tuple(rules))
-    assert rules.nonterminals == frozenset(r.lhs for r in rules)
+    assert rules.nonterminals == rule_nonterminals(tuple(rules)) == tuple(sorted({r.lhs for r in rules}))
 
 
 def test_symbols_come_sorted_as_python_sorts_them():
     symbols = ["é", "z", "Z", "a_", "a", "\u00ff", "\U0001f600", "_"]
     rules = reduce_rules(tuple(Rule("start", (s, "start")) for s in symbols) + (Rule("start", ()),), "start")
-    assert rules.terminals == tuple(sorted(symbols)) and rules.nonterminals == {"start"}
+    assert rules.terminals == tuple(sorted(symbols)) and rules.nonterminals == ("start",)
     _assert_symbols_found(rules)
+    defined = reduce_rules(tuple(Rule("start", (s,)) for s in symbols) + tuple(Rule(s, ("X",)) for s in symbols), "start")
+    assert defined.nonterminals == tuple(sorted(["start", *symbols])) and defined.terminals == ("X",)
 
 
 def test_helper_rules_are_numbered_across_bodies_and_come_first():

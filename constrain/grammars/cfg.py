@@ -53,11 +53,12 @@ class Rule(NamedTuple):
 
 class BNFRules(tuple):
     """Rules as csrc/bnf.cc returns them (a tuple of `Rule`), with what it found of them on the
-    way: `terminals`, the symbols they use and do not define, sorted (`rule_terminals`), and
-    `nonterminals`, the symbols they define. Any other tuple of rules has these computed."""
+    way: `terminals`, the symbols they use and do not define (`rule_terminals`), and
+    `nonterminals`, the symbols they define (`rule_nonterminals`), both sorted. Any other
+    tuple of rules has these computed."""
 
     terminals: tuple[str, ...]
-    nonterminals: frozenset[str]
+    nonterminals: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,7 @@ class Grammar:
 
     @cached_property
     def nonterminals(self) -> frozenset[str]:
-        if isinstance(self.rules, BNFRules):
-            return self.rules.nonterminals
-        return frozenset(r.lhs for r in self.rules)
+        return frozenset(rule_nonterminals(self.rules))
 
     @cached_property
     def parser_terminals(self) -> tuple[str, ...]:
@@ -137,6 +136,13 @@ def rule_terminals(rules) -> tuple[str, ...]:
     if isinstance(rules, BNFRules):
         return rules.terminals
     return tuple(sorted(set(chain.from_iterable(r.rhs for r in rules)) - {r.lhs for r in rules}))
+
+
+def rule_nonterminals(rules) -> tuple[str, ...]:
+    """The symbols `rules` define, sorted (found by csrc/bnf.cc when it made them)."""
+    if isinstance(rules, BNFRules):
+        return rules.nonterminals
+    return tuple(sorted({r.lhs for r in rules}))
 
 
 def reduce_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
@@ -171,7 +177,7 @@ def bnf_rules(result: tuple, start: str, bodies: list[tuple[str, str]] = ()) -> 
     rules, error, at, token, terminals, nonterminals = result
     if rules is not None:
         out = BNFRules(rules)
-        out.terminals, out.nonterminals = terminals, frozenset(nonterminals)
+        out.terminals, out.nonterminals = terminals, nonterminals
         return out
     if error == _NO_START:
         raise GrammarError(f"start rule {start!r} is not defined")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from constrain._core import encode_rules, nullable_nonterminals
-from constrain.grammars.cfg import Grammar, lookup_terminal
+from constrain.grammars.cfg import Grammar, lookup_terminal, rule_nonterminals
 
 
 class _Static:
@@ -43,7 +43,7 @@ class EarleyParser:
         self.grammar = grammar
         self.terminals = grammar.parser_terminals
         self._ids = {name: i for i, name in enumerate(self.terminals)}
-        nts = sorted(grammar.nonterminals)
+        nts = rule_nonterminals(grammar.rules)
         ntid = {name: i for i, name in enumerate(nts)}
         aug = len(nts)
         # the LALR builder's encoding, whose rule 0 ($start -> start $END) becomes $start -> start
