@@ -145,7 +145,14 @@ def rule_nonterminals(rules) -> tuple[str, ...]:
     return tuple(sorted({r.lhs for r in rules}))
 
 
-def reduce_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
+def symbol_ids(rules) -> tuple[dict[str, int], dict[str, int]]:
+    """(terminal ids, nonterminal ids) of `rules`: each symbol's index in `rule_terminals`
+    and `rule_nonterminals`, the encoding the LALR builder and the Earley parser read."""
+    terminals, nonterminals = rule_terminals(rules), rule_nonterminals(rules)
+    return dict(zip(terminals, range(len(terminals)))), dict(zip(nonterminals, range(len(nonterminals))))
+
+
+def reduce_rules(rules: tuple[Rule, ...], start: str) -> BNFRules:
     """Drop rules using unproductive symbols, then rules unreachable from `start` (order kept).
 
     Terminals count as productive. Raises GrammarError when the language is empty. (In C++:
@@ -153,7 +160,7 @@ def reduce_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
     return bnf_rules(reduce_bnf(rules, start, False, Rule), start)
 
 
-def inline_unit_rules(rules: tuple[Rule, ...], start: str) -> tuple[Rule, ...]:
+def inline_unit_rules(rules: tuple[Rule, ...], start: str) -> BNFRules:
     """Reduced `rules` without the nonterminals (other than `start`) whose one rule is
     `A -> X`, X one symbol: every use of A reads X instead (the language is the same; the
     parsers then make fewer reductions), and without rules `A -> A`. Repeated until none is

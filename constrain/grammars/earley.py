@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from constrain._core import encode_rules, nullable_nonterminals
-from constrain.grammars.cfg import Grammar, lookup_terminal, rule_nonterminals
+from constrain.grammars.cfg import Grammar, lookup_terminal, symbol_ids
 
 
 class _Static:
@@ -42,10 +42,8 @@ class EarleyParser:
     def __init__(self, grammar: Grammar):
         self.grammar = grammar
         self.terminals = grammar.parser_terminals
-        self._ids = {name: i for i, name in enumerate(self.terminals)}
-        nts = rule_nonterminals(grammar.rules)
-        ntid = {name: i for i, name in enumerate(nts)}
-        aug = len(nts)
+        self._ids, ntid = symbol_ids(grammar.rules)
+        aug = len(ntid)
         # the LALR builder's encoding, whose rule 0 ($start -> start $END) becomes $start -> start
         lhs, begin, rhs = encode_rules(grammar.rules, ntid, self._ids, ntid[grammar.start], len(self.terminals))
         rhs = np.delete(rhs, 1)

@@ -15,8 +15,8 @@ before its own alternatives.
 from __future__ import annotations
 
 from constrain._core import expand_ebnf
-from constrain.grammars.cfg import Rule, bnf_rules
+from constrain.grammars.cfg import BNFRules, Rule, bnf_rules
 
 
-def expand_rules(bodies: dict[str, str], start: str, *, inline_units: bool = False) -> tuple[Rule, ...]:
+def expand_rules(bodies: dict[str, str], start: str, *, inline_units: bool = False) -> BNFRules:
     return bnf_rules(expand_ebnf(bodies, start, inline_units, Rule), start, list(bodies.items()))

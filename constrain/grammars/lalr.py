@@ -26,7 +26,7 @@ import numpy as np
 
 from constrain._core import start_lalr_tables
 from constrain.errors import GrammarError
-from constrain.grammars.cfg import Grammar, Rule, lookup_terminal, rule_nonterminals, rule_terminals
+from constrain.grammars.cfg import Grammar, Rule, lookup_terminal, rule_terminals, symbol_ids
 
 
 class RowDicts(dict):
@@ -84,9 +84,7 @@ class PendingLALR:
         are indexes in its `parser_terminals`, which the rules determine)."""
         self._rules = rules
         self._terms = rule_terminals(rules)
-        tid = dict(zip(self._terms, range(len(self._terms))))
-        nonterminals = rule_nonterminals(rules)
-        ntid = dict(zip(nonterminals, range(len(nonterminals))))
+        tid, ntid = symbol_ids(rules)
         # symbols: terminal ids >= 0, nonterminal n encoded as ~n; rule 0: $start -> start $END
         self._job = start_lalr_tables(rules, ntid, tid, ntid[start], len(self._terms), MAX_LR_STATES,
                                       len(rules) >= THREAD_FROM_RULES)

@@ -27,7 +27,7 @@ from decimal import Decimal
 from constrain.automata.automaton_cache import MISSING, AutomatonCache
 from constrain.automata.regex import words_dfa
 from constrain.errors import ConstrainError, UnsupportedSchemaError
-from constrain.grammars.cfg import Grammar, Rule, Terminal, rule_terminals
+from constrain.grammars.cfg import BNFRules, Grammar, Terminal, rule_terminals
 from constrain.grammars.ebnf import expand_rules
 from constrain.grammars.json_schema.content_key import ContentKeys
 from constrain.grammars.lark_frontend import translate_regex
@@ -132,11 +132,11 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         self._any = None
 
     # --- output --------------------------------------------------------------------------
-    def bnf(self, start: str) -> tuple[Rule, ...]:
+    def bnf(self, start: str) -> BNFRules:
         """The BNF rules of the grammar `lark(start)` writes, reduced, unit rules inlined."""
         return expand_rules({"start": start, **self.rules}, "start", inline_units=True)
 
-    def grammar(self, start: str, rules: tuple[Rule, ...] | None = None) -> Grammar:
+    def grammar(self, start: str, rules: BNFRules | None = None) -> Grammar:
         """The IR of the grammar `lark(start)` writes, built without parsing that text (the
         terminals in `prebuilt` keep their placeholder pattern; their automata are given);
         `rules`: `self.bnf(start)`, when the caller has them. The string terminals it uses that
