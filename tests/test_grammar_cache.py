@@ -86,6 +86,11 @@ def test_json_schema_keys_tell_values_apart_and_refuse_what_is_not_json(llama3):
     assert compile_json_schema({"const": 1.0}, vocab) is grammars[2]
     with pytest.raises(SchemaError, match="not JSON data: Object of type Decimal"):
         compile_json_schema({"const": Decimal(1)}, vocab)
+    with pytest.raises(SchemaError, match=r"at #/properties/a~1b/enum/1\)") as raised:
+        compile_json_schema({"properties": {"a/b": {"enum": ["x", Decimal("1.5")]}}}, vocab)
+    assert raised.value.pointer == "#/properties/a~1b/enum/1"
+    with pytest.raises(SchemaError, match=r"not JSON data: Object of type set .*at #/enum/1\)"):
+        compile_json_schema({"enum": ["x", {1, 2}]}, vocab)         # a value marshal takes
     deep = {"type": "array"}
     for _ in range(3000):          # past marshal's depth limit, and json.dumps' recursion limit
         deep = {"type": "array", "items": deep}

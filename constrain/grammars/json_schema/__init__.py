@@ -40,7 +40,7 @@ from constrain.grammar_cache import GrammarCache
 from constrain.grammars.cfg_matcher import CFGGrammar
 from constrain.grammars.distinct_items import DistinctItems
 from constrain.grammars.json_schema.emit import Emitter, Options
-from constrain.grammars.json_schema.normalize import SchemaDoc, load_schema
+from constrain.grammars.json_schema.normalize import SchemaDoc, load_schema, pointer_join
 from constrain.grammars.parser import start_parser
 from constrain.vocab import Vocabulary
 
@@ -55,6 +55,10 @@ def _emit(schema, options: Options, for_compile: bool = False) -> tuple[str | No
         start = emitter.value(doc.root, "#")
     except RecursionError:
         raise UnsupportedSchemaError("schema", "#", "nesting too deep") from None
+    except TypeError as e:         # a value json.dumps refuses (marshal, the cache key, took it)
+        if not _not_json_at(doc.root, "#"):
+            raise
+        raise _not_json(doc.root, e) from None
     if start is None:
         raise UnsupportedSchemaError("schema", "#", "the schema admits no value")
     # compiling needs no text: the size of its rules and regexes stands in for it
@@ -106,7 +110,25 @@ def _schema_key(loaded) -> bytes:
         except RecursionError:
             raise UnsupportedSchemaError("schema", "#", "nesting too deep") from None
         except (TypeError, ValueError) as e:
-            raise SchemaError(f"the schema is not JSON data: {e}") from None
+            raise _not_json(loaded, e) from None
+
+
+def _not_json(loaded, error: Exception) -> SchemaError:
+    return SchemaError(f"the schema is not JSON data: {error}", _not_json_at(loaded, "#"))
+
+
+def _not_json_at(value, pointer: str) -> str:
+    """The JSON pointer of the first value within `value` that is not JSON data (a dict with a
+    key that is not a string counts as one), or "" when there is none."""
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            return pointer
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return "" if value is None or isinstance(value, (str, int, float)) else pointer
+    return next((found for k, v in items if (found := _not_json_at(v, pointer_join(pointer, k)))), "")
 
 
 def _compile(loaded, options: Options, vocab: Vocabulary) -> CFGGrammar:
