@@ -35,7 +35,9 @@ from constrain.errors import AutomatonTooLargeError, RegexError
 _NO_PARTS: frozenset[int] = frozenset()
 _FIRST_ONLY = frozenset({0})
 _BOTH = frozenset({0, 1})
-_TERMINAL_DFAS = AutomatonCache(max_entries=4096)      # (pattern, flags, max_states) -> ByteDFA
+# (pattern, flags, max_states) -> ByteDFA; up to 100k states, about 100 MB of byte tables (a
+# few large terminals would otherwise hold any amount: 4,096 entries alone bound nothing)
+_TERMINAL_DFAS = AutomatonCache(max_entries=4096, max_states=100_000)
 
 
 def regex_to_dfa(
