@@ -199,7 +199,13 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         else a fresh name starting with `kind`."""
         if not alternatives:
             return None
-        body = alternatives[0] if len(alternatives) == 1 else " | ".join(dict.fromkeys(alternatives))
+        if len(alternatives) == 1:
+            body = alternatives[0]
+        elif len(alternatives) == 2:            # most rules (member chains): no dict for two
+            first, second = alternatives
+            body = first if first == second else f"{first} | {second}"
+        else:
+            body = " | ".join(dict.fromkeys(alternatives))
         if name is None:
             name = self._rule_of_body.get(body)
             if name is not None:

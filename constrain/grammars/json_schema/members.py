@@ -72,16 +72,22 @@ class ObjectMembers:
             after = here
         return after[0]
 
-    def _reached(self, cap: int) -> list[list[int]]:
+    def _reached(self, cap: int) -> list[tuple[int, ...]]:
         """Per slot k (and n: past the last), the member counts (saturating at cap) some
-        sequence of the slots before it has emitted, descending."""
+        sequence of the slots before it has emitted, descending. The counts after a slot
+        depend only on the counts before it and whether it has a value and is required, so
+        each such step is computed once (objects have many slots and few distinct steps)."""
         mx = self.mx
-        counts, out = {0}, []
+        counts, out, steps = (0,), [], {}
         for _, value, required in self.slots:
-            out.append(sorted(counts, reverse=True))
-            more = {min(c + 1, cap) for c in counts if value is not None and (mx is None or c < mx)}
-            counts = more if required else counts | more
-        out.append(sorted(counts, reverse=True))
+            out.append(counts)
+            step = (counts, value is not None, required)
+            after = steps.get(step)
+            if after is None:
+                more = {min(c + 1, cap) for c in counts if value is not None and (mx is None or c < mx)}
+                after = steps[step] = tuple(sorted(more if required else more.union(counts), reverse=True))
+            counts = after
+        out.append(counts)
         return out
 
     def any_order(self) -> str | None:
