@@ -26,7 +26,7 @@ import numpy as np
 
 from constrain._core import start_lalr_tables
 from constrain.errors import GrammarError
-from constrain.grammars.cfg import Grammar, Rule, lookup_terminal, rule_terminals, symbol_ids
+from constrain.grammars.cfg import Grammar, Rule, lookup_terminal, symbol_ids
 
 
 class RowDicts(dict):
@@ -83,8 +83,8 @@ class PendingLALR:
         """`rules` and `start`: those of the Grammar whose parser reads the tables (terminal ids
         are indexes in its `parser_terminals`, which the rules determine)."""
         self._rules = rules
-        self._terms = rule_terminals(rules)
         tid, ntid = symbol_ids(rules)
+        self._terms = tuple(tid)            # rule_terminals(rules), in id order
         # symbols: terminal ids >= 0, nonterminal n encoded as ~n; rule 0: $start -> start $END
         self._job = start_lalr_tables(rules, ntid, tid, ntid[start], len(self._terms), MAX_LR_STATES,
                                       len(rules) >= THREAD_FROM_RULES)
