@@ -74,7 +74,7 @@ def main(args) -> int:
     specs = args.engines or installed_engines()
     rows = select_rows(args, test_suite=True)
     results = run_maskbench(rows, specs, resolve_tokenizer(args.tokenizer), args.timeout,
-                            progress=not args.no_progress)
+                            progress=not args.no_progress, block=args.block)
     text = report(results)
     print(text)
     if args.out is not None:

@@ -98,10 +98,13 @@ def test_common_ttfm_leaves_out_schemas_one_engine_did_not_compile():
 
 # --- workers ---------------------------------------------------------------------------------
 
-def test_crash_and_hang_are_recorded_and_the_run_goes_on(tokenizer_json):
+@pytest.mark.parametrize("block", [1, 3])
+def test_crash_and_hang_are_recorded_and_the_run_goes_on(tokenizer_json, block):
     rows = [_row(0), _row(1, CRASH_MARK), _row(2, HANG_MARK), _row(3)]
     results = run_maskbench(rows, [f"{FAKES}:CrashOnMark", f"{FAKES}:HangOnMark"], tokenizer_json, TIMEOUT_S,
-                            progress=False)
+                            progress=False, block=block)
+    # row-major whatever the block size: each row's results in the order the engines were given
+    assert [(r.id, r.engine) for r in results] == [(f"fake/{i}", e) for i in range(4) for e in ("crasher", "hanger")]
     got = {(r.engine, r.id): (r.status, r.strict_status) for r in results}
     assert [got["crasher", f"fake/{i}"][0] for i in range(4)] == [PASS, CRASH, PASS, PASS]
     assert [got["hanger", f"fake/{i}"][0] for i in range(4)] == [PASS, PASS, TIMEOUT, PASS]
