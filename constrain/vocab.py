@@ -106,6 +106,12 @@ class Vocabulary:
             self._trie = TokenTrie(self._tokens, self._size, slice_of_tokens(self._tokens), slice_languages())
         return self._trie
 
+    def prepare(self) -> "Vocabulary":
+        """Build the token trie and the fingerprint now rather than on first use (the first
+        compile against this vocabulary would wait for them otherwise); returns self."""
+        self.trie, self.fingerprint    # noqa: B018 - the properties build and keep them
+        return self
+
     def __repr__(self) -> str:
         return f"Vocabulary(size={self._size}, eos_token_ids={self._eos})"
 

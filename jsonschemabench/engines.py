@@ -37,6 +37,14 @@ class ConstrainEngine:
 
     def __init__(self, tokenizer_json: Path):
         self.vocab = Vocabulary.from_file(tokenizer_json)
+        self.setup(tokenizer_json)
+
+    def setup(self, tokenizer_json: Path) -> None:
+        """Build what the engine needs once per tokenizer, before any schema is timed: here the
+        vocabulary's token trie and fingerprint (built on first use otherwise, which would
+        charge the first schema's time to first mask with them); a peer builds its library's
+        tokenizer-side objects instead."""
+        self.vocab.prepare()
 
     def compile(self, schema):
         return compile_json_schema(schema, self.vocab)
@@ -67,12 +75,8 @@ class PeerEngine(ConstrainEngine):
     compile_errors = (Exception,)
 
     def __init__(self, tokenizer_json: Path):
-        super().__init__(tokenizer_json)
         self.lib = importlib.import_module(self.module)
-        self.setup(tokenizer_json)
-
-    def setup(self, tokenizer_json: Path) -> None:
-        """Build the library's tokenizer-side objects."""
+        super().__init__(tokenizer_json)
 
 
 class LLGuidanceEngine(PeerEngine):

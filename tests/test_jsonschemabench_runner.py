@@ -15,6 +15,7 @@ import pytest
 from jsonschemabench.check import (COMPILE, CRASH, INVALIDATION, PASS, TIMEOUT, VALIDATION, InstanceRun,
                                    SchemaResult, classify)
 from jsonschemabench.data import DataError, load_rows, subsets
+from jsonschemabench.engines import ConstrainEngine
 from jsonschemabench.maskbench import run_maskbench
 from jsonschemabench.report import write_report
 from jsonschemabench.stats import common_ttfm_us, paired_ttfm_ratio, percentiles_us, ratios, summarize
@@ -110,6 +111,11 @@ def test_crash_and_hang_are_recorded_and_the_run_goes_on(tokenizer_json, block):
     assert [got["hanger", f"fake/{i}"][0] for i in range(4)] == [PASS, PASS, TIMEOUT, PASS]
     assert got["hanger", "fake/2"] == (TIMEOUT, TIMEOUT)
     assert "exit code 139" in next(r.detail for r in results if r.status == CRASH)
+
+
+def test_constrain_engine_builds_its_token_trie_before_any_schema(tokenizer_json):
+    engine = ConstrainEngine(tokenizer_json)
+    assert engine.vocab._trie is not None and engine.vocab._fingerprint is not None
 
 
 def test_worker_is_replaced_after_a_crash(tokenizer_json):

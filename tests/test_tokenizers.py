@@ -458,3 +458,12 @@ def test_unicode_normalization_note():
     nfd = unicodedata.normalize("NFD", "café")
     ids = tok.encode(nfd, add_special_tokens=False).ids
     assert b"".join(vocab.token_bytes(i) for i in ids) == "café".encode()
+
+
+def test_prepare_builds_the_trie_and_fingerprint_now():
+    v = Vocabulary([b"a", b"b", b"ab", None], eos_token_ids=[3])
+    assert v._trie is None and v._fingerprint is None        # built on first use otherwise
+    assert v.prepare() is v
+    trie, fingerprint = v._trie, v._fingerprint
+    assert trie is not None and fingerprint is not None
+    assert v.trie is trie and v.fingerprint == fingerprint   # kept, not rebuilt
