@@ -313,3 +313,19 @@ def test_counted_terminal_beside_another_string_candidate_is_refused(llama3, oth
         constrain.compile_json_schema(schema, vocab)
     # either alone compiles
     constrain.compile_json_schema(schema["anyOf"][0], vocab)
+
+
+def test_counted_terminal_in_a_grammar_with_conflicts_is_refused_before_its_lexers(llama3, monkeypatch):
+    """Two array branches accepting the same arrays: the LALR tables have conflicts, so the
+    counted terminal is refused as soon as the parser is known, before any lexer is built."""
+    from constrain.grammars import cfg_matcher
+
+    vocab, _ = llama3
+    built = []
+    real = cfg_matcher.Lexers.__init__
+    monkeypatch.setattr(cfg_matcher.Lexers, "__init__", lambda self, *a, **k: built.append(1) or real(self, *a, **k))
+    email = {"type": "string", "format": "email", "maxLength": 1024}
+    schema = {"anyOf": [{"type": "array", "items": email, "maxItems": 2}, {"type": "array", "items": email, "minItems": 1}]}
+    with pytest.raises(UnsupportedSchemaError, match="length is counted needs an LALR parser"):
+        constrain.compile_json_schema(schema, vocab)
+    assert not built

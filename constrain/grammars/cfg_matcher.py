@@ -25,6 +25,7 @@ from constrain.grammars.earley import EarleyParser
 from constrain.grammars.lalr import LALRParser
 from constrain.grammars.lark_frontend import load_lark, located_error
 from constrain.grammars.lexer import MAX_STATES, LexerDFA, Lexers, lexer_automata
+from constrain.grammars.lexer_counts import counted_components
 from constrain.grammars.parser import Parser, start_parser
 from constrain.matcher import CompiledGrammar, Matcher
 from constrain.vocab import Vocabulary
@@ -82,6 +83,11 @@ class CFGMatcher(Matcher):
         return self.grammar.mask(state)
 
 
+def _counted_needs_lalr() -> GrammarError:
+    return GrammarError("a terminal whose length is counted needs an LALR parser "
+                        "(this grammar has conflicts or terminals that share texts)")
+
+
 class CFGGrammar(CompiledGrammar):
     matcher_class = CFGMatcher
     #: masks kept per matcher state (the lexer walks they are built from are kept apart)
@@ -98,6 +104,8 @@ class CFGGrammar(CompiledGrammar):
         finish_parser = finish_parser or start_parser(grammar.rules, grammar.start)
         parts = lexer_automata(grammar, max_lexer_states, terminal_dfas)     # a large grammar's tables build meanwhile
         self.parser = finish_parser(grammar)
+        if not isinstance(self.parser, LALRParser) and counted_components(parts, range(len(parts))):
+            raise _counted_needs_lalr()           # found before the lexers are built
         # an LALR parser's action pairs: (LR states, terminal ids), read by the lexer's shards
         # and its overlap check; another parser needs no union before its first lexeme
         pairs = self.parser.state_terminals() if isinstance(self.parser, LALRParser) else None
@@ -112,8 +120,7 @@ class CFGGrammar(CompiledGrammar):
             # a counted terminal must be alone among the candidates wherever it is lexed: checked
             # here over the LALR action sets (an Earley parser's candidate sets are not known)
             if not isinstance(self.parser, LALRParser):
-                raise GrammarError("a terminal whose length is counted needs an LALR parser "
-                                   "(this grammar has conflicts or terminals that share texts)")
+                raise _counted_needs_lalr()
             self.lexers.check_counted(*pairs, self.parser.terminals)
         self.walks = LexemeWalks(vocab)
         self.ignore = grammar.ignore
