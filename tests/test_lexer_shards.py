@@ -188,7 +188,7 @@ def test_earley_lexers_build_unions_on_demand(monkeypatch):
         on_demand.lexers.overlap_within(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [])
 
 
-def test_earley_lexers_fall_back_to_unions_on_demand():
+def test_earley_lexers_fall_back_to_unions_on_demand(monkeypatch):
     """Small terminal automata whose union of them all passes max_lexer_states: an Earley
     grammar still compiles, with a union per candidate set built on first use (every mask
     equal to the one from one union of everything); an LALR grammar, which needs the union
@@ -206,6 +206,12 @@ def test_earley_lexers_fall_back_to_unions_on_demand():
     assert CFGGrammar(lalr, vocab, all_readings=True).parser.kind == "lalr"
     with pytest.raises(GrammarError, match="exceeds max_states=30"):
         CFGGrammar(lalr, vocab, all_readings=True, max_lexer_states=30)
+    # the union of everything is not tried past WHOLE_UNION_BUDGET where on demand stands in
+    monkeypatch.setattr(lexer_module, "WHOLE_UNION_BUDGET", 30)
+    budgeted = CFGGrammar(grammar, vocab, all_readings=True)
+    assert budgeted.lexers.unions_on_demand and budgeted.lexers._unions == []
+    assert _same_masks(budgeted, whole, texts, vocab, random.Random(7)) >= 25
+    assert CFGGrammar(lalr, vocab, all_readings=True).parser.kind == "lalr"     # the LALR one needs it whole
     tight = CFGGrammar(grammar, vocab, all_readings=True, max_lexer_states=14)   # {X, Y} needs 15
     with pytest.raises(GrammarError, match="union of 2 automata exceeds max_states=14"):
         tight.matcher().next_token_mask()

@@ -45,6 +45,9 @@ from constrain.grammars.lexer_shards import SHARD_FROM, plan_shards
 
 #: states a terminal's automaton and a union of them may have (by default)
 MAX_STATES = 50000
+#: states of a union of all terminals tried where unions on demand can stand in for it (of
+#: the split's Earley grammars, one needed more: it failed past MAX_STATES after 0.25 s)
+WHOLE_UNION_BUDGET = 8192
 #: bytes of shard bits that `_literal_overlaps` ANDs at once (regex terminals taken in blocks)
 _MEET_BLOCK = 1 << 22
 
@@ -208,7 +211,7 @@ class Lexers:
     the candidates; a shard whose union cannot pass `max_states` is built on first use
     (`_shard_unions`). With `unions_on_demand` (a parser that follows every reading of a lexeme,
     so needs no `overlap_within`) and big terminal automata (as for shards), or a union of all
-    terminals past `max_states`, no union is built here: each candidate set gets the union of
+    terminals past `max_states` (past WHOLE_UNION_BUDGET with `unions_on_demand`), no union is built here: each candidate set gets the union of
     exactly its terminals on first use, which is never larger than the union of them all (the
     states of a union of fewer terminals are projections of its states), so a union past
     `max_states` can only be met there (a GrammarError from the mask that needs it) by a
@@ -248,8 +251,11 @@ class Lexers:
             self._shard_of_state = plan.shard_of_state
             self._shard_unions(plan.members, texts)
         elif not self.unions_on_demand:
+            # where unions on demand can stand in, one of everything past WHOLE_UNION_BUDGET
+            # states is not worth building (nor the time to find it too large)
+            budget = min(max_states, WHOLE_UNION_BUDGET) if unions_on_demand else max_states
             try:
-                self._build_unions([self._everything()])
+                self._build_unions([self._everything()], budget)
             except GrammarError:            # the union of all terminals is too large
                 if not unions_on_demand:
                     raise
@@ -382,11 +388,11 @@ class Lexers:
         lexed = component >= 0
         return sets[lexed], component[lexed]
 
-    def _build_unions(self, members: list) -> None:
-        """The union of the one member array given (`_union_holding` needs no table), or none
-        (unions on demand: `_shard_holds` has no row, so each candidate set gets its own), and
-        its `shared_texts`."""
-        self._unions = [self._build_union(m) for m in members]
+    def _build_unions(self, members: list, max_states: int | None = None) -> None:
+        """The union of the one member array given (`_union_holding` needs no table; at most
+        `max_states` states, by default the lexer's), or none (unions on demand:
+        `_shard_holds` has no row, so each candidate set gets its own), and its `shared_texts`."""
+        self._unions = [self._build_union(m, max_states) for m in members]
         if members:
             self._shared_texts = self._unions[0].shared_texts
             return
@@ -491,9 +497,9 @@ class Lexers:
                 union = self._unions[k]
         return union
 
-    def _build_union(self, components) -> TerminalUnion:
+    def _build_union(self, components, max_states: int | None = None) -> TerminalUnion:
         try:
-            return TerminalUnion(self._parts, list(components), len(self.names), self.max_states)
+            return TerminalUnion(self._parts, list(components), len(self.names), max_states or self.max_states)
         except ConstrainError as e:
             raise _terminal_error(f"lexer: {e}", None) from None
 
