@@ -4,8 +4,9 @@ Rows are taken in blocks of `--block` rows (default 1) and each block is given t
 engine's worker in turn: engines interleaved block by block, so machine noise hits them
 alike. With one row per block an engine's compile starts right after the other engines'
 processes ran, with the CPU caches theirs; larger blocks let each engine run as it would
-alone, between switches. Each worker is a subprocess with a per-schema timeout (see workers.py). The results go to stdout as a table and, with --out,
-to results.jsonl, report.md and PNG plots.
+alone, between switches. Each worker is a subprocess with a per-schema timeout (see
+workers.py). The results go to stdout as a table and, with --out, to results.jsonl, report.md
+and PNG plots.
 """
 from __future__ import annotations
 
@@ -93,17 +94,16 @@ def run_maskbench(rows: list[dict], specs: list[str], tokenizer_json: Path, time
     results: list[SchemaResult] = []
     passing = {spec: 0 for spec in specs}
     try:
-        bar = tqdm(total=len(rows), desc="maskbench", unit="schema", disable=not progress, file=sys.stderr)
-        for start in range(0, len(rows), block):
-            chunk = rows[start:start + block]
-            by_engine = []
-            for spec, worker in zip(specs, workers):
-                by_engine.append([worker.check(row) for row in chunk])
-                passing[spec] += sum(result.status == PASS for result in by_engine[-1])
-            results += [result for row_results in zip(*by_engine) for result in row_results]
-            bar.update(len(chunk))
-            bar.set_postfix({w.name: passing[s] for s, w in zip(specs, workers)}, refresh=False)
-        bar.close()
+        with tqdm(total=len(rows), desc="maskbench", unit="schema", disable=not progress, file=sys.stderr) as bar:
+            for start in range(0, len(rows), block):
+                chunk = rows[start:start + block]
+                by_engine = []
+                for spec, worker in zip(specs, workers):
+                    by_engine.append([worker.check(row) for row in chunk])
+                    passing[spec] += sum(result.status == PASS for result in by_engine[-1])
+                results += [result for row_results in zip(*by_engine) for result in row_results]
+                bar.update(len(chunk))
+                bar.set_postfix({w.name: passing[s] for s, w in zip(specs, workers)}, refresh=False)
     finally:
         for worker in workers:
             worker.close()

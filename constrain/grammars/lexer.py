@@ -211,7 +211,8 @@ class Lexers:
     the candidates; a shard whose union cannot pass `max_states` is built on first use
     (`_shard_unions`). With `unions_on_demand` (a parser that follows every reading of a lexeme,
     so needs no `overlap_within`) and big terminal automata (as for shards), or a union of all
-    terminals past `max_states` (past WHOLE_UNION_BUDGET with `unions_on_demand`), no union is built here: each candidate set gets the union of
+    terminals past `max_states` (past WHOLE_UNION_BUDGET with `unions_on_demand`), no union is
+    built here: each candidate set gets the union of
     exactly its terminals on first use, which is never larger than the union of them all (the
     states of a union of fewer terminals are projections of its states), so a union past
     `max_states` can only be met there (a GrammarError from the mask that needs it) by a
