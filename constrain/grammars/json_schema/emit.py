@@ -44,6 +44,7 @@ from constrain.grammars.json_schema.normalize import (
     SchemaDoc,
     declared_names,
     merge,
+    merge_applied,
     pointer_join,
     with_places,
 )
@@ -60,6 +61,12 @@ from constrain.grammars.json_schema.negation import (
     value_types,
 )
 from constrain.grammars.json_schema.keys import open_ended, spelling_dfa
+from constrain.grammars.json_schema.unevaluated import (
+    UNEVALUATED,
+    closed_part,
+    evaluated_here,
+    has_unevaluated,
+)
 from constrain.grammars.json_schema.strings import (
     ANY_STRING,
     NotExpressible,
@@ -85,6 +92,7 @@ _HANDLED = frozenset({
     "items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains", "minContains", "maxContains",
     "properties", "required", "additionalProperties", "patternProperties", "propertyNames",
     "minProperties", "maxProperties", "dependentRequired", "dependentSchemas",
+    "unevaluatedProperties", "unevaluatedItems",
 })
 
 
@@ -288,7 +296,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         out, named_at = {}, {}
         for at, part in sorted(pieces, key=lambda piece: piece[0]):
             try:
-                merged = merge(out, part)
+                merged = merge(out, part if part is own else closed_part(part))
             except NotMergeable as e:
                 self.skip(e.args[0], pointer, "cannot intersect allOf/$ref branches exactly")
                 continue
@@ -318,8 +326,14 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         if "anyOf" in node or "oneOf" in node or BRANCH_GROUPS in node:
             return self.alternatives(node, pointer)
         if "not" in node:
+            if has_unevaluated(node):      # negation writes members and items no annotation evaluates
+                node = self.unevaluated_refused(node, pointer, "next to `not`")
             variants = self.apply_not(node, pointer)
             return self.rule([r for r in (self.plain(v, pointer) for v in variants) if r is not None])
+        if has_unevaluated(node):
+            if "unevaluatedItems" in node and "contains" in node:
+                node = self.unevaluated_refused(node, pointer, "next to contains", ("unevaluatedItems",))
+            node = evaluated_here(node)
         types = value_types(node)
         excluded = node.get(EXCLUDED, [])
         if excluded and types & {"array", "object"} and any(isinstance(v, (list, dict)) for v in excluded):
@@ -339,6 +353,14 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         if "object" in types:
             alts.append(self.object(node, pointer))
         return self.rule([a for a in alts if a is not None])
+
+    def unevaluated_refused(self, node: dict, pointer: str, why: str, keywords=tuple(UNEVALUATED)) -> dict:
+        """`node` without its unevaluatedProperties/unevaluatedItems (among `keywords`), which
+        cannot be enforced here: an error, or ignored when lenient (unevaluated.py)."""
+        present = [k for k in keywords if k in node]
+        for keyword in present:
+            self.skip(keyword, pointer, why)
+        return {k: v for k, v in node.items() if k not in present}
 
     def meets_internal(self, value, node: dict, pointer: str) -> bool:
         """`meets_internal_keywords`, with a negated string constraint that has no automaton (an
@@ -528,8 +550,8 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
             for met in _nonempty_subsets(len(held["witnesses"])):
                 keys, schema = node.get("propertyNames", True), extra
                 for i in met:
-                    keys = merge(keys, held["witnesses"][i].get("keys", True))
-                    schema = merge(schema, held["witnesses"][i].get("schema", True))
+                    keys = merge_applied(keys, held["witnesses"][i].get("keys", True))
+                    schema = merge_applied(schema, held["witnesses"][i].get("schema", True))
                 groups = self.member_groups(dict(node, propertyNames=keys), names, schema, patterns, pointer)
                 witness_rules[met] = self.rule([f"{key} {p[':']} {value}" for key, value in groups])
         mn, mx = count(node, "minProperties", 0), count(node, "maxProperties", None)
@@ -577,7 +599,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
                     variant = merge(variant, {"required": [k, *names.get(k, [])]})
                     if k in schemas:
                         at = pointer_join(pointer, "dependentSchemas", k)
-                        variant = merge(variant, self.flatten(schemas[k], at, 0))
+                        variant = merge(variant, closed_part(self.flatten(schemas[k], at, 0)))
             except NotMergeable as e:
                 self.skip(e.args[0], pointer, "cannot intersect a dependent schema exactly")
                 return [base]

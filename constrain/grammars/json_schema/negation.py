@@ -36,6 +36,7 @@ from constrain.grammars.json_schema.normalize import (
     type_set,
 )
 from constrain.grammars.json_schema.yes_no import yes_no
+from constrain.grammars.json_schema.unevaluated import closed_part
 
 # internal keywords that `not` leaves on a node: values removed, and types kept (without
 # "integer" a number must have a fraction, which `type` cannot say)
@@ -158,6 +159,7 @@ class Negations:
             return []
         if negated is False:
             return [node]
+        negated = closed_part(negated)       # its own unevaluated keywords, read as it evaluates
         # unknown keywords assert nothing; internal ones (from merging) do
         keys = {k for k in negated if k in STANDARD or k.startswith(INTERNAL)} - ANNOTATIONS
         groups = _negation_groups({k: negated[k] for k in keys})
@@ -195,7 +197,7 @@ class Negations:
                 inside = merge(inside, {"type": negated["type"]})
             return rest + [inside]
         if keys == {"not"}:
-            return [merge(node, self.flatten(negated["not"], "#", 0))]
+            return [merge(node, closed_part(self.flatten(negated["not"], "#", 0)))]
         if keys <= _OBJECT_GROUP and "object" in type_set(negated) and "object" in value_types(node):
             # an object breaks `negated` by lacking a required name (the first one it lacks), by
             # a member value that breaks its property schema (the first such property), or by

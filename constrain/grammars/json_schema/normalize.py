@@ -172,8 +172,13 @@ class SchemaDoc:
         return self.legacy and isinstance(node, dict) and "$ref" in node and id(node) in self._written
 
     def normalized(self, node) -> dict | bool:
-        """`normalized(node)` under this document's draft (see `ref_only`)."""
-        return normalized(node, self.ref_only(node))
+        """`normalized(node)` under this document's draft (see `ref_only`); before 2019-09,
+        unevaluatedProperties and unevaluatedItems are no keywords (dropped)."""
+        out = normalized(node, self.ref_only(node))
+        if self.legacy and isinstance(out, dict):
+            out.pop("unevaluatedProperties", None)
+            out.pop("unevaluatedItems", None)
+        return out
 
     def resolve(self, ref: str, pointer: str) -> str:
         """The pointer of the subschema `ref` (found at `pointer`) refers to (remembered per
@@ -372,8 +377,24 @@ def _type_list(types: set[str]) -> list[str]:
     return [t for t in TYPES if t in types]
 
 
+def has_unevaluated(node) -> bool:
+    return isinstance(node, dict) and ("unevaluatedProperties" in node or "unevaluatedItems" in node)
+
+
+def merge_applied(a, b) -> dict | bool:
+    """The intersection of two schemas that different keywords apply to the same value (two
+    `properties` schemas of one member, say): each one's unevaluatedProperties/Items sees
+    only its own annotations, so such a pair stays an allOf, whose parts `flatten` reads
+    one by one (unevaluated.py); `merge` otherwise."""
+    if has_unevaluated(a) or has_unevaluated(b):
+        return {"allOf": [a, b]}
+    return merge(a, b)
+
+
 def merge(a, b) -> dict | bool:
-    """The intersection of two normalized schemas (without `$ref`/`allOf`, resolved by the caller)."""
+    """The intersection of two normalized schemas (without `$ref`/`allOf`, resolved by the
+    caller); their subschemas meet by `merge_applied`. An unevaluated keyword of `a` or `b`
+    stays as it is: the caller makes sure it may see what the other side evaluates."""
     if a is True or a == {}:
         return b
     if b is True or b == {}:
@@ -451,7 +472,7 @@ def _merge_positions(out: dict, a: dict, b: dict) -> None:
         prefix = side.get("prefixItems", [])
         return prefix[i] if i < len(prefix) else side.get("items", True)
     n = max(len(a.get("prefixItems", [])), len(b.get("prefixItems", [])))
-    out["prefixItems"] = [merge(at(a, i), at(b, i)) for i in range(n)]
+    out["prefixItems"] = [merge_applied(at(a, i), at(b, i)) for i in range(n)]
 
 
 def _merge_keyword(key, va, vb, a, b):
@@ -472,7 +493,7 @@ def _merge_keyword(key, va, vb, a, b):
     if key in ("properties", "patternProperties", "dependentSchemas"):
         merged = dict(va)
         for k, v in vb.items():
-            merged[k] = merge(merged[k], v) if k in merged else v
+            merged[k] = merge_applied(merged[k], v) if k in merged else v
         return merged
     if key == "dependentRequired":
         merged = dict(va)
@@ -482,7 +503,7 @@ def _merge_keyword(key, va, vb, a, b):
     if key in ("additionalProperties", "items", "propertyNames", "contains"):
         if key == "contains":
             raise NotMergeable(key)
-        return merge(va, vb)
+        return merge_applied(va, vb)
     if key == "prefixItems":
         return va    # recomputed position by position in _merge_positions
     if key == "not":
@@ -513,7 +534,7 @@ def _close_properties(out: dict, side: dict, other: dict) -> None:
             if side.get("patternProperties"):
                 raise NotMergeable("patternProperties")
             out["properties"] = dict(out.get("properties", {}))
-            out["properties"][k] = merge(out["properties"][k], extra)
+            out["properties"][k] = merge_applied(out["properties"][k], extra)
     for k in other.get("required", []):
         if k not in mine and extra is False and not side.get("patternProperties"):
             out["properties"] = dict(out.get("properties", {}))

@@ -21,6 +21,7 @@ from __future__ import annotations
 from constrain.errors import UnsupportedSchemaError
 from constrain.grammars.json_schema.disjoint import member_schema, pairwise_disjoint
 from constrain.grammars.json_schema.negation import ONLY_TYPES, CannotNegate, value_types
+from constrain.grammars.json_schema.unevaluated import closed_part, has_unevaluated
 from constrain.grammars.json_schema.normalize import (
     BRANCH_GROUPS,
     BRANCH_PLACES,
@@ -81,7 +82,8 @@ def accepts_all(node: dict, kind: str) -> bool:
 
 
 class OneOf:
-    """Mixin of the Emitter: needs `exclusive`, `flatten`, `plain`, `rule` and `skip`."""
+    """Mixin of the Emitter: needs `exclusive`, `flatten`, `plain`, `rule`, `skip` and
+    `unevaluated_refused`."""
 
     def alternatives(self, node: dict, pointer: str) -> str | None:
         """Each anyOf/oneOf branch merged with its siblings; the branch's property names
@@ -104,11 +106,14 @@ class OneOf:
                 combined, written = [], []
                 for f in flat:
                     try:
-                        combined.append(_placed(merge(b, f), b, f, before, keep_shared))
+                        combined.append(_placed(merge(b, closed_part(f)), b, f, before, keep_shared))
                         written.append(f)
                     except NotMergeable as e:
                         self.skip(e.args[0], pointer, f"cannot intersect {kw} branch with its siblings")
                 if kw == "oneOf" and not pairwise_disjoint(combined, lambda n: self.flatten(n, pointer, 0)):
+                    # negating the other branches writes members and items that no annotation evaluates
+                    combined = [self.unevaluated_refused(c, pointer, "next to a oneOf whose branches overlap")
+                                if has_unevaluated(c) else c for c in combined]
                     try:
                         combined = self.one_of(combined, written)
                     except (CannotNegate, NotMergeable):
