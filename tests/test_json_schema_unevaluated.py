@@ -78,9 +78,21 @@ def test_a_passing_branch_evaluates_its_members(llama3):
     _check(llama3, items, [[1], [1, 2], [1, 5, 7]], [[1, 2, "x"], [1, "x"]])
 
 
+def test_not_evaluates_nothing(llama3):
+    # the members a negation names are unevaluated: "b" here, whatever its value
+    schema = {"properties": {"a": True}, "not": {"properties": {"b": {"type": "string"}}, "required": ["b"]},
+              "unevaluatedProperties": False}
+    _check(llama3, schema, [{}, {"a": 1}], [{"b": 1}, {"b": "x"}, {"a": 1, "c": 1}])
+    _check(llama3, {"not": {"not": {"properties": {"b": True}}}, "unevaluatedProperties": {"type": "integer"}},
+           [{"b": 1}, {}], [{"b": "x"}])
+    # if/then/else: the members `if` names count when it passes (with then), not when it fails
+    schema = {"if": {"properties": {"a": {"const": 1}}, "required": ["a"]}, "then": {"properties": {"b": True}},
+              "else": {"properties": {"c": True}}, "unevaluatedProperties": False}
+    _check(llama3, schema, [{"a": 1}, {"a": 1, "b": 2}, {"c": 3}, {}], [{"a": 2}, {"a": 1, "c": 3}, {"b": 2}])
+
+
 @pytest.mark.parametrize("schema, keyword", [
-    ({"properties": {"a": True}, "not": {"required": ["b"]}, "unevaluatedProperties": False}, "unevaluatedProperties"),
-    ({"if": {"required": ["a"]}, "then": {"required": ["b"]}, "unevaluatedProperties": False}, "unevaluatedProperties"),
+    ({"prefixItems": [True], "not": {"minItems": 3}, "unevaluatedItems": False}, "unevaluatedItems"),
     ({"contains": {"type": "string"}, "unevaluatedItems": False}, "unevaluatedItems"),
     ({"allOf": [{"anyOf": [{"properties": {"a": True}}, True]}, {"unevaluatedProperties": False, "anyOf": [True, {}]}]},
      "unevaluatedProperties"),

@@ -66,6 +66,7 @@ from constrain.grammars.json_schema.unevaluated import (
     closed_part,
     evaluated_here,
     has_unevaluated,
+    negated_members_unevaluated,
 )
 from constrain.grammars.json_schema.strings import (
     ANY_STRING,
@@ -326,9 +327,9 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         if "anyOf" in node or "oneOf" in node or BRANCH_GROUPS in node:
             return self.alternatives(node, pointer)
         if "not" in node:
-            if has_unevaluated(node):      # negation writes members and items no annotation evaluates
-                node = self.unevaluated_refused(node, pointer, "next to `not`")
-            variants = self.apply_not(node, pointer)
+            if "unevaluatedItems" in node:     # negation writes items no annotation evaluates
+                node = self.unevaluated_refused(node, pointer, "next to `not`", ("unevaluatedItems",))
+            variants = [negated_members_unevaluated(v, node) for v in self.apply_not(node, pointer)]
             return self.rule([r for r in (self.plain(v, pointer) for v in variants) if r is not None])
         if has_unevaluated(node):
             if "unevaluatedItems" in node and "contains" in node:

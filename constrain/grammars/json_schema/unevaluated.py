@@ -18,9 +18,11 @@ branches; `dependency_variants`: the triggers present). So:
   its additionalProperties (unevaluatedItems as its items), which `merge` applies to the
   members and items its siblings add. A part with branches of its own is NotMergeable;
 - the node's own keywords read the same way once all its parts are merged (`evaluated_here`,
-  when its members and items are written). The emitter refuses them next to `not` or a oneOf
-  it must negate (negation adds members and items that no annotation evaluates), and
-  unevaluatedItems next to `contains`.
+  when its members and items are written). Next to `not`, the members the negation names
+  (an `if` that fails, say) meet unevaluatedProperties as well
+  (`negated_members_unevaluated`). The emitter refuses unevaluatedItems next to `not` or
+  `contains`, and both next to a oneOf it must negate (negation writes members and items
+  that no annotation evaluates).
 
 Invariant: the rules never accept an instance the schema rejects. With anyOf, an instance
 that several branches accept is read through one branch, so the members only another branch
@@ -29,7 +31,7 @@ larger one).
 """
 from __future__ import annotations
 
-from constrain.grammars.json_schema.normalize import BRANCH_GROUPS, NotMergeable, has_unevaluated
+from constrain.grammars.json_schema.normalize import BRANCH_GROUPS, NotMergeable, has_unevaluated, merge_applied
 
 # each keyword, and the keyword that reads the same where nothing else evaluates
 UNEVALUATED = {"unevaluatedProperties": "additionalProperties", "unevaluatedItems": "items"}
@@ -66,3 +68,17 @@ def closed_part(node):
         raise NotMergeable("unevaluatedItems")
     return evaluated_here(node)
 
+
+
+def negated_members_unevaluated(variant, node: dict):
+    """A piece of `node` ∧ ¬node["not"] (negation.py), with the members the negation names that
+    `node` does not (`not` evaluates nothing) held to node's unevaluatedProperties as well:
+    the negation writes their schemas into `properties`, where `evaluated_here` would count
+    them evaluated."""
+    extra = node.get("unevaluatedProperties")
+    if extra is None or "additionalProperties" in node or not isinstance(variant, dict):
+        return variant
+    named, props = node.get("properties", {}), variant.get("properties", {})
+    if all(k in named for k in props):
+        return variant
+    return dict(variant, properties={k: v if k in named else merge_applied(v, extra) for k, v in props.items()})
