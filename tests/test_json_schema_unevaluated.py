@@ -63,12 +63,12 @@ def test_a_parts_own_unevaluated_properties_see_only_that_part(llama3):
 
 
 def test_a_passing_branch_evaluates_its_members(llama3):
+    # overlapping branches: the members only a failing branch names are unevaluated
     one_of = {"properties": {"a": True}, "unevaluatedProperties": False,
-              "oneOf": [{"properties": {"b": {"type": "integer"}}, "required": ["b"]},
-                        {"properties": {"c": {"type": "string"}}, "required": ["c"], "not": {"required": ["b"]}}]}
-    # not provably disjoint as written: refused, never loosened
-    with pytest.raises(UnsupportedSchemaError):
-        constrain.compile_json_schema(one_of, llama3[0])
+              "oneOf": [{"properties": {"b": {"const": 1}}, "required": ["b"]},
+                        {"properties": {"c": {"const": 2}}, "required": ["c"]}]}
+    _check(llama3, one_of, [{"b": 1}, {"c": 2}, {"a": 0, "b": 1}],
+           [{"b": 1, "c": 2}, {"b": 1, "c": 3}, {"b": 5, "c": 2}, {}, {"b": 1, "d": 0}])
     disjoint = {"properties": {"a": True}, "unevaluatedProperties": False,
                 "oneOf": [{"properties": {"b": {"const": 1}}, "required": ["b"], "type": "object"},
                           {"type": "array"}]}
@@ -94,6 +94,7 @@ def test_not_evaluates_nothing(llama3):
 @pytest.mark.parametrize("schema, keyword", [
     ({"prefixItems": [True], "not": {"minItems": 3}, "unevaluatedItems": False}, "unevaluatedItems"),
     ({"contains": {"type": "string"}, "unevaluatedItems": False}, "unevaluatedItems"),
+    ({"oneOf": [{"prefixItems": [{"type": "integer"}]}, {"minItems": 1}], "unevaluatedItems": False}, "unevaluatedItems"),
     ({"allOf": [{"anyOf": [{"properties": {"a": True}}, True]}, {"unevaluatedProperties": False, "anyOf": [True, {}]}]},
      "unevaluatedProperties"),
 ])

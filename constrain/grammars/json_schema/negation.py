@@ -36,7 +36,7 @@ from constrain.grammars.json_schema.normalize import (
     type_set,
 )
 from constrain.grammars.json_schema.yes_no import yes_no
-from constrain.grammars.json_schema.unevaluated import closed_part
+from constrain.grammars.json_schema.unevaluated import closed_part, negated_members_unevaluated
 
 # internal keywords that `not` leaves on a node: values removed, and types kept (without
 # "integer" a number must have a fraction, which `type` cannot say)
@@ -132,7 +132,8 @@ class Negations:
             for j, (other, written) in enumerate(pairs):
                 if j != i and not pairwise_disjoint([branch, other], lambda n: self.flatten(n, "#", 0)):
                     nodes = _bounded([v for n in nodes for v in self.negate(n, written)])
-            out = _bounded(out + nodes)
+            # the other branches fail: the members their negation names are not evaluated
+            out = _bounded(out + [negated_members_unevaluated(v, branch) for v in nodes])
         return out
 
     def apply_not(self, node: dict, pointer: str) -> list:

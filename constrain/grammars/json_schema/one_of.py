@@ -21,7 +21,7 @@ from __future__ import annotations
 from constrain.errors import UnsupportedSchemaError
 from constrain.grammars.json_schema.disjoint import member_schema, pairwise_disjoint
 from constrain.grammars.json_schema.negation import ONLY_TYPES, CannotNegate, value_types
-from constrain.grammars.json_schema.unevaluated import closed_part, has_unevaluated
+from constrain.grammars.json_schema.unevaluated import closed_part
 from constrain.grammars.json_schema.normalize import (
     BRANCH_GROUPS,
     BRANCH_PLACES,
@@ -111,9 +111,10 @@ class OneOf:
                     except NotMergeable as e:
                         self.skip(e.args[0], pointer, f"cannot intersect {kw} branch with its siblings")
                 if kw == "oneOf" and not pairwise_disjoint(combined, lambda n: self.flatten(n, pointer, 0)):
-                    # negating the other branches writes members and items that no annotation evaluates
-                    combined = [self.unevaluated_refused(c, pointer, "next to a oneOf whose branches overlap")
-                                if has_unevaluated(c) else c for c in combined]
+                    # negating the other branches writes items that no annotation evaluates
+                    combined = [self.unevaluated_refused(c, pointer, "next to a oneOf whose branches overlap",
+                                                         ("unevaluatedItems",))
+                                if "unevaluatedItems" in c else c for c in combined]
                     try:
                         combined = self.one_of(combined, written)
                     except (CannotNegate, NotMergeable):

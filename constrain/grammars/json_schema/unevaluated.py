@@ -18,11 +18,11 @@ branches; `dependency_variants`: the triggers present). So:
   its additionalProperties (unevaluatedItems as its items), which `merge` applies to the
   members and items its siblings add. A part with branches of its own is NotMergeable;
 - the node's own keywords read the same way once all its parts are merged (`evaluated_here`,
-  when its members and items are written). Next to `not`, the members the negation names
-  (an `if` that fails, say) meet unevaluatedProperties as well
-  (`negated_members_unevaluated`). The emitter refuses unevaluatedItems next to `not` or
-  `contains`, and both next to a oneOf it must negate (negation writes members and items
-  that no annotation evaluates).
+  when its members and items are written). Next to `not`, and in a oneOf branch the other
+  branches are negated against, the members the negation names (an `if` that fails, say)
+  meet unevaluatedProperties as well (`negated_members_unevaluated`). The emitter refuses
+  unevaluatedItems there (negation writes items that no annotation evaluates) and next to
+  `contains`.
 
 Invariant: the rules never accept an instance the schema rejects. With anyOf, an instance
 that several branches accept is read through one branch, so the members only another branch
@@ -71,7 +71,7 @@ def closed_part(node):
 
 
 def negated_members_unevaluated(variant, node: dict):
-    """A piece of `node` ∧ ¬node["not"] (negation.py), with the members the negation names that
+    """A piece of `node` ∧ ¬(something) (negation.py: `not`, the other oneOf branches), with the members the negation names that
     `node` does not (`not` evaluates nothing) held to node's unevaluatedProperties as well:
     the negation writes their schemas into `properties`, where `evaluated_here` would count
     them evaluated."""
