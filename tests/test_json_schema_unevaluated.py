@@ -121,7 +121,7 @@ _leaf = st.sampled_from([
     {"minItems": 1}, {"unevaluatedProperties": False}, {"unevaluatedProperties": {"type": "integer"}},
     {"properties": {"a": True}, "unevaluatedProperties": False}, {"unevaluatedItems": False},
     {"prefixItems": [True], "unevaluatedItems": {"type": "integer"}}, {"dependentSchemas": {"a": {"properties": {"b": True}}}},
-    {"if": {"required": ["a"]}, "then": {"properties": {"b": True}}},
+    {"if": {"required": ["a"]}, "then": {"properties": {"b": True}}}, True, False,
 ])
 
 schemas = st.recursive(_leaf, lambda c: st.one_of(

@@ -38,6 +38,23 @@ def test_fragment_refs_stay_in_their_urn_or_tag_resource(llama3, schema, good, b
     assert accepts(grammar, tok, json.dumps(good)) and not accepts(grammar, tok, json.dumps(bad))
 
 
+def test_an_id_next_to_a_ref_sets_the_base_from_2019_09_on(llama3):
+    """From Draft 2019-09 `$ref` is one keyword among others: an `$id` beside it still names
+    the resource, so "nested.json" below is http://x.org/s/nested.json. Before 2019-09 the
+    `$ref` overrides its siblings, `$id` included: the same reference is then remote."""
+    vocab, tok = llama3
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "http://x.org/s/root",
+              "$ref": "http://x.org/s/nested.json#foo",
+              "$defs": {"A": {"$id": "nested.json", "$defs": {"B": {"$anchor": "foo", "type": "integer"}}}}}
+    grammar = constrain.compile_json_schema(schema, vocab)
+    assert accepts(grammar, tok, "1") and not accepts(grammar, tok, '"a"')
+    old = {"$schema": "http://json-schema.org/draft-07/schema#", "$id": "http://x.org/s/root",
+           "$ref": "http://x.org/s/nested.json#/definitions/B",
+           "definitions": {"A": {"$id": "nested.json", "definitions": {"B": {"type": "integer"}}}}}
+    with pytest.raises(constrain.UnsupportedSchemaError, match="remote reference"):
+        constrain.compile_json_schema(old, vocab)
+
+
 def test_a_resource_merged_into_another_place_refuses_its_fragment_refs(llama3):
     """allOf/$ref merging writes a resource's keywords where the reference is, outside the
     resource, so its references would be read against the wrong base: an explicit error,

@@ -131,10 +131,12 @@ class SchemaDoc:
             return
         self._written.add(id(node))
         ident = node.get("$id", node.get("id") if self.legacy else None)
+        if self.legacy and "$ref" in node:      # before 2019-09, $ref overrides its siblings, $id too
+            ident = None
         anchor = node.get("$anchor")
-        if isinstance(ident, str) and "$ref" not in node or isinstance(anchor, str) or not path:
+        if isinstance(ident, str) or isinstance(anchor, str) or not path:
             pointer = pointer_join("#", *path)
-            if isinstance(ident, str) and "$ref" not in node:
+            if isinstance(ident, str):
                 uri, frag = split_reference(base, ident)
                 if uri:
                     base = uri

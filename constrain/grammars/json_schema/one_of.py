@@ -114,7 +114,7 @@ class OneOf:
                     # negating the other branches writes items that no annotation evaluates
                     combined = [self.unevaluated_refused(c, pointer, "next to a oneOf whose branches overlap",
                                                          ("unevaluatedItems",))
-                                if "unevaluatedItems" in c else c for c in combined]
+                                if isinstance(c, dict) and "unevaluatedItems" in c else c for c in combined]
                     try:
                         combined = self.one_of(combined, written)
                     except (CannotNegate, NotMergeable):
