@@ -129,7 +129,7 @@ schemas = st.recursive(_leaf, lambda c: st.one_of(
     st.builds(lambda xs: {"oneOf": xs}, st.lists(c, min_size=2, max_size=3)),
     st.builds(lambda xs: {"anyOf": xs}, st.lists(c, min_size=2, max_size=3)),
     st.builds(lambda a, b: {"allOf": [a, b]}, c, c),
-    st.builds(lambda a, b: {**a, "allOf": [b]}, c, c),
+    st.builds(lambda a, b: {**a, "allOf": [b]} if isinstance(a, dict) else {"allOf": [a, b]}, c, c),
     st.builds(lambda x: {"properties": {"a": x}}, c),
 ), max_leaves=4)
 
