@@ -65,7 +65,9 @@ from constrain.grammars.json_schema.unevaluated import (
     UNEVALUATED,
     closed_part,
     evaluated_here,
+    evaluated_names,
     has_unevaluated,
+    held_unevaluated,
     negated_members_unevaluated,
 )
 from constrain.grammars.json_schema.strings import (
@@ -334,7 +336,9 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         if has_unevaluated(node):
             if "unevaluatedItems" in node and "contains" in node:
                 node = self.unevaluated_refused(node, pointer, "next to contains", ("unevaluatedItems",))
-            node = evaluated_here(node)
+            # with dependencies, `object` reads unevaluatedProperties per dependency variant
+            dependent = "dependentRequired" in node or "dependentSchemas" in node
+            node = evaluated_here(node, ("unevaluatedItems",) if dependent else tuple(UNEVALUATED))
         types = value_types(node)
         excluded = node.get(EXCLUDED, [])
         if excluded and types & {"array", "object"} and any(isinstance(v, (list, dict)) for v in excluded):
@@ -513,6 +517,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         if "dependentRequired" in node or "dependentSchemas" in node:
             variants = self.dependency_variants(node, pointer, depth)
             return self.rule([r for r in (self.object(v, pointer, depth + 1) for v in variants) if r is not None])
+        node = evaluated_here(node)
         p = self.punct
         props = dict(node.get("properties", {}))
         required = list(node.get("required", []))
@@ -582,16 +587,22 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         for dependent in schemas.values():
             if isinstance(dependent, dict):
                 mentioned += [*dependent.get("properties", {}), *dependent.get("required", [])]
+        written = base
         base = self.declared(base, mentioned)
+        # the names declared here that nothing of `written` evaluates: a present trigger's
+        # dependent schema may (then unevaluatedProperties does not apply to them), else they
+        # meet it (unevaluated.py)
+        added = [k for k in base.get("properties", {}) if k not in evaluated_names(written, base["properties"])]
+        extra = base.get("unevaluatedProperties") if "additionalProperties" not in base else None
         optional = [k for k in triggers if k not in base.get("required", [])]
         if len(optional) > MAX_DEPENDENCY_TRIGGERS:
             self.skip("dependentRequired" if names else "dependentSchemas", pointer,
                       f"more than {MAX_DEPENDENCY_TRIGGERS} optional trigger properties")
-            return [base]
+            return [held_unevaluated(base, added, extra)]
         variants = []
         for present in itertools.product((True, False), repeat=len(optional)):
             absent = {k for k, here in zip(optional, present) if not here}
-            variant = base
+            variant, evaluated = base, set()
             try:
                 for k in triggers:
                     if k in absent:
@@ -600,12 +611,14 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
                     variant = merge(variant, {"required": [k, *names.get(k, [])]})
                     if k in schemas:
                         at = pointer_join(pointer, "dependentSchemas", k)
-                        variant = merge(variant, closed_part(self.flatten(schemas[k], at, 0)))
+                        dependent = closed_part(self.flatten(schemas[k], at, 0))
+                        evaluated |= evaluated_names(dependent, added)
+                        variant = merge(variant, dependent)
             except NotMergeable as e:
                 self.skip(e.args[0], pointer, "cannot intersect a dependent schema exactly")
-                return [base]
+                return [held_unevaluated(base, added, extra)]
             if variant is not False:
-                variants.append(variant)
+                variants.append(held_unevaluated(variant, [k for k in added if k not in evaluated], extra))
         return variants
 
     def declared(self, node: dict, names: list[str]) -> dict:

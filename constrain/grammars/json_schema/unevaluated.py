@@ -18,7 +18,9 @@ branches; `dependency_variants`: the triggers present). So:
   its additionalProperties (unevaluatedItems as its items), which `merge` applies to the
   members and items its siblings add. A part with branches of its own is NotMergeable;
 - the node's own keywords read the same way once all its parts are merged (`evaluated_here`,
-  when its members and items are written). Next to `not`, and in a oneOf branch the other
+  when its members and items are written; with dependentSchemas, per dependency variant: the
+  names the dependencies mention meet it unless a present dependent schema evaluates them,
+  `held_unevaluated`). Next to `not`, and in a oneOf branch the other
   branches are negated against, the members the negation names (an `if` that fails, say)
   meet unevaluatedProperties as well (`negated_members_unevaluated`). The emitter refuses
   unevaluatedItems there (negation writes items that no annotation evaluates) and next to
@@ -31,7 +33,9 @@ larger one).
 """
 from __future__ import annotations
 
+from constrain.errors import ConstrainError
 from constrain.grammars.json_schema.normalize import BRANCH_GROUPS, NotMergeable, has_unevaluated, merge_applied
+from constrain.grammars.json_schema.strings import pattern_dfa
 
 # each keyword, and the keyword that reads the same where nothing else evaluates
 UNEVALUATED = {"unevaluatedProperties": "additionalProperties", "unevaluatedItems": "items"}
@@ -39,15 +43,16 @@ UNEVALUATED = {"unevaluatedProperties": "additionalProperties", "unevaluatedItem
 _BRANCHING = ("anyOf", "oneOf", BRANCH_GROUPS, "dependentSchemas")
 
 
-def evaluated_here(node: dict) -> dict:
-    """`node` with its unevaluatedProperties/unevaluatedItems read as additionalProperties/
-    items (dropped where those are given: everything is evaluated then). For a node whose
-    parts are merged and that has no branches, `not` or negated oneOf left, and no
-    `contains` next to unevaluatedItems."""
+def evaluated_here(node: dict, keywords=tuple(UNEVALUATED)) -> dict:
+    """`node` with its unevaluatedProperties/unevaluatedItems (among `keywords`) read as
+    additionalProperties/items (dropped where those are given: everything is evaluated
+    then). For a node whose parts are merged and that has no branches, `not`, negated oneOf
+    or dependencies left, and no `contains` next to unevaluatedItems."""
     if not has_unevaluated(node):
         return node
     out = dict(node)
-    for keyword, plain in UNEVALUATED.items():
+    for keyword in keywords:
+        plain = UNEVALUATED[keyword]
         if keyword in out:
             value = out.pop(keyword)
             if plain not in out:
@@ -82,3 +87,29 @@ def negated_members_unevaluated(variant, node: dict):
     if all(k in named for k in props):
         return variant
     return dict(variant, properties={k: v if k in named else merge_applied(v, extra) for k, v in props.items()})
+
+
+def evaluated_names(part, names) -> set:
+    """The members among `names` that `part` (a schema without branches, its own unevaluated
+    keywords closed) evaluates: those its properties name or its patternProperties match, all
+    of them with additionalProperties; with a pattern that has no automaton, those it names."""
+    if not isinstance(part, dict):
+        return set()
+    if "additionalProperties" in part:
+        return set(names)
+    out = {k for k in names if k in part.get("properties", {})}
+    for pattern in part.get("patternProperties", {}):
+        try:
+            out |= {k for k in names if pattern_dfa(pattern).matches(k.encode())}
+        except ConstrainError:
+            continue
+    return out
+
+
+def held_unevaluated(variant, names, extra):
+    """`variant` with the members `names` (which nothing evaluates) held to `extra`, the
+    unevaluatedProperties of a node with dependencies (`dependency_variants`)."""
+    if extra is None or not isinstance(variant, dict) or not names:
+        return variant
+    props = variant.get("properties", {})
+    return dict(variant, properties={k: merge_applied(v, extra) if k in names else v for k, v in props.items()})
