@@ -66,7 +66,6 @@ from constrain.grammars.json_schema.unevaluated import (
     closed_part,
     evaluated_here,
     evaluated_names,
-    has_unevaluated,
     held_unevaluated,
     negated_members_unevaluated,
 )
@@ -333,12 +332,8 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
                 node = self.unevaluated_refused(node, pointer, "next to `not`", ("unevaluatedItems",))
             variants = [negated_members_unevaluated(v, node) for v in self.apply_not(node, pointer)]
             return self.rule([r for r in (self.plain(v, pointer) for v in variants) if r is not None])
-        if has_unevaluated(node):
-            if "unevaluatedItems" in node and "contains" in node:
-                node = self.unevaluated_refused(node, pointer, "next to contains", ("unevaluatedItems",))
-            # with dependencies, `object` reads unevaluatedProperties per dependency variant
-            dependent = "dependentRequired" in node or "dependentSchemas" in node
-            node = evaluated_here(node, ("unevaluatedItems",) if dependent else tuple(UNEVALUATED))
+        if "unevaluatedItems" in node and "contains" in node:
+            node = self.unevaluated_refused(node, pointer, "next to contains", ("unevaluatedItems",))
         types = value_types(node)
         excluded = node.get(EXCLUDED, [])
         if excluded and types & {"array", "object"} and any(isinstance(v, (list, dict)) for v in excluded):
@@ -433,6 +428,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
 
     # --- arrays --------------------------------------------------------------------------
     def array(self, node: dict, pointer: str) -> str | None:
+        node = evaluated_here(node, ("unevaluatedItems",))
         p = self.punct
         prefix = [self.value(s, pointer_join(pointer, "prefixItems", i)) for i, s in enumerate(node.get("prefixItems", []))]
         rest = self.value(node.get("items", True), pointer_join(pointer, "items"))
@@ -517,7 +513,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         if "dependentRequired" in node or "dependentSchemas" in node:
             variants = self.dependency_variants(node, pointer, depth)
             return self.rule([r for r in (self.object(v, pointer, depth + 1) for v in variants) if r is not None])
-        node = evaluated_here(node)
+        node = evaluated_here(node, ("unevaluatedProperties",))     # per dependency variant
         p = self.punct
         props = dict(node.get("properties", {}))
         required = list(node.get("required", []))

@@ -74,20 +74,16 @@ def closed_part(node):
     return evaluated_here(node)
 
 
-
 def negated_members_unevaluated(variant, node: dict):
-    """A piece of `node` ∧ ¬(something) (negation.py: `not`, the other oneOf branches), with the members the negation names that
-    `node` does not (`not` evaluates nothing) held to node's unevaluatedProperties as well:
-    the negation writes their schemas into `properties`, where `evaluated_here` would count
-    them evaluated."""
-    extra = node.get("unevaluatedProperties")
-    if extra is None or "additionalProperties" in node or not isinstance(variant, dict):
+    """A piece of `node` ∧ ¬(something) (negation.py: `not`, the other oneOf branches) with
+    the members the negation names that `node` does not (`not` evaluates nothing) held to
+    node's unevaluatedProperties: the negation writes their schemas into `properties`, where
+    `evaluated_here` would count them evaluated."""
+    if "additionalProperties" in node or not isinstance(variant, dict):
         return variant
-    named, props = node.get("properties", {}), variant.get("properties", {})
-    if all(k in named for k in props):
-        return variant
-    return dict(variant, properties={k: v if k in named else merge_applied(v, extra) for k, v in props.items()})
-
+    named = node.get("properties", {})
+    return held_unevaluated(variant, [k for k in variant.get("properties", {}) if k not in named],
+                            node.get("unevaluatedProperties"))
 
 def evaluated_names(part, names) -> set:
     """The members among `names` that `part` (a schema without branches, its own unevaluated
