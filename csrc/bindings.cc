@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -11,6 +12,7 @@
 
 #include "bindings_common.h"
 #include "byte_dfa.h"
+#include "byte_nfa.h"
 #include "dfa_union.h"
 #include "minimize.h"
 #include "subset.h"
@@ -165,6 +167,24 @@ struct PairsCSR {
   std::vector<int32_t> begin, value;
   constrain::CSR view() const { return {begin.data(), value.data()}; }
 };
+
+// Byte spellings given as a sequence of sequences of (lo, hi) byte ranges.
+std::vector<constrain::Spelling> spellings_from(const py::handle& given) {
+  std::vector<constrain::Spelling> out;
+  for (const py::handle spelling : given) {
+    constrain::Spelling ranges;
+    for (const py::handle range : spelling) {
+      const auto pair = range.cast<py::tuple>();
+      if (pair.size() != 2) throw std::invalid_argument("a byte range is a (lo, hi) pair");
+      const auto lo = pair[0].cast<int32_t>(), hi = pair[1].cast<int32_t>();
+      if (lo < 0 || lo > hi || hi > 255) throw std::invalid_argument("a byte range is 0 <= lo <= hi <= 255");
+      ranges.push_back({lo, hi});
+    }
+    if (ranges.empty()) throw std::invalid_argument("a spelling reads at least one byte");
+    out.push_back(std::move(ranges));
+  }
+  return out;
+}
 
 PairsCSR csr_of_pairs(const IntArray& pairs, int32_t n, int32_t bound, const char* what) {
   if (pairs.ndim() != 1 || pairs.shape(0) % 2 != 0)
@@ -434,6 +454,58 @@ PYBIND11_MODULE(_core, m) {
       "The moves of an NFA given as edges[s] = [(label, target), ...], as subset_construction "
       "reads them: (move_begin, move_class, move_target), the classes of a label being "
       "classes_of(label), called once per label object.");
+
+  m.def(
+      "byte_nfa",
+      [](const IntArray& trans, const py::function& spellings_of,
+         const py::array_t<uint8_t, py::array::c_style | py::array::forcecast>& accepting, int32_t quote) {
+        if (trans.ndim() != 2 || accepting.ndim() != 1 || accepting.shape(0) != trans.shape(0))
+          throw std::invalid_argument("byte_nfa needs trans (n, k) and accepting (n,)");
+        if (quote > 255) throw std::invalid_argument("byte_nfa: the quote is a byte");
+        const auto n = static_cast<int32_t>(trans.shape(0)), k = static_cast<int32_t>(trans.shape(1));
+        const auto moves_of = trans.unchecked<2>();
+        constrain::GroupedMoves moves;
+        moves.n_states = n;
+        // per state, its targets in the order of their first column, each with its columns
+        std::map<std::vector<int32_t>, int32_t> group_of;
+        std::vector<int32_t> slot_of(n, -1), targets;
+        std::vector<std::vector<int32_t>> columns;
+        for (int32_t s = 0; s < n; ++s) {
+          targets.clear();
+          columns.clear();
+          for (int32_t col = 0; col < k; ++col) {
+            const int32_t t = moves_of(s, col);
+            if (t < 0) continue;
+            if (t >= n) throw std::invalid_argument("byte_nfa: a move leaves the automaton");
+            if (slot_of[t] < 0) {
+              slot_of[t] = static_cast<int32_t>(targets.size());
+              targets.push_back(t);
+              columns.emplace_back();
+            }
+            columns[slot_of[t]].push_back(col);
+          }
+          for (size_t i = 0; i < targets.size(); ++i) {
+            slot_of[targets[i]] = -1;
+            const auto [found, fresh] = group_of.emplace(columns[i], static_cast<int32_t>(moves.spellings.size()));
+            if (fresh) moves.spellings.push_back(spellings_from(spellings_of(py::tuple(py::cast(columns[i])))));
+            moves.target.push_back(targets[i]);
+            moves.group.push_back(found->second);
+          }
+          moves.begin.push_back(static_cast<int32_t>(moves.target.size()));
+        }
+        constrain::ByteNFA nfa;
+        {
+          py::gil_scoped_release release;
+          nfa = constrain::byte_nfa(moves, accepting.data(), quote);
+        }
+        return py::make_tuple(py::make_tuple(to_array(nfa.move_begin), to_array(nfa.move_class), to_array(nfa.move_target)),
+                              to_array(nfa.class_of), nfa.n_states, nfa.start);
+      },
+      py::arg("trans"), py::arg("spellings_of"), py::arg("accepting"), py::arg("quote"),
+      "The byte NFA of a DFA over code-point columns (csrc/byte_nfa.h): trans (n, k), -1 = dead; "
+      "spellings_of(columns) the byte spellings of those columns' characters, each a sequence of "
+      "(lo, hi) byte ranges; quote -1 for none. Returns ((move_begin, move_class, move_target), "
+      "class_of (256 bytes), n_states, start), the moves over byte classes as subset_construction reads them.");
 
   m.def(
       "subset_construction",

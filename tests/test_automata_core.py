@@ -68,6 +68,36 @@ def test_core_nfa_moves_flattens_edges_asking_each_label_once():
         nfa_moves([[(a, 1, 2)]], classes_of)
 
 
+def test_core_byte_nfa_spells_column_groups_and_shares_suffix_states():
+    from constrain._core import byte_nfa
+
+    # state 0 reads column 0 or 1 into state 1; the group (0, 1) is spelled by two paths,
+    # one byte (a) or two bytes (0xC3 then 0x80..0xBF), whose inner state is shared
+    trans = np.array([[1, 1], [-1, -1]], dtype=np.int32)
+    asked = []
+
+    def spellings_of(columns):
+        asked.append(columns)
+        return [((0x61, 0x61),), ((0xC3, 0xC3), (0x80, 0xBF))]
+
+    (move_begin, move_class, move_target), class_of, n_states, start = byte_nfa(trans, spellings_of,
+                                                                               np.array([0, 1], dtype=np.uint8), -1)
+    assert asked == [(0, 1)] and n_states == 3 and start == 0
+    a, lead, cont = class_of[0x61], class_of[0xC3], class_of[0x80]
+    assert len({a, lead, cont, class_of[0x62]}) == 4 and class_of[0xBF] == cont
+    assert move_begin.tolist() == [0, 2, 2, 3]
+    assert move_class.tolist() == [a, lead, cont] and move_target.tolist() == [1, 2, 1]
+    # with a quote: an opening state (the start) and a closing one after the accepting state
+    (move_begin, _, move_target), class_of, n_states, start = byte_nfa(trans, spellings_of,
+                                                                       np.array([0, 1], dtype=np.uint8), 0x22)
+    assert (n_states, start) == (5, 3) and move_target.tolist()[move_begin[1]:move_begin[2]] == [4]
+    for bad in (lambda c: [((0x61, 0x300),)], lambda c: [()], lambda c: [((2, 1),)], lambda c: [((1, 2, 3),)]):
+        with pytest.raises(ValueError):
+            byte_nfa(trans, bad, np.array([0, 1], dtype=np.uint8), -1)
+    with pytest.raises(ValueError):
+        byte_nfa(np.array([[2]], dtype=np.int32), spellings_of, np.array([0], dtype=np.uint8), -1)
+
+
 def test_core_dfa_walks_refuse_bad_states_and_words():
     """first_bytes and accepts_each: the bytes with a live move, and the words a walk accepts."""
     core = words_dfa([b"ab", b"c"]).core()

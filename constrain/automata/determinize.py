@@ -38,10 +38,16 @@ class SubsetDFA:
 def determinize(
     nfa: NFA, classes_of: Callable[[object], Iterable[int]], n_classes: int, max_states: int
 ) -> SubsetDFA:
-    move_begin, move_class, move_target = nfa_moves(nfa.edges, classes_of)   # classes_of once per label object
-    tagged = [x for s, tags in enumerate(nfa.tags) if tags for tag in sorted(tags) for x in (s, tag)]
-    result = subset_construction(move_begin, move_class, move_target, nfa.eps, nfa.bos, nfa.eos, tagged,
-                                 nfa.start, n_classes, max_states)
+    moves = nfa_moves(nfa.edges, classes_of)   # classes_of once per label object
+    return determinize_moves(moves, nfa.tags, nfa.start, n_classes, max_states, nfa.eps, nfa.bos, nfa.eos)
+
+
+def determinize_moves(moves: tuple, tags: list[frozenset[int]], start: int, n_classes: int, max_states: int,
+                      eps=(), bos=(), eos=()) -> SubsetDFA:
+    """`determinize` of an NFA already laid out: `moves` = (move_begin, move_class,
+    move_target) over classes, `tags[s]` per state, free moves as flat pairs."""
+    tagged = [x for s, state_tags in enumerate(tags) if state_tags for tag in sorted(state_tags) for x in (s, tag)]
+    result = subset_construction(*moves, eps, bos, eos, tagged, start, n_classes, max_states)
     if result is None:
         raise AutomatonTooLargeError(
             f"DFA exceeds max_states={max_states} during subset construction; simplify the pattern or raise max_states"

@@ -3,8 +3,9 @@
 Each character-level move `s --C--> t` becomes byte paths over the UTF-8 sequences of C
 (utf8.py); the intermediate (continuation-byte) nodes are shared by suffix: one node per
 (remaining byte ranges, target), whatever state the path started from. The result is an NFA
-(paths from one state can start with overlapping byte ranges) that the subset construction
-determinizes over byte classes, and minimize.py reduces again. When every move reads ASCII
+(paths from one state can start with overlapping byte ranges), built in C++ (csrc/byte_nfa.h)
+as the flat moves that the subset construction determinizes over byte classes (the maximal
+byte intervals no edge endpoint splits), and minimize.py reduces again. When every move reads ASCII
 characters only (one byte each), the character DFA is already the byte DFA and is returned
 as it is.
 
@@ -18,11 +19,11 @@ from typing import Callable
 
 import numpy as np
 
+from constrain._core import byte_nfa
 from constrain.automata.charset import CharSet
-from constrain.automata.determinize import determinize
+from constrain.automata.determinize import determinize_moves
 from constrain.automata.dfa import ByteDFA
 from constrain.automata.minimize import MinimalDFA, minimize
-from constrain.automata.nfa import NFA
 from constrain.automata.utf8 import Sequence, utf8_sequences
 
 
@@ -40,18 +41,19 @@ def to_byte_dfa(
         ascii_only = _ascii_byte_dfa(chars, classes)
         if ascii_only is not None:
             return ascii_only
-    nfa = _byte_nfa(chars, classes, sequences)
+    column_chars = chars.column_chars(classes)
+    moves, class_of, n_states, start = byte_nfa(
+        chars.trans, lambda columns: sequences(CharSet().union(*(column_chars[c] for c in columns))),
+        np.array([bool(t) for t in chars.tags], dtype=np.uint8), -1 if quote is None else quote)
+    tags = [_NO_TAGS] * n_states
+    n_chars = chars.trans.shape[0]
+    tags[:n_chars] = [_NO_TAGS] * n_chars if quote is not None else chars.tags
     if quote is not None:
-        _between(nfa, chars.trans.shape[0], quote)
+        tags[n_states - 1] = _CLOSED
     if mark_characters:
-        for c in range(chars.trans.shape[0]):
-            nfa.tags[c] = nfa.tags[c] | _MARK
-    class_of = _byte_classes(nfa)
-
-    def spans(lo_hi: tuple[int, int]) -> range:       # the byte classes of an edge's byte range
-        return range(class_of[lo_hi[0]], class_of[lo_hi[1]] + 1)
-
-    sub = determinize(nfa, spans, class_of[-1] + 1, max_states)
+        tags[:n_chars] = [t | _MARK for t in tags[:n_chars]]
+    class_of = class_of.tolist()
+    sub = determinize_moves(moves, tags, start, class_of[-1] + 1, max_states)
     result = minimize(sub)
     assert result is not None, "a non-empty character DFA expands to a non-empty byte DFA"
     trans = np.ascontiguousarray(result.trans[:, result.column_of_class[class_of]], dtype=np.int32)
@@ -62,6 +64,8 @@ def to_byte_dfa(
 #: the tag of the byte states where a character ends (`to_byte_dfa(..., mark_characters=True)`)
 CHARACTER_MARK = 1 << 30
 _MARK = frozenset({CHARACTER_MARK})
+_CLOSED = frozenset({0})     # the tag of the closing quote's state
+_NO_TAGS: frozenset[int] = frozenset()
 
 
 def _ascii_byte_dfa(chars: MinimalDFA, classes: list[CharSet]) -> tuple[ByteDFA, list[frozenset[int]]] | None:
@@ -79,64 +83,3 @@ def _ascii_byte_dfa(chars: MinimalDFA, classes: list[CharSet]) -> tuple[ByteDFA,
             trans[:, lo:hi + 1] = chars.trans[:, column, None]
     accepting = np.array([bool(t) for t in chars.tags], dtype=bool)
     return ByteDFA(trans, accepting, 0), chars.tags
-
-
-def _between(nfa: NFA, n_chars: int, quote: int) -> None:
-    """Make `nfa` (character states 0..n_chars-1, start 0) accept quote + its strings + quote."""
-    opening, closing = nfa.new_state(), nfa.new_state()
-    nfa.edges[opening].append(((quote, quote), 0))
-    for s in range(n_chars):
-        if nfa.tags[s]:
-            nfa.edges[s].append(((quote, quote), closing))
-            nfa.tags[s] = frozenset()
-    nfa.tags[closing] = frozenset({0})
-    nfa.start = opening
-
-
-def _byte_nfa(chars: MinimalDFA, classes: list[CharSet], sequences=utf8_sequences) -> NFA:
-    n = chars.trans.shape[0]
-    column_chars = chars.column_chars(classes)
-    nfa = NFA(n)  # linear in the character DFA, which max_states already bounds
-    suffix_nodes: dict[tuple, int] = {}
-    spellings: dict[tuple[int, ...], tuple] = {}    # columns -> the sequences of their characters
-    for s, row in enumerate(chars.trans.tolist()):
-        nfa.tags[s] = chars.tags[s]
-        by_target: dict[int, list[int]] = {}
-        for col, t in enumerate(row):
-            if t >= 0:
-                by_target.setdefault(t, []).append(col)
-        for t, cols in by_target.items():
-            key = tuple(cols)
-            seqs = spellings.get(key)
-            if seqs is None:
-                seqs = spellings[key] = sequences(CharSet().union(*(column_chars[c] for c in cols)))
-            for seq in seqs:
-                nfa.edges[s].append((seq[0], _suffix_node(nfa, suffix_nodes, seq[1:], t)))
-    return nfa
-
-
-def _suffix_node(nfa: NFA, suffix_nodes: dict[tuple, int], rest: tuple, t: int) -> int:
-    """The state that reads the byte ranges `rest`, then is in t. Trie nodes are shared by
-    suffix (`suffix_nodes`). A module function, not a closure: a recursive closure is a
-    reference cycle that would keep the whole NFA alive until the cyclic collector runs."""
-    if not rest:
-        return t
-    node = suffix_nodes.get((rest, t))
-    if node is None:
-        node = suffix_nodes[(rest, t)] = nfa.new_state()
-        nfa.edges[node].append((rest[0], _suffix_node(nfa, suffix_nodes, rest[1:], t)))
-    return node
-
-
-def _byte_classes(nfa: NFA) -> list[int]:
-    """`class_of[b]`: classes are maximal byte intervals that no edge endpoint splits."""
-    cut = [False] * 257
-    cut[0] = True
-    for edges in nfa.edges:
-        for (lo, hi), _ in edges:
-            cut[lo] = cut[hi + 1] = True
-    class_of, c = [], -1
-    for b in range(256):
-        c += cut[b]
-        class_of.append(c)
-    return class_of
