@@ -16,6 +16,7 @@
 #include "dfa_union.h"
 #include "minimize.h"
 #include "subset.h"
+#include "thompson.h"
 #include "token_trie.h"
 #include "word_tries.h"
 
@@ -425,35 +426,48 @@ PYBIND11_MODULE(_core, m) {
       "C++ ByteDFA), state 0 the root.");
 
   m.def(
-      "nfa_moves",
-      [](const py::list& edges, const py::function& classes_of) {
-        // the classes of each label object, asked once per object (labels are shared by edges)
-        std::unordered_map<PyObject*, std::vector<int32_t>> classes_by_label;
-        std::vector<int32_t> move_begin{0}, move_class, move_target;
-        move_begin.reserve(edges.size() + 1);
-        for (const py::handle state_edges : edges) {
-          for (const py::handle edge : state_edges.cast<py::list>()) {
-            const auto pair = edge.cast<py::tuple>();
-            if (pair.size() != 2) throw std::invalid_argument("nfa_moves: an edge is a (label, target) pair");
-            const py::handle label = pair[0];
-            const auto target = pair[1].cast<int32_t>();
-            auto found = classes_by_label.find(label.ptr());
-            if (found == classes_by_label.end()) {
-              std::vector<int32_t> classes;
-              for (const py::handle c : classes_of(label)) classes.push_back(c.cast<int32_t>());
-              found = classes_by_label.emplace(label.ptr(), std::move(classes)).first;
-            }
-            move_class.insert(move_class.end(), found->second.begin(), found->second.end());
-            move_target.insert(move_target.end(), found->second.size(), target);
-          }
-          move_begin.push_back(static_cast<int32_t>(move_class.size()));
+      "thompson",
+      [](const IntArray& kind, const IntArray& a, const IntArray& b, const IntArray& child_begin,
+         const IntArray& children, const IntArray& roots, const IntArray& label_begin, const IntArray& label_classes,
+         int32_t n_states) {
+        const auto n = static_cast<int32_t>(kind.size());
+        if (a.size() != n || b.size() != n || child_begin.size() != n + 1 || label_begin.size() < 1)
+          throw std::invalid_argument("thompson: kind, a, b and child_begin (one more) describe the same nodes");
+        const int32_t n_labels = static_cast<int32_t>(label_begin.size()) - 1;
+        checked_csr(child_begin, children, n, n, "children");
+        checked_csr(label_begin, label_classes, n_labels, INT32_MAX, "label classes");
+        constrain::RegexProgram program;
+        program.kind.assign(kind.data(), kind.data() + n);
+        program.a.assign(a.data(), a.data() + n);
+        program.b.assign(b.data(), b.data() + n);
+        program.child_begin.assign(child_begin.data(), child_begin.data() + n + 1);
+        program.children.assign(children.data(), children.data() + children.size());
+        program.label_begin.assign(label_begin.data(), label_begin.data() + n_labels + 1);
+        program.label_classes.assign(label_classes.data(), label_classes.data() + label_classes.size());
+        for (int32_t i = 0; i < n; ++i) {   // children before their parents: no cycle
+          const int32_t arity = program.child_begin[i + 1] - program.child_begin[i];
+          const auto k = static_cast<constrain::RegexNode>(program.kind[i]);
+          if (program.kind[i] < 0 || program.kind[i] > 5 || (k == constrain::RegexNode::kRepeat && arity != 1) ||
+              (k == constrain::RegexNode::kChars && program.a[i] >= n_labels))
+            throw std::invalid_argument("thompson: a malformed node");
+          for (int32_t c = program.child_begin[i]; c < program.child_begin[i + 1]; ++c)
+            if (program.children[c] >= i) throw std::invalid_argument("thompson: a child follows its parent");
         }
-        return py::make_tuple(to_array(move_begin), to_array(move_class), to_array(move_target));
+        std::vector<int32_t> root_ids(roots.data(), roots.data() + roots.size());
+        for (const int32_t r : root_ids)
+          if (r < 0 || r >= n) throw std::invalid_argument("thompson: a root outside the nodes");
+        constrain::ThompsonNFA nfa;
+        {
+          py::gil_scoped_release release;
+          nfa = constrain::thompson(program, root_ids, n_states);
+        }
+        return py::make_tuple(py::make_tuple(to_array(nfa.move_begin), to_array(nfa.move_class), to_array(nfa.move_target)),
+                              to_array(nfa.eps), to_array(nfa.bos), to_array(nfa.eos), to_array(nfa.exits));
       },
-      py::arg("edges"), py::arg("classes_of"),
-      "The moves of an NFA given as edges[s] = [(label, target), ...], as subset_construction "
-      "reads them: (move_begin, move_class, move_target), the classes of a label being "
-      "classes_of(label), called once per label object.");
+      py::arg("kind"), py::arg("a"), py::arg("b"), py::arg("child_begin"), py::arg("children"), py::arg("roots"),
+      py::arg("label_begin"), py::arg("label_classes"), py::arg("n_states"),
+      "The Thompson NFA of regex ASTs laid out flat (csrc/thompson.h), nodes in post-order: "
+      "((move_begin, move_class, move_target), eps, bos, eos, exits), as subset_construction reads them.");
 
   m.def(
       "byte_nfa",

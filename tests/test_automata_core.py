@@ -50,22 +50,28 @@ def test_core_subset_construction_and_minimize_refuse_bad_arrays():
             minimize_classes(np.array(trans, dtype=np.int32), np.array(group, dtype=np.int32))
 
 
-def test_core_nfa_moves_flattens_edges_asking_each_label_once():
-    from constrain._core import nfa_moves
+def test_core_thompson_builds_repeats_and_refuses_malformed_programs():
+    from constrain._core import thompson
 
-    a, b = ("a",), ("b",)
-    asked = []
+    # nodes in post-order: 0 = a chars node (label 0, classes 1 and 2), 1 = 0{1,2}, 2 = $,
+    # 3 = concat(1, 2); one root
+    def call(**over):
+        args = dict(kind=[0, 3, 5, 1], a=[0, 1, 0, 0], b=[0, 2, 0, 0], child_begin=[0, 0, 1, 1, 3],
+                    children=[0, 1, 2], roots=[3], label_begin=[0, 2], label_classes=[1, 2], n_states=10)
+        args.update(over)
+        return thompson(**args)
 
-    def classes_of(label):
-        asked.append(label)
-        return {a: [0, 2], b: range(1, 2)}[label]
-
-    move_begin, move_class, move_target = nfa_moves([[(a, 1), (b, 2)], [], [(a, 0)]], classes_of)
-    assert move_begin.tolist() == [0, 3, 3, 5]
-    assert move_class.tolist() == [0, 2, 1, 0, 2] and move_target.tolist() == [1, 1, 2, 0, 0]
-    assert asked == [a, b]
-    with pytest.raises(ValueError, match="pair"):
-        nfa_moves([[(a, 1, 2)]], classes_of)
+    (move_begin, move_class, move_target), eps, bos, eos, exits = call()
+    # 0 start; 1 concat entry; 2 repeat entry; 3-4 first copy; 5 repeat exit; 6-7 optional copy;
+    # 8-9 the $ assertion
+    assert move_begin.tolist() == [0, 0, 0, 0, 2, 2, 2, 4, 4, 4, 4]
+    assert move_class.tolist() == [1, 2, 1, 2] and move_target.tolist() == [4, 4, 7, 7]
+    assert eps.tolist() == [2, 3, 4, 5, 4, 6, 7, 5, 1, 2, 5, 8, 0, 1] and bos.tolist() == []
+    assert eos.tolist() == [8, 9] and exits.tolist() == [9]
+    for bad in (dict(children=[0, 3, 2]), dict(kind=[0, 3, 5, 9]), dict(a=[1, 1, 0, 0]), dict(roots=[4]),
+                dict(child_begin=[0, 0, 0, 1, 3]), dict(n_states=5), dict(n_states=12), dict(label_classes=[1, -1])):
+        with pytest.raises(ValueError):
+            call(**bad)
 
 
 def test_core_byte_nfa_spells_column_groups_and_shares_suffix_states():

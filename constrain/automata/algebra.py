@@ -16,7 +16,6 @@ from __future__ import annotations
 import heapq
 from typing import Callable
 
-from constrain.automata.alphabet import Alphabet
 from constrain.automata.charset import CharSet
 from constrain.automata.determinize import SubsetDFA, determinize
 from constrain.automata.minimize import MinimalDFA, minimize
@@ -40,10 +39,10 @@ def combine_dfa(asts: list[Node], accept: Callable[[frozenset[int]], bool], *,
     """The combined language as a minimal code-point DFA (tag {0} where it accepts) over the
     returned classes; None when it is empty."""
     nfa = build_nfa(asts)
-    alphabet = Alphabet(label for edges in nfa.edges for label, _ in edges)
-    sub = determinize(nfa, alphabet.classes_of, len(alphabet.classes), max_states)
+    classes = nfa.alphabet.classes
+    sub = determinize(nfa.moves, nfa.tags, 0, len(classes), max_states, nfa.eps, nfa.bos, nfa.eos)
     relabelled = SubsetDFA(sub.trans, [_ACCEPT if accept(tags) else _REJECT for tags in sub.tags])
-    return minimize(relabelled), alphabet.classes
+    return minimize(relabelled), classes
 
 
 def dfa_to_ast(dfa: MinimalDFA, classes: list[CharSet], *, max_nodes: int = 20000) -> Node:

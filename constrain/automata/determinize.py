@@ -1,8 +1,8 @@
-"""Subset construction: an NFA (nfa.py) to a DFA over a partition of its symbols into classes.
+"""Subset construction: an NFA to a DFA over a partition of its symbols into classes.
 
-The caller supplies the partition: `classes_of(label)` lists the class ids whose union is the
-edge label, so each subset step costs ~#classes (alphabet.py for code points, byte intervals in
-utf8_expand.py for bytes).
+The caller lays the NFA's moves out over the partition (each move reads one class), so each
+subset step costs ~#classes: nfa.py over alphabet.py's code-point classes, utf8_expand.py over
+byte intervals.
 
 A DFA state is identified by its *kernel* (the NFA states with outgoing edges in its epsilon
 closure) and its *tags* (the NFA tags that accept there); those two determine all of its
@@ -15,17 +15,15 @@ future behaviour. Assertion edges are resolved here:
 The result (`SubsetDFA`) has every state reachable from state 0 (the start); it is neither
 trimmed nor minimal (see minimize.py). Exceeding `max_states` raises `AutomatonTooLargeError`
 the moment the state count passes the limit. The construction itself runs in C++
-(csrc/subset.cc, without the GIL); this module lays the NFA out as flat arrays for it.
+(csrc/subset.cc, without the GIL); this module turns its tags into sets.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import numpy as np
 
-from constrain._core import nfa_moves, subset_construction
-from constrain.automata.nfa import NFA
+from constrain._core import subset_construction
 from constrain.errors import AutomatonTooLargeError
 
 
@@ -35,17 +33,10 @@ class SubsetDFA:
     tags: list[frozenset[int]]  # accepted tags per state
 
 
-def determinize(
-    nfa: NFA, classes_of: Callable[[object], Iterable[int]], n_classes: int, max_states: int
-) -> SubsetDFA:
-    moves = nfa_moves(nfa.edges, classes_of)   # classes_of once per label object
-    return determinize_moves(moves, nfa.tags, nfa.start, n_classes, max_states, nfa.eps, nfa.bos, nfa.eos)
-
-
-def determinize_moves(moves: tuple, tags: list[frozenset[int]], start: int, n_classes: int, max_states: int,
-                      eps=(), bos=(), eos=()) -> SubsetDFA:
-    """`determinize` of an NFA already laid out: `moves` = (move_begin, move_class,
-    move_target) over classes, `tags[s]` per state, free moves as flat pairs."""
+def determinize(moves: tuple, tags: list[frozenset[int]], start: int, n_classes: int, max_states: int,
+                eps=(), bos=(), eos=()) -> SubsetDFA:
+    """The DFA of an NFA laid out flat: `moves` = (move_begin, move_class, move_target) over
+    classes 0..n_classes-1, `tags[s]` per state, free moves as flat (source, target) pairs."""
     tagged = [x for s, state_tags in enumerate(tags) if state_tags for tag in sorted(state_tags) for x in (s, tag)]
     result = subset_construction(*moves, eps, bos, eos, tagged, start, n_classes, max_states)
     if result is None:

@@ -1,54 +1,55 @@
 """Thompson construction: regex ASTs to one NFA over Unicode scalar values, with ^/$ edges.
 
-Invariants of an `NFA` with states 0..n-1:
-- `edges[s]` lists `(label, t)`: on a symbol in `label` go to t. Labels are hashable and opaque
-  here; the regex front end uses CharSets (one code point per move) and utf8_expand.py uses
-  inclusive byte ranges `(lo, hi)`;
-- `eps` holds the free moves as a flat list of (source, target) pairs, `[s0, t0, s1, t1,
-  ...]`, in the order they were added; `bos` likewise the moves allowed only at the start of
-  the input (`^`), `eos` those allowed only at its end (`$`); they are resolved by the subset
-  construction (flat lists: most states have none of these moves);
-- `tags[s]` is the set of tags accepted on reaching s (empty for most states). Building
-  several ASTs into one NFA (`build_nfa`) gives a tagged union: AST i's final state has tag i.
+Invariants of the `CodePointNFA` that `build_nfa` returns, with states 0..n-1 (0 the start):
+- its moves are laid out as the subset construction reads them (determinize.py): state s reads
+  class `move_class[k]` of `alphabet` into `move_target[k]` for k in
+  [move_begin[s], move_begin[s+1]); a state has the moves of at most one character set;
+- `eps` holds the free moves as a flat list of (source, target) pairs, `[s0, t0, s1, t1, ...]`;
+  `bos` likewise the moves allowed only at the start of the input (`^`), `eos` those allowed
+  only at its end (`$`); they are resolved by the subset construction;
+- `tags[s]` is the set of tags accepted on reaching s: building several ASTs into one NFA gives
+  a tagged union, AST i's final state has tag i.
 
-Size is bounded: `build_nfa` computes the exact state count first (`_size` mirrors `_build`)
-and raises `AutomatonTooLargeError` past `max_states`, so `a{100000}` fails at once instead of
-exhausting memory; the states are then made at once and `_build` numbers them in order.
-Bounded repeats `x{m,n}` are built as m copies followed by nested optionals `(x(x(x)?)?)?`
-whose skips all lead to the common exit, which keeps epsilon closures small.
+Size is bounded: `build_nfa` computes the exact state count first (`_size` counts what the
+construction adds) and raises `AutomatonTooLargeError` past `max_states`, so `a{100000}` fails
+at once instead of exhausting memory. Bounded repeats `x{m,n}` are built as m copies followed
+by nested optionals `(x(x(x)?)?)?` whose skips all lead to the common exit, which keeps
+epsilon closures small. The expansion runs in C++ (csrc/thompson.h) over the AST laid out
+flat (`_Program`: each node once, children before parents), numbering states in the order of
+a depth-first build: a node's entry first, its children's states in order.
 """
 from __future__ import annotations
 
-from itertools import count
+from dataclasses import dataclass
 
+import numpy as np
+
+from constrain._core import thompson
+from constrain.automata.alphabet import Alphabet
+from constrain.automata.charset import CharSet
 from constrain.automata.regex_parser import Alt, Assert, Chars, Concat, Node, Repeat
 from constrain.errors import AutomatonTooLargeError
 
 MAX_NFA_STATES = 200_000
 _NO_TAGS: frozenset[int] = frozenset()
+_CHARS, _CONCAT, _ALT, _REPEAT, _START, _END = range(6)     # node kinds (csrc/thompson.h)
 
 
-class NFA:
-    def __init__(self, n_states: int = 1):
-        """`n_states` states without moves or tags; the start is state 0."""
-        self.edges: list[list[tuple[object, int]]] = [[] for _ in range(n_states)]
-        self.eps: list[int] = []
-        self.bos: list[int] = []
-        self.eos: list[int] = []
-        self.tags: list[frozenset[int]] = [_NO_TAGS] * n_states
-        self.start = 0
+@dataclass
+class CodePointNFA:
+    moves: tuple            # (move_begin, move_class, move_target) over `alphabet`'s classes
+    eps: np.ndarray
+    bos: np.ndarray
+    eos: np.ndarray
+    tags: list[frozenset[int]]
+    alphabet: Alphabet
 
     @property
     def n_states(self) -> int:
         return len(self.tags)
 
-    def new_state(self) -> int:
-        self.edges.append([])
-        self.tags.append(_NO_TAGS)
-        return len(self.tags) - 1
 
-
-def build_nfa(asts: list[Node], max_states: int = MAX_NFA_STATES) -> NFA:
+def build_nfa(asts: list[Node], max_states: int = MAX_NFA_STATES) -> CodePointNFA:
     """One NFA for the tagged union of `asts`: reaching AST i's final state accepts tag i."""
     size = 1 + sum(_size(ast) for ast in asts)
     if size > max_states:
@@ -56,18 +57,72 @@ def build_nfa(asts: list[Node], max_states: int = MAX_NFA_STATES) -> NFA:
             f"the NFA would need {size} states, more than {max_states} "
             "(a large repeat count or nested repeats?); simplify the pattern"
         )
-    nfa = NFA(size)
-    fresh = count(1)        # the next state id _build takes
-    for i, ast in enumerate(asts):
-        entry, exit_ = _build(nfa, ast, fresh)
-        nfa.eps += nfa.start, entry
-        nfa.tags[exit_] = frozenset((i,))
-    assert next(fresh) == size, "_size and _build disagree"
-    return nfa
+    program = _Program()
+    roots = [program.add(ast) for ast in asts]
+    alphabet = Alphabet(program.labels)
+    label_classes = [alphabet.classes_of(label) for label in program.labels]
+    label_begin = np.cumsum([0] + [len(c) for c in label_classes])
+    moves, eps, bos, eos, exits = thompson(
+        program.kind, program.a, program.b, np.cumsum([0] + program.arity), program.children, roots,
+        label_begin, [c for classes in label_classes for c in classes], size)
+    tags = [_NO_TAGS] * size
+    for i, exit_ in enumerate(exits.tolist()):
+        tags[exit_] = frozenset((i,))
+    return CodePointNFA(moves, eps, bos, eos, tags, alphabet)
+
+
+class _Program:
+    """An AST laid out flat for csrc/thompson.h: node i is kind[i] with arguments a[i], b[i]
+    and `arity[i]` children (in `children`, node by node); a node the AST shares is laid out
+    once (by identity), after its children. `labels`: the distinct character sets that label a
+move, by value (those of an item repeated no time label none)."""
+
+    def __init__(self):
+        self.kind: list[int] = []
+        self.a: list[int] = []
+        self.b: list[int] = []
+        self.arity: list[int] = []
+        self.children: list[int] = []
+        self.labels: list[CharSet] = []
+        self._label_of: dict[CharSet, int] = {}
+        self._node_of: dict[int, tuple[int, Node]] = {}     # id(node) -> (index, node: kept alive)
+
+    def add(self, node: Node) -> int:
+        found = self._node_of.get(id(node))
+        if found is not None:
+            return found[0]
+        if isinstance(node, Chars):
+            label = -1
+            if node.chars:
+                label = self._label_of.setdefault(node.chars, len(self.labels))
+                if label == len(self.labels):
+                    self.labels.append(node.chars)
+            index = self._node(_CHARS, label, 0, [])
+        elif isinstance(node, (Concat, Alt)):
+            index = self._node(_CONCAT if isinstance(node, Concat) else _ALT, 0, 0, [self.add(item) for item in node.items])
+        elif isinstance(node, Repeat):
+            # no copy of the item is built for x{0} or x{m,n} with n < m: nor is its label
+            built = node.max is None or node.min <= node.max > 0
+            item = self.add(node.item) if built else self._node(_CHARS, -1, 0, [])
+            index = self._node(_REPEAT, node.min, -1 if node.max is None else node.max, [item])
+        elif isinstance(node, Assert):
+            index = self._node(_START if node.kind == "start" else _END, 0, 0, [])
+        else:
+            raise TypeError(f"not a regex AST node: {node!r}")
+        self._node_of[id(node)] = (index, node)
+        return index
+
+    def _node(self, kind: int, a: int, b: int, children: list[int]) -> int:
+        self.kind.append(kind)
+        self.a.append(a)
+        self.b.append(b)
+        self.arity.append(len(children))
+        self.children += children
+        return len(self.kind) - 1
 
 
 def _size(node: Node) -> int:
-    """The number of states `_build(nfa, node)` adds."""
+    """The number of states the construction adds for `node`."""
     if isinstance(node, (Chars, Assert)):
         return 2
     if isinstance(node, Concat):
@@ -82,61 +137,3 @@ def _size(node: Node) -> int:
             return 1 + (node.min + 1) * item
         return 2 + node.max * item
     raise TypeError(f"not a regex AST node: {node!r}")
-
-
-def _build(nfa: NFA, node: Node, fresh) -> tuple[int, int]:
-    """Add a fragment for `node` on the states `fresh` numbers; return its (entry, exit) states."""
-    if isinstance(node, Chars):
-        return _chars(nfa, node, fresh)
-    if isinstance(node, Concat):
-        entry = cur = next(fresh)
-        for item in node.items:
-            a, b = _build(nfa, item, fresh)
-            nfa.eps += cur, a
-            cur = b
-        return entry, cur
-    if isinstance(node, Alt):
-        entry, exit_ = next(fresh), next(fresh)
-        for item in node.items:
-            a, b = _build(nfa, item, fresh)
-            nfa.eps += entry, a
-            nfa.eps += b, exit_
-        return entry, exit_
-    if isinstance(node, Repeat):
-        return _repeat(nfa, node, fresh)
-    if isinstance(node, Assert):
-        entry, exit_ = next(fresh), next(fresh)
-        moves = nfa.bos if node.kind == "start" else nfa.eos
-        moves += entry, exit_
-        return entry, exit_
-    raise TypeError(f"not a regex AST node: {node!r}")
-
-
-def _chars(nfa: NFA, node: Chars, fresh) -> tuple[int, int]:
-    entry, exit_ = next(fresh), next(fresh)
-    if node.chars:
-        nfa.edges[entry].append((node.chars, exit_))
-    return entry, exit_
-
-
-def _repeat(nfa: NFA, node: Repeat, fresh) -> tuple[int, int]:
-    if node.max is not None and node.max < node.min:      # no count fits: the empty language
-        return next(fresh), next(fresh)
-    entry = cur = next(fresh)
-    for _ in range(node.min):
-        a, b = _build(nfa, node.item, fresh)
-        nfa.eps += cur, a
-        cur = b
-    if node.max is None:  # Thompson star: loop through `cur`
-        a, b = _build(nfa, node.item, fresh)
-        nfa.eps += cur, a
-        nfa.eps += b, cur
-        return entry, cur
-    exit_ = next(fresh)
-    nfa.eps += cur, exit_
-    for _ in range(node.max - node.min):
-        a, b = _build(nfa, node.item, fresh)
-        nfa.eps += cur, a
-        nfa.eps += b, exit_
-        cur = b
-    return entry, exit_

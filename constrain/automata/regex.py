@@ -21,7 +21,6 @@ from functools import cached_property
 import numpy as np
 
 from constrain._core import coreachable, union_dfa, words_trie
-from constrain.automata.alphabet import Alphabet
 from constrain.automata.automaton_cache import MISSING, AutomatonCache
 from constrain.automata.determinize import determinize
 from constrain.automata.dfa import ByteDFA
@@ -221,6 +220,6 @@ def words_dfa(words: list[bytes]) -> ByteDFA:
 
 def _compile(asts: list[Node], max_states: int) -> tuple[ByteDFA, list[frozenset[int]]] | None:
     nfa = build_nfa(asts)
-    alphabet = Alphabet(label for edges in nfa.edges for label, _ in edges)
-    chars = minimize(determinize(nfa, alphabet.classes_of, len(alphabet.classes), max_states))
-    return None if chars is None else to_byte_dfa(chars, alphabet.classes, max_states)
+    classes = nfa.alphabet.classes
+    chars = minimize(determinize(nfa.moves, nfa.tags, 0, len(classes), max_states, nfa.eps, nfa.bos, nfa.eos))
+    return None if chars is None else to_byte_dfa(chars, classes, max_states)

@@ -21,7 +21,7 @@ import numpy as np
 
 from constrain._core import byte_nfa
 from constrain.automata.charset import CharSet
-from constrain.automata.determinize import determinize_moves
+from constrain.automata.determinize import determinize
 from constrain.automata.dfa import ByteDFA
 from constrain.automata.minimize import MinimalDFA, minimize
 from constrain.automata.utf8 import Sequence, utf8_sequences
@@ -53,7 +53,7 @@ def to_byte_dfa(
     if mark_characters:
         tags[:n_chars] = [t | _MARK for t in tags[:n_chars]]
     class_of = class_of.tolist()
-    sub = determinize_moves(moves, tags, start, class_of[-1] + 1, max_states)
+    sub = determinize(moves, tags, start, class_of[-1] + 1, max_states)
     result = minimize(sub)
     assert result is not None, "a non-empty character DFA expands to a non-empty byte DFA"
     trans = np.ascontiguousarray(result.trans[:, result.column_of_class[class_of]], dtype=np.int32)
