@@ -85,34 +85,35 @@ move, by value (those of an item repeated no time label none)."""
         self.children: list[int] = []
         self.labels: list[CharSet] = []
         self._label_of: dict[CharSet, int] = {}
-        self._node_of: dict[int, tuple[int, Node]] = {}     # id(node) -> (index, node: kept alive)
+        self._node_of: dict[int, int] = {}      # id(node) -> its index
 
     def add(self, node: Node) -> int:
-        found = self._node_of.get(id(node))
-        if found is not None:
-            return found[0]
-        if isinstance(node, Chars):
+        index = self._node_of.get(id(node))       # the caller's ASTs keep their nodes alive
+        if index is not None:
+            return index
+        kind = type(node)
+        if kind is Chars:
             label = -1
             if node.chars:
                 label = self._label_of.setdefault(node.chars, len(self.labels))
                 if label == len(self.labels):
                     self.labels.append(node.chars)
-            index = self._node(_CHARS, label, 0, [])
-        elif isinstance(node, (Concat, Alt)):
-            index = self._node(_CONCAT if isinstance(node, Concat) else _ALT, 0, 0, [self.add(item) for item in node.items])
-        elif isinstance(node, Repeat):
+            index = self._node(_CHARS, label, 0, ())
+        elif kind is Concat or kind is Alt:
+            index = self._node(_CONCAT if kind is Concat else _ALT, 0, 0, [self.add(item) for item in node.items])
+        elif kind is Repeat:
             # no copy of the item is built for x{0} or x{m,n} with n < m: nor is its label
             built = node.max is None or node.min <= node.max > 0
-            item = self.add(node.item) if built else self._node(_CHARS, -1, 0, [])
-            index = self._node(_REPEAT, node.min, -1 if node.max is None else node.max, [item])
-        elif isinstance(node, Assert):
-            index = self._node(_START if node.kind == "start" else _END, 0, 0, [])
+            item = self.add(node.item) if built else self._node(_CHARS, -1, 0, ())
+            index = self._node(_REPEAT, node.min, -1 if node.max is None else node.max, (item,))
+        elif kind is Assert:
+            index = self._node(_START if node.kind == "start" else _END, 0, 0, ())
         else:
             raise TypeError(f"not a regex AST node: {node!r}")
-        self._node_of[id(node)] = (index, node)
+        self._node_of[id(node)] = index
         return index
 
-    def _node(self, kind: int, a: int, b: int, children: list[int]) -> int:
+    def _node(self, kind: int, a: int, b: int, children) -> int:
         self.kind.append(kind)
         self.a.append(a)
         self.b.append(b)
