@@ -40,7 +40,7 @@ def combine_dfa(asts: list[Node], accept: Callable[[frozenset[int]], bool], *,
     returned classes; None when it is empty."""
     nfa = build_nfa(asts)
     classes = nfa.alphabet.classes
-    sub = determinize(nfa.moves, nfa.tags, 0, len(classes), max_states, nfa.eps, nfa.bos, nfa.eos)
+    sub = determinize(nfa.moves, nfa.tagged, 0, len(classes), max_states, nfa.eps, nfa.bos, nfa.eos)
     relabelled = SubsetDFA(sub.trans, [_ACCEPT if accept(tags) else _REJECT for tags in sub.tags])
     return minimize(relabelled), classes
 

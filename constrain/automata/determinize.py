@@ -33,11 +33,11 @@ class SubsetDFA:
     tags: list[frozenset[int]]  # accepted tags per state
 
 
-def determinize(moves: tuple, tags: list[frozenset[int]], start: int, n_classes: int, max_states: int,
+def determinize(moves: tuple, tagged, start: int, n_classes: int, max_states: int,
                 eps=(), bos=(), eos=()) -> SubsetDFA:
     """The DFA of an NFA laid out flat: `moves` = (move_begin, move_class, move_target) over
-    classes 0..n_classes-1, `tags[s]` per state, free moves as flat (source, target) pairs."""
-    tagged = [x for s, state_tags in enumerate(tags) if state_tags for tag in sorted(state_tags) for x in (s, tag)]
+    classes 0..n_classes-1; its tags, free moves and assertion moves as flat (state, tag) and
+    (source, target) pairs."""
     result = subset_construction(*moves, eps, bos, eos, tagged, start, n_classes, max_states)
     if result is None:
         raise AutomatonTooLargeError(

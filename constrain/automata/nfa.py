@@ -7,8 +7,8 @@ Invariants of the `CodePointNFA` that `build_nfa` returns, with states 0..n-1 (0
 - `eps` holds the free moves as a flat list of (source, target) pairs, `[s0, t0, s1, t1, ...]`;
   `bos` likewise the moves allowed only at the start of the input (`^`), `eos` those allowed
   only at its end (`$`); they are resolved by the subset construction;
-- `tags[s]` is the set of tags accepted on reaching s: building several ASTs into one NFA gives
-  a tagged union, AST i's final state has tag i.
+- `tagged` holds the tags as flat (state, tag) pairs: building several ASTs into one NFA gives
+  a tagged union, AST i's final state accepts tag i (and no other state accepts).
 
 Size is bounded: `build_nfa` computes the exact state count first (`_size` counts what the
 construction adds) and raises `AutomatonTooLargeError` past `max_states`, so `a{100000}` fails
@@ -31,7 +31,6 @@ from constrain.automata.regex_parser import Alt, Assert, Chars, Concat, Node, Re
 from constrain.errors import AutomatonTooLargeError
 
 MAX_NFA_STATES = 200_000
-_NO_TAGS: frozenset[int] = frozenset()
 _CHARS, _CONCAT, _ALT, _REPEAT, _START, _END = range(6)     # node kinds (csrc/thompson.h)
 
 
@@ -41,12 +40,9 @@ class CodePointNFA:
     eps: np.ndarray
     bos: np.ndarray
     eos: np.ndarray
-    tags: list[frozenset[int]]
+    tagged: list[int]
     alphabet: Alphabet
-
-    @property
-    def n_states(self) -> int:
-        return len(self.tags)
+    n_states: int
 
 
 def build_nfa(asts: list[Node], max_states: int = MAX_NFA_STATES) -> CodePointNFA:
@@ -65,10 +61,8 @@ def build_nfa(asts: list[Node], max_states: int = MAX_NFA_STATES) -> CodePointNF
     moves, eps, bos, eos, exits = thompson(
         program.kind, program.a, program.b, np.cumsum([0] + program.arity), program.children, roots,
         label_begin, [c for classes in label_classes for c in classes], size)
-    tags = [_NO_TAGS] * size
-    for i, exit_ in enumerate(exits.tolist()):
-        tags[exit_] = frozenset((i,))
-    return CodePointNFA(moves, eps, bos, eos, tags, alphabet)
+    tagged = [x for i, exit_ in enumerate(exits.tolist()) for x in (exit_, i)]
+    return CodePointNFA(moves, eps, bos, eos, tagged, alphabet, size)
 
 
 class _Program:

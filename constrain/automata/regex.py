@@ -221,5 +221,5 @@ def words_dfa(words: list[bytes]) -> ByteDFA:
 def _compile(asts: list[Node], max_states: int) -> tuple[ByteDFA, list[frozenset[int]]] | None:
     nfa = build_nfa(asts)
     classes = nfa.alphabet.classes
-    chars = minimize(determinize(nfa.moves, nfa.tags, 0, len(classes), max_states, nfa.eps, nfa.bos, nfa.eos))
+    chars = minimize(determinize(nfa.moves, nfa.tagged, 0, len(classes), max_states, nfa.eps, nfa.bos, nfa.eos))
     return None if chars is None else to_byte_dfa(chars, classes, max_states)

@@ -45,15 +45,15 @@ def to_byte_dfa(
     moves, class_of, n_states, start = byte_nfa(
         chars.trans, lambda columns: sequences(CharSet().union(*(column_chars[c] for c in columns))),
         np.array([bool(t) for t in chars.tags], dtype=np.uint8), -1 if quote is None else quote)
-    tags = [_NO_TAGS] * n_states
-    n_chars = chars.trans.shape[0]
-    tags[:n_chars] = [_NO_TAGS] * n_chars if quote is not None else chars.tags
-    if quote is not None:
-        tags[n_states - 1] = _CLOSED
+    # the tags are the character states' (or, between quotes, the closing state's: the last)
+    char_tags = chars.tags if quote is None else [_NO_TAGS] * chars.trans.shape[0]
     if mark_characters:
-        tags[:n_chars] = [t | _MARK for t in tags[:n_chars]]
+        char_tags = [t | _MARK for t in char_tags]
+    tagged = [x for s, tags in enumerate(char_tags) if tags for tag in sorted(tags) for x in (s, tag)]
+    if quote is not None:
+        tagged += n_states - 1, 0
     class_of = class_of.tolist()
-    sub = determinize(moves, tags, start, class_of[-1] + 1, max_states)
+    sub = determinize(moves, tagged, start, class_of[-1] + 1, max_states)
     result = minimize(sub)
     assert result is not None, "a non-empty character DFA expands to a non-empty byte DFA"
     trans = np.ascontiguousarray(result.trans[:, result.column_of_class[class_of]], dtype=np.int32)
@@ -64,7 +64,6 @@ def to_byte_dfa(
 #: the tag of the byte states where a character ends (`to_byte_dfa(..., mark_characters=True)`)
 CHARACTER_MARK = 1 << 30
 _MARK = frozenset({CHARACTER_MARK})
-_CLOSED = frozenset({0})     # the tag of the closing quote's state
 _NO_TAGS: frozenset[int] = frozenset()
 
 
