@@ -39,25 +39,30 @@ def test_a_long_enum_is_exact(llama3):
 
 
 ENUM_VALUES = st.lists(st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([1.0, 2.5, -0.0]),
-                                 st.text(max_size=2), st.just([1]), st.just({"a": 1})), min_size=1, max_size=6,
+                                 st.text(max_size=2), st.sampled_from(["ab", "ba", "a1", "1a", ""]), st.just([1]), st.just({"a": 1})), min_size=1, max_size=6,
                       unique_by=lambda v: ("n", float(v)) if type(v) in (int, float) else ("o", json.dumps(v)))
 TYPE_NAMES = ["null", "boolean", "integer", "number", "string", "array", "object"]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(ENUM_VALUES, st.one_of(st.none(), st.sampled_from(TYPE_NAMES), st.lists(st.sampled_from(TYPE_NAMES), min_size=1,
                                                                                max_size=3, unique=True)),
        st.sampled_from(["http://json-schema.org/draft-04/schema#", "https://json-schema.org/draft/2020-12/schema"]),
-       st.booleans())
-def test_enum_values_meeting_a_type_are_those_jsonschema_keeps(values, types, draft, annotated):
-    """The values an enum keeps under `type` alone (checked without jsonschema) are those a
-    jsonschema validator of the draft accepts: integral floats under "integer" differ between
-    drafts 4 and 6+, bools are no numbers. The control is the validator on the same node."""
-    node = {"enum": values}
+       st.booleans(), st.sampled_from([None, "^a", "b", "[0-9]", "^$"]),
+       st.sampled_from([{}, {"ignoreCase": "value"}, {"minLength": 1}]))
+def test_enum_values_meeting_a_type_and_pattern_are_those_jsonschema_keeps(values, types, draft, annotated, pattern,
+                                                                            other):
+    """The values an enum keeps under `type` and `pattern` (checked without jsonschema, next
+    to keywords the draft does not assert with) are those a jsonschema validator of the draft
+    accepts: integral floats under "integer" differ between drafts 4 and 6+, bools are no
+    numbers, a pattern tests strings only. The control is the validator on the same node."""
+    node = {"enum": values, **other}
     if types is not None:
         node["type"] = types
     if annotated:
         node["description"] = "d"
+    if pattern is not None:
+        node["pattern"] = pattern
     doc = SchemaDoc({"$schema": draft, "properties": {"x": node}})
     rest = {k: v for k, v in node.items() if k != "enum"}
     expected = [v for v in values if doc.validator.evolve(schema=rest).is_valid(v)]

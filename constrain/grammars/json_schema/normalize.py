@@ -13,6 +13,7 @@ import functools
 
 import json
 import math
+import re
 from urllib.parse import unquote, urldefrag, urljoin
 
 from jsonschema import validators
@@ -225,30 +226,29 @@ class SchemaDoc:
         """The values of `node`'s `enum` that `node` accepts: those meeting its other keywords
         (each value is in the enum, so that is not checked again: a quadratic cost for long
         enums), without those equal to nothing, such as NaN, that no enum holds. Other
-        keywords that assert at most a type are checked here, without jsonschema."""
+        keywords that assert at most a type and a pattern are checked here, without jsonschema."""
         values, rest = node["enum"], {k: v for k, v in node.items() if k != "enum"}
-        meets_the_rest = _type_check(rest, values) or self.validator.evolve(schema=rest).is_valid
+        meets_the_rest = _quick_check(rest, values, self._cls.VALIDATORS) or self.validator.evolve(schema=rest).is_valid
         return [v for v in values if json_equal(v, v) and meets_the_rest(v)]
 
 
-# keywords jsonschema does not assert with: annotations (not those that can, or that change the
-# draft) and the emitter's own
-_INERT = ANNOTATIONS - {"$schema", "contentEncoding", "contentMediaType", "contentSchema"}
-
-
-def _type_check(rest: dict, values: list):
-    """A test of the values meeting `rest` when it asserts at most `type` (None otherwise, or
+def _quick_check(rest: dict, values: list, asserting):
+    """A test of the values meeting `rest` when, of the keywords `asserting` (those the draft's
+    jsonschema validator asserts with), it has at most `type` and `pattern`: tested as
+    jsonschema tests them (a string's pattern with Python's `re.search`). None otherwise, or
     when an integral float meets "integer", which drafts 6 and later count as one: jsonschema's
-    draft decides that)."""
-    if any(k != "type" and k not in _INERT and not k.startswith(INTERNAL) for k in rest):
+    draft decides that."""
+    if "$schema" in rest or any(k in asserting and k not in ("type", "pattern") for k in rest):
         return None
     names = rest.get("type", TYPES)
     names = [names] if isinstance(names, str) else names
-    if not all(isinstance(n, str) and n in TYPES for n in names):
+    pattern = rest.get("pattern")
+    if not all(isinstance(n, str) and n in TYPES for n in names) or not isinstance(pattern, (str, type(None))):
         return None
     if "integer" in names and "number" not in names and any(type(v) is float for v in values):
         return None
-    return lambda v: any(is_json_type(v, n, False) for n in names)
+    return lambda v: (any(is_json_type(v, n, False) for n in names)
+                      and (pattern is None or type(v) is not str or re.search(pattern, v) is not None))
 
 
 def normalized(node, legacy: bool) -> dict | bool:
