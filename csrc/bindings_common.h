@@ -1,4 +1,4 @@
-// What the binding files share (csrc/bindings.cc, csrc/bindings_grammar.cc).
+// What the binding files share (csrc/bindings.cc, csrc/bindings_grammar.cc, csrc/bindings_automata.cc).
 #pragma once
 
 #include <pybind11/numpy.h>
@@ -32,5 +32,9 @@ inline py::bytes int32_bytes(const std::vector<T>& v) {
 // The grammar entry points: EBNF and BNF rules (csrc/bnf.h), their LALR encoding and tables
 // (csrc/lalr.h).
 void bind_grammar(py::module_& m);
+
+// The regex automaton steps: Thompson NFA, UTF-8 expansion, subset construction, minimization
+// (csrc/bindings_automata.cc).
+void bind_automata(py::module_& m);
 
 }  // namespace constrain

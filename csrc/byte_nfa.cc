@@ -72,7 +72,6 @@ ByteNFA byte_nfa(const GroupedMoves& moves, const uint8_t* accepting, int32_t qu
   out.class_of.resize(256);
   int32_t c = -1;
   for (int32_t b = 0; b < 256; ++b) out.class_of[b] = c += cut[b];
-  out.n_classes = c + 1;
   out.move_begin.reserve(edges.size() + 1);
   out.move_begin.push_back(0);
   for (const auto& state_edges : edges) {

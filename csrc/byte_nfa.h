@@ -27,7 +27,6 @@ struct GroupedMoves {
 struct ByteNFA {
   int32_t n_states = 0;
   int32_t start = 0;
-  int32_t n_classes = 0;
   std::vector<int32_t> class_of;                        // 256 entries: byte -> byte class
   std::vector<int32_t> move_begin, move_class, move_target;   // CSR over states, as subset.h reads
 };

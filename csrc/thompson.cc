@@ -58,7 +58,6 @@ class Builder {
   // Laid out: label and target per state become the moves over classes.
   void finish() {
     if (next_ != static_cast<int32_t>(label_.size())) throw std::invalid_argument("thompson: the state count disagrees");
-    out.n_states = next_;
     out.move_begin.reserve(label_.size() + 1);
     out.move_begin.push_back(0);
     for (std::size_t s = 0; s < label_.size(); ++s) {

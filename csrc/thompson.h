@@ -25,7 +25,6 @@ struct RegexProgram {
 };
 
 struct ThompsonNFA {
-  int32_t n_states = 0;
   std::vector<int32_t> move_begin, move_class, move_target;   // CSR over states
   std::vector<int32_t> eps, bos, eos;                          // flat (source, target) pairs
   std::vector<int32_t> exits;                                  // per root, its accepting state

@@ -17,7 +17,7 @@ import heapq
 from typing import Callable
 
 from constrain.automata.charset import CharSet
-from constrain.automata.determinize import SubsetDFA, determinize
+from constrain.automata.determinize import SubsetDFA
 from constrain.automata.minimize import MinimalDFA, minimize
 from constrain.automata.nfa import build_nfa
 from constrain.automata.regex_parser import Alt, Chars, Concat, Node, Repeat
@@ -39,10 +39,9 @@ def combine_dfa(asts: list[Node], accept: Callable[[frozenset[int]], bool], *,
     """The combined language as a minimal code-point DFA (tag {0} where it accepts) over the
     returned classes; None when it is empty."""
     nfa = build_nfa(asts)
-    classes = nfa.alphabet.classes
-    sub = determinize(nfa.moves, nfa.tagged, 0, len(classes), max_states, nfa.eps, nfa.bos, nfa.eos)
+    sub = nfa.determinized(max_states)
     relabelled = SubsetDFA(sub.trans, [_ACCEPT if accept(tags) else _REJECT for tags in sub.tags])
-    return minimize(relabelled), classes
+    return minimize(relabelled), nfa.alphabet.classes
 
 
 def dfa_to_ast(dfa: MinimalDFA, classes: list[CharSet], *, max_nodes: int = 20000) -> Node:

@@ -27,6 +27,7 @@ import numpy as np
 from constrain._core import thompson
 from constrain.automata.alphabet import Alphabet
 from constrain.automata.charset import CharSet
+from constrain.automata.determinize import SubsetDFA, determinize
 from constrain.automata.regex_parser import Alt, Assert, Chars, Concat, Node, Repeat
 from constrain.errors import AutomatonTooLargeError
 
@@ -43,6 +44,11 @@ class CodePointNFA:
     tagged: list[int]
     alphabet: Alphabet
     n_states: int
+
+    def determinized(self, max_states: int) -> SubsetDFA:
+        """The subset construction of this NFA over its alphabet's classes (start 0)."""
+        return determinize(self.moves, self.tagged, 0, len(self.alphabet.classes), max_states,
+                           self.eps, self.bos, self.eos)
 
 
 def build_nfa(asts: list[Node], max_states: int = MAX_NFA_STATES) -> CodePointNFA:

@@ -22,7 +22,6 @@ import numpy as np
 
 from constrain._core import coreachable, union_dfa, words_trie
 from constrain.automata.automaton_cache import MISSING, AutomatonCache
-from constrain.automata.determinize import determinize
 from constrain.automata.dfa import ByteDFA
 from constrain.automata.minimize import minimize
 from constrain.automata.nfa import build_nfa
@@ -220,6 +219,5 @@ def words_dfa(words: list[bytes]) -> ByteDFA:
 
 def _compile(asts: list[Node], max_states: int) -> tuple[ByteDFA, list[frozenset[int]]] | None:
     nfa = build_nfa(asts)
-    classes = nfa.alphabet.classes
-    chars = minimize(determinize(nfa.moves, nfa.tagged, 0, len(classes), max_states, nfa.eps, nfa.bos, nfa.eos))
-    return None if chars is None else to_byte_dfa(chars, classes, max_states)
+    chars = minimize(nfa.determinized(max_states))
+    return None if chars is None else to_byte_dfa(chars, nfa.alphabet.classes, max_states)
