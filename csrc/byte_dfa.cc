@@ -245,7 +245,11 @@ void ByteDFA::token_masks(const TokenTrie& trie, int32_t state, uint32_t* alive,
 
 size_t ByteDFA::whole_slices(const TokenTrie& trie, int32_t state, size_t top) const {
   size_t k = std::min(trie.n_slices() - 1, top);
-  while (k > 0 && !keeps_alive(trie.languages[k - 1], *table, live_or_null(), state, kSliceCheckBudget)) --k;
+  const auto budget = [&](size_t slice) {
+    const uint32_t root = trie.roots[slice];
+    return std::max(kSliceCheckSteps, 2 * static_cast<size_t>(trie.nodes[root].skip - root));
+  };
+  while (k > 0 && !keeps_alive(trie.languages[k - 1], *table, live_or_null(), state, budget(k))) --k;
   return k;
 }
 

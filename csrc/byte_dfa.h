@@ -19,8 +19,10 @@
 namespace constrain {
 
 constexpr int32_t kDead = -1;
-// (slice state, DFA state) pairs a walk may visit to decide that it can take a slice whole
-constexpr size_t kSliceCheckBudget = 4096;
+// Deciding that a walk can take slice k whole may try max(kSliceCheckSteps, 2 * nodes of the
+// slice's trie) moves (slices.h: keeps_alive): about what walking the slice costs at most,
+// where the check fails (a long slice against a bounded string)
+constexpr size_t kSliceCheckSteps = 1 << 14;
 
 // Bytes grouped by equal 64-bit signature: sets class_of[b] and first[k] (the first byte of
 // class k), classes numbered in the order of their first byte; returns the class count.

@@ -51,26 +51,42 @@ class PairSet {
 
 }  // namespace
 
+void SliceLanguage::index_classes() {
+  const ClassTable classes = class_table(trans.data(), n_states);
+  class_of = classes.class_of;
+  n_classes = classes.n_classes;
+}
+
 bool keeps_alive(const SliceLanguage& language, const ClassTable& table, const uint8_t* live, int32_t state,
                  size_t budget) {
+  // one byte of each (language class, table class) pair that some byte is in: the bytes
+  // of a pair move alike in both automata
+  std::vector<uint8_t> pair_seen(static_cast<size_t>(language.n_classes) * static_cast<size_t>(table.n_classes));
+  std::vector<uint8_t> bytes;
+  for (int b = 0; b < 256; ++b) {
+    const size_t k = static_cast<size_t>(language.class_of[b]) * static_cast<size_t>(table.n_classes) + table.class_of[b];
+    if (!pair_seen[k]) {
+      pair_seen[k] = 1;
+      bytes.push_back(static_cast<uint8_t>(b));
+    }
+  }
   PairSet seen;
   std::vector<std::pair<int32_t, int32_t>> todo{{0, state}};
   seen.insert(0, state);
-  size_t visited = 1;
+  size_t tried = 0;
   const int32_t* lang = language.trans.data();
   while (!todo.empty()) {
     const auto [r, s] = todo.back();
     todo.pop_back();
+    tried += bytes.size();
+    if (tried > budget) return false;
     const int32_t* lang_row = lang + static_cast<size_t>(r) * 256;
-    for (int b = 0; b < 256; ++b) {
+    for (const uint8_t b : bytes) {
       const int32_t r2 = lang_row[b];
       if (r2 < 0) continue;
-      const int32_t s2 = table.move(s, static_cast<uint8_t>(b));
+      const int32_t s2 = table.move(s, b);
       if (s2 < 0 || (live != nullptr && !live[s2])) return false;
-      if (seen.insert(r2, s2)) {
-        if (++visited > budget) return false;
-        todo.emplace_back(r2, s2);
-      }
+      if (seen.insert(r2, s2)) todo.emplace_back(r2, s2);
     }
   }
   return true;

@@ -7,6 +7,7 @@
 // (`keeps_alive`): then every token of the slice does, and none of them ends a lexeme.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -19,14 +20,19 @@ struct SliceLanguage {
   std::vector<int32_t> trans;      // n_states * 256; -1 = dead
   std::vector<uint8_t> accepting;  // n_states
   int32_t n_states = 0;
+  // bytes whose columns of `trans` are equal share a class (set by index_classes)
+  std::array<uint8_t, 256> class_of{};
+  int n_classes = 0;
+
+  void index_classes();
 
   bool accepts(const uint8_t* data, size_t n) const;
 };
 
 // Whether every prefix of every string of `language` keeps the DFA `table` (moves into states
-// that are not `live` count as dead; `live` may be null) alive from `state`. Answers false,
-// the safe side, when deciding it would visit more than `budget` (language state, DFA state)
-// pairs.
+// that are not `live` count as dead; `live` may be null) alive from `state`. The search visits
+// (language state, DFA state) pairs, each trying one byte per pair of classes (the language's,
+// the table's); it answers false, the safe side, once it would try more than `budget` moves.
 bool keeps_alive(const SliceLanguage& language, const ClassTable& table, const uint8_t* live, int32_t state,
                  size_t budget);
 

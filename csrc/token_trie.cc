@@ -21,6 +21,7 @@ TokenTrie::TokenTrie(const std::vector<std::string>& tokens, int32_t vocab_size_
         l.accepting.size() != static_cast<size_t>(l.n_states) ||
         std::any_of(l.trans.begin(), l.trans.end(), [&](int32_t t) { return t < -1 || t >= l.n_states; }))
       throw std::invalid_argument("a slice language must be a (n_states, 256) table with n_states accepting flags");
+  for (SliceLanguage& l : languages) l.index_classes();
   for (size_t k = 0; k + 1 < languages.size(); ++k)
     if (!keeps_alive(languages[k], class_table(languages[k + 1].trans.data(), languages[k + 1].n_states), nullptr, 0,
                      SIZE_MAX))
