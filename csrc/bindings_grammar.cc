@@ -15,6 +15,7 @@
 #include "bindings_common.h"
 #include "bnf.h"
 #include "lalr.h"
+#include "lr_run.h"
 
 namespace constrain {
 
@@ -169,12 +170,10 @@ RuleArrays encoded_rules(const py::sequence& rules, const py::dict& nonterminal_
   return r;
 }
 
-// The LALR tables of encoded rules as the parser reads them: (n_states, row_begin, split,
-// symbols, values, conflicts, pair_state, pair_terminal, rule_len, rule_lhs). Row s holds
-// its gotos at [row_begin[s], split[s]) and its terminal actions at [split[s],
-// row_begin[s + 1]) of `symbols`/`values` (int32 bytes; a goto's symbol is the nonterminal
-// id n, not ~n); conflicts as (state, terminal, rule, kind) tuples; the action pairs on a
-// terminal other than the end marker `end` as two int32 arrays. None past max_states.
+// The LALR tables of encoded rules as the parser reads them: (n_states, conflicts,
+// pair_state, pair_terminal, LRTables): conflicts as (state, terminal, rule, kind) tuples;
+// the action pairs on a terminal other than the end marker `end` as two int32 arrays; the
+// rows (moved out of `t`) in an LRTables (csrc/lr_run.h). None past max_states.
 py::object lalr_rows(const RuleArrays& r, constrain::LALRResult& t, int32_t end) {
   if (t.too_large) return py::none();
   const auto n = static_cast<size_t>(t.n_states);
@@ -194,16 +193,32 @@ py::object lalr_rows(const RuleArrays& r, constrain::LALRResult& t, int32_t end)
     conflicts.append(py::make_tuple(t.conflicts[i], t.conflicts[i + 1], t.conflicts[i + 2], t.conflicts[i + 3]));
   std::vector<int32_t> rule_len(r.lhs.size());
   for (size_t i = 0; i < r.lhs.size(); ++i) rule_len[i] = r.rhs_begin[i + 1] - r.rhs_begin[i];
-  // lists (pybind's stl caster), not numpy arrays: the per-compile path stays off numpy's calls
-  return py::make_tuple(t.n_states, py::cast(t.row_begin), py::cast(split), int32_bytes(t.row_symbol),
-                        int32_bytes(t.row_value), conflicts, to_array(pair_state), to_array(pair_terminal),
-                        py::cast(rule_len), py::cast(r.lhs));
+  auto runs = std::make_shared<LRTables>(t.n_states, std::move(t.row_begin), std::move(split), std::move(t.row_symbol),
+                                         std::move(t.row_value), std::move(rule_len), r.lhs);
+  return py::make_tuple(t.n_states, conflicts, to_array(pair_state), to_array(pair_terminal), std::move(runs));
 }
 
 // build_lalr on encoded rules, run on a thread of its own (`threaded`) or at `result()`; the
 // caller goes on meanwhile (the build touches no Python object). `result()` waits for it
 // with the GIL released and gives lalr_rows' tuple, once; the destructor waits for a
 // running build.
+// The state on top of an LR stack of the Python parser: a (state, below) pair whose state is
+// one of the tables' (TypeError / ValueError otherwise).
+int32_t top_state(const LRTables& t, const py::handle& stack) {
+  if (!PyTuple_Check(stack.ptr()) || PyTuple_GET_SIZE(stack.ptr()) != 2)
+    throw py::type_error("an LR stack is a (state, below) pair");
+  const auto s = py::cast<int32_t>(PyTuple_GET_ITEM(stack.ptr(), 0));
+  if (s < 0 || s >= t.n_states) throw std::invalid_argument("an LR stack state is out of range");
+  return s;
+}
+
+// The pair below `stack`'s top (ValueError past the bottom).
+py::handle below(const py::handle& stack) {
+  py::handle next = PyTuple_GET_ITEM(stack.ptr(), 1);
+  if (next.is_none()) throw std::invalid_argument("the LR stack is shorter than the run needs");
+  return next;
+}
+
 class LALRJob {
  public:
   LALRJob(RuleArrays rules, int32_t end, int32_t n_nonterminals, int32_t max_states, bool threaded)
@@ -343,8 +358,58 @@ void bind_grammar(py::module_& m) {
   py::class_<LALRJob>(m, "LALRJob",
                       "LALR tables being built (start_lalr_tables); result() waits for them, once.")
       .def("result", &LALRJob::result,
-           "(n_states, row_begin, split, symbols, values, conflicts, pair_state, pair_terminal, rule_len, "
-           "rule_lhs) (see lalr_rows in csrc/bindings_grammar.cc); None past max_states LR states.");
+           "(n_states, conflicts, pair_state, pair_terminal, LRTables) (see lalr_rows in "
+           "csrc/bindings_grammar.cc); None past max_states LR states.");
+
+  py::class_<LRTables, std::shared_ptr<LRTables>>(
+      m, "LRTables", "LALR tables as the parser runs them (csrc/lr_run.h); stacks are (state, below) pairs.")
+      .def_readonly("n_states", &LRTables::n_states)
+      .def(
+          "action",
+          [](const LRTables& t, int32_t state, int32_t terminal) -> py::object {
+            if (state < 0 || state >= t.n_states) throw std::invalid_argument("state out of range");
+            const int32_t a = t.action(state, terminal);
+            return a == kNoAction ? py::object(py::none()) : py::object(py::int_(a));
+          },
+          py::arg("state"), py::arg("terminal"), "The shift target (>= 0) or ~rule on `terminal`, or None.")
+      .def(
+          "goto",
+          [](const LRTables& t, int32_t state, int32_t nonterminal) -> py::object {
+            if (state < 0 || state >= t.n_states) throw std::invalid_argument("state out of range");
+            const int32_t g = t.go(state, nonterminal);
+            return g == kNoAction ? py::object(py::none()) : py::object(py::int_(g));
+          },
+          py::arg("state"), py::arg("nonterminal"), "The goto target on `nonterminal`, or None.")
+      .def(
+          "advance",
+          [](const LRTables& t, py::object stack, int32_t terminal) -> py::object {
+            while (true) {
+              const int32_t a = t.action(top_state(t, stack), terminal);
+              if (a == kNoAction) return py::none();
+              if (a >= 0) return py::make_tuple(a, stack);
+              for (int32_t n = t.rule_len[static_cast<size_t>(~a)]; n > 0; --n)
+                stack = py::reinterpret_borrow<py::object>(below(stack));
+              stack = py::make_tuple(t.goto_after(top_state(t, stack), a), stack);
+            }
+          },
+          py::arg("stack"), py::arg("terminal"),
+          "The stack after reducing then shifting `terminal`, or None when the tables refuse it.")
+      .def(
+          "simulate",
+          [](const LRTables& t, const py::object& stack, const std::vector<int32_t>& seq) {
+            py::handle cursor = stack;
+            auto state_at = [&](size_t k) {
+              if (k > 0) cursor = below(cursor);
+              return top_state(t, cursor);
+            };
+            LRView<decltype(state_at)> view(state_at);
+            std::vector<int32_t> shifted;
+            const bool accepted = lr_simulate(t, view, seq.data(), seq.size(), shifted);
+            return py::make_tuple(accepted ? py::object(py::cast(shifted)) : py::object(py::none()), py::cast(view.reads));
+          },
+          py::arg("stack"), py::arg("seq"),
+          "(terminals that shift after `seq`, or None when `seq` is refused; [(depth, state)] in the "
+          "order the run first read them): the lookahead simulation of csrc/lr_run.h.");
 
   m.def(
       "start_lalr_tables",

@@ -663,25 +663,36 @@ def test_inline_unit_rules_keeps_the_language(text):
             assert before.sentence(w) == after.sentence(w), w
 
 
-def test_table_rows_are_built_on_first_use():
-    """Action and goto rows are RowDicts, built when first read: none before parsing, only
-    those read after; every action key is a terminal id (the end marker included), every goto
-    key a nonterminal id, and the rows hold every (state, terminal) action pair; a state
-    outside the table is a KeyError. The parser's exactness on these tables is check_exact's."""
-    import constrain.grammars.lalr as lalr
+def test_lr_tables_runs_agree_with_their_rows():
+    """The C++ rows (csrc/lr_run.h) on the JSON grammar: every action key is a terminal id (the
+    end marker included), every goto a state, the action pairs are the rows' non-end actions;
+    `advance` reduces then shifts as the rows say; a stack that is not the parser's (a state
+    out of range, too short for a reduction, not a pair) is an error, not a wrong answer. The
+    parser's exactness on these tables is check_exact's."""
     grammar = load_builtin("json")
     tables = build_lalr(grammar)
-    assert isinstance(tables.action, lalr.RowDicts) and isinstance(tables.goto, lalr.RowDicts)
-    assert len(tables.action) == len(tables.goto) == 0
-    start = LALRParser(grammar, tables).initial()
-    for t in sorted(start.allowed_terminals()):
-        start.advance(t).allowed_terminals()
-    assert 0 < len(tables.action) < tables.n_states
-    end, n_nonterminals = len(grammar.parser_terminals), len(grammar.nonterminals) + 1
-    rows = [(tables.action[s], tables.goto[s]) for s in range(tables.n_states)]
-    assert all(0 <= t <= end for action, _ in rows for t in action)
-    assert all(0 <= n < n_nonterminals for _, goto in rows for n in goto)
-    pairs = {(s, t) for s, (action, _) in enumerate(rows) for t in action if t != end}
-    assert pairs == set(zip(*(a.tolist() for a in tables.action_pairs)))
-    with pytest.raises(KeyError):
-        tables.action[tables.n_states]
+    rows, end = tables.rows, len(grammar.parser_terminals)
+    n_nonterminals = len(grammar.nonterminals) + 1
+    actions = {(s, t): rows.action(s, t) for s in range(tables.n_states) for t in range(end + 1)
+               if rows.action(s, t) is not None}
+    assert {(s, t) for s, t in actions if t != end} == set(zip(*(a.tolist() for a in tables.action_pairs)))
+    gotos = [rows.goto(s, n) for s in range(tables.n_states) for n in range(n_nonterminals)]
+    assert all(0 <= g < tables.n_states for g in gotos if g is not None) and any(g is not None for g in gotos)
+    parser = LALRParser(grammar, tables)
+    start = parser.initial()
+    for name in sorted(start.allowed_terminals()):
+        t = parser.terminal_id(name)
+        after = start.advance(name)
+        assert after is not None and after.key[0] == actions[start.key[0], t] if actions[start.key[0], t] >= 0 else True
+    refused = [t for t in range(end) if (0, t) not in actions]
+    assert refused and rows.advance((0, None), refused[0]) is None
+    with pytest.raises(ValueError):
+        rows.action(tables.n_states, 0)
+    with pytest.raises(ValueError):
+        rows.advance((tables.n_states, None), 0)
+    with pytest.raises(TypeError):
+        rows.simulate((0,), [])
+    reducing = next(((s, t) for (s, t), a in actions.items() if a < 0), None)
+    assert reducing is not None
+    with pytest.raises(ValueError):          # a reduction that would pop below the bottom
+        rows.advance((reducing[0], None), reducing[1])

@@ -30,7 +30,13 @@ def lalr_tables(*args):
     """start_lalr_tables's result, built on a thread of its own and in the caller, which agree."""
     threaded = start_lalr_tables(*args, True).result()
     inline = start_lalr_tables(*args, False).result()
-    assert repr(threaded) == repr(inline)
+    if inline is None:
+        assert threaded is None
+        return None
+    assert repr(threaded[:-1]) == repr(inline[:-1])
+    n_terminals, n_nonterminals = args[4] + 1, len(args[1]) + 1
+    assert all(threaded[-1].action(s, t) == inline[-1].action(s, t) and threaded[-1].goto(s, n) == inline[-1].goto(s, n)
+               for s in range(inline[0]) for t in range(n_terminals) for n in range(n_nonterminals))
     return inline
 
 
@@ -49,24 +55,26 @@ def test_lalr_job_gives_its_tables_once_and_can_be_dropped_unread(threaded):
 
 def test_lalr_tables_gives_the_rows_of_build_lalr():
     """start_lalr_tables (names in, the parser's rows out) agrees with build_lalr on the encoded
-    rules: the same rows, gotos first with their nonterminal ids, then the actions; the action
-    pairs leave out the end marker; ids out of range and unknown names are refused."""
-    from array import array
+    rules: every action and goto of build_lalr's rows is the LRTables' answer, and no other
+    symbol has one; the action pairs leave out the end marker; ids out of range and unknown
+    names are refused."""
     rules = [("S", ("a", "S", "b")), ("S", ("c",))]
-    n_states, row_begin, split, symbols, values, conflicts, pair_state, pair_terminal, rule_len, rule_lhs = \
-        lalr_tables(rules, {"S": 0}, {"a": 0, "b": 1, "c": 2}, 0, 3, 100)
+    n_states, conflicts, pair_state, pair_terminal, rows = lalr_tables(rules, {"S": 0}, {"a": 0, "b": 1, "c": 2}, 0, 3, 100)
     expected = core_build_lalr([1, 0, 0], [0, 2, 5, 6], [~0, 3, 0, ~0, 1, 2], 4, 2, 100)
-    assert n_states == expected[0] and row_begin == expected[1].tolist() and conflicts == []
-    symbols, values = array("i", symbols).tolist(), array("i", values).tolist()
-    assert values == expected[3].tolist()
-    assert symbols == [~s if s < 0 else s for s in expected[2].tolist()]
-    encoded = expected[2].tolist()
-    for r in range(n_states):       # the split: gotos (nonterminals, ~n) before it, actions after
-        assert all(s < 0 for s in encoded[row_begin[r]:split[r]])
-        assert all(s >= 0 for s in encoded[split[r]:row_begin[r + 1]])
-    pairs = {(r, symbols[k]) for r in range(n_states) for k in range(split[r], row_begin[r + 1]) if symbols[k] != 3}
-    assert set(zip(pair_state.tolist(), pair_terminal.tolist())) == pairs
-    assert rule_len == [2, 3, 1] and rule_lhs == [1, 0, 0]
+    begin, symbols, values = (a.tolist() for a in expected[1:4])
+    assert n_states == expected[0] == rows.n_states and conflicts == []
+    actions, gotos = {}, {}
+    for r in range(n_states):
+        for k in range(begin[r], begin[r + 1]):
+            if symbols[k] < 0:
+                gotos[r, ~symbols[k]] = values[k]
+            else:
+                actions[r, symbols[k]] = values[k]
+    assert {(r, t): rows.action(r, t) for r in range(n_states) for t in range(4)
+            if rows.action(r, t) is not None} == actions
+    assert {(r, n): rows.goto(r, n) for r in range(n_states) for n in range(2)
+            if rows.goto(r, n) is not None} == gotos
+    assert set(zip(pair_state.tolist(), pair_terminal.tolist())) == {(r, t) for r, t in actions if t != 3}
     assert lalr_tables(rules, {"S": 0}, {"a": 0, "b": 1, "c": 2}, 0, 3, 2) is None
     with pytest.raises(ValueError):
         lalr_tables(rules, {"S": 5}, {"a": 0, "b": 1, "c": 2}, 0, 3, 100)       # nonterminal id out of range

@@ -19,47 +19,21 @@ Invariants:
 """
 from __future__ import annotations
 
-from array import array
 from dataclasses import dataclass
 
 import numpy as np
 
-from constrain._core import start_lalr_tables
+from constrain._core import LRTables, start_lalr_tables
 from constrain.errors import GrammarError
 from constrain.grammars.cfg import Grammar, Rule, lookup_terminal, symbol_ids
-
-
-class RowDicts(dict):
-    """The rows of a table kept as flat arrays, row s being `symbols[starts[s]:ends[s]]` with
-    `values` alike, turned into a dict (symbol -> value, Python ints) at `self[s]` on first
-    use: a parser visits part of its table, and a built row is a plain dict lookup. (Building
-    every row at once cost 10% of the time to first mask over a sample of MaskBench schemas,
-    against 2.5% of the time between masks for building them one by one; the arrays are
-    `array.array`s, not lists, which a wide object's table would fill with 100k ints.) A row
-    built twice by two threads is equal, so the race is harmless."""
-
-    __slots__ = ("_starts", "_ends", "_symbols", "_values", "n_rows")
-
-    def __init__(self, starts: list[int], ends: list[int], symbols: array, values: array):
-        super().__init__()
-        self._starts, self._ends, self._symbols, self._values = starts, ends, symbols, values
-        self.n_rows = len(starts)
-
-    def __missing__(self, s: int) -> dict[int, int]:
-        if not 0 <= s < self.n_rows:
-            raise KeyError(s)
-        b, e = self._starts[s], self._ends[s]
-        row = self[s] = dict(zip(self._symbols[b:e].tolist(), self._values[b:e].tolist()))
-        return row
 
 
 @dataclass(frozen=True)
 class LALRTables:
     n_states: int
-    action: RowDicts    # state -> terminal id -> shift target (>= 0) or ~rule
-    goto: RowDicts      # state -> nonterminal id -> state
-    rule_len: list[int]
-    rule_lhs: list[int]
+    #: the rows, in C++ (csrc/lr_run.h): action(state, terminal id) -> shift target (>= 0) or
+    #: ~rule, goto(state, nonterminal id), and the parser's runs on a stack
+    rows: LRTables
     conflicts: tuple[str, ...]
     #: (state, terminal id) of every action on a terminal other than the end marker, as two arrays
     action_pairs: tuple[np.ndarray, np.ndarray]
@@ -93,15 +67,11 @@ class PendingLALR:
         built = self._job.result()
         if built is None:
             raise GrammarError(f"the LALR automaton exceeds {MAX_LR_STATES} states")
-        n_states, row_begin, split, symbols, values, flat_conflicts, pair_state, pair_terminal, rule_len, rule_lhs = built
-        # a row lists its gotos first, then its actions
-        symbols, values = array("i", symbols), array("i", values)
-        action = RowDicts(split, row_begin[1:], symbols, values)
-        goto = RowDicts(row_begin[:-1], split, symbols, values)
+        n_states, flat_conflicts, pair_state, pair_terminal, rows = built
         names = list(self._terms) + ["$END"]
         conflicts = tuple(f"{('shift/reduce', 'reduce/reduce')[kind]} conflict on {names[t]} reducing "
                           f"{self._rules[r - 1]} (state {p})" for p, t, r, kind in flat_conflicts)
-        return LALRTables(n_states, action, goto, rule_len, rule_lhs, conflicts, (pair_state, pair_terminal))
+        return LALRTables(n_states, rows, conflicts, (pair_state, pair_terminal))
 
 
 def build_lalr(grammar: Grammar) -> LALRTables:
@@ -122,11 +92,8 @@ class LALRParser:
         self.terminals = grammar.parser_terminals
         self.end_id = len(self.terminals)
         self._ids = {name: i for i, name in enumerate(self.terminals)}
-        self._action = tables.action
-        self._goto = tables.goto
+        self._rows = tables.rows
         self._action_pairs = tables.action_pairs
-        self._rule_len = tables.rule_len
-        self._rule_lhs = tables.rule_lhs
         self.n_states = tables.n_states
         self._memo: dict = {}
         self._leaves: dict = {}     # each distinct answer once, shared by the trees' leaves
@@ -163,76 +130,12 @@ class LALRParser:
         return node or None
 
     def _compute(self, stack, seq):
-        action, goto, rule_len, rule_lhs = self._action, self._goto, self._rule_len, self._rule_lhs
-        real = [stack[0]]
-        cursor = stack
-        reads: list[tuple[int, int]] = []      # (depth, state) in the order first consulted
-
-        def real_at(k: int) -> int:
-            """The k-th state from the top of the persistent stack (unpacked on demand)."""
-            nonlocal cursor
-            while len(real) <= k:
-                cursor = cursor[1]
-                real.append(cursor[0])
-            if all(k != d for d, _ in reads):
-                reads.append((k, real[k]))
-            return real[k]
-
-        def reduce(a: int, pushed: list[int], k: int) -> int:
-            """Reduce by rule ~a the stack real[k:] + pushed (`pushed` is updated): the new k."""
-            n = rule_len[~a]
-            if n <= len(pushed):
-                if n:
-                    del pushed[-n:]
-            else:
-                k += n - len(pushed)
-                pushed.clear()
-            below = pushed[-1] if pushed else real_at(k)
-            pushed.append(goto[below][rule_lhs[~a]])
-            return k
-
-        def feed(t: int, pushed: list[int], k: int) -> int:
-            """Reduce then shift `t` on the stack real[k:] + pushed: the new k, or -1."""
-            while True:
-                a = action[pushed[-1] if pushed else real_at(k)].get(t)
-                if a is None:
-                    return -1
-                if a >= 0:
-                    pushed.append(a)
-                    return k
-                k = reduce(a, pushed, k)
-
-        def shifted(pushed: list[int], k: int) -> list[int]:
-            """The terminals shifted after their reductions from the stack real[k:] + pushed.
-            Terminals that reduce by the same rule share that reduction (and the ones after)."""
-            out: list[int] = []
-            work: list[tuple[list[int], int, list[int] | None]] = [(pushed, k, None)]   # None: every terminal
-            while work:
-                pushed, k, terms = work.pop()
-                row = action[pushed[-1] if pushed else real_at(k)]
-                by_rule: dict[int, list[int]] = {}
-                for t in row if terms is None else terms:
-                    a = row.get(t)
-                    if a is None:
-                        continue
-                    if a >= 0:
-                        out.append(t)
-                    else:
-                        by_rule.setdefault(a, []).append(t)
-                for a, group in by_rule.items():
-                    after = list(pushed)
-                    work.append((after, reduce(a, after, k), group))
-            return out
-
-        pushed: list[int] = []
-        k = 0
-        for t in seq:
-            k = feed(t, pushed, k)
-            if k < 0:
-                leaf = ()
-                break
+        """The simulation (C++, csrc/lr_run.h), its answer stored in the memo as a leaf of the
+        path of the states it read."""
+        ok, reads = self._rows.simulate(stack, seq)
+        if ok is None:
+            leaf = ()
         else:
-            ok = shifted(pushed, k)
             ids = frozenset(t for t in ok if t != self.end_id)
             leaf = (ids, frozenset(self.terminals[t] for t in ids), self.end_id in ok)
         leaf = self._leaves.setdefault(leaf, leaf)
@@ -256,18 +159,8 @@ class LALRState:
         self._key = None
 
     def advance_id(self, t: int) -> LALRState | None:
-        p = self._parser
-        action, goto, rule_len, rule_lhs = p._action, p._goto, p._rule_len, p._rule_lhs
-        stack = self._stack
-        while True:
-            a = action[stack[0]].get(t)
-            if a is None:
-                return None
-            if a >= 0:
-                return LALRState(p, (a, stack))
-            for _ in range(rule_len[~a]):
-                stack = stack[1]
-            stack = (goto[stack[0]][rule_lhs[~a]], stack)
+        stack = self._parser._rows.advance(self._stack, t)
+        return None if stack is None else LALRState(self._parser, stack)
 
     def advance(self, terminal: str, text: str = "") -> LALRState | None:
         return self.advance_id(self._parser.terminal_id(terminal))
