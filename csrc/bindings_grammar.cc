@@ -219,6 +219,14 @@ py::handle below(const py::handle& stack) {
   return next;
 }
 
+// An action or goto of row `state` (ValueError for a state out of range), None where there is none.
+template <int32_t (LRTables::*kLookup)(int32_t, int32_t) const>
+py::object row_entry(const LRTables& t, int32_t state, int32_t symbol) {
+  if (state < 0 || state >= t.n_states) throw std::invalid_argument("state out of range");
+  const int32_t v = (t.*kLookup)(state, symbol);
+  return v == kNoAction ? py::object(py::none()) : py::object(py::int_(v));
+}
+
 class LALRJob {
  public:
   LALRJob(RuleArrays rules, int32_t end, int32_t n_nonterminals, int32_t max_states, bool threaded)
@@ -364,22 +372,10 @@ void bind_grammar(py::module_& m) {
   py::class_<LRTables, std::shared_ptr<LRTables>>(
       m, "LRTables", "LALR tables as the parser runs them (csrc/lr_run.h); stacks are (state, below) pairs.")
       .def_readonly("n_states", &LRTables::n_states)
-      .def(
-          "action",
-          [](const LRTables& t, int32_t state, int32_t terminal) -> py::object {
-            if (state < 0 || state >= t.n_states) throw std::invalid_argument("state out of range");
-            const int32_t a = t.action(state, terminal);
-            return a == kNoAction ? py::object(py::none()) : py::object(py::int_(a));
-          },
-          py::arg("state"), py::arg("terminal"), "The shift target (>= 0) or ~rule on `terminal`, or None.")
-      .def(
-          "goto",
-          [](const LRTables& t, int32_t state, int32_t nonterminal) -> py::object {
-            if (state < 0 || state >= t.n_states) throw std::invalid_argument("state out of range");
-            const int32_t g = t.go(state, nonterminal);
-            return g == kNoAction ? py::object(py::none()) : py::object(py::int_(g));
-          },
-          py::arg("state"), py::arg("nonterminal"), "The goto target on `nonterminal`, or None.")
+      .def("action", row_entry<&LRTables::action>, py::arg("state"), py::arg("terminal"),
+           "The shift target (>= 0) or ~rule on `terminal`, or None.")
+      .def("goto", row_entry<&LRTables::go>, py::arg("state"), py::arg("nonterminal"),
+           "The goto target on `nonterminal`, or None.")
       .def(
           "advance",
           [](const LRTables& t, py::object stack, int32_t terminal) -> py::object {
