@@ -15,8 +15,10 @@ shared across parser states:
   states) and the subtree set, so it is cached by a key naming those.
 - Per boundary group, the lexeme ends read as `L.reading[r]`; the parser advances on it
   (the one parser-dependent step); the next lexer walks the group's subtrees from its start
-  state: another cached LexemeWalk, whose own boundaries recurse (tokens spanning 3+
-  terminals). The parser is asked once per group, not once per token.
+  state: another cached LexemeWalk, keyed by that lexer's behaviour and the subtrees
+  themselves (their node ids as bytes: the positions of a length-bounded string are as many
+  lexer states, and their walks end at the same boundaries), whose own boundaries recurse
+  (tokens spanning 3+ terminals). The parser is asked once per group, not once per token.
 
 Grammars with distinct items (JSON Schema uniqueItems, distinct_items.py) then drop the
 tokens that would complete a repeated item, re-checked one by one with `advance`. A lexer
@@ -47,10 +49,10 @@ ROOT = np.zeros(1, dtype=np.uint32)
 class LexemeWalk:
     """`alive`: read-only mask words (walks from the trie root) or token ids (walks of
     boundary subtrees, usually few tokens); `groups`: (reading of the lexeme ending there,
-    boundary nodes), one per accepting lexer state."""
+    boundary nodes, those nodes' bytes as a key), one per accepting lexer state."""
 
     alive: np.ndarray
-    groups: tuple[tuple[int, np.ndarray], ...]
+    groups: tuple[tuple[tuple[str, ...], np.ndarray, bytes], ...]
 
 
 class LexemeWalks:
@@ -80,7 +82,7 @@ class LexemeWalks:
             alive, groups = lexer.core.lexeme_walk(self.trie, state, roots, None, count)
         alive.setflags(write=False)
         reading = lexer.reading
-        return LexemeWalk(alive, tuple((reading[r], nodes) for r, nodes in groups))
+        return LexemeWalk(alive, tuple((reading[r], nodes, nodes.tobytes()) for r, nodes in groups))
 
     def by_last_line(self, key: tuple, g: int, nodes: np.ndarray, pending: bytes) -> list[tuple[bytes, np.ndarray]]:
         """Boundary nodes of a text-sensitive lexeme (the indenter's newline) grouped by the
@@ -130,7 +132,7 @@ def cfg_mask(grammar, state) -> np.ndarray:
 def _add_boundaries(grammar, out: list, parser_state, pending: bytes, walk: LexemeWalk, key) -> None:
     """Append to `out` the ids of the tokens that cross the boundaries of `walk` into later lexemes."""
     text_sensitive = grammar.text_sensitive
-    for g, (reading, nodes) in enumerate(walk.groups):
+    for g, (reading, nodes, nodes_key) in enumerate(walk.groups):
         if reading[0] in text_sensitive:
             # a group's nodes depend on the pending line too (one line text can come from
             # different pending/node splits), so the pending line is part of the walk key
@@ -142,10 +144,11 @@ def _add_boundaries(grammar, out: list, parser_state, pending: bytes, walk: Lexe
         else:
             nxt = grammar.end_lexeme(parser_state, reading, b"")
             if nxt is not None:
-                _follow(grammar, out, nxt, (key, g), nodes)
+                _follow(grammar, out, nxt, nodes_key, nodes)
 
 
 def _follow(grammar, out: list, parser_state, key, roots: np.ndarray) -> None:
+    """Walk `roots` with the lexer of `parser_state` from its start (`key` names the roots)."""
     lexer = grammar.lexer_for(parser_state)
     sub_key = (lexer.behaviour(lexer.start), key)
     walk = grammar.walks.get(sub_key, lexer, lexer.start, roots, 0 if lexer.counted else -1)
