@@ -88,6 +88,9 @@ def _counted_needs_lalr() -> GrammarError:
                         "(this grammar has conflicts or terminals that share texts)")
 
 
+_UNSEEN = object()
+
+
 class CFGGrammar(CompiledGrammar):
     matcher_class = CFGMatcher
     #: masks kept per matcher state (the lexer walks they are built from are kept apart)
@@ -125,6 +128,11 @@ class CFGGrammar(CompiledGrammar):
         self.walks = LexemeWalks(vocab)
         self.ignore = grammar.ignore
         self.text_sensitive = frozenset({grammar.indenter.newline}) if grammar.indenter else frozenset()
+        # an Earley parser's states are interned (`id`), and a scan costs a closure: the state
+        # after a lexeme is kept per (state id, reading). Kept here, not by the parser, whose
+        # states refer to it (a cycle only the cyclic collector would free).
+        self._earley_after: dict | None = \
+            {} if isinstance(self.parser, EarleyParser) and not self.text_sensitive else None
         self._lexer_of: dict = {}
         self._masks: dict = {}
         self._ends: dict = {}
@@ -148,6 +156,16 @@ class CFGGrammar(CompiledGrammar):
     def end_lexeme(self, parser_state, reading: tuple[str, ...], text: bytes):
         """Parser state after a lexeme read as the terminals `reading` (None when the parser
         refuses them all)."""
+        kept = self._earley_after
+        if kept is None:
+            return self._after_lexeme(parser_state, reading, text)
+        key = (parser_state.id, reading)
+        found = kept.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = kept.setdefault(key, self._after_lexeme(parser_state, reading, text))
+        return found
+
+    def _after_lexeme(self, parser_state, reading: tuple[str, ...], text: bytes):
         if len(reading) > 1:
             return parser_state.advance_any(reading)
         terminal = reading[0]
