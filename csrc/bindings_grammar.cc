@@ -401,10 +401,17 @@ void bind_grammar(py::module_& m) {
             LRView<decltype(state_at)> view(state_at);
             std::vector<int32_t> shifted;
             const bool accepted = lr_simulate(t, view, seq.data(), seq.size(), shifted);
-            return py::make_tuple(accepted ? py::object(py::cast(shifted)) : py::object(py::none()), py::cast(view.reads));
+            std::sort(shifted.begin(), shifted.end());
+            py::object answer = py::none();
+            if (accepted) {
+              py::tuple ids(shifted.size());
+              for (size_t i = 0; i < shifted.size(); ++i) ids[i] = py::int_(shifted[i]);
+              answer = std::move(ids);
+            }
+            return py::make_tuple(std::move(answer), py::cast(view.reads));
           },
           py::arg("stack"), py::arg("seq"),
-          "(terminals that shift after `seq`, or None when `seq` is refused; [(depth, state)] in the "
+          "(terminals that shift after `seq`, a sorted tuple, or None when `seq` is refused; [(depth, state)] in the "
           "order the run first read them): the lookahead simulation of csrc/lr_run.h.");
 
   m.def(

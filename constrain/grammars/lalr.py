@@ -96,7 +96,8 @@ class LALRParser:
         self._action_pairs = tables.action_pairs
         self.n_states = tables.n_states
         self._memo: dict = {}
-        self._leaves: dict = {}     # each distinct answer once, shared by the trees' leaves
+        # each distinct answer once, shared by the trees' leaves, by the simulation's shifted terminals
+        self._leaf_of: dict[tuple[int, ...], tuple] = {}
 
     def terminal_id(self, name: str) -> int:
         return lookup_terminal(self._ids, name)
@@ -133,12 +134,10 @@ class LALRParser:
         """The simulation (C++, csrc/lr_run.h), its answer stored in the memo as a leaf of the
         path of the states it read."""
         ok, reads = self._rows.simulate(stack, seq)
-        if ok is None:
-            leaf = ()
-        else:
+        leaf = () if ok is None else self._leaf_of.get(ok)
+        if leaf is None:
             ids = frozenset(t for t in ok if t != self.end_id)
-            leaf = (ids, frozenset(self.terminals[t] for t in ids), self.end_id in ok)
-        leaf = self._leaves.setdefault(leaf, leaf)
+            leaf = self._leaf_of.setdefault(ok, (ids, frozenset(self.terminals[t] for t in ids), self.end_id in ok))
         # the same values consulted give the same computation, hence the same next depth
         node = self._memo.setdefault(seq, {_READ: reads[0][0]})
         for (_, state), (depth, _) in zip(reads, reads[1:]):
