@@ -59,3 +59,28 @@ def test_all_readings_grammar_with_two_readings_in_one_state_is_parsed_by_earley
     apart = load_lark('start: A "b" C\nA: /a+/\nC: /ab?/')
     assert CFGGrammar(together, vocab, all_readings=True).parser.kind == "earley"
     assert CFGGrammar(apart, vocab, all_readings=True).parser.kind == "lalr"
+
+
+def test_earley_masks_with_a_warm_memo_equal_fresh_masks():
+    """The state after a lexeme is kept per (Earley state, reading) by the grammar: masks
+    along every token sequence of up to 4 tokens, computed by one grammar whose memo has
+    seen all the others, equal those of a fresh grammar per sequence, and a token is in the
+    mask iff the matcher accepts it."""
+    vocab = Vocabulary([b"a", b"b", b"c", b"ab", b"ba", b"aab", None], eos_token_ids=[6])
+    ir = load_lark('start: (A "b" | C)+ "c"?\nA: /a+/\nC: /ab?/')
+    warm = CFGGrammar(ir, vocab, all_readings=True)
+    assert warm.parser.kind == "earley"
+    checked = 0
+    for n in range(5):
+        for seq in itertools.product(range(6), repeat=n):
+            a, b = warm.matcher(), CFGGrammar(ir, vocab, all_readings=True).matcher()
+            if a.accept_tokens(seq) != n:
+                continue
+            assert b.accept_tokens(seq) == n
+            mask = a.next_token_mask()
+            assert np.array_equal(mask, b.next_token_mask()), seq
+            for t in range(6):
+                allowed = bool((int(mask[t >> 5]) >> (t & 31)) & 1)
+                assert a.fork().accept_token(t) == allowed, (seq, t)
+            checked += 1
+    assert checked > 50
