@@ -103,11 +103,10 @@ bool lr_simulate(const LRTables& t, View& view, const int32_t* seq, size_t n, st
   // terminals that reduce by the same rule share that reduction (and the ones after it)
   struct Work {
     LRRun run;
-    std::vector<int32_t> terminals;   // empty: every terminal of the row
-    bool all;
+    std::vector<int32_t> terminals;   // empty: every terminal of the row (a reduction's group never is)
   };
   std::vector<Work> work;
-  work.push_back({std::move(run), {}, true});
+  work.push_back({std::move(run), {}});
   std::vector<std::pair<int32_t, int32_t>> by_rule;    // (action, terminal)
   while (!work.empty()) {
     Work w = std::move(work.back());
@@ -121,7 +120,7 @@ bool lr_simulate(const LRTables& t, View& view, const int32_t* seq, size_t n, st
       else
         by_rule.emplace_back(a, terminal);
     };
-    if (w.all) {
+    if (w.terminals.empty()) {
       for (int32_t j = t.split[static_cast<size_t>(s)]; j < t.row_begin[static_cast<size_t>(s) + 1]; ++j)
         consider(t.symbols[static_cast<size_t>(j)], t.values[static_cast<size_t>(j)]);
     } else {
@@ -130,7 +129,7 @@ bool lr_simulate(const LRTables& t, View& view, const int32_t* seq, size_t n, st
     std::stable_sort(by_rule.begin(), by_rule.end(),
                      [](const auto& x, const auto& y) { return x.first < y.first; });
     for (size_t i = 0, j = 0; i < by_rule.size(); i = j) {
-      Work next{w.run, {}, false};
+      Work next{w.run, {}};
       for (j = i; j < by_rule.size() && by_rule[j].first == by_rule[i].first; ++j) next.terminals.push_back(by_rule[j].second);
       lr_reduce(t, view, next.run, by_rule[i].first);
       work.push_back(std::move(next));

@@ -62,12 +62,13 @@ bool keeps_alive(const SliceLanguage& language, const ClassTable& table, const u
   // one byte of each (language class, table class) pair that some byte is in: the bytes
   // of a pair move alike in both automata
   std::vector<uint8_t> pair_seen(static_cast<size_t>(language.n_classes) * static_cast<size_t>(table.n_classes));
-  std::vector<uint8_t> bytes;
+  std::array<uint8_t, 256> bytes;
+  size_t n_bytes = 0;
   for (int b = 0; b < 256; ++b) {
     const size_t k = static_cast<size_t>(language.class_of[b]) * static_cast<size_t>(table.n_classes) + table.class_of[b];
     if (!pair_seen[k]) {
       pair_seen[k] = 1;
-      bytes.push_back(static_cast<uint8_t>(b));
+      bytes[n_bytes++] = static_cast<uint8_t>(b);
     }
   }
   PairSet seen;
@@ -78,10 +79,11 @@ bool keeps_alive(const SliceLanguage& language, const ClassTable& table, const u
   while (!todo.empty()) {
     const auto [r, s] = todo.back();
     todo.pop_back();
-    tried += bytes.size();
+    tried += n_bytes;
     if (tried > budget) return false;
     const int32_t* lang_row = lang + static_cast<size_t>(r) * 256;
-    for (const uint8_t b : bytes) {
+    for (size_t i = 0; i < n_bytes; ++i) {
+      const uint8_t b = bytes[i];
       const int32_t r2 = lang_row[b];
       if (r2 < 0) continue;
       const int32_t s2 = table.move(s, b);
