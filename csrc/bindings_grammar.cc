@@ -198,15 +198,16 @@ py::object lalr_rows(const RuleArrays& r, constrain::LALRResult& t, int32_t end)
   return py::make_tuple(t.n_states, conflicts, to_array(pair_state), to_array(pair_terminal), std::move(runs));
 }
 
-// build_lalr on encoded rules, run on a thread of its own (`threaded`) or at `result()`; the
-// caller goes on meanwhile (the build touches no Python object). `result()` waits for it
-// with the GIL released and gives lalr_rows' tuple, once; the destructor waits for a
-// running build.
-// The state on top of an LR stack of the Python parser: a (state, below) pair whose state is
-// one of the tables' (TypeError / ValueError otherwise).
-int32_t top_state(const LRTables& t, const py::handle& stack) {
+// An LR stack of the Python parser is a (state, below) pair, `below` the same or None at the
+// bottom; anything else is a TypeError, checked at every pair the run reaches.
+void check_pair(const py::handle& stack) {
   if (!PyTuple_Check(stack.ptr()) || PyTuple_GET_SIZE(stack.ptr()) != 2)
     throw py::type_error("an LR stack is a (state, below) pair");
+}
+
+// The state on top of `stack`, one of the tables' (ValueError otherwise).
+int32_t top_state(const LRTables& t, const py::handle& stack) {
+  check_pair(stack);
   const auto s = py::cast<int32_t>(PyTuple_GET_ITEM(stack.ptr(), 0));
   if (s < 0 || s >= t.n_states) throw std::invalid_argument("an LR stack state is out of range");
   return s;
@@ -214,6 +215,7 @@ int32_t top_state(const LRTables& t, const py::handle& stack) {
 
 // The pair below `stack`'s top (ValueError past the bottom).
 py::handle below(const py::handle& stack) {
+  check_pair(stack);
   py::handle next = PyTuple_GET_ITEM(stack.ptr(), 1);
   if (next.is_none()) throw std::invalid_argument("the LR stack is shorter than the run needs");
   return next;
@@ -227,6 +229,10 @@ py::object row_entry(const LRTables& t, int32_t state, int32_t symbol) {
   return v == kNoAction ? py::object(py::none()) : py::object(py::int_(v));
 }
 
+// build_lalr on encoded rules, run on a thread of its own (`threaded`) or at `result()`; the
+// caller goes on meanwhile (the build touches no Python object). `result()` waits for it
+// with the GIL released and gives lalr_rows' tuple, once; the destructor waits for a
+// running build.
 class LALRJob {
  public:
   LALRJob(RuleArrays rules, int32_t end, int32_t n_nonterminals, int32_t max_states, bool threaded)

@@ -698,3 +698,10 @@ def test_lr_tables_runs_agree_with_their_rows():
     assert reducing is not None
     with pytest.raises(ValueError):          # a reduction that would pop below the bottom
         rows.advance((reducing[0], None), reducing[1])
+    # a reduction popping two or more states through a `below` that is not a pair
+    grammar_rules = {i + 1: len(rule.rhs) for i, rule in enumerate(grammar.rules)}
+    long_reductions = [(s, t) for (s, t), a in actions.items() if a < 0 and grammar_rules.get(~a, 0) >= 2]
+    assert long_reductions
+    for s, t in long_reductions:
+        with pytest.raises(TypeError):
+            rows.advance((s, 5), t)
