@@ -7,6 +7,7 @@ the mask store: `mask_store.py` is where a token mask is computed), `constrain/m
 """
 from constrain.errors import (
     AutomatonTooLargeError,
+    CompileTimeLimitError,
     ConstrainError,
     GrammarError,
     RegexError,
@@ -26,6 +27,7 @@ from constrain.vocab import Vocabulary
 __all__ = [
     "AutomatonTooLargeError",
     "CompiledGrammar",
+    "CompileTimeLimitError",
     "Matcher",
     "builtin_grammar",
     "compile_builtin",

@@ -37,6 +37,17 @@ class AutomatonTooLargeError(ConstrainError):
     """An automaton grew past its state limit; raised instead of running away."""
 
 
+class CompileTimeLimitError(ConstrainError):
+    """A compile that ran past its time limit (`seconds`); `pointer` is the JSON pointer of the
+    subschema being compiled then, when the compile was a JSON Schema's (else "")."""
+
+    def __init__(self, seconds: float, pointer: str = ""):
+        self.seconds = seconds
+        self.pointer = pointer
+        where = f" (while compiling the subschema at {pointer})" if pointer else ""
+        super().__init__(f"compiling took longer than the time limit of {seconds:g} s{where}")
+
+
 class GrammarError(ConstrainError):
     """A malformed or unsupported grammar; `line` and `column` are 1-based when known."""
 

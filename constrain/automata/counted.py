@@ -29,6 +29,7 @@ from constrain.automata.determinize import SubsetDFA
 from constrain.automata.dfa import DEAD, ByteDFA
 from constrain.automata.minimize import minimize
 from constrain.automata.token_slices import PLAIN_CHAR
+from constrain.deadline import check_time
 from constrain.errors import AutomatonTooLargeError
 
 #: cells of `ok` (states times counts) a counted automaton may have
@@ -100,6 +101,7 @@ def product_dfa(counted: CountedDFA, max_states: int) -> ByteDFA | None:
     completes it). None when more than 2 * max_states pairs are reachable or more than
     max_states remain minimized (at once when lo is past that: a path to acceptance meets
     every count up to lo)."""
+    check_time()
     if counted.lo >= 2 * max_states:
         return None
     reached = _entered(counted) & counted.ok.T

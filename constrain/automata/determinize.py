@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from constrain._core import subset_construction
+from constrain.deadline import check_time
 from constrain.errors import AutomatonTooLargeError
 
 
@@ -38,6 +39,7 @@ def determinize(moves: tuple, tagged, start: int, n_classes: int, max_states: in
     """The DFA of an NFA laid out flat: `moves` = (move_begin, move_class, move_target) over
     classes 0..n_classes-1; its tags, free moves and assertion moves as flat (state, tag) and
     (source, target) pairs."""
+    check_time()
     result = subset_construction(*moves, eps, bos, eos, tagged, start, n_classes, max_states)
     if result is None:
         raise AutomatonTooLargeError(

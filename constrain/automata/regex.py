@@ -28,6 +28,7 @@ from constrain.automata.nfa import build_nfa
 from constrain.automata.regex_parser import Node, parse
 from constrain.automata.unanchored import search_ast
 from constrain.automata.utf8_expand import to_byte_dfa
+from constrain.deadline import check_time
 from constrain.errors import AutomatonTooLargeError, RegexError
 
 _NO_PARTS: frozenset[int] = frozenset()
@@ -166,6 +167,7 @@ def core_union(parts: list[ByteDFA], max_states: int, as_core: bool = False) -> 
     """`union_dfa` of the parts' C++ twins: (moves, tag_begin, tags, member_begin, members),
     moves being the byte table, or the C++ automaton itself when `as_core`;
     AutomatonTooLargeError past `max_states` states."""
+    check_time()
     built = union_dfa([d.core() for d in parts], max_states, as_core)
     if built is None:
         raise AutomatonTooLargeError(f"the union of {len(parts)} automata exceeds max_states={max_states}")

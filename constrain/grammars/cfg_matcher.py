@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from constrain.deadline import check_time
 from constrain.errors import GrammarError
 from constrain.gc_pause import gc_paused
 from constrain.grammars.builtin import load_builtin
@@ -107,6 +108,7 @@ class CFGGrammar(CompiledGrammar):
         finish_parser = finish_parser or start_parser(grammar.rules, grammar.start)
         parts = lexer_automata(grammar, max_lexer_states, terminal_dfas)     # a large grammar's tables build meanwhile
         self.parser = finish_parser(grammar)
+        check_time()                              # the tables are one step: checked once built
         if not isinstance(self.parser, LALRParser) and counted_components(parts, range(len(parts))):
             raise _counted_needs_lalr()           # found before the lexers are built
         # an LALR parser's action pairs: (LR states, terminal ids), read by the lexer's shards

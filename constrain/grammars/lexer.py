@@ -38,6 +38,7 @@ import numpy as np
 from constrain._core import overlapping_sets, terminal_union
 from constrain.automata.dfa import ByteDFA
 from constrain.automata.regex import cached_regex_to_dfa, literal_text, terminal_automata
+from constrain.deadline import check_time
 from constrain.errors import AutomatonTooLargeError, ConstrainError, GrammarError
 from constrain.grammars.cfg import Grammar, Terminal
 from constrain.grammars.lexer_counts import SharedCountError, counted_components, counted_rows, counter_arrays
@@ -155,6 +156,7 @@ class TerminalUnion:
     union state accepting several components)."""
 
     def __init__(self, parts: list, components: list[int], n: int, max_states: int):
+        check_time()
         built = terminal_union([parts[c].core() for c in components], components, n, max_states)
         if built is None:
             raise AutomatonTooLargeError(f"the union of {len(components)} automata exceeds max_states={max_states}")

@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import marshal
 
+from constrain.deadline import checked_seconds, time_limit
 from constrain.errors import GrammarError, SchemaError, UnsupportedSchemaError
 from constrain.grammar_cache import GrammarCache
 from constrain.grammars.cfg_matcher import CFGGrammar
@@ -45,6 +46,9 @@ from constrain.grammars.parser import start_parser
 from constrain.vocab import Vocabulary
 
 MAX_GRAMMAR_CHARS = 4_000_000
+#: the default limit on one compile (or emission), in seconds: the slowest of MaskBench's 9,021
+#: schemas takes under 10 s to compile or fail here (most take milliseconds)
+MAX_COMPILE_SECONDS = 10.0
 _CACHE = GrammarCache(128)
 
 
@@ -70,29 +74,37 @@ def _emit(schema, options: Options, for_compile: bool = False) -> tuple[str | No
 
 
 def json_schema_to_lark(schema, *, whitespace: str = "flexible", lenient: bool = False,
-                        additional_properties: bool = True, property_order: str = "schema") -> str:
+                        additional_properties: bool = True, property_order: str = "schema",
+                        max_compile_seconds: float | None = MAX_COMPILE_SECONDS) -> str:
     """The Lark grammar (start rule `start`) of the JSON texts valid under `schema`
     (options as in `compile_json_schema`)."""
-    return _emit(schema, Options(whitespace, lenient, additional_properties, property_order))[0]
+    options = Options(whitespace, lenient, additional_properties, property_order)
+    with time_limit(max_compile_seconds):
+        return _emit(schema, options)[0]
 
 
 def compile_json_schema(schema, vocab: Vocabulary, *, whitespace: str = "flexible", lenient: bool = False,
-                        additional_properties: bool = True, property_order: str = "schema") -> CFGGrammar:
+                        additional_properties: bool = True, property_order: str = "schema",
+                        max_compile_seconds: float | None = MAX_COMPILE_SECONDS) -> CFGGrammar:
     """Compile `schema` (dict, JSON text or pydantic model class) against `vocab`.
 
     whitespace: "flexible" (bounded JSON whitespace around punctuation), "compact", or a
     regex; lenient: compile anyway and list what is not enforced in `.ignored_keywords`;
     additional_properties=False forbids members the schema does not name even where the
     schema leaves additionalProperties unset; property_order="any" lets the named properties of
-    objects with at most 6 of them come in any order (larger objects keep the schema order).
+    objects with at most 6 of them come in any order (larger objects keep the schema order);
+    max_compile_seconds: past it, CompileTimeLimitError naming the subschema it was compiling
+    (checked between steps, deadline.py; None: no limit). Grammar size is limited too
+    (UnsupportedSchemaError past MAX_GRAMMAR_CHARS, automata past their state limits).
     Cached per (schema, options, vocabulary): found while the caller holds it, kept once the
     same key is compiled again (constrain/grammar_cache.py)."""
     if property_order not in ("schema", "any"):
         raise ValueError(f"property_order must be 'schema' or 'any', not {property_order!r}")
+    checked_seconds(max_compile_seconds)
     options = Options(whitespace, lenient, additional_properties, property_order)
     loaded = load_schema(schema)
     key = (_schema_key(loaded), options, vocab.fingerprint)
-    return _CACHE.get_or_compile(key, lambda: _compile(loaded, options, vocab))
+    return _CACHE.get_or_compile(key, lambda: _compile(loaded, options, vocab, max_compile_seconds))
 
 
 def _schema_key(loaded) -> bytes:
@@ -131,7 +143,13 @@ def _not_json_at(value, pointer: str) -> str:
     return next((found for k, v in items if (found := _not_json_at(v, pointer_join(pointer, k)))), "")
 
 
-def _compile(loaded, options: Options, vocab: Vocabulary) -> CFGGrammar:
+def _compile(loaded, options: Options, vocab: Vocabulary,
+             max_compile_seconds: float | None = MAX_COMPILE_SECONDS) -> CFGGrammar:
+    with time_limit(max_compile_seconds):
+        return _compile_in_time(loaded, options, vocab)
+
+
+def _compile_in_time(loaded, options: Options, vocab: Vocabulary) -> CFGGrammar:
     _, emitter, start = _emit(loaded, options, for_compile=True)
     prebuilt = emitter.prebuilt
     try:

@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from constrain.automata.automaton_cache import MISSING, AutomatonCache
 from constrain.automata.regex import words_dfa
+from constrain.deadline import TimeUp, check_time
 from constrain.errors import ConstrainError, UnsupportedSchemaError
 from constrain.grammars.cfg import BNFRules, Grammar, Terminal, rule_terminals
 from constrain.grammars.ebnf import expand_rules
@@ -232,16 +233,22 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
 
     # --- schemas -------------------------------------------------------------------------
     def value(self, node, pointer: str) -> str | None:
-        """Rule name of the values `node` accepts (None: no value)."""
-        if node is True or node == {}:
-            return self.any_value()
-        if node is False:
-            return None
-        if isinstance(node, dict) and "$ref" in node and (set(node) - ANNOTATIONS == {"$ref"}
-                                                          or self.doc.ref_only(node)):
-            return self.ref(self.doc.resolve(node["$ref"], pointer))
-        key = self.content_keys.key(node, self.doc.base_at(pointer))
-        return self.memoized(key, lambda: self.plain(self.flatten(node, pointer, 0), pointer), pointer)
+        """Rule name of the values `node` accepts (None: no value). Past the compile's time
+        limit (deadline.py), a CompileTimeLimitError naming the innermost subschema it met."""
+        try:
+            check_time()
+            if node is True or node == {}:
+                return self.any_value()
+            if node is False:
+                return None
+            if isinstance(node, dict) and "$ref" in node and (set(node) - ANNOTATIONS == {"$ref"}
+                                                              or self.doc.ref_only(node)):
+                return self.ref(self.doc.resolve(node["$ref"], pointer))
+            key = self.content_keys.key(node, self.doc.base_at(pointer))
+            return self.memoized(key, lambda: self.plain(self.flatten(node, pointer, 0), pointer), pointer)
+        except TimeUp as e:
+            e.note_pointer(pointer)
+            raise
 
     def ref(self, target: str) -> str | None:
         return self.memoized("ref:" + target, lambda: self.value(self.doc.get(target), target), target)
