@@ -43,16 +43,20 @@ class JumpingClock:
         return 0.0 if self.calls <= self.still + 1 else 1e9
 
 
-def _cold_compile(monkeypatch, clock: JumpingClock, schema=SCHEMA, seconds=1.0):
-    """compile_json_schema on `clock` with the process-wide caches of ours emptied first, so
-    that each such compile after the first takes the same steps (the first also makes what
-    is kept elsewhere, such as the automata of formats)."""
+def _cold(monkeypatch, clock: JumpingClock) -> None:
+    """Run on `clock`, with the process-wide caches of ours emptied, so that each compile of
+    one input after the first takes the same steps (the first also makes what is kept
+    elsewhere, such as the automata of formats)."""
     for name, module in list(sys.modules.items()):
         if name == "constrain" or name.startswith("constrain."):
             for value in list(vars(module).values()):
                 if isinstance(value, (AutomatonCache, GrammarCache)) or hasattr(value, "cache_clear"):
                     value.clear() if hasattr(value, "clear") else value.cache_clear()
     monkeypatch.setattr(deadline, "time", clock)
+
+
+def _cold_compile(monkeypatch, clock: JumpingClock, schema=SCHEMA, seconds=1.0):
+    _cold(monkeypatch, clock)
     return constrain.compile_json_schema(schema, VOCAB, max_compile_seconds=seconds)
 
 
@@ -131,3 +135,26 @@ def test_nested_limits_report_the_one_whose_deadline_passed(monkeypatch):
                     check_time()
         assert caught.value.seconds == 5
     check_time()                        # outside every limit: nothing to check
+
+
+def test_lark_grammars_and_regexes_are_limited_too(monkeypatch):
+    """compile_lark and compile_regex take the same limit: the deadline passing at any of a
+    grammar's checks (terminal automata, LR tables, lexer) fails the compile with the error."""
+    grammar = 'start: item ("," item)*\nitem: WORD | NUMBER\nWORD: /[a-z]+(-[a-z]+)*/\nNUMBER: /[0-9]{1,6}/\n'
+    _cold(monkeypatch, JumpingClock())
+    assert _accepts(constrain.compile_lark(grammar, VOCAB), "ab-c,12")
+    counting = JumpingClock()
+    _cold(monkeypatch, counting)
+    assert _accepts(constrain.compile_lark(grammar, VOCAB), "ab-c,12")
+    assert counting.calls >= 4
+    for k in range(counting.calls - 1):
+        _cold(monkeypatch, JumpingClock(still=k))
+        with pytest.raises(CompileTimeLimitError) as caught:
+            constrain.compile_lark(grammar, VOCAB, max_compile_seconds=4)
+        assert caught.value.seconds == 4 and caught.value.pointer == ""
+    monkeypatch.setattr(deadline, "time", JumpingClock(still=0))
+    assert _accepts(constrain.compile_lark(grammar, VOCAB, max_compile_seconds=None), "x")
+    with pytest.raises(CompileTimeLimitError):
+        constrain.compile_regex("[a-f]{3}q+never-compiled", VOCAB, max_compile_seconds=4)
+    with pytest.raises(ValueError, match="positive number of seconds"):
+        constrain.compile_regex("a", VOCAB, max_compile_seconds=-2)

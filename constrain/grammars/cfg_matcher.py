@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from constrain.deadline import check_time
+from constrain.deadline import MAX_COMPILE_SECONDS, check_time, time_limit
 from constrain.errors import GrammarError
 from constrain.gc_pause import gc_paused
 from constrain.grammars.builtin import load_builtin
@@ -238,12 +238,14 @@ class CFGGrammar(CompiledGrammar):
         return f"CFGGrammar({self.parser.kind}, terminals={len(self.ir.terminals)}, {self.vocab!r})"
 
 
-def compile_lark(grammar_text: str, vocab: Vocabulary, start: str = "start", *, indenter=None) -> CFGGrammar:
+def compile_lark(grammar_text: str, vocab: Vocabulary, start: str = "start", *, indenter=None,
+                 max_compile_seconds: float | None = MAX_COMPILE_SECONDS) -> CFGGrammar:
     """Compile a Lark grammar against `vocab`. Masks are computed lazily and cached.
 
-    `indenter`: an IndenterSpec for Python-style grammars (`constrain.grammars.cfg.PYTHON_INDENTER`)."""
+    `indenter`: an IndenterSpec for Python-style grammars (`constrain.grammars.cfg.PYTHON_INDENTER`);
+    `max_compile_seconds`: past it, CompileTimeLimitError (deadline.py; None: no limit)."""
     try:
-        with gc_paused():
+        with gc_paused(), time_limit(max_compile_seconds):
             grammar = load_lark(grammar_text, start, indenter=indenter)
             return CFGGrammar(grammar, vocab)
     except GrammarError as e:

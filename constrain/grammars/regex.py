@@ -11,6 +11,7 @@ import numpy as np
 from constrain.automata.dfa import DEAD, ByteDFA
 from constrain.automata.mask_store import DFAMaskStore
 from constrain.automata.regex import regex_to_dfa
+from constrain.deadline import MAX_COMPILE_SECONDS, checked_seconds, time_limit
 from constrain.grammar_cache import GrammarCache
 from constrain.matcher import CompiledGrammar, Matcher
 from constrain.vocab import Vocabulary
@@ -63,9 +64,15 @@ class RegexGrammar(CompiledGrammar):
 _CACHE = GrammarCache(256)
 
 
-def compile_regex(pattern: str, vocab: Vocabulary, *, flags: str = "", max_states: int = 20000) -> RegexGrammar:
+def compile_regex(pattern: str, vocab: Vocabulary, *, flags: str = "", max_states: int = 20000,
+                  max_compile_seconds: float | None = MAX_COMPILE_SECONDS) -> RegexGrammar:
     """Compile `pattern` (fullmatch semantics) against `vocab`; cached per (pattern, flags, vocab)
-    as constrain/grammar_cache.py says."""
+    as constrain/grammar_cache.py says. `max_compile_seconds`: past it, CompileTimeLimitError
+    (deadline.py; None: no limit)."""
+    checked_seconds(max_compile_seconds)
     key = (pattern, flags, max_states, vocab.fingerprint)
-    return _CACHE.get_or_compile(
-        key, lambda: RegexGrammar(regex_to_dfa(pattern, flags=flags, max_states=max_states), vocab, pattern))
+
+    def compile_pattern() -> RegexGrammar:
+        with time_limit(max_compile_seconds):
+            return RegexGrammar(regex_to_dfa(pattern, flags=flags, max_states=max_states), vocab, pattern)
+    return _CACHE.get_or_compile(key, compile_pattern)

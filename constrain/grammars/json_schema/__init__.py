@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import marshal
 
-from constrain.deadline import checked_seconds, time_limit
+from constrain.deadline import MAX_COMPILE_SECONDS, checked_seconds, time_limit
 from constrain.errors import GrammarError, SchemaError, UnsupportedSchemaError
 from constrain.grammar_cache import GrammarCache
 from constrain.grammars.cfg_matcher import CFGGrammar
@@ -46,9 +46,6 @@ from constrain.grammars.parser import start_parser
 from constrain.vocab import Vocabulary
 
 MAX_GRAMMAR_CHARS = 4_000_000
-#: the default limit on one compile (or emission), in seconds: the slowest of MaskBench's 9,021
-#: schemas takes under 10 s to compile or fail here (most take milliseconds)
-MAX_COMPILE_SECONDS = 10.0
 _CACHE = GrammarCache(128)
 
 
