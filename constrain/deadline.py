@@ -1,7 +1,8 @@
 """A compile's time limit, checked cooperatively: `time_limit(seconds)` around a compile and
 `check_time()` at the steps that can add up to a long one (each subschema the JSON Schema
 emitter writes, each subset construction and product of automata, each phase of a grammar's
-compile).
+compile); work in C++ that can take long on its own (the LALR tables) is given `seconds_left()`
+and reads its own clock.
 
 Invariant: inside `time_limit(s)`, `check_time` stops the compile once more than `s` seconds
 have passed since the limit began, and `time_limit` then raises CompileTimeLimitError. No step
@@ -67,6 +68,13 @@ def checked_seconds(seconds: float | None) -> float | None:
                                 or not seconds > 0):
         raise ValueError(f"a compile time limit must be a positive number of seconds or None, not {seconds!r}")
     return seconds
+
+
+def seconds_left() -> float | None:
+    """Seconds until the innermost limit's deadline (0 once passed), or None outside every
+    limit: for work done in C++, which reads its own clock (csrc/lalr.h)."""
+    deadline = _deadline.get()
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
 def check_time() -> None:

@@ -173,9 +173,10 @@ RuleArrays encoded_rules(const py::sequence& rules, const py::dict& nonterminal_
 // The LALR tables of encoded rules as the parser reads them: (n_states, conflicts,
 // pair_state, pair_terminal, LRTables): conflicts as (state, terminal, rule, kind) tuples;
 // the action pairs on a terminal other than the end marker `end` as two int32 arrays; the
-// rows (moved out of `t`) in an LRTables (csrc/lr_run.h). None past max_states.
+// rows (moved out of `t`) in an LRTables (csrc/lr_run.h). A build stopped by its limits
+// gives why instead, as an int (constrain::LALRStop).
 py::object lalr_rows(const RuleArrays& r, constrain::LALRResult& t, int32_t end) {
-  if (t.too_large) return py::none();
+  if (t.stopped != constrain::LALRStop::kComplete) return py::int_(static_cast<int32_t>(t.stopped));
   const auto n = static_cast<size_t>(t.n_states);
   std::vector<int32_t> split(n), pair_state, pair_terminal;
   for (size_t s = 0; s < n; ++s) {
@@ -235,8 +236,8 @@ py::object row_entry(const LRTables& t, int32_t state, int32_t symbol) {
 // running build.
 class LALRJob {
  public:
-  LALRJob(RuleArrays rules, int32_t end, int32_t n_nonterminals, int32_t max_states, bool threaded)
-      : rules_(std::move(rules)), end_(end), n_nonterminals_(n_nonterminals), max_states_(max_states) {
+  LALRJob(RuleArrays rules, int32_t end, int32_t n_nonterminals, constrain::LALRLimits limits, bool threaded)
+      : rules_(std::move(rules)), end_(end), n_nonterminals_(n_nonterminals), limits_(limits) {
     if (threaded) thread_ = std::thread([this] { run(); });
   }
   LALRJob(const LALRJob&) = delete;
@@ -262,14 +263,15 @@ class LALRJob {
  private:
   void run() noexcept {
     try {
-      tables_ = constrain::build_lalr(rules_.lhs, rules_.rhs_begin, rules_.rhs, end_ + 1, n_nonterminals_, max_states_);
+      tables_ = constrain::build_lalr(rules_.lhs, rules_.rhs_begin, rules_.rhs, end_ + 1, n_nonterminals_, limits_);
     } catch (...) {
       error_ = std::current_exception();
     }
   }
 
   RuleArrays rules_;
-  int32_t end_, n_nonterminals_, max_states_;
+  int32_t end_, n_nonterminals_;
+  constrain::LALRLimits limits_;
   constrain::LALRResult tables_;
   std::exception_ptr error_;
   bool taken_ = false;
@@ -358,9 +360,9 @@ void bind_grammar(py::module_& m) {
         constrain::LALRResult t;
         {
           py::gil_scoped_release release;
-          t = constrain::build_lalr(lhs, rhs_begin, rhs, n_terminals, n_nonterminals, max_states);
+          t = constrain::build_lalr(lhs, rhs_begin, rhs, n_terminals, n_nonterminals, constrain::LALRLimits{max_states});
         }
-        if (t.too_large) return py::none();
+        if (t.stopped != constrain::LALRStop::kComplete) return py::none();
         return py::make_tuple(t.n_states, to_array(t.row_begin), to_array(t.row_symbol), to_array(t.row_value),
                               to_array(t.conflicts));
       },
@@ -373,7 +375,8 @@ void bind_grammar(py::module_& m) {
                       "LALR tables being built (start_lalr_tables); result() waits for them, once.")
       .def("result", &LALRJob::result,
            "(n_states, conflicts, pair_state, pair_terminal, LRTables) (see lalr_rows in "
-           "csrc/bindings_grammar.cc); None past max_states LR states.");
+           "csrc/bindings_grammar.cc), or, for a build its limits stopped, why: 1 past max_states LR "
+           "states, 2 past max_set_words, 3 past its time.");
 
   py::class_<LRTables, std::shared_ptr<LRTables>>(
       m, "LRTables", "LALR tables as the parser runs them (csrc/lr_run.h); stacks are (state, below) pairs.")
@@ -423,17 +426,24 @@ void bind_grammar(py::module_& m) {
   m.def(
       "start_lalr_tables",
       [](const py::sequence& rules, const py::dict& nonterminal_ids, const py::dict& terminal_ids, int32_t start,
-         int32_t end, int32_t max_states, bool threaded) {
+         int32_t end, int32_t max_states, bool threaded, std::size_t max_set_words, double seconds) {
         if (end < 0) throw std::invalid_argument("start_lalr_tables: end (the number of terminals) must be >= 0");
         RuleArrays r = encoded_rules(rules, nonterminal_ids, terminal_ids, start, end);
         const auto n_nonterminals = static_cast<int32_t>(nonterminal_ids.size()) + 1;
         check_rule_ranges(r, end + 1, n_nonterminals, "start_lalr_tables");
-        return std::make_unique<LALRJob>(std::move(r), end, n_nonterminals, max_states, threaded);
+        constrain::LALRLimits limits{max_states, max_set_words};
+        if (seconds >= 0)
+          limits.deadline = std::chrono::steady_clock::now() +
+                            std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<double>(std::min(seconds, 1e9)));
+        return std::make_unique<LALRJob>(std::move(r), end, n_nonterminals, limits, threaded);
       },
       py::arg("rules"), py::arg("nonterminal_ids"), py::arg("terminal_ids"), py::arg("start"), py::arg("end"),
-      py::arg("max_states"), py::arg("threaded"),
+      py::arg("max_states"), py::arg("threaded"), py::arg("max_set_words") = SIZE_MAX, py::arg("seconds") = -1.0,
       "encode_rules now (KeyError for an unknown name), then build_lalr on a thread of its own when "
-      "`threaded` (else at result()): the LALRJob whose result() is the tables as the parser reads them.");
+      "`threaded` (else at result()): the LALRJob whose result() is the tables as the parser reads them. "
+      "Limits (csrc/lalr.h): max_states, max_set_words (default: none), and `seconds` from now "
+      "(default, or negative: none).");
 }
 
 }  // namespace constrain

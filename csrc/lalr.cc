@@ -13,6 +13,26 @@ namespace {
 
 constexpr int32_t kNone = INT32_MIN;  // item_next of a complete item
 
+// A deadline read every 1024th `passed()` (the steps it is asked between take nanoseconds to
+// microseconds); once passed, it stays passed.
+class DeadlineCheck {
+ public:
+  explicit DeadlineCheck(std::chrono::steady_clock::time_point deadline)
+      : deadline_(deadline), unlimited_(deadline == std::chrono::steady_clock::time_point::max()) {}
+  bool passed() {
+    if (passed_) return true;
+    if (unlimited_ || (++calls_ & 1023u) != 0) return false;
+    passed_ = std::chrono::steady_clock::now() > deadline_;
+    return passed_;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point deadline_;
+  bool unlimited_;
+  bool passed_ = false;
+  uint32_t calls_ = 0;
+};
+
 // Fixed-width bitsets stored back to back.
 class Bitsets {
  public:
@@ -49,8 +69,9 @@ Relation relation_of(std::size_t n, const std::vector<int32_t>& from, const std:
   return rel;
 }
 
-// F(x) = F(x) | OR of F(y) for x rel+ y (DeRemer–Pennello digraph, iterative Tarjan).
-void digraph(const Relation& rel, Bitsets& f) {
+// F(x) = F(x) | OR of F(y) for x rel+ y (DeRemer–Pennello digraph, iterative Tarjan); false
+// when the deadline passed first (f is then partly propagated).
+bool digraph(const Relation& rel, Bitsets& f, DeadlineCheck& deadline) {
   const int32_t n = rel.size();
   const int32_t done = n + 1;
   std::vector<int32_t> depth(static_cast<std::size_t>(n), 0), order(static_cast<std::size_t>(n), 0), stack;
@@ -61,6 +82,7 @@ void digraph(const Relation& rel, Bitsets& f) {
     depth[root] = order[root] = static_cast<int32_t>(stack.size());
     work.emplace_back(root, rel.begin[root]);
     while (!work.empty()) {
+      if (deadline.passed()) return false;
       auto& [x, i] = work.back();
       if (i < rel.begin[x + 1]) {
         const int32_t y = rel.to[i++];
@@ -92,6 +114,7 @@ void digraph(const Relation& rel, Bitsets& f) {
       }
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -131,8 +154,14 @@ std::vector<uint8_t> nullable_nonterminals(const std::vector<int32_t>& lhs, cons
 
 LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t>& rhs_begin,
                       const std::vector<int32_t>& rhs, int32_t n_terminals, int32_t n_nonterminals,
-                      int32_t max_states) {
+                      const LALRLimits& limits) {
   LALRResult out;
+  DeadlineCheck deadline(limits.deadline);
+  const auto stop = [&out](LALRStop why) {
+    out = LALRResult{};
+    out.stopped = why;
+    return out;
+  };
   const int32_t n_rules = static_cast<int32_t>(lhs.size());
   std::vector<std::vector<int32_t>> by_lhs(static_cast<std::size_t>(n_nonterminals));
   for (int32_t r = 0; r < n_rules; ++r) by_lhs[lhs[r]].push_back(r);
@@ -154,7 +183,10 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
   std::vector<std::vector<int32_t>> predicted(static_cast<std::size_t>(n_nonterminals));
   {
     std::vector<int32_t> seen(static_cast<std::size_t>(n_nonterminals), -1), todo;
+    std::size_t entries = 0;    // int32s in all the lists, two to a word
     for (int32_t n = 0; n < n_nonterminals; ++n) {
+      if (deadline.passed()) return stop(LALRStop::kDeadline);
+      if (n > 0 && (entries += predicted[n - 1].size()) / 2 > limits.max_set_words) return stop(LALRStop::kSets);
       seen[n] = n;
       todo.assign(1, n);
       predicted[n].push_back(n);
@@ -188,7 +220,7 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
       return std::equal(first, last, kernel_items.begin() + kernel_begin[k], kernel_items.begin() + kernel_begin[k + 1]);
     }, slot);
     if (found >= 0) return found;
-    if (n_kernels() >= max_states) return -1;
+    if (n_kernels() >= limits.max_states) return -1;
     kernel_items.insert(kernel_items.end(), first, last);
     kernel_begin.push_back(static_cast<int32_t>(kernel_items.size()));
     kernels.add(slot, n_kernels() - 1, h);
@@ -206,6 +238,7 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
   std::vector<int32_t> group_of(n_symbols), group_stamp(n_symbols, -1), group_symbol, group_begin, bucket, fill;
   std::vector<std::pair<int32_t, int32_t>> row;
   for (int32_t s = 0; s < n_kernels(); ++s) {
+    if (deadline.passed()) return stop(LALRStop::kDeadline);
     items.assign(kernel_items.begin() + kernel_begin[s], kernel_items.begin() + kernel_begin[s + 1]);
     const int32_t stamp = s;
     const std::size_t kernel_size = items.size();
@@ -249,10 +282,7 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
       int32_t* last = bucket.data() + group_begin[g + 1];
       std::sort(first, last);
       const int32_t target = kernel_id(first, std::unique(first, last));
-      if (target < 0) {
-        out.too_large = true;
-        return out;
-      }
+      if (target < 0) return stop(LALRStop::kStates);
       row.emplace_back(group_symbol[g], target);
     }
     std::sort(row.begin(), row.end());
@@ -280,6 +310,8 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
   // the nonterminal transition of move k out of state p
   auto nt_index = [&](int32_t p, int32_t k) { return nt_begin[p] + (k - trans_begin[p]); };
   const std::size_t n_nt = nt_state.size();
+  if (n_nt * ((static_cast<std::size_t>(n_terminals) + 63) / 64) > limits.max_set_words)
+    return stop(LALRStop::kSets);
   Bitsets follow(n_nt, static_cast<std::size_t>(n_terminals));
   std::vector<int32_t> edge_from, edge_to;
   for (std::size_t i = 0; i < n_nt; ++i) {
@@ -295,7 +327,7 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
       }
     }
   }
-  digraph(relation_of(n_nt, edge_from, edge_to), follow);  // now the Read sets
+  if (!digraph(relation_of(n_nt, edge_from, edge_to), follow, deadline)) return stop(LALRStop::kDeadline);  // Read sets
   // includes edges, and lookback: (state, rule, nt transition) triples, grouped by state below
   edge_from.clear();
   edge_to.clear();
@@ -308,6 +340,7 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
   }
   std::vector<std::array<int32_t, 3>> lookback;
   for (std::size_t idx = 0; idx < n_nt; ++idx) {
+    if (deadline.passed()) return stop(LALRStop::kDeadline);
     const int32_t p = nt_state[idx];
     const int32_t b = ~trans_symbol[static_cast<std::size_t>(trans_begin[p]) + (idx - static_cast<std::size_t>(nt_begin[p]))];
     for (int32_t r : by_lhs[b]) {
@@ -334,12 +367,13 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
     std::vector<int32_t> at(lookback_begin.begin(), lookback_begin.end() - 1);
     for (const auto& t : lookback) lookback_of[static_cast<std::size_t>(at[t[0]]++)] = {t[1], t[2]};
   }
-  digraph(relation_of(n_nt, edge_from, edge_to), follow);  // now the Follow sets
+  if (!digraph(relation_of(n_nt, edge_from, edge_to), follow, deadline)) return stop(LALRStop::kDeadline);  // Follow sets
 
   std::vector<int32_t> row_value(static_cast<std::size_t>(n_terminals), kNone), touched;
   std::vector<uint64_t> la(follow.words());
   out.row_begin.push_back(0);
   for (int32_t p = 0; p < n_states; ++p) {
+    if (deadline.passed()) return stop(LALRStop::kDeadline);
     touched.clear();
     for (int32_t k = trans_begin[p]; k < trans_begin[p + 1]; ++k) {
       const int32_t sym = trans_symbol[k], t = trans_target[k];

@@ -6,10 +6,25 @@
 // (< n_nonterminals). Rule 0 is the augmented start rule; the LR(0) start state is its item.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
 namespace constrain {
+
+// What one build may take: LR(0) states; 8-byte words of its per-symbol sets (the nonterminals
+// each one predicts, and a lookahead bitset of the terminals per nonterminal transition: the
+// parts that grow quadratically, e.g. with n optional items in a row); and time (the deadline
+// is read between states and while the sets are built and propagated).
+struct LALRLimits {
+  int32_t max_states;
+  std::size_t max_set_words = SIZE_MAX;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+};
+
+// Why a build stopped before its tables were done (kComplete: it did not).
+enum class LALRStop : int32_t { kComplete = 0, kStates = 1, kSets = 2, kDeadline = 3 };
 
 struct LALRResult {
   int32_t n_states = 0;
@@ -19,7 +34,7 @@ struct LALRResult {
   std::vector<int32_t> row_begin, row_symbol, row_value;
   // per conflict: state, terminal, rule reduced, 0 = shift/reduce or 1 = reduce/reduce
   std::vector<int32_t> conflicts;
-  bool too_large = false;  // the LR(0) automaton passed max_states
+  LALRStop stopped = LALRStop::kComplete;  // the tables are empty unless kComplete
 };
 
 // which nonterminals derive the empty string (1 = nullable), by a worklist: linear in the rules
@@ -28,6 +43,6 @@ std::vector<uint8_t> nullable_nonterminals(const std::vector<int32_t>& lhs, cons
 
 LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t>& rhs_begin,
                       const std::vector<int32_t>& rhs, int32_t n_terminals, int32_t n_nonterminals,
-                      int32_t max_states);
+                      const LALRLimits& limits);
 
 }  // namespace constrain

@@ -158,3 +158,36 @@ def test_lark_grammars_and_regexes_are_limited_too(monkeypatch):
         constrain.compile_regex("[a-f]{3}q+never-compiled", VOCAB, max_compile_seconds=4)
     with pytest.raises(ValueError, match="positive number of seconds"):
         constrain.compile_regex("a", VOCAB, max_compile_seconds=-2)
+
+
+def _many_optional_members(n: int):
+    """The BNF rules of an object of n optional members in schema order: its LALR tables'
+    lookahead sets grow with n squared (each member's state can still read any later one)."""
+    from constrain.grammars.json_schema import _emit
+    from constrain.grammars.json_schema.emit import Options
+    schema = {"type": "object", "properties": {f"p{i}": {"type": "integer"} for i in range(n)}}
+    _, emitter, start = _emit(schema, Options(), for_compile=True)
+    return schema, emitter.bnf(start)
+
+
+def test_the_lalr_tables_stop_at_the_deadline():
+    """The LALR tables are built in C++ (on a thread of their own), which reads the deadline
+    itself: nothing else checks the time while `tables()` waits, so the error can only come
+    from there. Building these tables takes seconds without the limit."""
+    from constrain.grammars.lalr import PendingLALR
+    _, rules = _many_optional_members(1500)
+    with pytest.raises(CompileTimeLimitError):
+        with time_limit(0.02):
+            PendingLALR(rules, "start").tables()
+
+
+def test_lalr_sets_past_their_budget_are_a_grammar_error(monkeypatch):
+    from constrain import GrammarError, UnsupportedSchemaError
+    from constrain.grammars import lalr
+    schema, rules = _many_optional_members(60)
+    assert lalr.PendingLALR(rules, "start").tables().n_states > 60
+    monkeypatch.setattr(lalr, "MAX_LR_SET_WORDS", 500)
+    with pytest.raises(GrammarError, match="lookahead sets would take more than 4000 bytes"):
+        lalr.PendingLALR(rules, "start").tables()
+    with pytest.raises(UnsupportedSchemaError, match="lookahead sets would take more than 4000 bytes"):
+        constrain.compile_json_schema(schema, VOCAB)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from constrain._core import LRTables, start_lalr_tables
+from constrain.deadline import TimeUp, seconds_left
 from constrain.errors import GrammarError
 from constrain.grammars.cfg import Grammar, Rule, lookup_terminal, symbol_ids
 
@@ -40,7 +41,10 @@ class LALRTables:
 
 
 MAX_LR_STATES = 1_000_000
-#: grammars with at least this many rules build their tables on a thread of their own while
+#: 8-byte words the tables' per-symbol sets may take (512 MiB): the predicted nonterminals and
+#: lookahead bitsets, which grow quadratically with some shapes (n optional items in a row)
+MAX_LR_SET_WORDS = 1 << 26
+_PAST_STATES, _PAST_SETS, _PAST_TIME = 1, 2, 3     # why a build stopped (csrc/lalr.h's LALRStop)#: grammars with at least this many rules build their tables on a thread of their own while
 #: the caller goes on (below, the thread's start costs more than it saves)
 THREAD_FROM_RULES = 256
 _READ = -1     # in a decision-tree node, the key of the depth it consults (states are >= 0)
@@ -51,7 +55,9 @@ class PendingLALR:
     the rules to the rows: no numpy on the way, whose calls on small arrays cost the most when
     the caches are cold): on a thread of their own for a grammar of THREAD_FROM_RULES rules or
     more, so that the caller can go on until it needs them; `tables()` waits for them
-    (GrammarError when the LR(0) automaton passes MAX_LR_STATES states)."""
+    (GrammarError when the LR(0) automaton passes MAX_LR_STATES states or its sets pass
+    MAX_LR_SET_WORDS; inside a compile time limit, deadline.py, the build stops at its deadline
+    and `tables()` stops the compile)."""
 
     def __init__(self, rules: tuple[Rule, ...], start: str):
         """`rules` and `start`: those of the Grammar whose parser reads the tables (terminal ids
@@ -60,13 +66,20 @@ class PendingLALR:
         tid, ntid = symbol_ids(rules)
         self._terms = tuple(tid)            # rule_terminals(rules), in id order
         # symbols: terminal ids >= 0, nonterminal n encoded as ~n; rule 0: $start -> start $END
+        left = seconds_left()
+        self._set_words = MAX_LR_SET_WORDS
         self._job = start_lalr_tables(rules, ntid, tid, ntid[start], len(self._terms), MAX_LR_STATES,
-                                      len(rules) >= THREAD_FROM_RULES)
+                                      len(rules) >= THREAD_FROM_RULES, self._set_words, -1.0 if left is None else left)
 
     def tables(self) -> LALRTables:
+        """The tables; called within the compile time limit the build started in, if any."""
         built = self._job.result()
-        if built is None:
+        if built == _PAST_TIME:
+            raise TimeUp()
+        if built == _PAST_STATES:
             raise GrammarError(f"the LALR automaton exceeds {MAX_LR_STATES} states")
+        if built == _PAST_SETS:
+            raise GrammarError(f"the LALR tables' lookahead sets would take more than {self._set_words * 8} bytes")
         n_states, flat_conflicts, pair_state, pair_terminal, rows = built
         names = list(self._terms) + ["$END"]
         conflicts = tuple(f"{('shift/reduce', 'reduce/reduce')[kind]} conflict on {names[t]} reducing "
