@@ -33,6 +33,13 @@ class DeadlineCheck {
   uint32_t calls_ = 0;
 };
 
+// The result of a build its limits stopped: empty tables and why.
+LALRResult stopped_by(LALRStop why) {
+  LALRResult out;
+  out.stopped = why;
+  return out;
+}
+
 // Fixed-width bitsets stored back to back.
 class Bitsets {
  public:
@@ -157,11 +164,6 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
                       const LALRLimits& limits) {
   LALRResult out;
   DeadlineCheck deadline(limits.deadline);
-  const auto stop = [&out](LALRStop why) {
-    out = LALRResult{};
-    out.stopped = why;
-    return out;
-  };
   const int32_t n_rules = static_cast<int32_t>(lhs.size());
   std::vector<std::vector<int32_t>> by_lhs(static_cast<std::size_t>(n_nonterminals));
   for (int32_t r = 0; r < n_rules; ++r) by_lhs[lhs[r]].push_back(r);
@@ -183,10 +185,9 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
   std::vector<std::vector<int32_t>> predicted(static_cast<std::size_t>(n_nonterminals));
   {
     std::vector<int32_t> seen(static_cast<std::size_t>(n_nonterminals), -1), todo;
-    std::size_t entries = 0;    // int32s in all the lists, two to a word
+    std::size_t entries = 0;    // int32s in the lists so far, two to a word
     for (int32_t n = 0; n < n_nonterminals; ++n) {
-      if (deadline.passed()) return stop(LALRStop::kDeadline);
-      if (n > 0 && (entries += predicted[n - 1].size()) / 2 > limits.max_set_words) return stop(LALRStop::kSets);
+      if (deadline.passed()) return stopped_by(LALRStop::kDeadline);
       seen[n] = n;
       todo.assign(1, n);
       predicted[n].push_back(n);
@@ -203,6 +204,7 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
           }
         }
       }
+      if ((entries += predicted[n].size()) / 2 > limits.max_set_words) return stopped_by(LALRStop::kSets);
     }
   }
 
@@ -238,7 +240,7 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
   std::vector<int32_t> group_of(n_symbols), group_stamp(n_symbols, -1), group_symbol, group_begin, bucket, fill;
   std::vector<std::pair<int32_t, int32_t>> row;
   for (int32_t s = 0; s < n_kernels(); ++s) {
-    if (deadline.passed()) return stop(LALRStop::kDeadline);
+    if (deadline.passed()) return stopped_by(LALRStop::kDeadline);
     items.assign(kernel_items.begin() + kernel_begin[s], kernel_items.begin() + kernel_begin[s + 1]);
     const int32_t stamp = s;
     const std::size_t kernel_size = items.size();
@@ -282,7 +284,7 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
       int32_t* last = bucket.data() + group_begin[g + 1];
       std::sort(first, last);
       const int32_t target = kernel_id(first, std::unique(first, last));
-      if (target < 0) return stop(LALRStop::kStates);
+      if (target < 0) return stopped_by(LALRStop::kStates);
       row.emplace_back(group_symbol[g], target);
     }
     std::sort(row.begin(), row.end());
@@ -311,7 +313,7 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
   auto nt_index = [&](int32_t p, int32_t k) { return nt_begin[p] + (k - trans_begin[p]); };
   const std::size_t n_nt = nt_state.size();
   if (n_nt * ((static_cast<std::size_t>(n_terminals) + 63) / 64) > limits.max_set_words)
-    return stop(LALRStop::kSets);
+    return stopped_by(LALRStop::kSets);
   Bitsets follow(n_nt, static_cast<std::size_t>(n_terminals));
   std::vector<int32_t> edge_from, edge_to;
   for (std::size_t i = 0; i < n_nt; ++i) {
@@ -327,7 +329,7 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
       }
     }
   }
-  if (!digraph(relation_of(n_nt, edge_from, edge_to), follow, deadline)) return stop(LALRStop::kDeadline);  // Read sets
+  if (!digraph(relation_of(n_nt, edge_from, edge_to), follow, deadline)) return stopped_by(LALRStop::kDeadline);  // Read sets
   // includes edges, and lookback: (state, rule, nt transition) triples, grouped by state below
   edge_from.clear();
   edge_to.clear();
@@ -340,7 +342,7 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
   }
   std::vector<std::array<int32_t, 3>> lookback;
   for (std::size_t idx = 0; idx < n_nt; ++idx) {
-    if (deadline.passed()) return stop(LALRStop::kDeadline);
+    if (deadline.passed()) return stopped_by(LALRStop::kDeadline);
     const int32_t p = nt_state[idx];
     const int32_t b = ~trans_symbol[static_cast<std::size_t>(trans_begin[p]) + (idx - static_cast<std::size_t>(nt_begin[p]))];
     for (int32_t r : by_lhs[b]) {
@@ -367,13 +369,13 @@ LALRResult build_lalr(const std::vector<int32_t>& lhs, const std::vector<int32_t
     std::vector<int32_t> at(lookback_begin.begin(), lookback_begin.end() - 1);
     for (const auto& t : lookback) lookback_of[static_cast<std::size_t>(at[t[0]]++)] = {t[1], t[2]};
   }
-  if (!digraph(relation_of(n_nt, edge_from, edge_to), follow, deadline)) return stop(LALRStop::kDeadline);  // Follow sets
+  if (!digraph(relation_of(n_nt, edge_from, edge_to), follow, deadline)) return stopped_by(LALRStop::kDeadline);  // Follow sets
 
   std::vector<int32_t> row_value(static_cast<std::size_t>(n_terminals), kNone), touched;
   std::vector<uint64_t> la(follow.words());
   out.row_begin.push_back(0);
   for (int32_t p = 0; p < n_states; ++p) {
-    if (deadline.passed()) return stop(LALRStop::kDeadline);
+    if (deadline.passed()) return stopped_by(LALRStop::kDeadline);
     touched.clear();
     for (int32_t k = trans_begin[p]; k < trans_begin[p + 1]; ++k) {
       const int32_t sym = trans_symbol[k], t = trans_target[k];

@@ -8,10 +8,13 @@ import sys
 import pytest
 
 import constrain
-from constrain import CompileTimeLimitError, ConstrainError, Vocabulary, deadline
+from constrain import CompileTimeLimitError, ConstrainError, GrammarError, UnsupportedSchemaError, Vocabulary, deadline
 from constrain.automata.automaton_cache import AutomatonCache
 from constrain.deadline import check_time, time_limit
 from constrain.grammar_cache import GrammarCache
+from constrain.grammars import lalr
+from constrain.grammars.json_schema import _emit
+from constrain.grammars.json_schema.emit import Options
 
 VOCAB = Vocabulary([bytes([b]) for b in range(32, 127)] + [b"<eos>"], [95])
 
@@ -163,8 +166,6 @@ def test_lark_grammars_and_regexes_are_limited_too(monkeypatch):
 def _many_optional_members(n: int):
     """The BNF rules of an object of n optional members in schema order: its LALR tables'
     lookahead sets grow with n squared (each member's state can still read any later one)."""
-    from constrain.grammars.json_schema import _emit
-    from constrain.grammars.json_schema.emit import Options
     schema = {"type": "object", "properties": {f"p{i}": {"type": "integer"} for i in range(n)}}
     _, emitter, start = _emit(schema, Options(), for_compile=True)
     return schema, emitter.bnf(start)
@@ -174,16 +175,13 @@ def test_the_lalr_tables_stop_at_the_deadline():
     """The LALR tables are built in C++ (on a thread of their own), which reads the deadline
     itself: nothing else checks the time while `tables()` waits, so the error can only come
     from there. Building these tables takes seconds without the limit."""
-    from constrain.grammars.lalr import PendingLALR
     _, rules = _many_optional_members(1500)
     with pytest.raises(CompileTimeLimitError):
         with time_limit(0.02):
-            PendingLALR(rules, "start").tables()
+            lalr.PendingLALR(rules, "start").tables()
 
 
 def test_lalr_sets_past_their_budget_are_a_grammar_error(monkeypatch):
-    from constrain import GrammarError, UnsupportedSchemaError
-    from constrain.grammars import lalr
     schema, rules = _many_optional_members(60)
     assert lalr.PendingLALR(rules, "start").tables().n_states > 60
     monkeypatch.setattr(lalr, "MAX_LR_SET_WORDS", 500)

@@ -1,5 +1,6 @@
 """The C++ LALR core's entry points on encoded rules (csrc/lalr.h): the tables of a small
-grammar, refusals of malformed rule arrays, and the nullable nonterminals."""
+grammar, refusals of malformed rule arrays, the nullable nonterminals, and the rows the parser
+runs (csrc/lr_run.h) on the JSON grammar."""
 from __future__ import annotations
 
 import itertools
@@ -9,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from constrain._core import build_lalr as core_build_lalr, nullable_nonterminals, start_lalr_tables
+from constrain.grammars.builtin import load_builtin
+from constrain.grammars.lalr import LALRParser, build_lalr
 
 
 def test_core_build_lalr_refuses_bad_rules():
@@ -105,3 +108,47 @@ def test_nullable_nonterminals_is_the_least_fixpoint(rules):
     begin = list(itertools.accumulate((len(rhs) for _, rhs in rules), initial=0))
     rhs = [s for _, body in rules for s in body]
     assert nullable_nonterminals([lhs for lhs, _ in rules], begin, rhs, 3, 5).tolist() == expected
+
+
+def test_lr_tables_runs_agree_with_their_rows():
+    """The C++ rows (csrc/lr_run.h) on the JSON grammar: every action key is a terminal id (the
+    end marker included), every goto a state, the action pairs are the rows' non-end actions;
+    `advance` reduces then shifts as the rows say; a stack that is not the parser's (a state
+    out of range, too short for a reduction, not a pair) is an error, not a wrong answer. The
+    parser's exactness on these tables is check_exact's."""
+    grammar = load_builtin("json")
+    tables = build_lalr(grammar)
+    rows, end = tables.rows, len(grammar.parser_terminals)
+    n_nonterminals = len(grammar.nonterminals) + 1
+    actions = {(s, t): rows.action(s, t) for s in range(tables.n_states) for t in range(end + 1)
+               if rows.action(s, t) is not None}
+    assert {(s, t) for s, t in actions if t != end} == set(zip(*(a.tolist() for a in tables.action_pairs)))
+    gotos = [rows.goto(s, n) for s in range(tables.n_states) for n in range(n_nonterminals)]
+    assert all(0 <= g < tables.n_states for g in gotos if g is not None) and any(g is not None for g in gotos)
+    parser = LALRParser(grammar, tables)
+    start = parser.initial()
+    for name in sorted(start.allowed_terminals()):
+        t = parser.terminal_id(name)
+        after, action = start.advance(name), actions[start.key[0], t]
+        assert after is not None
+        if action >= 0:                      # a shift pushes its target
+            assert after.key[0] == action
+    refused = [t for t in range(end) if (0, t) not in actions]
+    assert refused and rows.advance((0, None), refused[0]) is None
+    with pytest.raises(ValueError):
+        rows.action(tables.n_states, 0)
+    with pytest.raises(ValueError):
+        rows.advance((tables.n_states, None), 0)
+    with pytest.raises(TypeError):
+        rows.simulate((0,), [])
+    reducing = next(((s, t) for (s, t), a in actions.items() if a < 0), None)
+    assert reducing is not None
+    with pytest.raises(ValueError):          # a reduction that would pop below the bottom
+        rows.advance((reducing[0], None), reducing[1])
+    # a reduction popping two or more states through a `below` that is not a pair
+    grammar_rules = {i + 1: len(rule.rhs) for i, rule in enumerate(grammar.rules)}
+    long_reductions = [(s, t) for (s, t), a in actions.items() if a < 0 and grammar_rules.get(~a, 0) >= 2]
+    assert long_reductions
+    for s, t in long_reductions:
+        with pytest.raises(TypeError):
+            rows.advance((s, 5), t)

@@ -44,7 +44,8 @@ MAX_LR_STATES = 1_000_000
 #: 8-byte words the tables' per-symbol sets may take (512 MiB): the predicted nonterminals and
 #: lookahead bitsets, which grow quadratically with some shapes (n optional items in a row)
 MAX_LR_SET_WORDS = 1 << 26
-_PAST_STATES, _PAST_SETS, _PAST_TIME = 1, 2, 3     # why a build stopped (csrc/lalr.h's LALRStop)#: grammars with at least this many rules build their tables on a thread of their own while
+_PAST_STATES, _PAST_SETS, _PAST_TIME = 1, 2, 3     # why a build stopped (csrc/lalr.h's LALRStop)
+#: grammars with at least this many rules build their tables on a thread of their own while
 #: the caller goes on (below, the thread's start costs more than it saves)
 THREAD_FROM_RULES = 256
 _READ = -1     # in a decision-tree node, the key of the depth it consults (states are >= 0)
