@@ -11,9 +11,7 @@ and so do `contentMediaType`/`contentEncoding` (assertions the emitter refuses i
 """
 from __future__ import annotations
 
-import json
-
-from constrain.grammars.json_schema.normalize import ANNOTATIONS, INTERNAL, STANDARD
+from constrain.grammars.json_schema.normalize import ANNOTATIONS, INTERNAL, STANDARD, json_text
 
 _ONE_SCHEMA = frozenset({"additionalItems", "contains", "not", "if", "then", "else", "additionalProperties",
                          "propertyNames", "unevaluatedItems", "unevaluatedProperties"})
@@ -21,6 +19,27 @@ _SCHEMA_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
 _SCHEMA_BY_NAME = frozenset({"properties", "patternProperties", "dependentSchemas"})
 _KEPT = frozenset({"$id", "id", "$schema", "contentMediaType", "contentEncoding"})
 _ATOMS = (int, float, bool, type(None))
+# how a keyword's value enters the key: its JSON text, nothing, a subschema's key, a list of
+# them (or one), subschemas by name, `dependencies` (lists of names or subschemas), or a value
+_TEXT, _SKIP, _ONE, _LIST, _BY_NAME, _DEPENDENCIES, _VALUE = range(7)
+
+
+def _kind(keyword: str) -> int:
+    if keyword in _KEPT or keyword.startswith(INTERNAL):
+        return _TEXT
+    if keyword in ANNOTATIONS or keyword not in STANDARD:
+        return _SKIP
+    if keyword in _ONE_SCHEMA:
+        return _ONE
+    if keyword in _SCHEMA_LIST or keyword == "items":
+        return _LIST
+    if keyword in _SCHEMA_BY_NAME:
+        return _BY_NAME
+    return _DEPENDENCIES if keyword == "dependencies" else _VALUE
+
+
+# the kind of every keyword named in the sets above (others: `_kind`, found per use)
+_KIND_OF = {keyword: _kind(keyword) for keyword in STANDARD | ANNOTATIONS | _KEPT}
 
 
 class ContentKeys:
@@ -42,24 +61,27 @@ class ContentKeys:
 
     def _asserted(self, node) -> int:
         if not isinstance(node, dict):
-            return self._intern(("value", json.dumps(node, ensure_ascii=False)))
+            return self._intern(("value", json_text(node)))
         found = self._by_node.get(id(node))
         if found is not None:
             return found[1]
         parts = []
         for key, value in node.items():
-            if key in _KEPT or key.startswith(INTERNAL):
-                parts.append((key, json.dumps(value, ensure_ascii=False)))
-            elif key in ANNOTATIONS or key not in STANDARD:
+            kind = _KIND_OF.get(key)
+            if kind is None:
+                kind = _kind(key)
+            if kind == _SKIP:
                 continue
-            elif key in _ONE_SCHEMA:
+            if kind == _TEXT:
+                parts.append((key, json_text(value)))
+            elif kind == _ONE:
                 parts.append((key, self._asserted(value)))
-            elif key in _SCHEMA_LIST or key == "items":
+            elif kind == _LIST:
                 parts.append((key, ("list", *map(self._asserted, value)) if isinstance(value, list) else self._asserted(value)))
-            elif key in _SCHEMA_BY_NAME and isinstance(value, dict):
+            elif kind == _BY_NAME and isinstance(value, dict):
                 parts.append((key, ("by name", *((name, self._asserted(v)) for name, v in value.items()))))
-            elif key == "dependencies" and isinstance(value, dict):
-                parts.append((key, ("by name", *((name, json.dumps(v, ensure_ascii=False) if isinstance(v, list) else self._asserted(v))
+            elif kind == _DEPENDENCIES and isinstance(value, dict):
+                parts.append((key, ("by name", *((name, json_text(v) if isinstance(v, list) else self._asserted(v))
                                                  for name, v in value.items()))))
             elif type(value) is str:           # tagged, never equal to another value's JSON text
                 parts.append((key, ("str", value)))
@@ -68,7 +90,7 @@ class ContentKeys:
             elif type(value) is list and all(type(v) is str for v in value):
                 parts.append((key, ("strs", *value)))
             else:
-                parts.append((key, json.dumps(value, ensure_ascii=False)))
+                parts.append((key, json_text(value)))
         found = self._by_node[id(node)] = (node, self._intern(("schema", *parts)))
         return found[1]
 

@@ -44,6 +44,7 @@ from constrain.grammars.json_schema.normalize import (
     NotMergeable,
     SchemaDoc,
     declared_names,
+    json_text,
     merge,
     merge_applied,
     pointer_join,
@@ -194,7 +195,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
     def key_term(self, key: str) -> str:
         """The terminal of an object key, spelled canonically (remembered per key)."""
         if key not in self.key_terms:
-            self.key_terms[key] = self.term(literal_regex(json.dumps(key, ensure_ascii=False)))
+            self.key_terms[key] = self.term(literal_regex(json_text(key)))
         return self.key_terms[key]
 
     def fresh_name(self, prefix: str) -> str:
@@ -400,7 +401,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
             if not value:
                 return f"{p['[']} {p[']']}"
             return f"{p['[']} " + f" {p[',']} ".join(self.literal(v) for v in value) + f" {p[']']}"
-        text = json.dumps(value, ensure_ascii=False)
+        text = json_text(value)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and "e" not in text.lower():
             # 1, 1.0 and 1.00 are the same JSON Schema value
             text = format(Decimal(text).normalize(), "f") if "." in text else text
@@ -415,7 +416,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         words = [v for v in values if v is None or isinstance(v, (str, bool))]
         if not self.for_compile or len(words) < MANY_VALUES:
             return self.rule([self.literal(v) for v in values])
-        spellings = sorted({json.dumps(v, ensure_ascii=False) for v in words})
+        spellings = sorted({json_text(v) for v in words})
         one_of = self.automaton_term(("values", tuple(spellings)), lambda: words_dfa([w.encode() for w in spellings]),
                                      f"one of {len(spellings)} values")
         return self.rule([one_of] + [self.literal(v) for v in values if not (v is None or isinstance(v, (str, bool)))])
@@ -497,7 +498,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
             values = [v for v in self.doc.enum_values(flat) if self.meets_internal(v, flat, pointer)]
             if not values or not all(isinstance(v, str) for v in values):
                 return None
-            spellings = sorted({json.dumps(v, ensure_ascii=False) for v in values})
+            spellings = sorted({json_text(v) for v in values})
             regex, domain = "(?:" + "|".join(literal_regex(x) for x in spellings) + ")", frozenset(values)
         else:
             if value_types(flat) != {"string"} or set(flat) - ANNOTATIONS - {"type", "pattern", "format", "minLength"}:
@@ -523,7 +524,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         node = evaluated_here(node, ("unevaluatedProperties",))     # per dependency variant
         p = self.punct
         props = dict(node.get("properties", {}))
-        required = list(node.get("required", []))
+        required = set(node.get("required", []))
         extra = node.get("additionalProperties", True if self.options.additional_properties else False)
         patterns = node.get("patternProperties", {})
         if all(v is True or v == {} for v in patterns.values()) and extra in (True, {}):
@@ -546,7 +547,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
             names = allowed
         slots = []
         for k in names:
-            matching = [patterns[pat] for pat, dfa in pattern_dfas.items() if dfa.matches(k.encode())]
+            matching = [patterns[pat] for pat, dfa in pattern_dfas.items() if dfa.matches(k.encode())] if patterns else []
             parts = ([props[k]] if k in props else [] if matching else [extra]) + matching
             schema = parts[0] if len(parts) == 1 else {"allOf": parts}
             slots.append((k, self.value(schema, pointer_join(pointer, "properties", k)), k in required))

@@ -15,7 +15,6 @@ disjoint languages, so every additional key has exactly one member rule.
 from __future__ import annotations
 
 import functools
-import json
 import re
 
 import numpy as np
@@ -25,6 +24,7 @@ from constrain.automata.dfa import ByteDFA
 from constrain.automata.regex import dfa_union, regex_to_dfa, trimmed, words_dfa
 from constrain.errors import ConstrainError
 from constrain.grammars.lark_frontend import translate_regex
+from constrain.grammars.json_schema.normalize import json_text
 from constrain.grammars.json_schema.strings import NotExpressible, any_text, pattern_ast, spelled_dfa, string_regex
 
 MAX_KEY_STATES = 50000
@@ -33,9 +33,9 @@ _ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
 
 def _spelled(name: str) -> bytes:
-    """The canonical spelling of a key (json.dumps, ensure_ascii=False), quotes included."""
+    """The canonical spelling of a key (`json_text`), quotes included."""
     if _ESCAPED.search(name):
-        return json.dumps(name, ensure_ascii=False).encode()
+        return json_text(name).encode()
     return b'"' + name.encode() + b'"'
 
 

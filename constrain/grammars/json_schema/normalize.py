@@ -62,6 +62,11 @@ def load_schema(schema) -> dict | bool:
     raise SchemaError(f"a schema must be a dict, a JSON string or a pydantic model class, not {type(schema).__name__}")
 
 
+#: `json.dumps(value, ensure_ascii=False)`: one encoder for every call (`json.dumps` builds an
+#: encoder per call when given an option, most of the cost of the emitter's short texts)
+json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def pointer_join(pointer: str, *parts) -> str:
     for part in parts:
         part = str(part)
