@@ -171,6 +171,8 @@ def test_earley_candidates_spanning_shards_get_a_union_of_their_own(monkeypatch)
 
 # after "a" (read as A or as C) Earley expects X or Y
 EARLEY_COUNTERS = 'start: p | q | "z" Z\np: A X\nq: A X | C Y'
+LALR_COUNTERS = 'start: A X | "b" C Y | "z" Z' + COUNTER_TERMINALS
+LALR_TEXTS = [b"a000x", b"aa000000x", b"ba0000y", b"bab00000000y", b"z00000z"]
 
 
 def test_earley_lexers_build_unions_on_demand(monkeypatch):
@@ -191,9 +193,10 @@ def test_earley_lexers_build_unions_on_demand(monkeypatch):
 def test_earley_lexers_fall_back_to_unions_on_demand(monkeypatch):
     """Small terminal automata whose union of them all passes max_lexer_states: an Earley
     grammar still compiles, with a union per candidate set built on first use (every mask
-    equal to the one from one union of everything); an LALR grammar, which needs the union
-    for its overlap check, fails at compile time; and a candidate set whose own union is too
-    large fails at the mask that needs it, with the lexer's error, not a wrong mask."""
+    equal to the one from one union of everything); an LALR grammar, whose overlap check
+    needs its unions built when compiling, gets one per shard of its LR states (each fits);
+    and a candidate set whose own union is too large fails at the mask that needs it, with
+    the lexer's error, not a wrong mask."""
     vocab = _counter_vocab()
     grammar = load_lark(EARLEY_COUNTERS + COUNTER_TERMINALS)
     whole = CFGGrammar(grammar, vocab, all_readings=True)
@@ -202,19 +205,37 @@ def test_earley_lexers_fall_back_to_unions_on_demand(monkeypatch):
     assert fallback.lexers.unions_on_demand and fallback.lexers._unions == []
     texts = [b"a000x", b"a000000x", b"a0000y", b"ab0000y", b"ab00000000y", b"z00000z"]
     assert _same_masks(fallback, whole, texts, vocab, random.Random(7)) >= 25
-    lalr = load_lark('start: A X | "b" C Y | "z" Z' + COUNTER_TERMINALS)
-    assert CFGGrammar(lalr, vocab, all_readings=True).parser.kind == "lalr"
-    with pytest.raises(GrammarError, match="exceeds max_states=30"):
-        CFGGrammar(lalr, vocab, all_readings=True, max_lexer_states=30)
+    lalr = load_lark(LALR_COUNTERS)
+    unlimited = CFGGrammar(lalr, vocab, all_readings=True)
+    assert unlimited.parser.kind == "lalr" and unlimited.lexers._unions[0].n_states > 30
+    limited = CFGGrammar(lalr, vocab, all_readings=True, max_lexer_states=30)
+    assert limited.parser.kind == "lalr" and limited.lexers.sharded
+    assert _same_masks(limited, unlimited, LALR_TEXTS, vocab, random.Random(8)) >= 15
     # the union of everything is not tried past WHOLE_UNION_BUDGET where on demand stands in
     monkeypatch.setattr(lexer_module, "WHOLE_UNION_BUDGET", 30)
     budgeted = CFGGrammar(grammar, vocab, all_readings=True)
     assert budgeted.lexers.unions_on_demand and budgeted.lexers._unions == []
     assert _same_masks(budgeted, whole, texts, vocab, random.Random(7)) >= 25
-    assert CFGGrammar(lalr, vocab, all_readings=True).parser.kind == "lalr"     # the LALR one needs it whole
+    assert not CFGGrammar(lalr, vocab, all_readings=True).lexers.sharded     # the LALR one needs it whole
     tight = CFGGrammar(grammar, vocab, all_readings=True, max_lexer_states=14)   # {X, Y} needs 15
     with pytest.raises(GrammarError, match="union of 2 automata exceeds max_states=14"):
         tight.matcher().next_token_mask()
+
+
+def test_lalr_lexers_shard_terminals_that_multiply(monkeypatch):
+    """Terminals with fewer than SHARD_FROM states of their own whose union of them all would
+    pass UNION_GROWTH times their states (three counters that never share an LR state) get a
+    union per shard, as large ones do, with the same masks; within the bound, one union."""
+    vocab = _counter_vocab()
+    whole = CFGGrammar(load_lark(LALR_COUNTERS), vocab, all_readings=True)
+    own = sum(part.n_states for part in whole.lexers._parts)
+    assert not whole.lexers.sharded and whole.lexers._unions[0].n_states > lexer_module.UNION_GROWTH * own
+    monkeypatch.setattr(lexer_module, "SHARD_FROM", own + 1)      # few states, which multiply past the bound
+    sharded = CFGGrammar(load_lark(LALR_COUNTERS), vocab, all_readings=True)
+    assert sharded.parser.kind == "lalr" and sharded.lexers.sharded
+    assert _same_masks(sharded, whole, LALR_TEXTS, vocab, random.Random(9)) >= 15
+    monkeypatch.setattr(lexer_module, "UNION_GROWTH", 3)          # 3 * own states hold the union
+    assert not CFGGrammar(load_lark(LALR_COUNTERS), vocab, all_readings=True).lexers.sharded
 
 
 # terminals of which some share texts: "a" with A and C, "ab" with C, "b" with B, A with C

@@ -49,6 +49,9 @@ MAX_STATES = 50000
 #: states of a union of all terminals tried where unions on demand can stand in for it (of
 #: the split's Earley grammars, one needed more: it failed past MAX_STATES after 0.25 s)
 WHOLE_UNION_BUDGET = 8192
+#: an LALR grammar's terminals with fewer than SHARD_FROM states get one union of them all
+#: unless it grows past this many times their states (then it is sharded like a large one)
+UNION_GROWTH = 2
 #: bytes of shard bits that `_literal_overlaps` ANDs at once (regex terminals taken in blocks)
 _MEET_BLOCK = 1 << 22
 
@@ -206,9 +209,10 @@ class Lexers:
     The terminals' union DFAs are built once; a candidate set only restricts one
     that holds it (accept sets intersected with the set, then states that can no longer reach
     acceptance cut off, in C++), which costs a graph walk, not a regex compilation. One union
-    of all terminals, or, for an LALR parser whose terminal automata are big (`action_sets`
-    given: its (LR state, terminal id) action pairs, the terminal names and the number of LR
-    states), one union per shard of its LR states (lexer_shards.py): `for_candidates` then
+    of all terminals, or, for an LALR parser whose terminal automata are big or multiply
+    past UNION_GROWTH times their states in one union (`action_sets` given: its (LR state,
+    terminal id) action pairs, the terminal names and the number of LR states), one union
+    per shard of its LR states (lexer_shards.py): `for_candidates` then
     takes the top LR state, or, for another parser (`forget_lr_states`), finds a shard holding
     the candidates; a shard whose union cannot pass `max_states` is built on first use
     (`_shard_unions`). With `unions_on_demand` (a parser that follows every reading of a lexeme,
@@ -246,17 +250,20 @@ class Lexers:
         total = sum(part.n_states for part in self._parts)
         self.unions_on_demand = unions_on_demand and total >= SHARD_FROM
         self._lock = threading.Lock()
-        plan = None
-        if action_sets is not None and total >= SHARD_FROM and not self.unions_on_demand:
-            texts = _literal_texts(terminals, prebuilt)
-            plan = self._plan_shards(texts, action_sets)
+        plan, whole = None, False
+        if action_sets is not None and not self.unions_on_demand:
+            whole = total < SHARD_FROM and self._whole_union_fits(total)
+            if not whole:
+                texts = _literal_texts(terminals, prebuilt)
+                plan = self._plan_shards(texts, action_sets)
         if plan is not None:
             self._shard_of_state = plan.shard_of_state
             self._shard_unions(plan.members, texts)
-        elif not self.unions_on_demand:
+        elif not self.unions_on_demand and not whole:
             # where unions on demand can stand in, one of everything past WHOLE_UNION_BUDGET
-            # states is not worth building (nor the time to find it too large)
-            budget = min(max_states, WHOLE_UNION_BUDGET) if unions_on_demand else max_states
+            # states, or past UNION_GROWTH times the terminals' own, is not worth building
+            # (nor the time to find it too large)
+            budget = min(max_states, WHOLE_UNION_BUDGET, _grown(total)) if unions_on_demand else max_states
             try:
                 self._build_unions([self._everything()], budget)
             except GrammarError:            # the union of all terminals is too large
@@ -372,6 +379,17 @@ class Lexers:
 
     def _everything(self) -> list[int]:
         return list(range(len(self.names)))
+
+    def _whole_union_fits(self, total: int) -> bool:
+        """Whether one union of all the terminals (`total` states in their own automata) has
+        at most `_grown(total)` states: then it is built
+        (`_build_unions`). Past that, regex terminals multiply each other's states (several
+        unanchored patterns, say), and shards keep apart those that never meet."""
+        try:
+            self._build_unions([self._everything()], min(self.max_states, _grown(total)))
+        except GrammarError:
+            return False
+        return True
 
     def _plan_shards(self, texts: list[bytes | None], action_sets: tuple):
         """lexer_shards.plan_shards for the LR action sets; regex terminals (those without a
@@ -505,6 +523,12 @@ class Lexers:
             return TerminalUnion(self._parts, list(components), len(self.names), max_states or self.max_states)
         except ConstrainError as e:
             raise _terminal_error(f"lexer: {e}", None) from None
+
+
+def _grown(total: int) -> int:
+    """The states a union of terminals with `total` states of their own is worth building
+    up front: UNION_GROWTH times theirs, or SHARD_FROM."""
+    return max(SHARD_FROM, UNION_GROWTH * total)
 
 
 def _literal_texts(terminals: list[Terminal], prebuilt: dict) -> list[bytes | None]:
