@@ -251,25 +251,21 @@ class Lexers:
         self.unions_on_demand = unions_on_demand and total >= SHARD_FROM
         self._lock = threading.Lock()
         plan, whole = None, False
-        if action_sets is not None and not self.unions_on_demand:
-            whole = total < SHARD_FROM and self._whole_union_fits(total)
-            if not whole:
-                texts = _literal_texts(terminals, prebuilt)
-                plan = self._plan_shards(texts, action_sets)
+        lalr = action_sets is not None and not self.unions_on_demand
+        if lalr and total < SHARD_FROM:         # shards stand in for a union that multiplies
+            whole = self._whole_union_fits(min(max_states, _grown(total)))
+        if lalr and not whole:
+            texts = _literal_texts(terminals, prebuilt)
+            plan = self._plan_shards(texts, action_sets)
         if plan is not None:
             self._shard_of_state = plan.shard_of_state
             self._shard_unions(plan.members, texts)
-        elif not self.unions_on_demand and not whole:
+        elif not whole and unions_on_demand and not self.unions_on_demand:
             # where unions on demand can stand in, one of everything past WHOLE_UNION_BUDGET
-            # states, or past UNION_GROWTH times the terminals' own, is not worth building
-            # (nor the time to find it too large)
-            budget = min(max_states, WHOLE_UNION_BUDGET, _grown(total)) if unions_on_demand else max_states
-            try:
-                self._build_unions([self._everything()], budget)
-            except GrammarError:            # the union of all terminals is too large
-                if not unions_on_demand:
-                    raise
-                self.unions_on_demand = True
+            # states, or past `_grown`, is not worth building (nor the time to find it too large)
+            self.unions_on_demand = not self._whole_union_fits(min(max_states, WHOLE_UNION_BUDGET, _grown(total)))
+        elif not whole and not self.unions_on_demand:
+            self._build_unions([self._everything()], max_states)
         if self.unions_on_demand:
             self._build_unions([])
         self._own_unions: dict[frozenset[int], TerminalUnion] = {}
@@ -380,13 +376,13 @@ class Lexers:
     def _everything(self) -> list[int]:
         return list(range(len(self.names)))
 
-    def _whole_union_fits(self, total: int) -> bool:
-        """Whether one union of all the terminals (`total` states in their own automata) has
-        at most `_grown(total)` states: then it is built
-        (`_build_unions`). Past that, regex terminals multiply each other's states (several
-        unanchored patterns, say), and shards keep apart those that never meet."""
+    def _whole_union_fits(self, budget: int) -> bool:
+        """Whether one union of all the terminals has at most `budget` states: then it is
+        built (`_build_unions`). Past `_grown` of their own states, regex terminals multiply
+        each other's (several unanchored patterns, say): shards, or unions on demand, keep
+        apart those that never meet."""
         try:
-            self._build_unions([self._everything()], min(self.max_states, _grown(total)))
+            self._build_unions([self._everything()], budget)
         except GrammarError:
             return False
         return True

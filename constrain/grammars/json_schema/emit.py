@@ -547,7 +547,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
             names = allowed
         slots = []
         for k in names:
-            matching = [patterns[pat] for pat, dfa in pattern_dfas.items() if dfa.matches(k.encode())] if patterns else []
+            matching = [patterns[pat] for pat, dfa in pattern_dfas.items() if dfa.matches(k.encode())]
             parts = ([props[k]] if k in props else [] if matching else [extra]) + matching
             schema = parts[0] if len(parts) == 1 else {"allOf": parts}
             slots.append((k, self.value(schema, pointer_join(pointer, "properties", k)), k in required))
