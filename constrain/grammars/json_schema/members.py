@@ -49,19 +49,31 @@ class ObjectMembers:
 
     def schema_order(self) -> str | None:
         """after[c]: the rule of the members from slot k on, c emitted (saturating at cap
-        without mx), for k from the end down to 0, made only for the counts c that some
-        sequence of the earlier slots reaches (`_reached`)."""
+        without mx), for k from the end down to 0, made only for the counts c > 0 that some
+        sequence of the earlier slots reaches (`_reached`). The members as a whole are one
+        rule: the first member (a slot k after optional ones only) then after[1] from k + 1,
+        or no slot at all; so no chain of rules for "nothing emitted yet" (n fewer rules, and
+        no unit reductions down such a chain when an object's first member comes late)."""
         n, mx = len(self.slots), self.mx
         cap = mx if mx is not None else max(self.mn, 1)
         rule = self.e.rule
         reached = self._reached(cap)
         after = [None] * (cap + 1)
         for c in reached[n]:
-            after[c] = rule(self.tail(c), kind="o")
+            if c:
+                after[c] = rule(self.tail(c), kind="o")
+        firsts = []            # (slot, rule of the members after it), slots after optional ones only
         for k in range(n - 1, -1, -1):
             _, value, required = self.slots[k]
+            nxt = after[1] if cap else None
+            if value is not None and (mx is None or mx > 0) and nxt is not None:
+                firsts.append((k, nxt))
+            if required:
+                firsts = firsts[-1:] if firsts and firsts[-1][0] == k else []
             here = [None] * (cap + 1)
             for c in reached[k]:
+                if not c:
+                    continue
                 alts = []
                 nxt = after[min(c + 1, cap)]
                 if value is not None and (mx is None or c < mx) and nxt is not None:
@@ -70,7 +82,10 @@ class ObjectMembers:
                     alts.append(after[c])
                 here[c] = rule(alts, kind="o")
             after = here
-        return after[0]
+        alts = [self.member(k, 0, nxt) for k, nxt in reversed(firsts)]
+        if not any(required for _, _, required in self.slots):
+            alts += self.tail(0)
+        return rule(alts, kind="o")
 
     def _reached(self, cap: int) -> list[tuple[int, ...]]:
         """Per slot k (and n: past the last), the member counts (saturating at cap) some
