@@ -275,3 +275,23 @@ def test_overlap_of_a_literal_and_the_regex_of_a_deferred_shard(monkeypatch, rul
                                                              parser.n_states))
     assert lexers.sharded and all(union is None for union in lexers._unions)
     assert lexers.overlap_within(*parser.state_terminals(), parser.terminals) == overlaps
+
+
+@pytest.mark.parametrize("overlaps", [True, False])
+def test_overlap_found_past_the_first_64_shards(overlaps):
+    """Shard bits come in 64-bit words: a literal and a regex terminal that accepts it, met
+    only in a shard numbered past 64, are found as one union of everything finds them."""
+    groups = " | ".join(f'"p{i}" R{i}' for i in range(70))
+    last = '"q" "a" | "q" A' if overlaps else '"q" "a" | "q" B'
+    regexes = "\n".join(f"R{i}: /r{i}x+/" for i in range(70))
+    grammar = load_lark(f"start: {groups} | {last}\n{regexes}\nA: /a+/\nB: /b+/")
+    parser = LALRParser(grammar)
+    pairs = parser.state_terminals()
+    action_sets = (*pairs, parser.terminals, parser.n_states)
+    lexer_module.SHARD_FROM, saved = 0, lexer_module.SHARD_FROM
+    try:
+        sharded = Lexers(grammar, all_readings=True, action_sets=action_sets)
+    finally:
+        lexer_module.SHARD_FROM = saved
+    assert sharded.sharded and len(sharded._members) > 64
+    assert sharded.overlap_within(*pairs, parser.terminals) == overlaps

@@ -52,8 +52,9 @@ WHOLE_UNION_BUDGET = 8192
 #: an LALR grammar's terminals with fewer than SHARD_FROM states get one union of them all
 #: unless it grows past this many times their states (then it is sharded like a large one)
 UNION_GROWTH = 2
-#: bytes of shard bits that `_literal_overlaps` ANDs at once (regex terminals taken in blocks)
-_MEET_BLOCK = 1 << 22
+#: (regex terminal, literal) pairs whose shard words `_literal_overlaps` ANDs at once (regex
+#: terminals taken in blocks)
+_MEET_BLOCK = 1 << 19
 
 
 class Readings(dict):
@@ -489,11 +490,13 @@ class Lexers:
         for c in literals.tolist():
             by_text.setdefault(texts[c], []).append(c)
         out = [pair for same in by_text.values() for pair in itertools.combinations(same, 2)]
-        shards_of = np.packbits(holds, axis=0)            # column c: the shards holding c, as bits
-        step = max(1, _MEET_BLOCK // max(1, shards_of.shape[0] * literals.size))
+        shards_of = _bit_words(holds.T)                   # row c: the shards holding c, as bits
+        step = max(1, _MEET_BLOCK // max(1, literals.size))
         for at in range(0, regex.size if literals.size else 0, step):      # [regex, literal] blocks
             block = regex[at:at + step]
-            meets = (shards_of[:, block, None] & shards_of[:, None, literals]).any(axis=0)
+            meets = np.zeros((block.size, literals.size), dtype=bool)
+            for w in range(shards_of.shape[1]):
+                meets |= (shards_of[block, w, None] & shards_of[None, literals, w]) != 0
             for r, row in zip(block.tolist(), meets):
                 met = literals[row].tolist()
                 if not met:
@@ -519,6 +522,14 @@ class Lexers:
             return TerminalUnion(self._parts, list(components), len(self.names), max_states or self.max_states)
         except ConstrainError as e:
             raise _terminal_error(f"lexer: {e}", None) from None
+
+
+def _bit_words(rows: np.ndarray) -> np.ndarray:
+    """The rows of a 2-d bool array as 64-bit words (row i, word w: columns 64w .. 64w + 63),
+    so that two rows meet where a pair of their words has a bit in common."""
+    packed = np.packbits(rows, axis=1)
+    packed = np.pad(packed, ((0, 0), (0, -packed.shape[1] % 8)))
+    return np.ascontiguousarray(packed).view(np.uint64)
 
 
 def _grown(total: int) -> int:
