@@ -42,7 +42,7 @@ from constrain.deadline import check_time
 from constrain.errors import AutomatonTooLargeError, ConstrainError, GrammarError
 from constrain.grammars.cfg import Grammar, Terminal
 from constrain.grammars.lexer_counts import SharedCountError, counted_components, counted_rows, counter_arrays
-from constrain.grammars.lexer_shards import SHARD_FROM, plan_shards
+from constrain.grammars.lexer_shards import SHARD_FROM, bit_words, plan_shards
 
 #: states a terminal's automaton and a union of them may have (by default)
 MAX_STATES = 50000
@@ -490,7 +490,7 @@ class Lexers:
         for c in literals.tolist():
             by_text.setdefault(texts[c], []).append(c)
         out = [pair for same in by_text.values() for pair in itertools.combinations(same, 2)]
-        shards_of = _bit_words(holds.T)                   # row c: the shards holding c, as bits
+        shards_of = bit_words(np.packbits(holds.T, axis=1))     # row c: the shards holding c, as bits
         step = max(1, _MEET_BLOCK // max(1, literals.size))
         for at in range(0, regex.size if literals.size else 0, step):      # [regex, literal] blocks
             block = regex[at:at + step]
@@ -522,14 +522,6 @@ class Lexers:
             return TerminalUnion(self._parts, list(components), len(self.names), max_states or self.max_states)
         except ConstrainError as e:
             raise _terminal_error(f"lexer: {e}", None) from None
-
-
-def _bit_words(rows: np.ndarray) -> np.ndarray:
-    """The rows of a 2-d bool array as 64-bit words (row i, word w: columns 64w .. 64w + 63),
-    so that two rows meet where a pair of their words has a bit in common."""
-    packed = np.packbits(rows, axis=1)
-    packed = np.pad(packed, ((0, 0), (0, -packed.shape[1] % 8)))
-    return np.ascontiguousarray(packed).view(np.uint64)
 
 
 def _grown(total: int) -> int:

@@ -82,16 +82,23 @@ def _inclusions(sets: np.ndarray) -> np.ndarray:
     """[i, j]: bit set i (row i of a 2-d uint8 array) is inside bit set j: no bit of i is
     outside j. Compared 64 bits at a time, in integers: a float product would call BLAS,
     whose worker threads keep spinning on the other cores after it returns."""
-    n, width = sets.shape
-    words = np.zeros((n, -(-width // 8) * 8), dtype=np.uint8)      # 64 bits per comparison
-    words[:, :width] = sets
-    sets = words.view(np.uint64)
+    n = sets.shape[0]
+    sets = bit_words(sets)                          # 64 bits per comparison
     width = sets.shape[1]
     outside = ~sets
     apart = np.zeros((n, n), dtype=bool)            # [i, j]: some bit of i outside j
     for w in range(width):
         apart |= (sets[:, None, w] & outside[None, :, w]) != 0
     return ~apart
+
+
+def bit_words(packed: np.ndarray) -> np.ndarray:
+    """The rows of a 2-d uint8 array of packed bits (np.packbits along axis 1) as 64-bit words,
+    zero-padded: two rows meet where a pair of their words has a bit in common."""
+    n, width = packed.shape
+    words = np.zeros((n, -(-width // 8) * 8), dtype=np.uint8)
+    words[:, :width] = packed
+    return words.view(np.uint64)
 
 
 def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

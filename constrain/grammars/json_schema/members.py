@@ -65,11 +65,10 @@ class ObjectMembers:
         firsts = []            # (slot, rule of the members after it), slots after optional ones only
         for k in range(n - 1, -1, -1):
             _, value, required = self.slots[k]
-            nxt = after[1] if cap else None
-            if value is not None and (mx is None or mx > 0) and nxt is not None:
-                firsts.append((k, nxt))
-            if required:
-                firsts = firsts[-1:] if firsts and firsts[-1][0] == k else []
+            if required:            # no slot after a required one comes first
+                firsts = []
+            if cap and value is not None and after[1] is not None:
+                firsts.append((k, after[1]))
             here = [None] * (cap + 1)
             for c in reached[k]:
                 if not c:
