@@ -203,15 +203,16 @@ def _magnitude(lo: Bound, hi: Bound | None) -> str | None:
 
 
 def _with_fraction(whole: str | None, frac: list[str]) -> str | None:
-    """`whole` alone (when "" is in frac) or followed by `.F` for the non-empty branches."""
+    """`whole` followed by `.F` for the non-empty branches, optionally when "" is in frac
+    (the whole part written once: the regex of a long integer range is not repeated)."""
     if whole is None or not frac:
         return None
     whole = _group(whole) if "|" in whole else whole
     nonempty = [f for f in frac if f]
-    out = [whole] if "" in frac else []
-    if nonempty:
-        out.append(whole + r"\." + _alt_of(nonempty))
-    return _alt(out)
+    if not nonempty:
+        return whole
+    fraction = r"\." + _alt_of(nonempty)
+    return whole + f"(?:{fraction})?" if "" in frac else whole + fraction
 
 
 def decimal_regex(lo: Decimal | None, lo_inc: bool, hi: Decimal | None, hi_inc: bool) -> str | None:
