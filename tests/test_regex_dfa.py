@@ -304,6 +304,28 @@ def test_case_insensitive():
     assert not regex_to_dfa("\\W", flags="i").matches("\u017f".encode())  # LONG S is \w under i
 
 
+
+@pytest.mark.parametrize("pattern, both, only_folded", [
+    ("[a-c]x", ["bx"], ["Bx"]),
+    ("ax", ["ax"], ["Ax"]),
+    (r"[\]a]x", ["]x", "ax"], ["Ax"]),
+    ("[^a]x", ["bx"], []),
+])
+def test_remembered_characters_and_classes_keep_the_case_flag(pattern, both, only_folded):
+    """The parser remembers the nodes of ASCII characters and short classes by their text and
+    the `i` flag: a pattern read with and without `i`, in either order, keeps its own language,
+    and the parse goes on after a remembered class (the `x` that follows it)."""
+    for order in (("", "i"), ("i", "")):
+        for flags in order * 2:
+            parse.cache_clear()
+            dfa = regex_to_dfa(pattern, flags=flags)
+            for text in both:
+                assert dfa.matches(text.encode()), (pattern, flags, text)
+            for text in only_folded:
+                assert dfa.matches(text.encode()) == (flags == "i"), (pattern, flags, text)
+    assert not regex_to_dfa("[^a]x", flags="i").matches(b"Ax")
+    assert regex_to_dfa("[^a]x").matches(b"Ax")
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(regexes(), st.booleans())
 def test_case_insensitive_generated(pair, anchored):

@@ -18,6 +18,7 @@ unmatched `]` and `}`, and a `-` next to a class escape inside `[...]` (`[\\w-.]
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 from constrain.automata.charset import (
@@ -71,6 +72,13 @@ KNOWN_FLAGS = "isxu"  # "u" is accepted and ignored: the semantics are always Un
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
 _CLASS_ESCAPES = {"d": DIGIT, "w": WORD, "s": SPACE}
 _HEX = set("0123456789abcdefABCDEF")
+# the nodes of single ASCII characters and of short bracketed classes, by their text and the
+# `i` flag (no other flag changes them): nodes are immutable, so patterns share them, and
+# number ranges and formats write the same few classes again and again
+_ASCII_CHARS: dict[tuple[str, bool], Chars] = {}
+_CLASSES: dict[tuple[str, bool], Chars] = {}
+MAX_REMEMBERED_CLASSES = 4096
+_SHORT_CLASS = re.compile(r"\[(?:[^\\\[\]]|\\[^\\\n]){1,30}\]")
 
 
 def check_flags(flags: str, pattern: str) -> None:
@@ -170,12 +178,12 @@ class _Parser:
             quantifiable = False
         elif c == "\\" and self.peek(1) in ("b", "B"):
             raise self.unsupported(f"word boundary assertion \\{self.peek(1)}", start)
-        elif self.startswith("(?=") or self.startswith("(?!"):
+        elif c == "(" and (self.startswith("(?=") or self.startswith("(?!")):
             if not self.lookahead:
                 raise self.unsupported(f"lookahead {self.p[start:start + 3]}", start)
             node = Look(self.peek(2) == "!", self.group())
             quantifiable = False
-        elif self.startswith("(?<=") or self.startswith("(?<!"):
+        elif c == "(" and (self.startswith("(?<=") or self.startswith("(?<!")):
             raise self.unsupported(f"lookbehind {self.p[start:start + 4]}", start)
         else:
             node = self.atom()
@@ -251,7 +259,13 @@ class _Parser:
         if c == "{" and self.braced_quantifier() is not None:
             raise self.error("nothing to repeat", start)
         self.i += 1
-        return self.chars(CharSet.of(c))
+        if c >= "\x80":
+            return self.chars(CharSet.of(c))
+        key = (c, self.ignore_case)
+        node = _ASCII_CHARS.get(key)
+        if node is None:
+            node = _ASCII_CHARS[key] = self.chars(CharSet.of(c))
+        return node
 
     def group(self) -> Node:
         start = self.i
@@ -283,6 +297,21 @@ class _Parser:
         self.i = end + 1
 
     def char_class(self) -> Node:
+        """A bracketed class; its node is remembered by its text (and the `i` flag) when short."""
+        written = _SHORT_CLASS.match(self.p, self.i)
+        if written is None:
+            return self.parse_char_class()
+        key = (written.group(), self.ignore_case)
+        node = _CLASSES.get(key)
+        if node is not None:
+            self.i = written.end()
+            return node
+        node = self.parse_char_class()
+        if self.i == written.end() and len(_CLASSES) < MAX_REMEMBERED_CLASSES:
+            _CLASSES[key] = node
+        return node
+
+    def parse_char_class(self) -> Node:
         start = self.i
         self.i += 1
         negate = self.peek() == "^"
