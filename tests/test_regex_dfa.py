@@ -201,6 +201,10 @@ def test_nfa_size_bound_is_exact(pair):
         (r"a{2}b{1,}c{0,1}d*?", ["aab", "aabbcddd"], ["ab", "aabcc"]),
         (r"[\w-.]+", ["a-b.c"], ["a b"]),
         (r"x{,2}", ["x{,2}"], ["xx"]),
+        # a run of plain characters: a quantifier takes its last character only
+        ("abc*", ["ab", "abccc"], ["abcabc", "a"]),
+        ("ab{2}c?", ["abb", "abbc"], ["abab", "abbcc"]),
+        ("héllo+ w", ["héllooo w"], ["héllohéllo w"]),
         ("", [""], ["a"]),
     ],
 )

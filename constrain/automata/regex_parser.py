@@ -78,6 +78,7 @@ _HEX = set("0123456789abcdefABCDEF")
 _ASCII_CHARS: dict[tuple[str, bool], Chars] = {}
 _CLASSES: dict[tuple[str, bool], Chars] = {}
 MAX_REMEMBERED_CLASSES = 4096
+_PLAIN_RUN = re.compile(r"[^\\^$.|?*+()\[\]{}]+")     # characters that stand for themselves
 _SHORT_CLASS = re.compile(r"\[(?:[^\\\[\]]|\\[^\\\n]){1,30}\]")
 
 
@@ -162,12 +163,37 @@ class _Parser:
     def alternative(self) -> Node:
         items = []
         while True:
+            if not self.extended:
+                self.literal_run(items)
             self.skip_extended()
             c = self.peek()
             if c in ("", "|", ")"):
                 break
             items.append(self.term())
         return items[0] if len(items) == 1 else Concat(tuple(items))
+
+    def literal_run(self, items: list) -> None:
+        """The plain characters from here on, each its own item (as `term` reads them), but
+        the last one when a quantifier follows it (`term` reads that one with its quantifier)."""
+        run = _PLAIN_RUN.match(self.p, self.i)
+        if run is None:
+            return
+        end = run.end()
+        if end < len(self.p) and self.p[end] in "*+?{":
+            end -= 1
+        for c in self.p[self.i:end]:
+            items.append(self.literal(c))
+        self.i = max(self.i, end)
+
+    def literal(self, c: str) -> Chars:
+        """The node of the character `c` written plainly."""
+        if c >= "\x80":
+            return self.chars(CharSet.of(c))
+        key = (c, self.ignore_case)
+        node = _ASCII_CHARS.get(key)
+        if node is None:
+            node = _ASCII_CHARS[key] = self.chars(CharSet.of(c))
+        return node
 
     def term(self) -> Node:
         start = self.i
@@ -259,13 +285,7 @@ class _Parser:
         if c == "{" and self.braced_quantifier() is not None:
             raise self.error("nothing to repeat", start)
         self.i += 1
-        if c >= "\x80":
-            return self.chars(CharSet.of(c))
-        key = (c, self.ignore_case)
-        node = _ASCII_CHARS.get(key)
-        if node is None:
-            node = _ASCII_CHARS[key] = self.chars(CharSet.of(c))
-        return node
+        return self.literal(c)
 
     def group(self) -> Node:
         start = self.i
