@@ -10,8 +10,8 @@ Invariants of the `CodePointNFA` that `build_nfa` returns, with states 0..n-1 (0
 - `tagged` holds the tags as flat (state, tag) pairs: building several ASTs into one NFA gives
   a tagged union, AST i's final state accepts tag i (and no other state accepts).
 
-Size is bounded: `build_nfa` computes the exact state count first (`_size` counts what the
-construction adds) and raises `AutomatonTooLargeError` past `max_states`, so `a{100000}` fails
+Size is bounded: `build_nfa` computes the exact state count first (`_Program.sizes`: what the
+construction adds per node, found as the AST is laid out) and raises `AutomatonTooLargeError` past `max_states`, so `a{100000}` fails
 at once instead of exhausting memory. Bounded repeats `x{m,n}` are built as m copies followed
 by nested optionals `(x(x(x)?)?)?` whose skips all lead to the common exit, which keeps
 epsilon closures small. The expansion runs in C++ (csrc/thompson.h) over the AST laid out
@@ -53,14 +53,14 @@ class CodePointNFA:
 
 def build_nfa(asts: list[Node], max_states: int = MAX_NFA_STATES) -> CodePointNFA:
     """One NFA for the tagged union of `asts`: reaching AST i's final state accepts tag i."""
-    size = 1 + sum(_size(ast) for ast in asts)
+    program = _Program()
+    roots = [program.add(ast) for ast in asts]
+    size = 1 + sum(program.sizes[root] for root in roots)
     if size > max_states:
         raise AutomatonTooLargeError(
             f"the NFA would need {size} states, more than {max_states} "
             "(a large repeat count or nested repeats?); simplify the pattern"
         )
-    program = _Program()
-    roots = [program.add(ast) for ast in asts]
     alphabet = Alphabet(program.labels)
     label_classes = [alphabet.classes_of(label) for label in program.labels]
     label_begin = np.cumsum([0] + [len(c) for c in label_classes])
@@ -75,7 +75,8 @@ class _Program:
     """An AST laid out flat for csrc/thompson.h: node i is kind[i] with arguments a[i], b[i]
     and `arity[i]` children (in `children`, node by node); a node the AST shares is laid out
     once (by identity), after its children. `labels`: the distinct character sets that label a
-move, by value (those of an item repeated no time label none)."""
+move, by value (those of an item repeated no time label none). `sizes[i]`: the states the
+construction adds for node i (at every place it is used)."""
 
     def __init__(self):
         self.kind: list[int] = []
@@ -83,6 +84,7 @@ move, by value (those of an item repeated no time label none)."""
         self.b: list[int] = []
         self.arity: list[int] = []
         self.children: list[int] = []
+        self.sizes: list[int] = []
         self.labels: list[CharSet] = []
         self._label_of: dict[CharSet, int] = {}
         self._node_of: dict[int, int] = {}      # id(node) -> its index
@@ -98,43 +100,32 @@ move, by value (those of an item repeated no time label none)."""
                 label = self._label_of.setdefault(node.chars, len(self.labels))
                 if label == len(self.labels):
                     self.labels.append(node.chars)
-            index = self._node(_CHARS, label, 0, ())
+            index = self._node(_CHARS, label, 0, (), 2)
         elif kind is Concat or kind is Alt:
-            index = self._node(_CONCAT if kind is Concat else _ALT, 0, 0, [self.add(item) for item in node.items])
+            items = [self.add(item) for item in node.items]
+            size = (1 if kind is Concat else 2) + sum(self.sizes[i] for i in items)
+            index = self._node(_CONCAT if kind is Concat else _ALT, 0, 0, items, size)
         elif kind is Repeat:
             # no copy of the item is built for x{0} or x{m,n} with n < m: nor is its label
             built = node.max is None or node.min <= node.max > 0
-            item = self.add(node.item) if built else self._node(_CHARS, -1, 0, ())
-            index = self._node(_REPEAT, node.min, -1 if node.max is None else node.max, (item,))
+            item = self.add(node.item) if built else self._node(_CHARS, -1, 0, (), 2)
+            copies = self.sizes[item] if built else 0
+            size = 2 if node.max is not None and node.max < node.min else \
+                1 + (node.min + 1) * copies if node.max is None else 2 + node.max * copies
+            index = self._node(_REPEAT, node.min, -1 if node.max is None else node.max, (item,), size)
         elif kind is Assert:
-            index = self._node(_START if node.kind == "start" else _END, 0, 0, ())
+            index = self._node(_START if node.kind == "start" else _END, 0, 0, (), 2)
         else:
             raise TypeError(f"not a regex AST node: {node!r}")
         self._node_of[id(node)] = index
         return index
 
-    def _node(self, kind: int, a: int, b: int, children) -> int:
+    def _node(self, kind: int, a: int, b: int, children, size: int) -> int:
         self.kind.append(kind)
+        self.sizes.append(size)
         self.a.append(a)
         self.b.append(b)
         self.arity.append(len(children))
         self.children += children
         return len(self.kind) - 1
 
-
-def _size(node: Node) -> int:
-    """The number of states the construction adds for `node`."""
-    if isinstance(node, (Chars, Assert)):
-        return 2
-    if isinstance(node, Concat):
-        return 1 + sum(_size(item) for item in node.items)
-    if isinstance(node, Alt):
-        return 2 + sum(_size(item) for item in node.items)
-    if isinstance(node, Repeat):
-        item = _size(node.item)
-        if node.max is not None and node.max < node.min:
-            return 2
-        if node.max is None:
-            return 1 + (node.min + 1) * item
-        return 2 + node.max * item
-    raise TypeError(f"not a regex AST node: {node!r}")
