@@ -54,7 +54,9 @@ def vocab():
 
 
 def sample_text(grammar, rng: random.Random, max_tokens: int = 60) -> str | None:
-    """A random walk over allowed tokens; the text when it may end there (or None)."""
+    """A random walk over allowed tokens; the text when it may end there (or None). A state
+    that allows no token must be able to end (the mask is exact: no dead end); the text read
+    up to it is then returned, to be validated."""
     m = grammar.matcher()
     vocab = grammar.vocab
     out = b""
@@ -65,7 +67,8 @@ def sample_text(grammar, rng: random.Random, max_tokens: int = 60) -> str | None
         bits = np.unpackbits(mask.view(np.uint8), bitorder="little")[: vocab.size]
         allowed = [t for t in np.flatnonzero(bits) if vocab.token_bytes(int(t)) is not None]
         if not allowed:
-            return None
+            assert m.can_end(), f"a dead end after {out!r}: no token is allowed and the text cannot end"
+            return out.decode("utf-8")
         token = int(rng.choice(allowed))
         assert m.accept_token(token)
         out += vocab.token_bytes(token)
