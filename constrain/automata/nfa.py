@@ -11,8 +11,9 @@ Invariants of the `CodePointNFA` that `build_nfa` returns, with states 0..n-1 (0
   a tagged union, AST i's final state accepts tag i (and no other state accepts).
 
 Size is bounded: `build_nfa` computes the exact state count first (`_Program.sizes`: what the
-construction adds per node, found as the AST is laid out) and raises `AutomatonTooLargeError` past `max_states`, so `a{100000}` fails
-at once instead of exhausting memory. Bounded repeats `x{m,n}` are built as m copies followed
+construction adds per node, found as the AST is laid out, which expands nothing) and raises
+`AutomatonTooLargeError` past `max_states`, so `a{100000}` fails at once instead of
+exhausting memory. Bounded repeats `x{m,n}` are built as m copies followed
 by nested optionals `(x(x(x)?)?)?` whose skips all lead to the common exit, which keeps
 epsilon closures small. The expansion runs in C++ (csrc/thompson.h) over the AST laid out
 flat (`_Program`: each node once, children before parents), numbering states in the order of
@@ -109,9 +110,12 @@ construction adds for node i (at every place it is used)."""
             # no copy of the item is built for x{0} or x{m,n} with n < m: nor is its label
             built = node.max is None or node.min <= node.max > 0
             item = self.add(node.item) if built else self._node(_CHARS, -1, 0, (), 2)
-            copies = self.sizes[item] if built else 0
-            size = 2 if node.max is not None and node.max < node.min else \
-                1 + (node.min + 1) * copies if node.max is None else 2 + node.max * copies
+            if not built:
+                size = 2
+            elif node.max is None:
+                size = 1 + (node.min + 1) * self.sizes[item]
+            else:
+                size = 2 + node.max * self.sizes[item]
             index = self._node(_REPEAT, node.min, -1 if node.max is None else node.max, (item,), size)
         elif kind is Assert:
             index = self._node(_START if node.kind == "start" else _END, 0, 0, (), 2)

@@ -181,9 +181,9 @@ class _Parser:
         end = run.end()
         if end < len(self.p) and self.p[end] in "*+?{":
             end -= 1
-        for c in self.p[self.i:end]:
+        for c in self.p[self.i:end]:       # end >= i: the run has at least one character
             items.append(self.literal(c))
-        self.i = max(self.i, end)
+        self.i = end
 
     def literal(self, c: str) -> Chars:
         """The node of the character `c` written plainly."""
