@@ -322,7 +322,6 @@ def test_case_insensitive():
     assert not regex_to_dfa("\\W", flags="i").matches("\u017f".encode())  # LONG S is \w under i
 
 
-
 @pytest.mark.parametrize("pattern, both, only_folded", [
     ("[a-c]x", ["bx"], ["Bx"]),
     ("ax", ["ax"], ["Ax"]),
@@ -343,6 +342,7 @@ def test_remembered_characters_and_classes_keep_the_case_flag(pattern, both, onl
                 assert dfa.matches(text.encode()) == (flags == "i"), (pattern, flags, text)
     assert not regex_to_dfa("[^a]x", flags="i").matches(b"Ax")
     assert regex_to_dfa("[^a]x").matches(b"Ax")
+
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(regexes(), st.booleans())
