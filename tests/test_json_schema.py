@@ -180,6 +180,16 @@ def test_allof_is_an_intersection(llama3):
     assert [accepts(g, tok, str(x)) for x in range(1, 8)] == [False, False, True, True, True, False, False]
 
 
+def test_allof_of_true_next_to_a_oneof(llama3):
+    """A node whose allOf parts merge to true (every value) keeps its own oneOf (this was an
+    internal TypeError)."""
+    vocab, tok = llama3
+    g = constrain.compile_json_schema({"oneOf": [{"type": "integer"}, {"type": "string"}], "allOf": [True]}, vocab)
+    assert accepts(g, tok, "1") and accepts(g, tok, '"x"') and not accepts(g, tok, "null")
+    with pytest.raises(UnsupportedSchemaError, match="admits no value"):     # a value matches both twins
+        constrain.compile_json_schema({"oneOf": [{"type": "integer"}, {"type": "integer"}], "allOf": [True]}, vocab)
+
+
 def test_whitespace_is_capped(llama3):
     vocab, tok = llama3
     g = constrain.compile_json_schema({"type": "array", "items": {"type": "integer"}}, vocab)
@@ -293,6 +303,16 @@ _SCALARS = [None, True, False, 0, 1, 2, -1, 1.5, "", "x", "xy", "ab", [], [1], [
      "$schema": "http://json-schema.org/draft-07/schema#"},
     {"type": "object", "properties": {"a": {"type": "integer"}, "b": {}}, "additionalProperties": False,
      "dependentRequired": {"b": ["a"]}},
+    # dependent schemas with what only a whole subschema reads: combinators, negation, enum, a type
+    {"type": "object", "dependentSchemas": {"a": {"anyOf": [{"required": ["c"]}, {"properties": {"a": {"const": 2}}}]}}},
+    {"type": "object", "dependentSchemas": {"b": {"oneOf": [{"required": ["a"]}, {"required": ["c"]}]}}},
+    {"type": "object", "dependentSchemas": {"a": {"if": {"required": ["b"]}, "then": {"required": ["c"]}}}},
+    {"type": "object", "dependentSchemas": {"a": {"not": {"required": ["c"]}}}},
+    {"dependentSchemas": {"a": {"type": "string"}}},
+    {"type": "object", "dependentSchemas": {"a": {"enum": [{"a": 1}, {"a": "x"}, {"a": 1, "c": 3}]}}},
+    {"type": "object", "dependencies": {"a": {"anyOf": [{"properties": {"b": {"not": {}}}, "required": ["c"]},
+                                                        {"properties": {"a": {"enum": ["x"]}}}]}},
+     "$schema": "http://json-schema.org/draft-07/schema#"},
     {"type": "object", "minProperties": 1, "additionalProperties": {"type": "integer"}},
     {"type": "object", "patternProperties": {"[ab]": {"type": "integer"}, "[bc]": {"maximum": 1}}, "additionalProperties": False},
     {"type": "object", "patternProperties": {"^a": {"type": "integer"}, "b$": {"type": "string"}}, "additionalProperties": {"maximum": 2}},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,3 +68,26 @@ def test_enum_values_meeting_a_type_and_pattern_are_those_jsonschema_keeps(value
     rest = {k: v for k, v in node.items() if k != "enum"}
     expected = [v for v in values if doc.validator.evolve(schema=rest).is_valid(v)]
     assert doc.enum_values(node) == expected
+
+
+def test_an_integer_enum_value_has_a_zero_fraction_only_where_the_draft_makes_it_an_integer(llama3):
+    """In drafts 3 and 4, 2.0 is a number but no integer: next to type integer an enum's 2 is
+    spelled without a fraction; where numbers are allowed, or from draft 6 on, 2.0 is 2."""
+    vocab, tok = llama3
+    for draft, integral_floats in (("http://json-schema.org/draft-04/schema#", False),
+                                   ("http://json-schema.org/draft-07/schema#", True)):
+        for node, zero_fraction_ok in (({"type": "integer", "enum": [2]}, integral_floats),
+                                       ({"enum": [2]}, True), ({"type": ["number", "array"], "enum": [2, [3]]}, True),
+                                       ({"type": ["integer", "array"], "enum": [2, [3]]}, integral_floats)):
+            schema = {"$schema": draft, **node}
+            grammar = constrain.compile_json_schema(schema, vocab)
+            validator = jsonschema.validators.validator_for(schema)(schema)
+            assert accepts(grammar, tok, "2")
+            assert accepts(grammar, tok, "2.0") == zero_fraction_ok == validator.is_valid(2.0), schema
+            if "array" in node.get("type", ()):      # inside a value only the enum asserts: 3.0 is 3
+                assert accepts(grammar, tok, "[3.0]") and validator.is_valid([3.0])
+    # in draft 4, items next to the enum say what a number inside its value may be
+    schema = {"$schema": "http://json-schema.org/draft-04/schema#", "enum": [[3]], "items": {"type": "integer"}}
+    grammar = constrain.compile_json_schema(schema, vocab)
+    assert accepts(grammar, tok, "[3]") and not accepts(grammar, tok, "[3.0]")
+    assert not jsonschema.Draft4Validator(schema).is_valid([3.0])

@@ -89,6 +89,9 @@ MANY_VALUES = 2              # enum values read as one terminal when compiling
 # automaton terminals by cache key, across schemas (up to 100k states: about 100 MB of byte tables)
 BUILT_AUTOMATA = AutomatonCache(max_entries=512, max_states=100_000)
 MAX_DEPENDENCY_TRIGGERS = 4
+# the keywords `plain` reads before it turns to the node's types (an object is built from a
+# node without them)
+_READ_BY_PLAIN = frozenset({"enum", "anyOf", "oneOf", BRANCH_GROUPS, "not", EXCLUDED})
 _HANDLED = frozenset({
     "type", "enum", "$ref", "allOf", "anyOf", "oneOf", "not",
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
@@ -315,9 +318,10 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
                 for name in names:
                     named_at.setdefault(name, at)
                 if part is own:     # merge placed the parts' branches; own's go where written
+                    before = out if isinstance(out, dict) else {}       # the parts merged: true
                     merged = with_places(merged, {**merged.get(BRANCH_PLACES, {}), **{
                         kw: [n for n in names if named_at[n] < keys.index(kw)]
-                        for kw in ("anyOf", "oneOf") if kw in own and kw not in out}})
+                        for kw in ("anyOf", "oneOf") if kw in own and kw not in before}})
             out = merged
         return out
 
@@ -332,7 +336,8 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
             elif self.doc.legacy and key in ("contentMediaType", "contentEncoding"):
                 self.skip(key, pointer, "an assertion in drafts before 2019-09")
         if "enum" in node:
-            return self.enum([v for v in self.doc.enum_values(node) if self.meets_internal(v, node, pointer)])
+            return self.enum([v for v in self.doc.enum_values(node) if self.meets_internal(v, node, pointer)],
+                             *self.zero_fractions(node))
         if "anyOf" in node or "oneOf" in node or BRANCH_GROUPS in node:
             return self.alternatives(node, pointer)
         if "not" in node:
@@ -389,37 +394,51 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         return met
 
     # --- literals and any ----------------------------------------------------------------
-    def literal(self, value) -> str:
+    def literal(self, value, zero_fraction: bool = True, inner_zero_fractions: bool = True) -> str:
+        """The terminals of `value`; its numbers in every spelling of their value (1, 1.0,
+        1.00: one JSON Schema value), except that without `zero_fraction` an integer value is
+        spelled without a fraction, and so are the integers inside it without
+        `inner_zero_fractions`."""
+        inner = inner_zero_fractions
         p = self.punct
         if isinstance(value, dict):
             if not value:
                 return f"{p['{']} {p['}']}"
             members = f" {p[',']} ".join(f"{self.key_term(k)} {p[':']} "
-                                         f"{self.literal(v)}" for k, v in value.items())
+                                         f"{self.literal(v, inner, inner)}" for k, v in value.items())
             return f"{p['{']} {members} {p['}']}"
         if isinstance(value, list):
             if not value:
                 return f"{p['[']} {p[']']}"
-            return f"{p['[']} " + f" {p[',']} ".join(self.literal(v) for v in value) + f" {p[']']}"
+            return f"{p['[']} " + f" {p[',']} ".join(self.literal(v, inner, inner) for v in value) + f" {p[']']}"
         text = json_text(value)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and "e" not in text.lower():
-            # 1, 1.0 and 1.00 are the same JSON Schema value
             text = format(Decimal(text).normalize(), "f") if "." in text else text
-            zeros = r"(?:\.0+)?" if "." not in text else "0*"
+            zeros = "0*" if "." in text else r"(?:\.0+)?" if zero_fraction else ""
             return self.term(literal_regex(text) + zeros)
         return self.term(literal_regex(text))
 
-    def enum(self, values: list) -> str | None:
-        """The rule of exactly `values`. Compiling, the strings, booleans and nulls of an enum
-        of two or more of them are one terminal, the trie of their spellings (a terminal each
-        would cost the lexer a component each); the grammar shown keeps a literal per value."""
+    def zero_fractions(self, node: dict) -> tuple[bool, bool]:
+        """Whether an integer value of `node`'s enum, and the integers inside its values, may
+        be spelled with a zero fraction: always from draft 6 on; in drafts 3 and 4 (where 1.0
+        is no integer) a value where the type admits other numbers, an inner one where no
+        keyword but the enum and `type` asserts (no other can read inside a value)."""
+        if self.doc.integral_floats:
+            return True, True
+        return "number" in value_types(node), set(node) - ANNOTATIONS <= {"enum", "type"}
+
+    def enum(self, values: list, zero_fraction: bool = True, inner_zero_fractions: bool = True) -> str | None:
+        """The rule of exactly `values` (`literal`). Compiling, the strings, booleans and nulls of
+        an enum of two or more of them are one terminal, the trie of their spellings (a terminal
+        each would cost the lexer a component each); the grammar shown keeps a literal per value."""
         words = [v for v in values if v is None or isinstance(v, (str, bool))]
+        others = [v for v in values if not (v is None or isinstance(v, (str, bool)))]
         if not self.for_compile or len(words) < MANY_VALUES:
-            return self.rule([self.literal(v) for v in values])
+            return self.rule([self.literal(v, zero_fraction, inner_zero_fractions) for v in values])
         spellings = sorted({json_text(v) for v in words})
         one_of = self.automaton_term(("values", tuple(spellings)), lambda: words_dfa([w.encode() for w in spellings]),
                                      f"one of {len(spellings)} values")
-        return self.rule([one_of] + [self.literal(v) for v in values if not (v is None or isinstance(v, (str, bool)))])
+        return self.rule([one_of] + [self.literal(v, zero_fraction, inner_zero_fractions) for v in others])
 
     def any_value(self) -> str:
         if self._any is None:
@@ -520,7 +539,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
     def object(self, node: dict, pointer: str, depth: int = 0) -> str | None:
         if "dependentRequired" in node or "dependentSchemas" in node:
             variants = self.dependency_variants(node, pointer, depth)
-            return self.rule([r for r in (self.object(v, pointer, depth + 1) for v in variants) if r is not None])
+            return self.rule([r for r in (self.object_variant(v, pointer, depth + 1) for v in variants) if r is not None])
         node = evaluated_here(node, ("unevaluatedProperties",))     # per dependency variant
         p = self.punct
         props = dict(node.get("properties", {}))
@@ -577,6 +596,17 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         body = members.any_order() if self.options.property_order == "any" and len(slots) <= ANY_ORDER_MAX \
             else members.schema_order()
         return None if body is None else self.rule([f"{p['{']} {body} {p['}']}"])
+
+    def object_variant(self, variant: dict, pointer: str, depth: int) -> str | None:
+        """The objects of a dependency variant. A dependent schema merged in may bring what only
+        `plain` reads (anyOf/oneOf, an if/then/else, `not`, `enum`, a type without object):
+        such a variant goes through `plain`, restricted to objects."""
+        if "object" not in value_types(variant):
+            return None
+        if _READ_BY_PLAIN.isdisjoint(variant):
+            return self.object(variant, pointer, depth)
+        objects = merge(variant, {"type": "object"})
+        return None if objects is False else self.plain(objects, pointer)
 
     def dependency_variants(self, node: dict, pointer: str, depth: int) -> list[dict]:
         """`node` without dependentRequired/dependentSchemas as disjoint variants, one per set of

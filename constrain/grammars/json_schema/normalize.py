@@ -110,6 +110,8 @@ class SchemaDoc:
             raise SchemaError(f"invalid schema: {error.message}", pointer)
         self.draft = cls.META_SCHEMA.get("$schema", "")
         self.legacy = any(d in self.draft for d in _LEGACY_DRAFTS)
+        #: a number with a zero fraction (1.0) is an integer from draft 6 on, not in drafts 3 and 4
+        self.integral_floats = not any(d in self.draft for d in ("draft-03", "draft-04"))
         self._cls = cls
         self.by_id: dict[str, str] = {}      # absolute URI (no fragment) -> pointer
         self.anchors: dict[str, str] = {}    # absolute URI#anchor -> pointer

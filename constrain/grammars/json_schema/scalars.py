@@ -63,8 +63,8 @@ class Scalars:
         hi, hi_inc = numeric.schema_bound(node, "maximum", "exclusiveMaximum", min)
         step = node.get("multipleOf")
         nots = node.get(NOT_MULTIPLE, [])
-        # an integer may be spelled with a zero fraction (1.0), except as draft 4's type integer
-        zeros = r"(?:\.0+)?" if decimal or "draft-04" not in self.doc.draft else ""
+        # an integer may be spelled with a zero fraction (1.0), except as drafts 3 and 4's type integer
+        zeros = r"(?:\.0+)?" if decimal or self.doc.integral_floats else ""
         if step is not None:
             step = Decimal(str(step)).normalize()
             scale = max(0, -step.as_tuple().exponent)
