@@ -1,4 +1,4 @@
-"""`python -m jsonschemabench <subcommand>`: maskbench, testsuite, ratchet, generate."""
+"""`python -m jsonschemabench <subcommand>`: maskbench, testsuite, ratchet, generate, walk."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ SUBCOMMANDS = {
     "testsuite": "pass rate per JSON Schema Test Suite file/category, per engine",
     "ratchet": "check constrain on a fixed sample against jsonschemabench/expected_sample.json",
     "generate": "the paper's protocol with a model: coverage, compliance, GCT, TTFT, TPOT",
+    "walk": "random token walks through constrain's masks, every finished output validated (exactness audit)",
 }
 
 

@@ -7,7 +7,8 @@ and compact ones.
 Member order: constrain keeps named members in the schema's order (additional ones last), so
 the oracle searches the orders (`OrderSearch`: every order the grammar allows, one path kept
 per distinct state). Patterns are ECMA-262, so instances are generated from and
-validated against the schema with its patterns translated to Python (tests/ecma_patterns.py).
+validated against the schema with its patterns translated to Python
+(jsonschemabench/ecma_patterns.py).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from constrain import UnsupportedSchemaError, Vocabulary
 from constrain.data import data_dir
 from jsonschemabench.data import load_rows
 from tests.conftest import require_path, require_tokenizer
-from tests.ecma_patterns import ecma_schema
+from jsonschemabench.ecma_patterns import ecma_schema
 from tests.test_json_schema_fuzz import schemas as keyword_schemas
 
 hypothesis_jsonschema = pytest.importorskip("hypothesis_jsonschema")

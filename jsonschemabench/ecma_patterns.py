@@ -1,4 +1,4 @@
-"""Test helper: ECMA-262 `pattern`s as Python regexes, so that Python tools (jsonschema,
+"""ECMA-262 `pattern`s as Python regexes, so that Python tools (jsonschema,
 hypothesis-jsonschema) validate and generate what the JSON Schema spec means.
 
 Python's `re` reads `\\d`, `\\w` and `\\s` as Unicode classes, lets `$` match before a final
