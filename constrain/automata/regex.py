@@ -35,8 +35,9 @@ _NO_PARTS: frozenset[int] = frozenset()
 _FIRST_ONLY = frozenset({0})
 _BOTH = frozenset({0, 1})
 # (pattern, flags, max_states) -> ByteDFA; up to 100k states, about 100 MB of byte tables (a
-# few large terminals would otherwise hold any amount: 4,096 entries alone bound nothing)
-_TERMINAL_DFAS = AutomatonCache(max_entries=4096, max_states=100_000)
+# few large terminals would otherwise hold any amount: an entry cap alone bounds nothing; the
+# cap here only bounds the keys, most of them JSON keys with a chain of a few states)
+_TERMINAL_DFAS = AutomatonCache(max_entries=32768, max_states=100_000)
 
 
 def regex_to_dfa(

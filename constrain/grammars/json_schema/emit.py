@@ -86,8 +86,9 @@ MAX_COUNT = 512              # member counts (rules grow with slots x count)
 MAX_ITEMS = 1024             # item counts (one rule per count)
 ANY_ORDER_MAX = 6
 MANY_VALUES = 2              # enum values read as one terminal when compiling
-# automaton terminals by cache key, across schemas (up to 100k states: about 100 MB of byte tables)
-BUILT_AUTOMATA = AutomatonCache(max_entries=512, max_states=100_000)
+# automaton terminals by cache key, across schemas (up to 100k states: about 100 MB of byte
+# tables; the state budget is what binds, the entry cap only bounds the keys)
+BUILT_AUTOMATA = AutomatonCache(max_entries=4096, max_states=100_000)
 MAX_DEPENDENCY_TRIGGERS = 4
 # the keywords `plain` reads before it turns to the node's types (an object is built from a
 # node without them)
