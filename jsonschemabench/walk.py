@@ -30,6 +30,7 @@ from jsonschema import Draft202012Validator, validators
 
 from constrain import ConstrainError, Vocabulary
 from constrain.grammars.json_schema import compile_json_schema
+from constrain.samplers.distribution import allowed_array, output_bytes
 from jsonschemabench.ecma_patterns import ecma_schema
 from jsonschemabench.maskbench import add_selection_args, resolve_tokenizer, select_rows
 
@@ -78,7 +79,7 @@ class TokenPicker:
 
     def allowed(self, mask: np.ndarray) -> np.ndarray:
         """The token ids a bitmask allows, EOS ids left out."""
-        ids = np.flatnonzero(np.unpackbits(mask.view(np.uint8), bitorder="little")[:self.size])
+        ids = np.flatnonzero(allowed_array(mask, self.size))
         return ids[~np.isin(ids, self.eos)]
 
     def pick(self, allowed: np.ndarray) -> int:
@@ -90,14 +91,17 @@ class TokenPicker:
 
 
 def walk_once(grammar, vocab: Vocabulary, picker: TokenPicker, max_tokens: int) -> tuple[str | None, bool]:
-    """(the output of one walk, or None when unfinished or at a dead end; whether it met a dead end)."""
+    """(the output of one walk: at an end it chose, or at a dead end the text read up to it;
+    None when unfinished; whether it stopped at a dead end)."""
     m = grammar.matcher()
     ids: list[int] = []
     for _ in range(max_tokens):
         can_end = m.can_end()
+        if can_end and picker.rng.random() < END_P:
+            return output_bytes(vocab, ids).decode("utf-8", "replace"), False
         allowed = picker.allowed(m.next_token_mask())
-        if not allowed.size or can_end and picker.rng.random() < END_P:
-            return b"".join(vocab.token_bytes(i) for i in ids).decode("utf-8", "replace"), not can_end
+        if not allowed.size:
+            return output_bytes(vocab, ids).decode("utf-8", "replace"), not can_end
         token = picker.pick(allowed)
         if not m.accept_token(token):
             raise AssertionError(f"the matcher refused token {token}, which its mask allowed")

@@ -7,13 +7,13 @@ import json
 import random
 
 import jsonschema
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import constrain
 from constrain import UnsupportedSchemaError, Vocabulary
+from jsonschemabench.walk import TokenPicker, walk_once
 from tests.conftest import require_tokenizer
 
 _leaf = st.one_of(
@@ -53,28 +53,6 @@ def vocab():
     return Vocabulary.from_file(require_tokenizer("llama3"))
 
 
-def sample_text(grammar, rng: random.Random, max_tokens: int = 60) -> str | None:
-    """A random walk over allowed tokens; the text when it may end there (or None). A state
-    that allows no token must be able to end (the mask is exact: no dead end); the text read
-    up to it is then returned, to be validated."""
-    m = grammar.matcher()
-    vocab = grammar.vocab
-    out = b""
-    for step in range(max_tokens):
-        if m.can_end() and (step > 20 or rng.random() < 0.3):
-            return out.decode("utf-8")
-        mask = m.next_token_mask()
-        bits = np.unpackbits(mask.view(np.uint8), bitorder="little")[: vocab.size]
-        allowed = [t for t in np.flatnonzero(bits) if vocab.token_bytes(int(t)) is not None]
-        if not allowed:
-            assert m.can_end(), f"a dead end after {out!r}: no token is allowed and the text cannot end"
-            return out.decode("utf-8")
-        token = int(rng.choice(allowed))
-        assert m.accept_token(token)
-        out += vocab.token_bytes(token)
-    return out.decode("utf-8") if m.can_end() else None
-
-
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schema=schemas, seed=st.integers(0, 2**16))
 def test_sampled_texts_validate(vocab, schema, seed):
@@ -82,8 +60,9 @@ def test_sampled_texts_validate(vocab, schema, seed):
         grammar = constrain.compile_json_schema(schema, vocab, whitespace="compact")
     except UnsupportedSchemaError:
         return
-    rng = random.Random(seed)
+    picker = TokenPicker(vocab, random.Random(seed))
     for _ in range(3):
-        text = sample_text(grammar, rng)
+        text, dead_end = walk_once(grammar, vocab, picker, max_tokens=60)
+        assert not dead_end, f"a dead end after {text!r}: no token is allowed and the text cannot end"
         if text is not None:
             jsonschema.validate(json.loads(text), schema, format_checker=jsonschema.FormatChecker())

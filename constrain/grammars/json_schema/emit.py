@@ -3,9 +3,9 @@
 One rule per distinct (sub)schema; negation lives in negation.py, anyOf/oneOf in one_of.py,
 number and string terminals in scalars.py (string algebra in strings.py), object member chains
 in members.py, `contains` chains in contains.py, the keys of additional members in
-additional_keys.py (their languages in keys.py); leaf values (strings with their constraints,
-bounded numbers, literals) are single terminals; objects and arrays are chains of rules that
-count what was emitted. Punctuation terminals carry the whitespace policy on their sides.
+additional_keys.py (their languages in keys.py), dependentRequired/dependentSchemas in
+dependencies.py; leaf values (strings with their constraints, bounded numbers, literals) are
+single terminals; objects and arrays are chains of rules that count what was emitted. Punctuation terminals carry the whitespace policy on their sides.
 
 Invariants:
 - the grammar's language is a subset of the instances the schema accepts (never larger);
@@ -51,6 +51,7 @@ from constrain.grammars.json_schema.normalize import (
     with_places,
 )
 from constrain.grammars.json_schema.additional_keys import AdditionalKeys
+from constrain.grammars.json_schema.dependencies import Dependencies
 from constrain.grammars.json_schema.contains import containing_array
 from constrain.grammars.json_schema.members import ObjectMembers
 from constrain.grammars.json_schema.one_of import OneOf, own_position
@@ -67,8 +68,6 @@ from constrain.grammars.json_schema.unevaluated import (
     UNEVALUATED,
     closed_part,
     evaluated_here,
-    evaluated_names,
-    held_unevaluated,
     negated_members_unevaluated,
 )
 from constrain.grammars.json_schema.strings import (
@@ -89,10 +88,6 @@ MANY_VALUES = 2              # enum values read as one terminal when compiling
 # automaton terminals by cache key, across schemas (up to 100k states: about 100 MB of byte
 # tables; the state budget is what binds, the entry cap only bounds the keys)
 BUILT_AUTOMATA = AutomatonCache(max_entries=4096, max_states=100_000)
-MAX_DEPENDENCY_TRIGGERS = 4
-# the keywords `plain` reads before it turns to the node's types (an object is built from a
-# node without them)
-_READ_BY_PLAIN = frozenset({"enum", "anyOf", "oneOf", BRANCH_GROUPS, "not", EXCLUDED})
 _HANDLED = frozenset({
     "type", "enum", "$ref", "allOf", "anyOf", "oneOf", "not",
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
@@ -119,7 +114,7 @@ class Options:
         return f"(?:{self.whitespace})"
 
 
-class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
+class Emitter(Negations, OneOf, Scalars, AdditionalKeys, Dependencies):
     """`for_compile`: the grammar text is for `compile_lark` together with `prebuilt`, so the
     terminals in `prebuilt` may be written as placeholders."""
 
@@ -539,8 +534,7 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
     # --- objects -------------------------------------------------------------------------
     def object(self, node: dict, pointer: str, depth: int = 0) -> str | None:
         if "dependentRequired" in node or "dependentSchemas" in node:
-            variants = self.dependency_variants(node, pointer, depth)
-            return self.rule([r for r in (self.object_variant(v, pointer, depth + 1) for v in variants) if r is not None])
+            return self.dependent_objects(node, pointer, depth)
         node = evaluated_here(node, ("unevaluatedProperties",))     # per dependency variant
         p = self.punct
         props = dict(node.get("properties", {}))
@@ -597,64 +591,6 @@ class Emitter(Negations, OneOf, Scalars, AdditionalKeys):
         body = members.any_order() if self.options.property_order == "any" and len(slots) <= ANY_ORDER_MAX \
             else members.schema_order()
         return None if body is None else self.rule([f"{p['{']} {body} {p['}']}"])
-
-    def object_variant(self, variant: dict, pointer: str, depth: int) -> str | None:
-        """The objects of a dependency variant. A dependent schema merged in may bring what only
-        `plain` reads (anyOf/oneOf, an if/then/else, `not`, `enum`, a type without object):
-        such a variant goes through `plain`, restricted to objects."""
-        if "object" not in value_types(variant):
-            return None
-        if _READ_BY_PLAIN.isdisjoint(variant):
-            return self.object(variant, pointer, depth)
-        objects = merge(variant, {"type": "object"})
-        return None if objects is False else self.plain(objects, pointer)
-
-    def dependency_variants(self, node: dict, pointer: str, depth: int) -> list[dict]:
-        """`node` without dependentRequired/dependentSchemas as disjoint variants, one per set of
-        optional trigger names present: a present trigger is required together with its
-        dependencies and its dependent schema, an absent one is forbidden."""
-        if depth > MAX_FLATTEN_DEPTH:
-            raise UnsupportedSchemaError("dependentSchemas", pointer, "dependent schemas that keep adding dependencies")
-        names, schemas = node.get("dependentRequired", {}), node.get("dependentSchemas", {})
-        base = {k: v for k, v in node.items() if k not in ("dependentRequired", "dependentSchemas")}
-        triggers = list(dict.fromkeys([*names, *schemas]))
-        mentioned = [*triggers, *(d for deps in names.values() for d in deps)]
-        for dependent in schemas.values():
-            if isinstance(dependent, dict):
-                mentioned += [*dependent.get("properties", {}), *dependent.get("required", [])]
-        written = base
-        base = self.declared(base, mentioned)
-        # the names declared here that nothing of `written` evaluates: a present trigger's
-        # dependent schema may (then unevaluatedProperties does not apply to them), else they
-        # meet it (unevaluated.py)
-        added = [k for k in base.get("properties", {}) if k not in evaluated_names(written, base["properties"])]
-        extra = base.get("unevaluatedProperties") if "additionalProperties" not in base else None
-        optional = [k for k in triggers if k not in base.get("required", [])]
-        if len(optional) > MAX_DEPENDENCY_TRIGGERS:
-            self.skip("dependentRequired" if names else "dependentSchemas", pointer,
-                      f"more than {MAX_DEPENDENCY_TRIGGERS} optional trigger properties")
-            return [held_unevaluated(base, added, extra)]
-        variants = []
-        for present in itertools.product((True, False), repeat=len(optional)):
-            absent = {k for k, here in zip(optional, present) if not here}
-            variant, evaluated = base, set()
-            try:
-                for k in triggers:
-                    if k in absent:
-                        variant = merge(variant, {"properties": {k: False}})
-                        continue
-                    variant = merge(variant, {"required": [k, *names.get(k, [])]})
-                    if k in schemas:
-                        at = pointer_join(pointer, "dependentSchemas", k)
-                        dependent = closed_part(self.flatten(schemas[k], at, 0))
-                        evaluated |= evaluated_names(dependent, added)
-                        variant = merge(variant, dependent)
-            except NotMergeable as e:
-                self.skip(e.args[0], pointer, "cannot intersect a dependent schema exactly")
-                return [held_unevaluated(base, added, extra)]
-            if variant is not False:
-                variants.append(held_unevaluated(variant, [k for k in added if k not in evaluated], extra))
-        return variants
 
     def declared(self, node: dict, names: list[str]) -> dict:
         """`node` with `names` added to its properties under the schema they have as additional
