@@ -57,7 +57,7 @@ def select_rows(args, test_suite: bool = False) -> list[dict]:
     return rows[: args.limit] if args.limit is not None else rows
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
@@ -71,7 +71,7 @@ def add_engine_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per schema per engine")
     ap.add_argument("--out", type=Path, default=None, help="folder for results.jsonl, report.md and plots")
     ap.add_argument("--no-progress", action="store_true")
-    ap.add_argument("--block", type=_positive_int, default=1,
+    ap.add_argument("--block", type=positive_int, default=1,
                     help="rows each engine takes in a row before the next engine takes them (default 1: "
                          "engines interleaved schema by schema)")
 

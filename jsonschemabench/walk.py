@@ -32,7 +32,7 @@ from constrain import ConstrainError, Vocabulary
 from constrain.grammars.json_schema import compile_json_schema
 from constrain.samplers.distribution import allowed_array, output_bytes
 from jsonschemabench.ecma_patterns import ecma_schema
-from jsonschemabench.maskbench import add_selection_args, resolve_tokenizer, select_rows
+from jsonschemabench.maskbench import positive_int, add_selection_args, resolve_tokenizer, select_rows
 
 END_P = 0.3              # chance of stopping at a state that can end
 SHORT_P = 0.4            # chance of picking among the short allowed tokens
@@ -159,8 +159,8 @@ def _problem(validator, text: str) -> str | None:
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     add_selection_args(ap)
-    ap.add_argument("--walks", type=int, default=4, help="walks per schema (default 4)")
-    ap.add_argument("--max-tokens", type=int, default=400, help="tokens after which a walk is unfinished")
+    ap.add_argument("--walks", type=positive_int, default=4, help="walks per schema (default 4)")
+    ap.add_argument("--max-tokens", type=positive_int, default=400, help="tokens after which a walk is unfinished")
     ap.add_argument("--walk-seed", type=int, default=0, help="seed of the random walks")
     ap.add_argument("--out", type=Path, default=None, help="write the findings here as JSON")
 

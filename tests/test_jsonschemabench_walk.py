@@ -66,3 +66,10 @@ def test_the_walk_command_exits_zero_on_a_clean_sample(capsys):
     require_path(data_dir() / "jsonschemabench")
     assert jsonschemabench_main(["walk", "--subset", "Github_trivial", "--per-subset", "2", "--walks", "1"]) == 0
     assert "0 invalid outputs, 0 dead ends" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flag", ["--walks", "--max-tokens"])
+def test_the_walk_command_refuses_a_count_below_one(flag, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        jsonschemabench_main(["walk", flag, "0"])
+    assert exit_.value.code == 2 and "must be at least 1" in capsys.readouterr().err
