@@ -5,11 +5,14 @@ RFC 2673, RFC 3986/3987, RFC 4291, RFC 6570) accept — conservative where check
 no leap seconds, real calendar days (February 29 only in leap years), lowercase or uppercase
 hex in UUIDs, no IPv6 zone ids, IRIs without private-use or astral characters, email and
 idn-email as dot-atom local parts at DNS host names.
-Formats not listed here (e.g. `regex`, whose language is not regular, or OpenAPI's `byte`,
-which JSON Schema validators do not check) are unsupported (an error, or ignored under
-`lenient`).
+`regex`, whose language is not regular, is a conservative regular subset of the patterns
+both ECMA-262 and Python compile (regex_format.py). Formats not listed here (e.g. OpenAPI's
+`byte`, which JSON Schema validators do not check) are unsupported (an error, or ignored
+under `lenient`).
 """
 from __future__ import annotations
+
+from constrain.grammars.json_schema.regex_format import REGEX_FORMAT
 
 _LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
 _DATE = (r"(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
@@ -91,4 +94,5 @@ FORMATS = {
     "idn-hostname": _HOSTNAME,  # the ASCII host names (valid IDNA A-labels' complement aside)
     "json-pointer": _JSON_POINTER,
     "relative-json-pointer": f"(?:0|[1-9][0-9]*)(?:#|{_JSON_POINTER})",
+    "regex": REGEX_FORMAT,
 }

@@ -10,6 +10,7 @@ strings. Invariant: a terminal matches exactly the spellings of the values its n
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 from decimal import Decimal
@@ -218,7 +219,7 @@ class Scalars:
                 return self.term(ANY_STRING)
         if ast is None:
             return None
-        regex = string_regex(ast)
+        regex = format_string_regex(fmt) if fmt is not None and ast is format_ast(fmt) else string_regex(ast)
         if as_regex:
             return self.term(regex)
         runs = runs_of(ast)
@@ -285,7 +286,20 @@ def text_parts(text: dict) -> list:
     if fmt is not None and fmt not in FORMATS:
         raise NotExpressible(f"negating unknown format {fmt!r}")
     return ([pattern_ast(pattern)] if pattern is not None else []) + \
-        ([parse(FORMATS[fmt])] if fmt is not None else []) + [pattern_ast(p) for p in text.get(ALSO_MATCHING, [])]
+        ([format_ast(fmt)] if fmt is not None else []) + [pattern_ast(p) for p in text.get(ALSO_MATCHING, [])]
+
+
+@functools.lru_cache(maxsize=None)
+def format_ast(fmt: str):
+    """The AST of FORMATS[fmt], parsed once per process (the regex parser keeps few ASTs, and
+    the `regex` format's pattern takes tens of milliseconds to parse)."""
+    return parse(FORMATS[fmt])
+
+
+@functools.lru_cache(maxsize=None)
+def format_string_regex(fmt: str) -> str:
+    """`string_regex(format_ast(fmt))`, written once per process."""
+    return string_regex(format_ast(fmt))
 
 
 def text_ast(text: dict):
