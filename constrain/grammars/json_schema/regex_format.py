@@ -7,11 +7,12 @@ The language of valid regexes is not regular (groups nest), so the subset bounds
 - groups `(...)`, `(?:...)` nest at most MAX_GROUP_DEPTH deep; lookaheads `(?=...)`, `(?!...)`
   stand at the top level only (no named groups, lookbehinds, inline flags or backreferences);
 - atoms: literal characters other than `^$\\.*+?()[]{}|`, `.`, the escapes `\\d \\D \\w \\W \\s
-  \\S \\n \\r \\t \\f \\v \\/` and escaped syntax characters, character classes;
+  \\S \\n \\r \\t \\f \\v \\/`, `\\xHH`, `\\uHHHH` and escaped syntax characters, character
+  classes;
 - classes `[...]`, `[^...]`: literals (not `\\ ] [ - ^ & ~ |`, which would be ranges, set
   operators or Python's "possible set operation" warnings), the same escapes (and `\\-`),
   ranges within digits, upper- or lowercase ASCII letters with the first end not after the
-  second, and a `-` only first;
+  second (no escape is a range's end), and a `-` only first;
 - quantifiers `* + ? {n} {n,} {m,n}` (n <= 99, no leading zeros; m <= n with one digit, or
   with two and a smaller tens digit than n's), each optionally lazy, only after an atom or a
   group (never after `^ $ \\b \\B` or a lookahead, never twice);
@@ -24,8 +25,9 @@ from __future__ import annotations
 MAX_GROUP_DEPTH = 4
 
 _SYNTAX = r"\^$\\.*+?()\[\]{}|"                                  # inside a class, escaped
-_ESCAPES = r"\\(?:[dDwWsSnrtfv/" + _SYNTAX + "])"
-_CLASS_ESCAPES = r"\\(?:[dDwWsSnrtfv/\-" + _SYNTAX + "])"
+_CODE_ESCAPES = "x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}"
+_ESCAPES = r"\\(?:[dDwWsSnrtfv/" + _SYNTAX + "]|" + _CODE_ESCAPES + ")"
+_CLASS_ESCAPES = r"\\(?:[dDwWsSnrtfv/\-" + _SYNTAX + "]|" + _CODE_ESCAPES + ")"
 _ATOM = r"[^" + _SYNTAX + "]|" + _ESCAPES + r"|\."
 _ASSERTION = r"\^|\$|\\[bB]"
 _CLASS_LITERAL = r"[^\\\]\[\-\^&~|]"
