@@ -13,6 +13,7 @@ import warnings
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tokenizers import Tokenizer
 
 import constrain
 from constrain.automata.regex import regex_to_dfa
@@ -127,7 +128,6 @@ def test_walks_through_the_schema_end_in_patterns_that_compile():
 def test_a_schema_with_the_format_accepts_valid_patterns_only(instance, valid):
     path = require_tokenizer("gpt2")
     vocab = constrain.Vocabulary.from_file(path)
-    from tokenizers import Tokenizer
     tok = Tokenizer.from_file(str(path))
     grammar = constrain.compile_json_schema({"type": "object", "properties": {"p": {"format": "regex"}}}, vocab)
     m = grammar.matcher()

@@ -32,7 +32,6 @@ from constrain.grammars.cfg import BNFRules, Grammar, Terminal, rule_terminals
 from constrain.grammars.ebnf import expand_rules
 from constrain.grammars.json_schema.content_key import ContentKeys
 from constrain.grammars.lark_frontend import translate_regex
-from constrain.grammars.lexer import MAX_STATES
 from constrain.grammars.json_schema import numeric
 from constrain.grammars.json_schema.normalize import (
     ANNOTATIONS,
@@ -55,7 +54,7 @@ from constrain.grammars.json_schema.dependencies import Dependencies
 from constrain.grammars.json_schema.contains import containing_array
 from constrain.grammars.json_schema.members import ObjectMembers
 from constrain.grammars.json_schema.one_of import OneOf, own_position
-from constrain.grammars.json_schema.scalars import Scalars, count, meets_internal_keywords
+from constrain.grammars.json_schema.scalars import Scalars, count, meets_internal_keywords, spelled_terminal_dfa
 from constrain.grammars.json_schema.negation import (
     EXCLUDED,
     Negations,
@@ -76,7 +75,6 @@ from constrain.grammars.json_schema.strings import (
     lark_regex,
     literal_regex,
     pattern_dfa,
-    spelled_dfa,
 )
 
 FLEXIBLE_WHITESPACE = r"[ \t\n\r]{0,12}"
@@ -634,9 +632,8 @@ def string_terminal_dfa(regex: str, ast):
     exceeds the lexer's limit on a terminal: the regex is then compiled, and fails, as before."""
     dfa = BUILT_AUTOMATA.get(("spelled", regex))
     if dfa is MISSING:
-        try:
-            dfa = spelled_dfa(ast, max_states=MAX_STATES)
-        except ConstrainError:
+        dfa = spelled_terminal_dfa(ast)
+        if dfa is None:
             return None
         BUILT_AUTOMATA.put(("spelled", regex), dfa)
     return dfa

@@ -225,9 +225,9 @@ class Scalars:
         regex = format_string_regex(fmt) if format_alone else string_regex(ast)
         if as_regex:
             return self.term(regex)
-        if self.for_compile and format_alone and format_terminal_dfa(fmt) is not None:
+        if self.for_compile and format_alone and (dfa := format_terminal_dfa(fmt)) is not None:
             name = self.term(regex)
-            self.prebuilt[name] = format_terminal_dfa(fmt)
+            self.prebuilt[name] = dfa
             return name
         runs = runs_of(ast)
         if runs is not None and positions(runs) >= MANY_POSITIONS:
@@ -309,16 +309,21 @@ def format_string_regex(fmt: str) -> str:
     return string_regex(format_ast(fmt))
 
 
-@functools.lru_cache(maxsize=None)
-def format_terminal_dfa(fmt: str):
-    """The automaton of the string terminal `format_string_regex(fmt)`, built from its AST once
-    per process (None past the lexer's limit on a terminal): formats are few, and the `regex`
-    format's automaton, evicted from BUILT_AUTOMATA by other schemas', took 150 ms to build
-    again."""
+def spelled_terminal_dfa(ast):
+    """The automaton of a string terminal built from its code point AST (`spelled_dfa`), or None
+    past the lexer's limit on a terminal (the terminal's regex is then compiled, and fails)."""
     try:
-        return spelled_dfa(format_ast(fmt), max_states=MAX_STATES)
+        return spelled_dfa(ast, max_states=MAX_STATES)
     except ConstrainError:
         return None
+
+
+@functools.lru_cache(maxsize=None)
+def format_terminal_dfa(fmt: str):
+    """`spelled_terminal_dfa` of format `fmt` alone, built once per process: formats are few,
+    and the `regex` format's automaton, evicted from BUILT_AUTOMATA by other schemas', took
+    150 ms to build again."""
+    return spelled_terminal_dfa(format_ast(fmt))
 
 
 def text_ast(text: dict):
